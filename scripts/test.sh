@@ -1,0 +1,14 @@
+#!/bin/sh
+# The project's test command: installs every dependency, builds (release and
+# sanitizer builds, warnings as errors) and runs all tests: cmocka unit tests
+# under ASan/UBSan, then the functional suite (real neutrino-server built
+# with ASan, real openstack CLI).
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh --asan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+meson test -C build-asan --suite unit --print-errorlogs
+NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/func

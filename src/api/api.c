@@ -1,0 +1,1179 @@
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "api/ipam.h"
+#include "api/resource.h"
+#include "core/config.h"
+#include "core/ds.h"
+#include "core/log.h"
+#include "core/uuid.h"
+
+LOG_DEFINE_THIS_MODULE(api);
+
+struct api {
+    struct store *store;
+    const struct server_config *cfg;
+};
+
+static const struct resource_ops *const resources[] = {
+    &network_ops, &subnet_ops, &port_ops,
+};
+
+/* The extensions that work here, as Neutron advertises them. */
+static const struct {
+    const char *alias, *name, *description;
+} extensions[] = {
+    {"allowed-address-pairs", "Allowed Address Pairs",
+     "Provides allowed address pairs"},
+    {"binding", "Port Binding", "Expose port bindings of a virtual port to "
+                                "external application"},
+    {"empty-string-filtering", "Empty String Filtering Extension",
+     "Allow filtering by attributes with empty string value"},
+    {"external-net", "Neutron external network",
+     "Adds external network attribute to network resource."},
+    {"extra_dhcp_opt", "Neutron Extra DHCP options",
+     "Extra options configuration for DHCP. For example PXE boot options "
+     "to DHCP clients can be specified (e.g. tftp-server, server-ip-address,"
+     " bootfile-name)"},
+    {"filter-validation", "Filter parameters validation",
+     "Provides validation on filter parameters."},
+    {"ip-substring-filtering", "IP address substring filtering",
+     "Provides IP address substring filtering when listing ports"},
+    {"net-mtu", "Network MTU", "Provides MTU attribute for a network "
+                               "resource."},
+    {"net-mtu-writable", "Network MTU (writable)",
+     "Provides a writable MTU attribute for a network resource."},
+    {"network-ip-availability", "Network IP Availability",
+     "Provides IP availability data for each network and subnet."},
+    {"pagination", "Pagination support", "Extension that indicates that "
+                                         "pagination is enabled."},
+    {"port-mac-address-regenerate", "Neutron Port MAC address regenerate",
+     "Network port MAC address regenerate"},
+    {"port-security", "Port Security", "Provides port security"},
+    {"project-id", "project_id field enabled",
+     "Extension that indicates that project_id field is enabled."},
+    {"provider", "Provider Network", "Expose mapping of virtual networks "
+                                     "to physical networks"},
+    {"revision-if-match", "If-Match constraints based on revision_number",
+     "Extension indicating that If-Match based on revision_number is "
+     "supported."},
+    {"sorting", "Sorting support", "Extension that indicates that sorting "
+                                   "is enabled."},
+    {"standard-attr-description", "standard-attr-description",
+     "Extension to add descriptions to standard attributes"},
+    {"standard-attr-revisions", "Resource revision numbers",
+     "This extension will display the revision number of neutron "
+     "resources."},
+    {"standard-attr-tag", "Tag support for resources with standard "
+                          "attribute: subnet, trunk, network_segment_range, "
+                          "router, network, policy, subnetpool, port, "
+                          "security_group, floatingip",
+     "Enables to set tag on resources with standard attribute."},
+    {"standard-attr-timestamp", "Resource timestamps",
+     "Adds created_at and updated_at fields to all Neutron resources that "
+     "have Neutron standard attributes."},
+};
+
+struct api *
+api_new(struct store *store, const struct server_config *cfg)
+{
+    struct api *api = xmalloc(sizeof *api);
+
+    api->store = store;
+    api->cfg = cfg;
+    return api;
+}
+
+void
+api_free(struct api *api)
+{
+    free(api);
+}
+
+/* ---- Helpers shared with the resource modules (resource.h). ---- */
+
+struct api_error *
+api_error_from_store(int r)
+{
+    if (!r) {
+        return NULL;
+    }
+    if (r == -EBUSY) {
+        return api_error_new(503, "ServiceUnavailable",
+                             "The database is busy, try again.");
+    }
+    if (r == -EEXIST) {
+        return api_error_new(409, "Conflict",
+                             "A conflicting object exists.");
+    }
+    return api_error_new(500, "HTTPInternalServerError",
+                         "Request Failed: internal server error while "
+                         "processing your request.");
+}
+
+struct api_error *
+resource_get(struct api_request *req, const struct resource_def *def,
+             const char *id, json_t **ret)
+{
+    json_t *row = store_get(req->store, def, id);
+
+    if (!row) {
+        return api_error_new(404, def->not_found, "%s %s could not be found.",
+                             def->noun, id);
+    }
+    *ret = row;
+    return NULL;
+}
+
+struct api_error *
+resource_init_row(struct api_request *req, json_t *attrs, int revision,
+                  char **ret_id)
+{
+    const char *project = json_string_value(json_object_get(attrs,
+                                                            "project_id"));
+    const char *tenant = json_string_value(json_object_get(attrs,
+                                                           "tenant_id"));
+    char id[UUID_STRLEN];
+
+    if (project && tenant && strcmp(project, tenant)) {
+        return api_bad_request("'project_id' and 'tenant_id' do not match");
+    }
+    project = project ? project : tenant ? tenant : req->ctx->project_id;
+    if (strcmp(project, req->ctx->project_id) && !req->ctx->is_admin) {
+        return api_bad_request("Specifying 'project_id' or 'tenant_id' "
+                               "other than the authenticated project in "
+                               "request requires admin or advsvc "
+                               "privileges");
+    }
+    json_object_set_new(attrs, "project_id", json_string(project));
+    json_object_del(attrs, "tenant_id");
+    uuid_generate(id);
+    json_object_set_new(attrs, "id", json_string(id));
+    json_object_set_new(attrs, "tags", json_array());
+    json_object_set_new(attrs, "revision_number", json_integer(revision));
+    json_object_set_new(attrs, "created_at", json_string(req->now));
+    json_object_set_new(attrs, "updated_at", json_string(req->now));
+    *ret_id = xstrdup(id);
+    return NULL;
+}
+
+bool
+resource_merge(json_t *row, json_t *changes)
+{
+    bool changed = false;
+    const char *key;
+    json_t *value;
+
+    json_object_foreach (changes, key, value) {
+        if (!json_equal(json_object_get(row, key), value)) {
+            json_object_set(row, key, value);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+struct api_error *
+resource_save(struct api_request *req, const struct resource_def *def,
+              json_t *row)
+{
+    json_int_t rev = json_integer_value(json_object_get(row,
+                                                        "revision_number"));
+
+    json_object_set_new(row, "revision_number", json_integer(rev + 1));
+    json_object_set_new(row, "updated_at", json_string(req->now));
+    return api_error_from_store(store_update(req->store, def,
+                                             json_string_value(
+                                                 json_object_get(row, "id")),
+                                             row));
+}
+
+/* ---- Rendering. ---- */
+
+static void
+apply_fields(json_t *obj, char **fields)
+{
+    const char *key;
+    json_t *value;
+    void *tmp;
+
+    if (!fields) {
+        return;
+    }
+    json_object_foreach_safe (obj, tmp, key, value) {
+        bool keep = false;
+        for (size_t i = 0; fields[i] && !keep; i++) {
+            keep = !strcmp(fields[i], key);
+        }
+        if (!keep) {
+            json_object_del(obj, key);
+        }
+    }
+}
+
+static void
+render(struct api_request *req, const struct resource_ops *ops, json_t *row,
+       char **fields)
+{
+    json_object_set(row, "tenant_id", json_object_get(row, "project_id"));
+    if (ops->render) {
+        ops->render(req, row);
+    }
+    apply_fields(row, fields);
+}
+
+static char *
+dump(json_t *body)
+{
+    char *s = json_dumps(body, JSON_COMPACT);
+
+    json_decref(body);
+    return s;
+}
+
+static void
+respond_error(struct http_response *resp, struct api_error *e)
+{
+    if (e->status >= 500) {
+        log_error("request failed: %s: %s", e->type, e->message);
+    }
+    resp->status = e->status;
+    resp->body = dump(api_error_to_json(e));
+    api_error_free(e);
+}
+
+static void
+respond_json(struct http_response *resp, int status, json_t *body)
+{
+    resp->status = status;
+    resp->body = dump(body);
+}
+
+/* ---- Request plumbing. ---- */
+
+struct call {
+    struct api *api;
+    const struct http_request *http;
+    struct api_request req;
+    char **segs;                /* Path segments. */
+    size_t n_segs;
+};
+
+static json_t *
+parse_body(const struct http_request *http, struct api_error **e)
+{
+    size_t len;
+    const char *body = http_request_body(http, &len);
+    json_error_t err;
+    json_t *json;
+
+    if (!len) {
+        *e = api_bad_request("Resource body required");
+        return NULL;
+    }
+    json = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+    if (!json || !json_is_object(json)) {
+        json_decref(json);
+        *e = api_bad_request("Body contains invalid data");
+        return NULL;
+    }
+    return json;
+}
+
+/* Parses "If-Match: revision_number=N"; -1 when absent. */
+static struct api_error *
+if_match(const struct http_request *http, long long *ret)
+{
+    const char *h = http_request_header(http, "If-Match");
+    char *end;
+
+    *ret = -1;
+    if (!h) {
+        return NULL;
+    }
+    if (!str_startswith(h, "revision_number=")) {
+        return api_bad_request("Revision number etag must be in the format "
+                               "of revision_number=<int>");
+    }
+    *ret = strtoll(h + 16, &end, 10);
+    if (end == h + 16 || *end || *ret < 0) {
+        return api_bad_request("Revision number etag must be in the format "
+                               "of revision_number=<int>");
+    }
+    return NULL;
+}
+
+static struct api_error *
+check_revision(json_t *row, long long wanted)
+{
+    long long rev = json_integer_value(json_object_get(row,
+                                                       "revision_number"));
+
+    if (wanted >= 0 && wanted != rev) {
+        return api_error_new(412, "RevisionNumberConstraintFailed",
+                             "Constrained to %lld, but current revision is "
+                             "%lld", wanted, rev);
+    }
+    return NULL;
+}
+
+/* Runs 'fn' in a transaction; commits on success. */
+static struct api_error *
+in_transaction(struct call *c, bool write,
+               struct api_error *(*fn)(struct call *, void *), void *aux)
+{
+    struct api_error *e;
+    int r = store_begin(c->req.store, write);
+
+    if (r) {
+        return api_error_from_store(r);
+    }
+    e = fn(c, aux);
+    if (!e) {
+        r = store_commit(c->req.store);
+        e = api_error_from_store(r);
+    }
+    if (e) {
+        store_rollback(c->req.store);
+    }
+    return e;
+}
+
+/* ---- Collections. ---- */
+
+struct create_args {
+    const struct resource_ops *ops;
+    json_t *items;              /* Resource bodies. */
+    json_t *out;                /* Rendered results. */
+};
+
+static struct api_error *
+do_create(struct call *c, void *aux)
+{
+    struct create_args *a = aux;
+    size_t i;
+    json_t *item;
+
+    json_array_foreach (a->items, i, item) {
+        json_t *attrs = NULL, *row = NULL;
+        char *id = NULL;
+        struct api_error *e;
+
+        e = schema_validate(a->ops->def, item, true, &attrs);
+        if (!e) {
+            e = a->ops->create(&c->req, attrs, &id);
+        }
+        if (!e) {
+            e = resource_get(&c->req, a->ops->def, id, &row);
+        }
+        json_decref(attrs);
+        free(id);
+        if (e) {
+            return e;
+        }
+        render(&c->req, a->ops, row, NULL);
+        json_array_append_new(a->out, row);
+    }
+    return NULL;
+}
+
+/* Unwraps {"port": {...}} or {"ports": [{...} | {"port": {...}}, ...]}. */
+static json_t *
+body_items(const struct resource_def *def, json_t *body, bool *bulk,
+           struct api_error **e)
+{
+    json_t *one = json_object_get(body, def->singular);
+    json_t *many = json_object_get(body, def->plural);
+    json_t *items;
+    size_t i;
+    json_t *item;
+
+    *bulk = !one && many;
+    if (one) {
+        if (!json_is_object(one)) {
+            *e = api_bad_request("Body contains invalid data");
+            return NULL;
+        }
+        return json_pack("[O]", one);
+    }
+    if (!many) {
+        *e = api_bad_request("Unable to find '%s' in request body",
+                             def->singular);
+        return NULL;
+    }
+    if (!json_is_array(many) || !json_array_size(many)) {
+        *e = api_bad_request(json_is_array(many) ? "Resources required"
+                                                 : "Body contains invalid "
+                                                   "data");
+        return NULL;
+    }
+    items = json_array();
+    json_array_foreach (many, i, item) {
+        json_t *inner = json_object_get(item, def->singular);
+        item = inner && json_object_size(item) == 1 ? inner : item;
+        if (!json_is_object(item)) {
+            json_decref(items);
+            *e = api_bad_request("Body contains invalid data");
+            return NULL;
+        }
+        json_array_append(items, item);
+    }
+    return items;
+}
+
+static void
+handle_create(struct call *c, const struct resource_ops *ops,
+              struct http_response *resp)
+{
+    struct api_error *e = NULL;
+    json_t *body = parse_body(c->http, &e);
+    struct create_args a = {ops, NULL, json_array()};
+    bool bulk = false;
+
+    if (body) {
+        a.items = body_items(ops->def, body, &bulk, &e);
+    }
+    if (a.items) {
+        e = in_transaction(c, true, do_create, &a);
+    }
+    if (e) {
+        respond_error(resp, e);
+    } else if (bulk) {
+        respond_json(resp, 201, json_pack("{s:O}", ops->def->plural, a.out));
+    } else {
+        respond_json(resp, 201, json_pack("{s:O}", ops->def->singular,
+                                          json_array_get(a.out, 0)));
+    }
+    json_decref(a.out);
+    json_decref(a.items);
+    json_decref(body);
+}
+
+/* Appends "key=value" to a URL's query, percent-encoding both. */
+static void
+put_query_arg(struct ds *url, const char *key, const char *value)
+{
+    const char *parts[2] = {key, value};
+
+    ds_put_char(url, strchr(ds_cstr(url), '?') ? '&' : '?');
+    for (int i = 0; i < 2; i++) {
+        for (const unsigned char *p = (const unsigned char *) parts[i]; *p;
+             p++) {
+            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                || (*p >= '0' && *p <= '9') || strchr("-_.~:", *p)) {
+                ds_put_char(url, *p);
+            } else {
+                ds_put_format(url, "%%%02X", *p);
+            }
+        }
+        if (!i) {
+            ds_put_char(url, '=');
+        }
+    }
+}
+
+static char *
+base_url(const struct http_request *http)
+{
+    const char *host = http_request_header(http, "Host");
+    const char *proto = http_request_header(http, "X-Forwarded-Proto");
+
+    return xasprintf("%s://%s", proto ? proto : "http",
+                     host ? host : "localhost");
+}
+
+static json_t *
+page_link(const struct call *c, const char *rel, const char *marker,
+          bool reverse)
+{
+    size_t n;
+    const struct http_arg *args = http_request_args(c->http, &n);
+    char *base = base_url(c->http);
+    struct ds url = DS_EMPTY_INITIALIZER;
+    json_t *link;
+
+    ds_put_format(&url, "%s%s", base, http_request_path(c->http));
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(args[i].key, "marker")
+            && strcmp(args[i].key, "page_reverse")) {
+            put_query_arg(&url, args[i].key, args[i].value);
+        }
+    }
+    put_query_arg(&url, "marker", marker);
+    if (reverse) {
+        put_query_arg(&url, "page_reverse", "True");
+    }
+    link = json_pack("{s:s, s:s}", "rel", rel, "href", ds_cstr(&url));
+    ds_destroy(&url);
+    free(base);
+    return link;
+}
+
+static json_t *
+page_links(const struct call *c, const struct list_query *q, json_t *rows)
+{
+    size_t n = json_array_size(rows);
+    json_t *links = json_array();
+    const char *first, *last;
+
+    if (!n) {
+        return links;
+    }
+    first = json_string_value(json_object_get(json_array_get(rows, 0),
+                                              "id"));
+    last = json_string_value(json_object_get(json_array_get(rows, n - 1),
+                                             "id"));
+    if (!q->page_reverse ? (long) n >= q->limit : true) {
+        json_array_append_new(links, page_link(c, "next", last, false));
+    }
+    if (q->page_reverse ? (long) n >= q->limit : true) {
+        json_array_append_new(links, page_link(c, "previous", first, true));
+    }
+    return links;
+}
+
+struct list_args {
+    const struct resource_ops *ops;
+    struct list_query q;
+    json_t *rows;
+};
+
+static struct api_error *
+do_list(struct call *c, void *aux)
+{
+    struct list_args *a = aux;
+    int r = store_list(c->req.store, a->ops->def, &a->q, &a->rows);
+    size_t i;
+    json_t *row;
+
+    if (r == -ENOENT) {
+        return api_error_new(404, a->ops->def->not_found,
+                             "%s %s could not be found.",
+                             a->ops->def->noun, a->q.marker);
+    }
+    if (r) {
+        return api_error_from_store(r);
+    }
+    json_array_foreach (a->rows, i, row) {
+        render(&c->req, a->ops, row, NULL);
+    }
+    return NULL;
+}
+
+static void
+handle_list(struct call *c, const struct resource_ops *ops,
+            struct http_response *resp)
+{
+    size_t n;
+    const struct http_arg *args = http_request_args(c->http, &n);
+    struct list_args a = {ops, {0}, NULL};
+    struct api_error *e = list_query_parse(ops->def, args, n,
+                                           c->req.cfg->pagination_max_limit,
+                                           &a.q);
+    json_t *body, *links = NULL;
+    size_t i;
+    json_t *row;
+
+    if (!e) {
+        e = in_transaction(c, false, do_list, &a);
+    }
+    if (e) {
+        respond_error(resp, e);
+        list_query_destroy(&a.q);
+        return;
+    }
+    if (a.q.limit > 0) {
+        links = page_links(c, &a.q, a.rows);
+    }
+    json_array_foreach (a.rows, i, row) {
+        apply_fields(row, a.q.fields);
+    }
+    body = json_pack("{s:o}", ops->def->plural, a.rows);
+    if (links) {
+        char *key = xasprintf("%s_links", ops->def->plural);
+        json_object_set_new(body, key, links);
+        free(key);
+    }
+    respond_json(resp, 200, body);
+    list_query_destroy(&a.q);
+}
+
+/* ---- Single resources. ---- */
+
+struct item_args {
+    const struct resource_ops *ops;
+    const char *id;
+    json_t *body;               /* PUT: the resource's attributes. */
+    long long if_match;
+    json_t *row;                /* Result. */
+};
+
+static struct api_error *
+do_show(struct call *c, void *aux)
+{
+    struct item_args *a = aux;
+    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+
+    if (!e) {
+        render(&c->req, a->ops, a->row, NULL);
+    }
+    return e;
+}
+
+static struct api_error *
+do_update(struct call *c, void *aux)
+{
+    struct item_args *a = aux;
+    json_t *changes = NULL;
+    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+
+    if (!e) {
+        e = check_revision(a->row, a->if_match);
+    }
+    if (!e) {
+        e = schema_validate(a->ops->def, a->body, false, &changes);
+    }
+    if (!e) {
+        e = a->ops->update(&c->req, a->row, changes);
+    }
+    json_decref(changes);
+    json_decref(a->row);
+    a->row = NULL;
+    if (!e) {
+        e = do_show(c, a);
+    }
+    return e;
+}
+
+static struct api_error *
+do_delete(struct call *c, void *aux)
+{
+    struct item_args *a = aux;
+    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+
+    if (!e) {
+        e = check_revision(a->row, a->if_match);
+    }
+    if (!e) {
+        e = a->ops->delete(&c->req, a->row);
+    }
+    return e;
+}
+
+static void
+handle_item(struct call *c, const struct resource_ops *ops, const char *id,
+            struct http_response *resp)
+{
+    const char *method = http_request_method(c->http);
+    struct item_args a = {ops, id, NULL, -1, NULL};
+    json_t *body = NULL;
+    struct api_error *e = NULL;
+    size_t n;
+    const struct http_arg *args = http_request_args(c->http, &n);
+    char **fields = query_parse_fields(args, n);
+
+    if (!strcmp(method, "GET")) {
+        e = in_transaction(c, false, do_show, &a);
+    } else if (!strcmp(method, "PUT")) {
+        body = parse_body(c->http, &e);
+        a.body = body ? json_object_get(body, ops->def->singular) : NULL;
+        if (body && !json_is_object(a.body)) {
+            e = json_object_get(body, ops->def->singular)
+                    ? api_bad_request("Body contains invalid data")
+                    : api_bad_request("Unable to find '%s' in request body",
+                                      ops->def->singular);
+        }
+        if (!e) {
+            e = if_match(c->http, &a.if_match);
+        }
+        if (!e) {
+            e = in_transaction(c, true, do_update, &a);
+        }
+    } else if (!strcmp(method, "DELETE")) {
+        e = if_match(c->http, &a.if_match);
+        if (!e) {
+            e = in_transaction(c, true, do_delete, &a);
+        }
+    } else {
+        e = api_error_new(405, "HTTPMethodNotAllowed",
+                          "The method %s is not allowed for this resource.",
+                          method);
+    }
+    if (e) {
+        respond_error(resp, e);
+    } else if (!strcmp(method, "DELETE")) {
+        resp->status = 204;
+    } else {
+        apply_fields(a.row, fields);
+        respond_json(resp, 200, json_pack("{s:O}", ops->def->singular,
+                                          a.row));
+    }
+    json_decref(a.row);
+    json_decref(body);
+    strv_free(fields);
+}
+
+/* ---- Tags (standard-attr-tag). ---- */
+
+struct tag_args {
+    const struct resource_ops *ops;
+    const char *id;
+    const char *method;
+    const char *tag;            /* NULL: the whole list. */
+    json_t *new_tags;           /* PUT of the list. */
+    json_t *row;
+    int status;
+};
+
+static struct api_error *
+validate_tags(json_t *tags)
+{
+    size_t i, j;
+    json_t *t, *u;
+
+    if (!json_is_array(tags)) {
+        return api_bad_request("Invalid input for tags. Reason: '%s' is "
+                               "not a list.", "tags");
+    }
+    json_array_foreach (tags, i, t) {
+        if (!json_is_string(t) || !json_string_length(t)
+            || json_string_length(t) > 255 || strchr(json_string_value(t),
+                                                     ',')) {
+            return api_bad_request("Invalid input for tags. Reason: '%s' is "
+                                   "not a valid tag.",
+                                   json_is_string(t) ? json_string_value(t)
+                                                     : "value");
+        }
+        json_array_foreach (tags, j, u) {
+            if (j < i && json_equal(t, u)) {
+                return api_bad_request("Invalid input for tags. Reason: "
+                                       "Duplicate items in the list: "
+                                       "'%s'.", json_string_value(t));
+            }
+        }
+    }
+    return NULL;
+}
+
+static struct api_error *
+do_tags(struct call *c, void *aux)
+{
+    struct tag_args *a = aux;
+    json_t *tags, *t = NULL, *new_tags = NULL;
+    size_t idx;
+    bool present = false;
+    struct api_error *e;
+
+    a->row = store_get(c->req.store, a->ops->def, a->id);
+    if (!a->row) {
+        return api_error_new(404, "TagResourceNotFound",
+                             "Resource %s %s could not be found.",
+                             a->ops->def->singular, a->id);
+    }
+    tags = json_object_get(a->row, "tags");
+    json_array_foreach (tags, idx, t) {
+        present |= a->tag && !strcmp(json_string_value(t), a->tag);
+    }
+    if (a->tag && !present
+        && (!strcmp(a->method, "GET") || !strcmp(a->method, "DELETE"))) {
+        return api_error_new(404, "TagNotFound",
+                             "Tag %s could not be found for %s %s.", a->tag,
+                             a->ops->def->singular, a->id);
+    }
+    if (!strcmp(a->method, "GET")) {
+        a->status = a->tag ? 204 : 200;
+        return NULL;
+    }
+    if (!strcmp(a->method, "PUT") && a->tag) {
+        new_tags = json_deep_copy(tags);
+        if (!present) {
+            json_t *one = json_pack("[s]", a->tag);
+            e = validate_tags(one);
+            json_decref(one);
+            if (e) {
+                json_decref(new_tags);
+                return e;
+            }
+            json_array_append_new(new_tags, json_string(a->tag));
+        }
+        a->status = 201;
+    } else if (!strcmp(a->method, "PUT")) {
+        new_tags = json_incref(a->new_tags);
+        a->status = 200;
+    } else {
+        new_tags = json_array();
+        json_array_foreach (tags, idx, t) {
+            if (a->tag && strcmp(json_string_value(t), a->tag)) {
+                json_array_append(new_tags, t);
+            }
+        }
+        a->status = 204;
+    }
+    e = NULL;
+    if (!json_equal(new_tags, tags)) {
+        e = api_error_from_store(store_tags_set(c->req.store, a->ops->def,
+                                                a->id, new_tags));
+        json_object_set(a->row, "tags", new_tags);
+        if (!e) {
+            e = resource_save(&c->req, a->ops->def, a->row);
+        }
+    }
+    json_decref(new_tags);
+    return e;
+}
+
+static void
+handle_tags(struct call *c, const struct resource_ops *ops, const char *id,
+            const char *tag, struct http_response *resp)
+{
+    const char *method = http_request_method(c->http);
+    struct tag_args a = {ops, id, method, tag, NULL, NULL, 0};
+    struct api_error *e = NULL;
+    json_t *body = NULL;
+
+    if (strcmp(method, "GET") && strcmp(method, "PUT")
+        && strcmp(method, "DELETE")) {
+        e = api_error_new(405, "HTTPMethodNotAllowed",
+                          "The method %s is not allowed for this resource.",
+                          method);
+    } else if (!strcmp(method, "PUT") && !tag) {
+        body = parse_body(c->http, &e);
+        a.new_tags = body ? json_object_get(body, "tags") : NULL;
+        if (body && !a.new_tags) {
+            e = api_bad_request("Unable to find 'tags' in request body");
+        }
+        if (!e) {
+            e = validate_tags(a.new_tags);
+        }
+    }
+    if (!e) {
+        e = in_transaction(c, strcmp(method, "GET"), do_tags, &a);
+    }
+    if (e) {
+        respond_error(resp, e);
+    } else if (a.status == 200) {
+        respond_json(resp, 200, json_pack("{s:O}", "tags",
+                                          json_object_get(a.row, "tags")));
+    } else {
+        resp->status = a.status;
+    }
+    json_decref(a.row);
+    json_decref(body);
+}
+
+/* ---- Network IP availability. ---- */
+
+static json_t *
+subnet_availability(struct api_request *req, json_t *subnet,
+                    json_int_t *total, json_int_t *used)
+{
+    struct ip_range *pools = NULL;
+    int version = json_integer_value(json_object_get(subnet, "ip_version"));
+    int n = ipam_pools_from_json(json_object_get(subnet, "allocation_pools"),
+                                 version, &pools);
+    ip_u128 size = 0;
+    long count = store_ip_count(req->store,
+                                json_string_value(json_object_get(subnet,
+                                                                  "id")),
+                                NULL);
+
+    for (int i = 0; i < n; i++) {
+        size += ip_range_size(&pools[i]);
+    }
+    free(pools);
+    /* Neutron reports sizes as JSON numbers; cap huge IPv6 pools. */
+    *total += size > (ip_u128) INT64_MAX ? INT64_MAX : (json_int_t) size;
+    *used += count;
+    return json_pack("{s:O, s:O, s:O, s:O, s:I, s:I}",
+                     "subnet_id", json_object_get(subnet, "id"),
+                     "subnet_name", json_object_get(subnet, "name"),
+                     "cidr", json_object_get(subnet, "cidr"),
+                     "ip_version", json_object_get(subnet, "ip_version"),
+                     "total_ips",
+                     (json_int_t) (size > (ip_u128) INT64_MAX ? INT64_MAX
+                                                              : size),
+                     "used_ips", (json_int_t) count);
+}
+
+static json_t *
+network_availability(struct api_request *req, json_t *net)
+{
+    const char *id = json_string_value(json_object_get(net, "id"));
+    json_t *subnets = subnets_of_network(req, id), *list = json_array();
+    json_int_t total = 0, used = 0;
+    size_t i;
+    json_t *s;
+
+    json_array_foreach (subnets, i, s) {
+        json_array_append_new(list, subnet_availability(req, s, &total,
+                                                        &used));
+    }
+    json_decref(subnets);
+    return json_pack("{s:s, s:O, s:O, s:O, s:o, s:I, s:I}", "network_id", id,
+                     "network_name", json_object_get(net, "name"),
+                     "tenant_id", json_object_get(net, "project_id"),
+                     "project_id", json_object_get(net, "project_id"),
+                     "subnet_ip_availability", list, "total_ips", total,
+                     "used_ips", used);
+}
+
+struct avail_args {
+    const char *id;             /* NULL: all networks. */
+    json_t *out;
+};
+
+static struct api_error *
+do_availability(struct call *c, void *aux)
+{
+    struct avail_args *a = aux;
+    struct list_query q = {0};
+    json_t *nets = NULL, *net;
+    size_t i;
+    int r;
+
+    if (a->id) {
+        struct api_error *e = network_get_row(&c->req, a->id, &net);
+        if (e) {
+            return e;
+        }
+        a->out = network_availability(&c->req, net);
+        json_decref(net);
+        return NULL;
+    }
+    r = store_list(c->req.store, &network_def, &q, &nets);
+    if (r) {
+        return api_error_from_store(r);
+    }
+    a->out = json_array();
+    json_array_foreach (nets, i, net) {
+        json_array_append_new(a->out, network_availability(&c->req, net));
+    }
+    json_decref(nets);
+    return NULL;
+}
+
+static void
+handle_availability(struct call *c, const char *id,
+                    struct http_response *resp)
+{
+    struct avail_args a = {id, NULL};
+    struct api_error *e = NULL;
+
+    if (strcmp(http_request_method(c->http), "GET")) {
+        e = api_error_new(405, "HTTPMethodNotAllowed",
+                          "The method is not allowed for this resource.");
+    }
+    if (!e) {
+        e = in_transaction(c, false, do_availability, &a);
+    }
+    if (e) {
+        respond_error(resp, e);
+        return;
+    }
+    respond_json(resp, 200, json_pack("{s:o}",
+                                      id ? "network_ip_availability"
+                                         : "network_ip_availabilities",
+                                      a.out));
+}
+
+/* ---- Versions, resources, extensions. ---- */
+
+static json_t *
+extension_json(size_t i)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:[]}", "name",
+                     extensions[i].name, "alias", extensions[i].alias,
+                     "description", extensions[i].description, "updated",
+                     "2013-01-01T10:00:00-00:00", "links");
+}
+
+static void
+handle_extensions(struct call *c, const char *alias,
+                  struct http_response *resp)
+{
+    json_t *list;
+
+    if (strcmp(http_request_method(c->http), "GET")) {
+        respond_error(resp, api_error_new(404, "HTTPNotFound",
+                                          "The resource could not be "
+                                          "found."));
+        return;
+    }
+    if (alias) {
+        for (size_t i = 0; i < ARRAY_SIZE(extensions); i++) {
+            if (!strcmp(extensions[i].alias, alias)) {
+                respond_json(resp, 200, json_pack("{s:o}", "extension",
+                                                  extension_json(i)));
+                return;
+            }
+        }
+        respond_error(resp, api_error_new(404, "HTTPNotFound",
+                                          "Extension with alias %s does "
+                                          "not exist", alias));
+        return;
+    }
+    list = json_array();
+    for (size_t i = 0; i < ARRAY_SIZE(extensions); i++) {
+        json_array_append_new(list, extension_json(i));
+    }
+    respond_json(resp, 200, json_pack("{s:o}", "extensions", list));
+}
+
+static void
+handle_versions(struct call *c, struct http_response *resp)
+{
+    char *base = base_url(c->http);
+    char *href = xasprintf("%s/v2.0/", base);
+
+    respond_json(resp, 200,
+                 json_pack("{s:[{s:s, s:s, s:[{s:s, s:s}]}]}", "versions",
+                           "id", "v2.0", "status", "CURRENT", "links", "rel",
+                           "self", "href", href));
+    free(href);
+    free(base);
+}
+
+static void
+handle_resources(struct call *c, struct http_response *resp)
+{
+    char *base = base_url(c->http);
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < ARRAY_SIZE(resources); i++) {
+        const struct resource_def *def = resources[i]->def;
+        char *href = xasprintf("%s/v2.0/%s", base, def->plural);
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "name",
+                                        def->singular, "collection",
+                                        def->plural, "links", "rel", "self",
+                                        "href", href));
+        free(href);
+    }
+    free(base);
+    respond_json(resp, 200, json_pack("{s:o}", "resources", list));
+}
+
+static const struct resource_ops *
+find_collection(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(resources); i++) {
+        if (!strcmp(resources[i]->def->plural, name)) {
+            return resources[i];
+        }
+    }
+    return NULL;
+}
+
+static void
+not_found(struct http_response *resp)
+{
+    respond_error(resp, api_error_new(404, "HTTPNotFound",
+                                      "The resource could not be found."));
+}
+
+static void
+method_not_allowed(struct http_response *resp, const char *method)
+{
+    respond_error(resp, api_error_new(405, "HTTPMethodNotAllowed",
+                                      "The method %s is not allowed for "
+                                      "this resource.", method));
+}
+
+static void
+route_collection(struct call *c, const struct resource_ops *ops,
+                 struct http_response *resp)
+{
+    const char *method = http_request_method(c->http);
+    char **s = c->segs;
+
+    if (c->n_segs == 2) {
+        if (!strcmp(method, "GET")) {
+            handle_list(c, ops, resp);
+        } else if (!strcmp(method, "POST")) {
+            handle_create(c, ops, resp);
+        } else {
+            method_not_allowed(resp, method);
+        }
+    } else if (c->n_segs == 3) {
+        handle_item(c, ops, s[2], resp);
+    } else if (c->n_segs <= 5 && !strcmp(s[3], "tags")) {
+        handle_tags(c, ops, s[2], c->n_segs == 5 ? s[4] : NULL, resp);
+    } else {
+        not_found(resp);
+    }
+}
+
+static void
+route(struct call *c, struct http_response *resp)
+{
+    char **s = c->segs;
+    size_t n = c->n_segs;
+    const struct resource_ops *ops;
+
+    if (!n) {
+        if (strcmp(http_request_method(c->http), "GET")) {
+            method_not_allowed(resp, http_request_method(c->http));
+        } else {
+            handle_versions(c, resp);
+        }
+    } else if (strcmp(s[0], "v2.0")) {
+        not_found(resp);
+    } else if (n == 1) {
+        if (strcmp(http_request_method(c->http), "GET")) {
+            method_not_allowed(resp, http_request_method(c->http));
+        } else {
+            handle_resources(c, resp);
+        }
+    } else if (!strcmp(s[1], "extensions") && n <= 3) {
+        handle_extensions(c, n == 3 ? s[2] : NULL, resp);
+    } else if (!strcmp(s[1], "network-ip-availabilities") && n <= 3) {
+        handle_availability(c, n == 3 ? s[2] : NULL, resp);
+    } else if ((ops = find_collection(s[1]))) {
+        route_collection(c, ops, resp);
+    } else {
+        not_found(resp);
+    }
+}
+
+/* Splits "/v2.0/ports/ID" into its non-empty segments. */
+static char **
+split_path(const char *path, size_t *n)
+{
+    char *copy = xstrdup(path), *save = NULL;
+    char **segs = xcalloc(strlen(path) / 2 + 2, sizeof *segs);
+
+    *n = 0;
+    for (char *t = strtok_r(copy, "/", &save); t;
+         t = strtok_r(NULL, "/", &save)) {
+        segs[(*n)++] = xstrdup(t);
+    }
+    free(copy);
+    return segs;
+}
+
+void
+api_handle_request(const struct http_request *http,
+                   struct http_response *resp, void *aux)
+{
+    struct api *api = aux;
+    const char *project = http_request_header(http, "X-Project-Id");
+    struct request_context *ctx = request_context_noauth(
+        project && *project ? project : api->cfg->noauth_project_id);
+    struct call c = {
+        .api = api,
+        .http = http,
+        .req = {api->store, api->cfg, ctx, ""},
+    };
+
+    timestamp_now(c.req.now);
+    c.segs = split_path(http_request_path(http), &c.n_segs);
+    resp->request_id = xstrdup(ctx->request_id);
+    route(&c, resp);
+    for (size_t i = 0; i < c.n_segs; i++) {
+        free(c.segs[i]);
+    }
+    free(c.segs);
+    request_context_free(ctx);
+}

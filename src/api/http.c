@@ -1,0 +1,329 @@
+#include "api/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/ds.h"
+#include "core/log.h"
+
+LOG_DEFINE_THIS_MODULE(http);
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    sd_event *event;
+    sd_event_source *io;
+    sd_event_source *timer;
+    int port;
+    size_t max_body;
+    http_handler_func *handler;
+    void *aux;
+};
+
+struct http_request {
+    struct MHD_Connection *conn;
+    const char *method;
+    char *path;
+    struct http_arg *args;
+    size_t n_args, cap_args;
+    struct ds body;
+    bool too_large;
+};
+
+static void
+request_free(struct http_request *req)
+{
+    if (req) {
+        free(req->path);
+        free(req->args);
+        ds_destroy(&req->body);
+        free(req);
+    }
+}
+
+static enum MHD_Result
+collect_arg(void *aux, enum MHD_ValueKind kind, const char *key,
+            const char *value)
+{
+    struct http_request *req = aux;
+
+    if (req->n_args == req->cap_args) {
+        req->cap_args = req->cap_args ? req->cap_args * 2 : 8;
+        req->args = xrealloc(req->args, req->cap_args * sizeof *req->args);
+    }
+    req->args[req->n_args++] = (struct http_arg) {key, value ? value : ""};
+    return MHD_YES;
+}
+
+static struct http_request *
+request_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    struct http_request *req = xcalloc(1, sizeof *req);
+    req->conn = conn;
+    req->method = method;
+    req->path = xstrdup(url); /* libmicrohttpd strips the query. */
+    ds_init(&req->body);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
+    return req;
+}
+
+static enum MHD_Result
+send_response(struct MHD_Connection *conn, struct http_response *resp)
+{
+    size_t len = resp->body ? strlen(resp->body) : 0;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    r = MHD_create_response_from_buffer(len, resp->body ? resp->body : "",
+                                        resp->body ? MHD_RESPMEM_MUST_FREE
+                                                   : MHD_RESPMEM_PERSISTENT);
+    if (len || resp->status != 204) {
+        MHD_add_response_header(r, "Content-Type",
+                                resp->content_type ? resp->content_type
+                                                   : "application/json");
+    }
+    if (resp->request_id) {
+        MHD_add_response_header(r, "X-Openstack-Request-Id",
+                                resp->request_id);
+    }
+    if (resp->extra_header_name && resp->extra_header_value) {
+        MHD_add_response_header(r, resp->extra_header_name,
+                                resp->extra_header_value);
+    }
+    ret = MHD_queue_response(conn, resp->status, r);
+    MHD_destroy_response(r);
+    free(resp->request_id);
+    free(resp->extra_header_value);
+    return ret;
+}
+
+static enum MHD_Result
+send_too_large(struct MHD_Connection *conn)
+{
+    struct http_response resp = {
+        .status = 413,
+        .body = xstrdup("{\"NeutronError\": {\"type\": "
+                        "\"HTTPRequestEntityTooLarge\", \"message\": "
+                        "\"Request is too large.\", \"detail\": \"\"}}"),
+    };
+
+    return send_response(conn, &resp);
+}
+
+static enum MHD_Result
+access_handler(void *aux, struct MHD_Connection *conn, const char *url,
+               const char *method, const char *version,
+               const char *upload_data, size_t *upload_data_size,
+               void **con_cls)
+{
+    struct http_server *server = aux;
+    struct http_request *req = *con_cls;
+    struct http_response resp = {.status = 500};
+
+    if (!req) {
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > server->max_body) {
+            return send_too_large(conn);
+        }
+        *con_cls = request_new(conn, url, method);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (req->body.len + *upload_data_size > server->max_body) {
+            req->too_large = true;
+        } else {
+            ds_put_buf(&req->body, upload_data, *upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->too_large) {
+        return send_too_large(conn);
+    }
+    server->handler(req, &resp, server->aux);
+    return send_response(conn, &resp);
+}
+
+static void
+request_completed(void *aux, struct MHD_Connection *conn, void **con_cls,
+                  enum MHD_RequestTerminationCode code)
+{
+    request_free(*con_cls);
+    *con_cls = NULL;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *aux);
+
+/* Runs libmicrohttpd's pending work and re-arms its timeout. */
+static void
+http_server_run(struct http_server *server)
+{
+    MHD_UNSIGNED_LONG_LONG timeout;
+
+    MHD_run(server->daemon);
+    if (MHD_get_timeout(server->daemon, &timeout) == MHD_YES) {
+        uint64_t now;
+        sd_event_now(server->event, CLOCK_MONOTONIC, &now);
+        if (!server->timer) {
+            (void) sd_event_add_time(server->event, &server->timer,
+                                     CLOCK_MONOTONIC, now + timeout * 1000,
+                                     1000, on_timer, server);
+        } else {
+            (void) sd_event_source_set_time(server->timer,
+                                            now + timeout * 1000);
+            (void) sd_event_source_set_enabled(server->timer,
+                                               SD_EVENT_ONESHOT);
+        }
+    } else if (server->timer) {
+        (void) sd_event_source_set_enabled(server->timer, SD_EVENT_OFF);
+    }
+}
+
+static int
+on_timer(sd_event_source *s, uint64_t usec, void *aux)
+{
+    http_server_run(aux);
+    return 0;
+}
+
+static int
+on_io(sd_event_source *s, int fd, uint32_t revents, void *aux)
+{
+    http_server_run(aux);
+    return 0;
+}
+
+static int
+open_listener(const char *host, int port, int *ret_port)
+{
+    struct sockaddr_storage ss = {0};
+    struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &ss;
+    socklen_t len;
+    int one = 1, fd;
+
+    if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(port);
+        len = sizeof *sin;
+    } else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(port);
+        len = sizeof *sin6;
+    } else {
+        return -EINVAL;
+    }
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *) &ss, len) < 0 || listen(fd, 1024) < 0
+        || getsockname(fd, (struct sockaddr *) &ss, &len) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    *ret_port = ntohs(ss.ss_family == AF_INET ? sin->sin_port
+                                              : sin6->sin6_port);
+    return fd;
+}
+
+int
+http_server_new(sd_event *event, const char *host, int port,
+                size_t max_body, http_handler_func *handler, void *aux,
+                struct http_server **ret)
+{
+    struct http_server *server = xcalloc(1, sizeof *server);
+    const union MHD_DaemonInfo *info;
+    int fd, r;
+
+    fd = open_listener(host, port, &server->port);
+    if (fd < 0) {
+        free(server);
+        return fd;
+    }
+    server->event = sd_event_ref(event);
+    server->max_body = max_body;
+    server->handler = handler;
+    server->aux = aux;
+    server->daemon = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_SUSPEND_RESUME, 0, NULL,
+        NULL, access_handler, server, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, server,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 1000,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) 0,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 120,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 256 * 1024,
+        MHD_OPTION_END);
+    if (!server->daemon) {
+        close(fd);
+        sd_event_unref(server->event);
+        free(server);
+        return -EIO;
+    }
+    info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    r = sd_event_add_io(event, &server->io, info->epoll_fd, EPOLLIN, on_io,
+                        server);
+    if (r < 0) {
+        http_server_free(server);
+        return r;
+    }
+    *ret = server;
+    return 0;
+}
+
+void
+http_server_free(struct http_server *server)
+{
+    if (server) {
+        sd_event_source_disable_unref(server->io);
+        sd_event_source_disable_unref(server->timer);
+        MHD_stop_daemon(server->daemon); /* Closes the listening fd. */
+        sd_event_unref(server->event);
+        free(server);
+    }
+}
+
+int
+http_server_port(const struct http_server *server)
+{
+    return server->port;
+}
+
+const char *
+http_request_method(const struct http_request *req)
+{
+    return req->method;
+}
+
+const char *
+http_request_path(const struct http_request *req)
+{
+    return req->path;
+}
+
+const struct http_arg *
+http_request_args(const struct http_request *req, size_t *n)
+{
+    *n = req->n_args;
+    return req->args;
+}
+
+const char *
+http_request_header(const struct http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_request_body(const struct http_request *req, size_t *len)
+{
+    *len = req->body.len;
+    return ds_cstr((struct ds *) &req->body);
+}

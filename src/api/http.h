@@ -1,0 +1,61 @@
+/* The HTTP front end: libmicrohttpd driven from an sd-event loop.
+ *
+ * libmicrohttpd runs without threads of its own ("external select" with its
+ * epoll fd as one sd-event io source), so request handlers run on the loop's
+ * thread, one at a time, next to the database: no locks anywhere.  This
+ * module collects a request (path, ordered query arguments, headers, body
+ * up to a size cap) and hands it to one handler, which fills in a response.
+ */
+#ifndef API_HTTP_H
+#define API_HTTP_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <systemd/sd-event.h>
+
+#include "core/util.h"
+
+struct http_server;
+struct http_request;
+
+struct http_arg {
+    const char *key;
+    const char *value;          /* "" for a bare "?key". */
+};
+
+/* What a handler sends back.  The handler sets 'status' and may set 'body'
+ * (malloc'd, freed by this module) and the optional headers. */
+struct http_response {
+    int status;
+    char *body;                 /* NULL: empty body. */
+    const char *content_type;   /* Default "application/json". */
+    char *request_id;           /* x-openstack-request-id, malloc'd. */
+    char *extra_header_name;    /* E.g. "Location" (static string). */
+    char *extra_header_value;   /* malloc'd. */
+};
+
+/* Called once per complete request.  Must not block. */
+typedef void http_handler_func(const struct http_request *,
+                               struct http_response *, void *aux);
+
+/* Listens on 'host' (an IPv4 or IPv6 literal) and 'port' (0: ephemeral)
+ * and serves requests on 'event'.  Bodies over 'max_body' bytes get 413
+ * without reaching 'handler'.  Returns 0 or a negative errno. */
+int http_server_new(sd_event *event, const char *host, int port,
+                    size_t max_body, http_handler_func *handler, void *aux,
+                    struct http_server **ret) WARN_UNUSED;
+void http_server_free(struct http_server *);
+
+/* The port actually bound. */
+int http_server_port(const struct http_server *);
+
+/* Accessors for the request being handled (valid during the call). */
+const char *http_request_method(const struct http_request *);
+const char *http_request_path(const struct http_request *);
+const struct http_arg *http_request_args(const struct http_request *,
+                                         size_t *n);
+const char *http_request_header(const struct http_request *,
+                                const char *name);
+const char *http_request_body(const struct http_request *, size_t *len);
+
+#endif /* api/http.h */

@@ -1,0 +1,152 @@
+/* neutrino-server: options, configuration, wiring; then run the loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <systemd/sd-event.h>
+
+#include "api/api.h"
+#include "api/http.h"
+#include "api/server-config.h"
+#include "api/store.h"
+#include "core/log.h"
+
+LOG_DEFINE_THIS_MODULE(main);
+
+static void
+usage(void)
+{
+    printf("usage: neutrino-server [--config-file FILE]... [--debug]\n"
+           "Serves the OpenStack Networking (Neutron) v2.0 API.\n"
+           "  --config-file FILE  INI file with Neutron's options; may be\n"
+           "                      repeated, later files win\n"
+           "  --debug             log at debug level\n"
+           "  --help              show this help\n");
+}
+
+/* Makes the directories above 'path' (like mkdir -p of its dirname). */
+static void
+make_parent_dirs(const char *path)
+{
+    char *copy = xstrdup(path);
+
+    for (char *p = copy + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            (void) mkdir(copy, 0755);
+            *p = '/';
+        }
+    }
+    free(copy);
+}
+
+static int
+parse_args(int argc, char *argv[], char ***files, size_t *n_files)
+{
+    static const struct option options[] = {
+        {"config-file", required_argument, NULL, 'c'},
+        {"debug", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            *files = xrealloc(*files, (*n_files + 1) * sizeof **files);
+            (*files)[(*n_files)++] = optarg;
+            break;
+        case 'd':
+            log_set_level(LOG_LEVEL_DEBUG);
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            return -EINVAL;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "neutrino-server: unexpected argument '%s'\n",
+                argv[optind]);
+        return -EINVAL;
+    }
+    return 1;
+}
+
+static int
+serve(const struct server_config *cfg, struct store *store)
+{
+    struct http_server *http = NULL;
+    struct api *api = api_new(store, cfg);
+    sd_event *event = NULL;
+    sigset_t mask;
+    int r;
+
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    r = sd_event_default(&event);
+    if (r >= 0) {
+        (void) sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+        (void) sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+        r = http_server_new(event, cfg->bind_host, cfg->bind_port,
+                            cfg->max_request_body_size, api_handle_request,
+                            api, &http);
+    }
+    if (r < 0) {
+        log_error_errno(r, "cannot listen on %s:%d", cfg->bind_host,
+                        cfg->bind_port);
+    } else {
+        printf("neutrino-server: listening on http://%s%s%s:%d\n",
+               strchr(cfg->bind_host, ':') ? "[" : "", cfg->bind_host,
+               strchr(cfg->bind_host, ':') ? "]" : "",
+               http_server_port(http));
+        fflush(stdout);
+        r = sd_event_loop(event);
+    }
+    http_server_free(http);
+    sd_event_unref(event);
+    api_free(api);
+    return r;
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct server_config cfg;
+    struct store *store = NULL;
+    char **files = NULL, *error = NULL;
+    size_t n_files = 0;
+    int r = parse_args(argc, argv, &files, &n_files);
+
+    if (r <= 0) {
+        free(files);
+        return r ? 2 : 0;
+    }
+    r = server_config_load(&cfg, files, n_files, &error);
+    if (r < 0) {
+        fprintf(stderr, "neutrino-server: %s\n", error);
+    } else {
+        make_parent_dirs(server_config_sqlite_path(&cfg));
+        r = store_open(server_config_sqlite_path(&cfg),
+                       !strcasecmp(cfg.sqlite_synchronous, "full"), &store,
+                       &error);
+        if (r < 0) {
+            fprintf(stderr, "neutrino-server: database: %s\n", error);
+        }
+    }
+    if (r >= 0) {
+        r = serve(&cfg, store);
+    }
+    store_close(store);
+    server_config_destroy(&cfg);
+    free(error);
+    free(files);
+    return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,872 @@
+/* Ports: MAC and IP allocation in the request's transaction, the fixed_ips
+ * rules of Neutron's IPAM, binding attributes, and the network's DHCP port.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "api/ipam.h"
+#include "api/resource.h"
+#include "core/mac.h"
+
+static char *convert_fixed_ips(json_t *, json_t **);
+static char *convert_vnic_type(json_t *, json_t **);
+static char *convert_address_pairs(json_t *, json_t **);
+static char *convert_dhcp_opts(json_t *, json_t **);
+
+static const struct attr port_attrs[] = {
+    STANDARD_ATTRS,
+    {"network_id", "network_id", COL_TEXT,
+     A_POST | A_REQUIRED | A_FILTER | A_SORT, convert_uuid, NULL},
+    {"admin_state_up", "admin_state_up", COL_BOOL,
+     A_POST | A_PUT | A_FILTER | A_SORT, convert_bool, "true"},
+    {"mac_address", "mac_address", COL_TEXT,
+     A_POST | A_PUT | A_FILTER | A_SORT | A_NULLABLE, convert_mac_or_null,
+     NULL},
+    {"fixed_ips", "fixed_ips", COL_JSON, A_POST | A_PUT, convert_fixed_ips,
+     NULL},
+    {"device_id", "device_id", COL_TEXT, A_POST | A_PUT | A_FILTER | A_SORT,
+     convert_string, "\"\""},
+    {"device_owner", "device_owner", COL_TEXT,
+     A_POST | A_PUT | A_FILTER | A_SORT, convert_string, "\"\""},
+    {"status", "status", COL_TEXT, A_FILTER | A_SORT, NULL, NULL},
+    {"port_security_enabled", "port_security_enabled", COL_BOOL,
+     A_POST | A_PUT | A_FILTER, convert_bool, NULL},
+    {"security_groups", "security_groups", COL_JSON, A_POST | A_PUT,
+     convert_uuid_list, "[]"},
+    {"allowed_address_pairs", "allowed_address_pairs", COL_JSON,
+     A_POST | A_PUT, convert_address_pairs, "[]"},
+    {"extra_dhcp_opts", "extra_dhcp_opts", COL_JSON, A_POST | A_PUT,
+     convert_dhcp_opts, "[]"},
+    {"binding:host_id", "binding_host_id", COL_TEXT,
+     A_POST | A_PUT | A_FILTER | A_SORT, convert_string_any, "\"\""},
+    {"binding:profile", "binding_profile", COL_JSON, A_POST | A_PUT,
+     convert_dict, "{}"},
+    {"binding:vnic_type", "binding_vnic_type", COL_TEXT,
+     A_POST | A_PUT | A_FILTER | A_SORT, convert_vnic_type, "\"normal\""},
+    {"binding:vif_type", "binding_vif_type", COL_TEXT, A_FILTER, NULL, NULL},
+    {"binding:vif_details", "binding_vif_details", COL_JSON, 0, NULL, NULL},
+};
+
+const struct resource_def port_def = {
+    "port", "ports", "ports", "PortNotFound", "Port",
+    port_attrs, ARRAY_SIZE(port_attrs),
+};
+
+static const char *
+get_str(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static char *
+convert_fixed_ips(json_t *value, json_t **ret)
+{
+    size_t i;
+    json_t *item;
+
+    if (!json_is_array(value)) {
+        char *s = schema_repr(value);
+        char *m = xasprintf("Invalid data format for fixed IP: '%s'", s);
+        free(s);
+        return m;
+    }
+    json_array_foreach (value, i, item) {
+        const char *key;
+        json_t *v, *conv;
+
+        if (!json_is_object(item)) {
+            char *s = schema_repr(item);
+            char *m = xasprintf("Invalid data format for fixed IP: '%s'", s);
+            free(s);
+            return m;
+        }
+        json_object_foreach (item, key, v) {
+            char *why = NULL;
+            if (!strcmp(key, "subnet_id")) {
+                why = convert_uuid(v, &conv);
+            } else if (!strcmp(key, "ip_address")) {
+                why = convert_ip_or_null(v, &conv);
+                if (!why && json_is_null(conv)) {
+                    why = xstrdup("'None' is not a valid IP address");
+                    json_decref(conv);
+                } else if (!why) {
+                    json_object_set_new(item, key, conv);
+                    conv = NULL;
+                }
+            } else {
+                why = xasprintf("Unrecognized attribute(s) '%s'", key);
+            }
+            if (why) {
+                return why;
+            }
+            json_decref(conv);
+        }
+    }
+    *ret = json_incref(value);
+    return NULL;
+}
+
+static char *
+convert_vnic_type(json_t *value, json_t **ret)
+{
+    static const char *const types[] = {
+        "normal", "direct", "macvtap", "baremetal", "direct-physical",
+        "virtio-forwarder", "smart-nic", "vdpa", "accelerator-direct",
+        "accelerator-direct-physical", "remote-managed",
+    };
+    const char *s = json_string_value(value);
+
+    for (size_t i = 0; s && i < ARRAY_SIZE(types); i++) {
+        if (!strcmp(s, types[i])) {
+            *ret = json_incref(value);
+            return NULL;
+        }
+    }
+    return xasprintf("%s is not in valid vnic types",
+                     s ? s : "the value");
+}
+
+static char *
+convert_address_pairs(json_t *value, json_t **ret)
+{
+    size_t i;
+    json_t *pair;
+
+    if (!json_is_array(value)) {
+        return xstrdup("Allowed address pairs must be a list.");
+    }
+    json_array_foreach (value, i, pair) {
+        const char *ip = get_str(pair, "ip_address");
+        json_t *mac = json_object_get(pair, "mac_address"), *conv;
+        struct ip_net net;
+        char *why;
+
+        if (!json_is_object(pair) || !ip) {
+            return xstrdup("AllowedAddressPair must contain ip_address");
+        }
+        if (ipnet_parse(ip, &net) < 0) {
+            return xasprintf("'%s' is not a valid IP address", ip);
+        }
+        if (mac) {
+            why = convert_mac_or_null(mac, &conv);
+            if (why) {
+                return why;
+            }
+            json_decref(conv);
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (json_equal(json_array_get(value, j), pair)) {
+                return xstrdup("Request contains duplicate address pair");
+            }
+        }
+    }
+    *ret = json_incref(value);
+    return NULL;
+}
+
+static char *
+convert_dhcp_opts(json_t *value, json_t **ret)
+{
+    size_t i;
+    json_t *opt;
+
+    if (!json_is_array(value)) {
+        return xstrdup("Invalid data format for extra DHCP options");
+    }
+    json_array_foreach (value, i, opt) {
+        const char *name = get_str(opt, "opt_name");
+        json_t *val = json_object_get(opt, "opt_value");
+        json_t *ver = json_object_get(opt, "ip_version");
+
+        if (!json_is_object(opt) || !name || !*name || strlen(name) > 64
+            || !val || (!json_is_string(val) && !json_is_null(val))
+            || (ver && json_integer_value(ver) != 4
+                && json_integer_value(ver) != 6)) {
+            char *s = schema_repr(opt);
+            char *m = xasprintf("Invalid data format for extra DHCP "
+                                "option: '%s'", s);
+            free(s);
+            return m;
+        }
+    }
+    *ret = json_incref(value);
+    return NULL;
+}
+
+/* Picks a MAC no port of the network has. */
+static struct api_error *
+generate_mac(struct api_request *req, const char *network_id, json_t *port)
+{
+    const struct base_mac *base = &req->cfg->base_mac;
+
+    for (int tries = 0; tries < 16; tries++) {
+        uint8_t mac[6];
+        char buf[MAC_STRLEN];
+
+        mac_generate(base->mac, base->fixed, mac);
+        mac_format(mac, buf);
+        if (!store_mac_exists(req->store, network_id, buf)) {
+            json_object_set_new(port, "mac_address", json_string(buf));
+            return NULL;
+        }
+    }
+    return api_error_new(503, "MacAddressGenerationFailure",
+                         "Unable to generate unique mac on network %s.",
+                         network_id);
+}
+
+static struct api_error *
+check_mac(struct api_request *req, const char *network_id, const char *mac)
+{
+    if (store_mac_exists(req->store, network_id, mac)) {
+        return api_error_new(409, "MacAddressInUse",
+                             "Unable to complete operation for network %s. "
+                             "The mac address %s is in use.", network_id,
+                             mac);
+    }
+    return NULL;
+}
+
+static bool
+is_auto_address_subnet(json_t *subnet)
+{
+    const char *mode = get_str(subnet, "ipv6_address_mode");
+
+    return mode && (!strcmp(mode, "slaac")
+                    || !strcmp(mode, "dhcpv6-stateless"));
+}
+
+static struct ip_net
+cidr_of(json_t *subnet)
+{
+    struct ip_net n = {0};
+
+    (void) ipnet_parse(get_str(subnet, "cidr"), &n);
+    return n;
+}
+
+/* Allocation state of one port request: the network's subnets and the
+ * fixed_ips chosen so far. */
+struct ip_request {
+    struct api_request *req;
+    const char *port_id;
+    const char *network_id;
+    const char *mac;
+    json_t *subnets;            /* Rows of the network's subnets. */
+    json_t *out;                /* Resulting fixed_ips. */
+    bool lowest;                /* DHCP ports take the lowest address. */
+};
+
+static json_t *
+find_subnet(struct ip_request *ir, const char *id)
+{
+    size_t i;
+    json_t *s;
+
+    json_array_foreach (ir->subnets, i, s) {
+        if (!strcmp(get_str(s, "id"), id)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static struct api_error *
+record_ip(struct ip_request *ir, json_t *subnet, const struct ip_addr *a)
+{
+    char buf[IP_STRLEN];
+    int r = store_ip_insert(ir->req->store, ir->port_id, get_str(subnet, "id"),
+                            ir->network_id, a);
+
+    if (r == -EEXIST) {
+        ip_format(a, buf);
+        return api_error_new(409, "IpAddressAlreadyAllocated",
+                             "IP address %s already allocated in subnet %s",
+                             buf, get_str(subnet, "id"));
+    }
+    if (r) {
+        return api_error_from_store(r);
+    }
+    ip_format(a, buf);
+    json_array_append_new(ir->out,
+                          json_pack("{s:s, s:s}", "subnet_id",
+                                    get_str(subnet, "id"), "ip_address",
+                                    buf));
+    return NULL;
+}
+
+static struct api_error *
+allocate_specific(struct ip_request *ir, json_t *subnet,
+                  const struct ip_addr *a)
+{
+    struct ip_net n = cidr_of(subnet);
+    struct ip_addr first = ipnet_first(&n), last = ipnet_last(&n);
+    char buf[IP_STRLEN];
+    int r;
+
+    ip_format(a, buf);
+    if (!ipnet_contains(&n, a)
+        || (n.addr.version == 4 && n.prefixlen <= 30
+            && (ip_equal(a, &first) || ip_equal(a, &last)))) {
+        return api_error_new(400, "InvalidIpForSubnet",
+                             "IP address %s is not a valid IP for the "
+                             "specified subnet.", buf);
+    }
+    r = store_ip_exists(ir->req->store, get_str(subnet, "id"), a);
+    if (r) {
+        return r > 0 ? api_error_new(409, "IpAddressAlreadyAllocated",
+                                     "IP address %s already allocated in "
+                                     "subnet %s", buf,
+                                     get_str(subnet, "id"))
+                     : api_error_from_store(r);
+    }
+    r = ipam_take(ir->req->store, get_str(subnet, "id"), a);
+    return r < 0 ? api_error_from_store(r) : record_ip(ir, subnet, a);
+}
+
+/* One address from 'subnet': EUI-64 on SLAAC/stateless subnets, else from
+ * the pools.  -ENOSPC in '*ret_full' when the pools are exhausted. */
+static struct api_error *
+allocate_from(struct ip_request *ir, json_t *subnet, bool *ret_full)
+{
+    struct ip_addr a;
+    int r;
+
+    *ret_full = false;
+    if (is_auto_address_subnet(subnet)) {
+        struct ip_net n = cidr_of(subnet);
+        uint8_t mac[6];
+        (void) mac_parse(ir->mac, mac);
+        a = ip_eui64(&n, mac);
+        return record_ip(ir, subnet, &a);
+    }
+    r = ipam_allocate_any(ir->req->store, get_str(subnet, "id"),
+                          json_integer_value(json_object_get(subnet,
+                                                             "ip_version")),
+                          ir->lowest, &a);
+    if (r == -ENOSPC) {
+        *ret_full = true;
+        return NULL;
+    }
+    return r ? api_error_from_store(r) : record_ip(ir, subnet, &a);
+}
+
+static struct api_error *
+subnet_full(json_t *subnet)
+{
+    return api_error_new(409, "IpAddressGenerationFailure",
+                         "No more IP addresses available for subnet %s.",
+                         get_str(subnet, "id"));
+}
+
+/* fixed_ips omitted: one IPv4 address, one stateful IPv6 address, and an
+ * EUI-64 address on every auto-address subnet. */
+static struct api_error *
+allocate_default(struct ip_request *ir)
+{
+    bool v4_done = false, v6_done = false, tried = false, full;
+    struct api_error *e = NULL;
+    size_t i;
+    json_t *s;
+
+    json_array_foreach (ir->subnets, i, s) {
+        int version = json_integer_value(json_object_get(s, "ip_version"));
+        bool *done = version == 4 ? &v4_done : &v6_done;
+
+        if (!is_auto_address_subnet(s) && *done) {
+            continue;
+        }
+        tried |= !is_auto_address_subnet(s);
+        e = allocate_from(ir, s, &full);
+        if (e) {
+            return e;
+        }
+        if (!full && !is_auto_address_subnet(s)) {
+            *done = true;
+        }
+    }
+    if (tried && !v4_done && !v6_done) {
+        return api_error_new(409, "IpAddressGenerationFailure",
+                             "No more IP addresses available on network "
+                             "%s.", ir->network_id);
+    }
+    return NULL;
+}
+
+static struct api_error *
+resolve_fixed_ip(struct ip_request *ir, json_t *item, json_t **ret_subnet,
+                 struct ip_addr *ret_addr, bool *has_addr)
+{
+    const char *sid = get_str(item, "subnet_id");
+    const char *ip = get_str(item, "ip_address");
+    json_t *subnet = NULL;
+    size_t i;
+    json_t *s;
+
+    *ret_subnet = NULL;
+    *has_addr = ip && !ip_parse(ip, ret_addr);
+    if (sid) {
+        subnet = find_subnet(ir, sid);
+        if (!subnet) {
+            json_t *other = store_get(ir->req->store, &subnet_def, sid);
+            json_decref(other);
+            return other ? api_invalid_input("Failed to create port on "
+                                             "network %s, because fixed_ips "
+                                             "included invalid subnet %s",
+                                             ir->network_id, sid)
+                         : api_error_new(404, "SubnetNotFound",
+                                         "Subnet %s could not be found.",
+                                         sid);
+        }
+    } else if (*has_addr) {
+        json_array_foreach (ir->subnets, i, s) {
+            struct ip_net n = cidr_of(s);
+            if (ipnet_contains(&n, ret_addr)) {
+                subnet = s;
+                break;
+            }
+        }
+        if (!subnet) {
+            return api_error_new(400, "InvalidIpForNetwork",
+                                 "IP address %s is not a valid IP for any "
+                                 "of the subnets on the specified network.",
+                                 ip);
+        }
+    } else {
+        return api_bad_request("Invalid input for fixed_ips. Reason: "
+                               "Exactly one of subnet_id or ip_address "
+                               "must be given.");
+    }
+    *ret_subnet = subnet;
+    return NULL;
+}
+
+/* Allocates the requested 'fixed_ips': addresses first, then subnets. */
+static struct api_error *
+allocate_requested(struct ip_request *ir, json_t *fixed_ips)
+{
+    struct api_error *e = NULL;
+
+    for (int pass = 0; pass < 2 && !e; pass++) {
+        size_t i;
+        json_t *item;
+
+        json_array_foreach (fixed_ips, i, item) {
+            json_t *subnet = NULL;
+            struct ip_addr a;
+            bool has_addr, full;
+
+            e = resolve_fixed_ip(ir, item, &subnet, &a, &has_addr);
+            if (e || has_addr != (pass == 0)) {
+                if (e) {
+                    break;
+                }
+                continue;
+            }
+            e = has_addr ? allocate_specific(ir, subnet, &a)
+                         : allocate_from(ir, subnet, &full);
+            if (!e && !has_addr && full) {
+                e = subnet_full(subnet);
+            }
+            if (e) {
+                break;
+            }
+        }
+    }
+    return e;
+}
+
+static struct api_error *
+check_duplicate_ips(json_t *fixed_ips)
+{
+    size_t i, j;
+    json_t *a, *b;
+
+    json_array_foreach (fixed_ips, i, a) {
+        const char *ip = get_str(a, "ip_address");
+        json_array_foreach (fixed_ips, j, b) {
+            if (j < i && ip && get_str(b, "ip_address")
+                && !strcmp(ip, get_str(b, "ip_address"))) {
+                return api_bad_request("Invalid input for fixed_ips. "
+                                       "Reason: Duplicate IP address '%s'.",
+                                       ip);
+            }
+        }
+    }
+    return NULL;
+}
+
+static struct api_error *
+allocate_ips(struct api_request *req, json_t *port, json_t *fixed_ips)
+{
+    struct ip_request ir = {
+        .req = req,
+        .port_id = get_str(port, "id"),
+        .network_id = get_str(port, "network_id"),
+        .mac = get_str(port, "mac_address"),
+        .subnets = subnets_of_network(req, get_str(port, "network_id")),
+        .out = json_array(),
+        .lowest = !strcmp(get_str(port, "device_owner"), "network:dhcp"),
+    };
+    struct api_error *e = fixed_ips ? check_duplicate_ips(fixed_ips) : NULL;
+
+    if (!e) {
+        e = fixed_ips ? allocate_requested(&ir, fixed_ips)
+                      : allocate_default(&ir);
+    }
+    if (!e) {
+        json_object_set(port, "fixed_ips", ir.out);
+    }
+    json_decref(ir.out);
+    json_decref(ir.subnets);
+    return e;
+}
+
+static struct api_error *
+check_port_security(struct api_request *req, json_t *port)
+{
+    json_t *pairs = json_object_get(port, "allowed_address_pairs");
+    json_t *sgs = json_object_get(port, "security_groups");
+    bool secure = json_is_true(json_object_get(port,
+                                               "port_security_enabled"));
+
+    if ((int) json_array_size(pairs) > req->cfg->max_allowed_address_pair) {
+        return api_error_new(400, "AllowedAddressPairExhausted",
+                             "The number of allowed address pair exceeds "
+                             "the maximum %d.",
+                             req->cfg->max_allowed_address_pair);
+    }
+    if (!secure && json_array_size(pairs)) {
+        return api_error_new(409, "AddressPairAndPortSecurityRequired",
+                             "Port Security must be enabled in order to "
+                             "have allowed address pairs on a port.");
+    }
+    if (json_array_size(sgs)) {
+        /* Security groups arrive with their own issue; none exist yet. */
+        return api_error_new(404, "SecurityGroupNotFound",
+                             "Security group %s does not exist",
+                             json_string_value(json_array_get(sgs, 0)));
+    }
+    return NULL;
+}
+
+/* Binding state for 'host': no agents report yet, so a requested host
+ * cannot be bound (Neutron: binding_failed without an alive agent). */
+static void
+set_binding(json_t *port)
+{
+    const char *host = get_str(port, "binding:host_id");
+
+    json_object_set_new(port, "binding:vif_type",
+                        json_string(host && *host ? "binding_failed"
+                                                  : "unbound"));
+    json_object_set_new(port, "binding:vif_details", json_object());
+}
+
+static struct api_error *
+port_insert(struct api_request *req, json_t *port, json_t *network)
+{
+    json_t *fixed_ips = json_incref(json_object_get(port, "fixed_ips"));
+    const char *owner = get_str(port, "device_owner");
+    const char *mac = get_str(port, "mac_address");
+    struct api_error *e;
+
+    if (!json_object_get(port, "port_security_enabled")) {
+        json_object_set(port, "port_security_enabled",
+                        json_object_get(network, "port_security_enabled"));
+    }
+    if (str_startswith(owner, "network:")) {
+        json_object_set_new(port, "port_security_enabled", json_false());
+    }
+    json_object_set_new(port, "status", json_string("DOWN"));
+    json_object_set_new(port, "fixed_ips", json_array());
+    set_binding(port);
+    e = check_port_security(req, port);
+    if (!e) {
+        e = mac ? check_mac(req, get_str(port, "network_id"), mac)
+                : generate_mac(req, get_str(port, "network_id"), port);
+    }
+    if (!e) {
+        e = api_error_from_store(store_insert(req->store, &port_def, port));
+    }
+    if (!e) {
+        e = allocate_ips(req, port, fixed_ips);
+    }
+    if (!e) {
+        e = api_error_from_store(store_update(req->store, &port_def,
+                                              get_str(port, "id"), port));
+    }
+    json_decref(fixed_ips);
+    return e;
+}
+
+static struct api_error *
+port_create(struct api_request *req, json_t *port, char **ret_id)
+{
+    json_t *network = NULL;
+    struct api_error *e;
+
+    json_object_del(port, "tags"); /* Accepted, applied only by an ML2
+                                    * extension driver we do not have. */
+    e = network_get_row(req, get_str(port, "network_id"), &network);
+    if (!e) {
+        e = resource_init_row(req, port, 1, ret_id);
+    }
+    if (!e) {
+        e = port_insert(req, port, network);
+    }
+    json_decref(network);
+    return e;
+}
+
+/* Releases every address of 'port' whose subnet is not NULL or
+ * 'subnet_id' (NULL: all); returns the kept fixed_ips in '*ret_kept'. */
+static struct api_error *
+release_ips(struct api_request *req, json_t *port, const char *subnet_id,
+            json_t **ret_kept)
+{
+    json_t *kept = json_array();
+    size_t i;
+    json_t *ip;
+
+    json_array_foreach (json_object_get(port, "fixed_ips"), i, ip) {
+        const char *sid = get_str(ip, "subnet_id");
+        json_t *subnet;
+        struct ip_range *pools = NULL;
+        struct ip_addr a;
+        int n, r;
+
+        if (subnet_id && strcmp(sid, subnet_id)) {
+            json_array_append(kept, ip);
+            continue;
+        }
+        subnet = store_get(req->store, &subnet_def, sid);
+        r = ip_parse(get_str(ip, "ip_address"), &a);
+        n = subnet ? ipam_pools_from_json(json_object_get(subnet,
+                                                          "allocation_pools"),
+                                          a.version, &pools)
+                   : 0;
+        if (!r) {
+            r = store_ip_delete(req->store, sid, &a);
+        }
+        if (!r && n > 0) {
+            r = ipam_release(req->store, sid, pools, n, &a);
+        }
+        free(pools);
+        json_decref(subnet);
+        if (r) {
+            json_decref(kept);
+            return api_error_from_store(r);
+        }
+    }
+    *ret_kept = kept;
+    return NULL;
+}
+
+struct api_error *
+port_delete_row(struct api_request *req, json_t *port)
+{
+    json_t *kept = NULL;
+    struct api_error *e = release_ips(req, port, NULL, &kept);
+
+    json_decref(kept);
+    if (!e) {
+        e = api_error_from_store(store_delete(req->store, &port_def,
+                                              get_str(port, "id")));
+    }
+    return e;
+}
+
+static struct api_error *
+port_delete(struct api_request *req, json_t *row)
+{
+    return port_delete_row(req, row);
+}
+
+static struct api_error *
+update_mac(struct api_request *req, json_t *row, json_t *changes)
+{
+    json_t *mac = json_object_get(changes, "mac_address");
+    const char *vif = get_str(row, "binding:vif_type");
+
+    if (!mac || json_equal(mac, json_object_get(row, "mac_address"))) {
+        return NULL;
+    }
+    if (str_startswith(get_str(row, "device_owner"), "network:")) {
+        return api_error_new(409, "UnsupportedPortDeviceOwner",
+                             "Operation updating MAC address is not "
+                             "supported for device_owner %s on port %s.",
+                             get_str(row, "device_owner"),
+                             get_str(row, "id"));
+    }
+    if (strcmp(vif, "unbound") && strcmp(vif, "binding_failed")) {
+        return api_error_new(409, "PortBound",
+                             "Unable to complete operation on port %s, port "
+                             "is already bound, port type: %s, old_mac %s, "
+                             "new_mac %s.", get_str(row, "id"), vif,
+                             get_str(row, "mac_address"),
+                             json_is_null(mac) ? "None"
+                                               : json_string_value(mac));
+    }
+    if (json_is_null(mac)) {
+        return generate_mac(req, get_str(row, "network_id"), changes);
+    }
+    return check_mac(req, get_str(row, "network_id"),
+                     json_string_value(mac));
+}
+
+/* New fixed_ips replace the old: kept addresses stay, the rest are
+ * released, new ones allocated. */
+static struct api_error *
+update_fixed_ips(struct api_request *req, json_t *row, json_t *changes)
+{
+    json_t *wanted = json_object_get(changes, "fixed_ips");
+    json_t *kept = NULL, *copy;
+    struct api_error *e;
+
+    if (!wanted) {
+        return NULL;
+    }
+    if (json_equal(wanted, json_object_get(row, "fixed_ips"))) {
+        json_object_del(changes, "fixed_ips");
+        return NULL;
+    }
+    e = release_ips(req, row, NULL, &kept);
+    json_decref(kept);
+    if (e) {
+        return e;
+    }
+    copy = json_deep_copy(row);
+    json_object_set(copy, "mac_address",
+                    json_object_get(changes, "mac_address")
+                        ? json_object_get(changes, "mac_address")
+                        : json_object_get(row, "mac_address"));
+    e = allocate_ips(req, copy, wanted);
+    if (!e) {
+        json_object_set(changes, "fixed_ips",
+                        json_object_get(copy, "fixed_ips"));
+    }
+    json_decref(copy);
+    return e;
+}
+
+static struct api_error *
+port_update(struct api_request *req, json_t *row, json_t *changes)
+{
+    struct api_error *e = update_mac(req, row, changes);
+    json_t *host = json_object_get(changes, "binding:host_id");
+    json_t *merged;
+
+    if (!e) {
+        e = update_fixed_ips(req, row, changes);
+    }
+    if (e) {
+        return e;
+    }
+    merged = json_deep_copy(row);
+    resource_merge(merged, changes);
+    if (str_startswith(get_str(merged, "device_owner"), "network:")) {
+        json_object_set_new(merged, "port_security_enabled", json_false());
+    }
+    e = check_port_security(req, merged);
+    json_decref(merged);
+    if (e) {
+        return e;
+    }
+    if (!resource_merge(row, changes)) {
+        return NULL;
+    }
+    if (host) {
+        set_binding(row);
+    }
+    return resource_save(req, &port_def, row);
+}
+
+json_t *
+port_find_dhcp(struct api_request *req, const char *network_id)
+{
+    json_t *ids = store_ids_where(req->store, &port_def, "network_id",
+                                  network_id);
+    json_t *found = NULL;
+    size_t i;
+    json_t *id;
+
+    json_array_foreach (ids, i, id) {
+        json_t *p = store_get(req->store, &port_def, json_string_value(id));
+        if (p && !strcmp(get_str(p, "device_owner"), "network:dhcp")) {
+            found = p;
+            break;
+        }
+        json_decref(p);
+    }
+    json_decref(ids);
+    return found;
+}
+
+struct api_error *
+port_create_dhcp(struct api_request *req, json_t *network, json_t *subnet)
+{
+    json_t *port = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:[{s:s}], "
+                             "s:[], s:[], s:[], s:s, s:{}, s:s}",
+                             "name", "", "description", "",
+                             "network_id", get_str(network, "id"),
+                             "project_id", get_str(network, "project_id"),
+                             "device_owner", "network:dhcp",
+                             "admin_state_up", 1, "fixed_ips", "subnet_id",
+                             get_str(subnet, "id"), "security_groups",
+                             "allowed_address_pairs", "extra_dhcp_opts",
+                             "binding:host_id", "", "binding:profile",
+                             "binding:vnic_type", "normal");
+    char *id = NULL;
+    struct api_error *e;
+
+    /* Neutron's marker for a DHCP port no agent has claimed yet. */
+    json_object_set_new(port, "device_id", json_string("reserved_dhcp_port"));
+    e = resource_init_row(req, port, 1, &id);
+    if (!e) {
+        e = port_insert(req, port, network);
+    }
+    free(id);
+    json_decref(port);
+    return e;
+}
+
+struct api_error *
+port_add_dhcp_ip(struct api_request *req, json_t *port, json_t *subnet)
+{
+    json_t *wanted = json_deep_copy(json_object_get(port, "fixed_ips"));
+    json_t *changes;
+    struct api_error *e;
+
+    json_array_append_new(wanted, json_pack("{s:s}", "subnet_id",
+                                            get_str(subnet, "id")));
+    changes = json_pack("{s:o}", "fixed_ips", wanted);
+    e = port_update(req, port, changes);
+    json_decref(changes);
+    return e;
+}
+
+struct api_error *
+port_remove_subnet_ips(struct api_request *req, json_t *port,
+                       const char *subnet_id, bool delete_if_empty)
+{
+    json_t *kept = NULL;
+    struct api_error *e = release_ips(req, port, subnet_id, &kept);
+
+    if (e) {
+        return e;
+    }
+    if (!json_array_size(kept) && delete_if_empty) {
+        e = api_error_from_store(store_delete(req->store, &port_def,
+                                              get_str(port, "id")));
+    } else {
+        json_object_set(port, "fixed_ips", kept);
+        e = resource_save(req, &port_def, port);
+    }
+    json_decref(kept);
+    return e;
+}
+
+const struct resource_ops port_ops = {
+    &port_def, port_create, port_update, port_delete, NULL,
+};

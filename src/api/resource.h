@@ -1,0 +1,90 @@
+/* What the request dispatcher (api.c) and the resource modules (network.c,
+ * subnet.c, port.c) share: the per-request state and each resource's
+ * operations.  Internal to the server core. */
+#ifndef API_RESOURCE_H
+#define API_RESOURCE_H 1
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "api/api-error.h"
+#include "api/context.h"
+#include "api/schema.h"
+#include "api/server-config.h"
+#include "api/store.h"
+#include "core/util.h"
+
+/* One request being served.  Lives for the duration of the handler. */
+struct api_request {
+    struct store *store;
+    const struct server_config *cfg;
+    const struct request_context *ctx;
+    char now[TIMESTAMP_LEN];    /* Timestamp of this request's writes. */
+};
+
+struct resource_ops {
+    const struct resource_def *def;
+    /* Creates a resource from validated 'attrs' (defaults filled in) and
+     * stores it; on success sets '*ret_id' (malloc'd). */
+    struct api_error *(*create)(struct api_request *, json_t *attrs,
+                                char **ret_id);
+    /* Applies validated 'changes' to the stored 'row' and stores it.
+     * 'row' may be modified. */
+    struct api_error *(*update)(struct api_request *, json_t *row,
+                                json_t *changes);
+    /* Deletes stored 'row' and everything that goes with it. */
+    struct api_error *(*delete)(struct api_request *, json_t *row);
+    /* Adds derived attributes to a stored row before it is returned. */
+    void (*render)(struct api_request *, json_t *row);
+};
+
+extern const struct resource_ops network_ops;
+extern const struct resource_ops subnet_ops;
+extern const struct resource_ops port_ops;
+
+/* Helpers for resource modules. */
+
+/* Fills the standard attributes of a new row: id, project_id (from
+ * 'attrs' or the caller's project), tags, revision_number, timestamps.
+ * Returns an error for mismatching or forbidden project ids. */
+struct api_error *resource_init_row(struct api_request *, json_t *attrs,
+                                    int revision, char **ret_id);
+
+/* Maps a store failure to an API error (500 for the unexpected). */
+struct api_error *api_error_from_store(int r);
+
+/* The stored row of 'def' with 'id', or a NotFound error. */
+struct api_error *resource_get(struct api_request *,
+                               const struct resource_def *, const char *id,
+                               json_t **ret);
+
+/* Copies 'changes' into 'row', returning true if any value differs. */
+bool resource_merge(json_t *row, json_t *changes);
+
+/* Bumps revision_number and updated_at of 'row' and writes it. */
+struct api_error *resource_save(struct api_request *,
+                                const struct resource_def *, json_t *row);
+
+/* Network helpers used by subnet and port code. */
+struct api_error *network_get_row(struct api_request *, const char *id,
+                                  json_t **ret);
+
+/* Subnet helpers used by port code: the subnets of a network, in creation
+ * order (JSON array of rows). */
+json_t *subnets_of_network(struct api_request *, const char *network_id);
+
+/* Port helpers used by subnet and network code. */
+struct api_error *port_create_dhcp(struct api_request *, json_t *network,
+                                   json_t *subnet);
+struct api_error *port_add_dhcp_ip(struct api_request *, json_t *port,
+                                   json_t *subnet);
+/* Removes the addresses of 'subnet_id' from 'port'; deletes the port if
+ * none is left and 'delete_if_empty'. */
+struct api_error *port_remove_subnet_ips(struct api_request *, json_t *port,
+                                         const char *subnet_id,
+                                         bool delete_if_empty);
+struct api_error *port_delete_row(struct api_request *, json_t *port);
+/* The network's DHCP port row, or NULL. */
+json_t *port_find_dhcp(struct api_request *, const char *network_id);
+
+#endif /* api/resource.h */

@@ -1,0 +1,89 @@
+/* neutrino-server's configuration: Neutron's option names and defaults,
+ * loaded from one or more INI files (see core/config.h). */
+#ifndef API_SERVER_CONFIG_H
+#define API_SERVER_CONFIG_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/util.h"
+
+struct vlan_range {
+    char *physnet;
+    int min, max;               /* Inclusive; 0 when the physnet has none. */
+};
+
+struct vlan_ranges {
+    struct vlan_range *items;
+    size_t n;
+};
+
+struct physnet_mtu {
+    char *physnet;
+    int mtu;
+};
+
+struct physnet_mtus {
+    struct physnet_mtu *items;
+    size_t n;
+};
+
+/* base_mac: the first 'fixed' bytes of 'mac' are kept (3, or 4 when the
+ * fourth byte is not 0), the rest are random, as Neutron does. */
+struct base_mac {
+    uint8_t mac[6];
+    int fixed;
+};
+
+struct server_config {
+    /* [DEFAULT] */
+    char *bind_host;
+    int bind_port;              /* 0: an ephemeral port. */
+    char *auth_strategy;        /* "noauth" ("keystone" is a later issue). */
+    char *noauth_project_id;    /* Project of requests without X-Project-Id */
+    struct base_mac base_mac;
+    int global_physnet_mtu;
+    char *host;
+    char *state_path;
+    int max_dns_nameservers;
+    int max_subnet_host_routes;
+    int max_allowed_address_pair;
+    int pagination_max_limit;   /* -1: unlimited. */
+    int agent_down_time;
+    /* [database] */
+    char *connection;           /* sqlite:///relative or sqlite:////abs */
+    char *sqlite_synchronous;   /* "normal" or "full". */
+    /* [ml2] */
+    char **tenant_network_types;
+    struct physnet_mtus physnet_mtus;
+    /* [ml2_type_flat] */
+    char **flat_networks;       /* "*" allows any physnet. */
+    /* [ml2_type_vlan] */
+    struct vlan_ranges vlan_ranges;
+    /* [oslo_middleware] */
+    int max_request_body_size;
+};
+
+/* Fills 'cfg' with defaults, then loads 'files' in order.  Returns 0, or a
+ * negative errno with '*ret_error' ("FILE:LINE: reason", malloc'd).  The
+ * caller destroys 'cfg' in both cases. */
+int server_config_load(struct server_config *cfg, char *const *files,
+                       size_t n_files, char **ret_error) WARN_UNUSED;
+void server_config_destroy(struct server_config *);
+
+/* Path of the SQLite database named by [database] connection, or NULL if
+ * the URL is not an sqlite:// one (checked at load time). */
+const char *server_config_sqlite_path(const struct server_config *);
+
+/* True if 'physnet' may carry a flat network. */
+bool server_config_flat_allowed(const struct server_config *,
+                                const char *physnet);
+
+/* The VLAN range configured for 'physnet', or NULL. */
+const struct vlan_range *
+server_config_vlan_range(const struct server_config *, const char *physnet);
+
+/* Largest MTU a network on 'physnet' may have (0: unknown). */
+int server_config_max_mtu(const struct server_config *, const char *physnet);
+
+#endif /* api/server-config.h */

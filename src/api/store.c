@@ -1,0 +1,1131 @@
+#include "api/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/ds.h"
+#include "core/log.h"
+
+LOG_DEFINE_THIS_MODULE(store);
+
+/* Prepared statements are cached by their SQL text.  List queries vary with
+ * their filters, so the cache is bounded and simply emptied when full. */
+#define STMT_CACHE_MAX 256
+
+struct cached_stmt {
+    char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct store {
+    sqlite3 *db;
+    struct cached_stmt cache[STMT_CACHE_MAX];
+    size_t n_cache;
+};
+
+/* Schema migrations, applied in order; PRAGMA user_version counts those
+ * already applied.  Portable SQL only: TEXT, INTEGER, no SQLite-only types,
+ * so the same statements can serve PostgreSQL. */
+static const char *const migrations[] = {
+    "CREATE TABLE networks ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " name TEXT NOT NULL, description TEXT NOT NULL,"
+    " admin_state_up INTEGER NOT NULL, status TEXT NOT NULL,"
+    " shared INTEGER NOT NULL, router_external INTEGER NOT NULL,"
+    " mtu INTEGER NOT NULL, port_security_enabled INTEGER NOT NULL,"
+    " network_type TEXT, physical_network TEXT, segmentation_id INTEGER,"
+    " availability_zone_hints TEXT NOT NULL, is_default INTEGER NOT NULL,"
+    " tags TEXT NOT NULL, revision_number INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+    "CREATE TABLE segments ("
+    " network_type TEXT NOT NULL, physical_network TEXT NOT NULL,"
+    " segmentation_id INTEGER NOT NULL,"
+    " network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE"
+    " DEFERRABLE INITIALLY DEFERRED,"
+    " PRIMARY KEY (network_type, physical_network, segmentation_id));"
+    "CREATE INDEX segments_network ON segments(network_id);"
+    "CREATE TABLE subnets ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " name TEXT NOT NULL, description TEXT NOT NULL,"
+    " network_id TEXT NOT NULL REFERENCES networks(id),"
+    " ip_version INTEGER NOT NULL, cidr TEXT NOT NULL, gateway_ip TEXT,"
+    " enable_dhcp INTEGER NOT NULL, ipv6_ra_mode TEXT,"
+    " ipv6_address_mode TEXT, allocation_pools TEXT NOT NULL,"
+    " dns_nameservers TEXT NOT NULL, host_routes TEXT NOT NULL,"
+    " service_types TEXT NOT NULL, subnetpool_id TEXT, segment_id TEXT,"
+    " tags TEXT NOT NULL, revision_number INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+    "CREATE INDEX subnets_network ON subnets(network_id);"
+    "CREATE TABLE ports ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " name TEXT NOT NULL, description TEXT NOT NULL,"
+    " network_id TEXT NOT NULL REFERENCES networks(id),"
+    " mac_address TEXT NOT NULL, admin_state_up INTEGER NOT NULL,"
+    " status TEXT NOT NULL, device_id TEXT NOT NULL,"
+    " device_owner TEXT NOT NULL, port_security_enabled INTEGER NOT NULL,"
+    " binding_host_id TEXT NOT NULL, binding_profile TEXT NOT NULL,"
+    " binding_vnic_type TEXT NOT NULL, binding_vif_type TEXT NOT NULL,"
+    " binding_vif_details TEXT NOT NULL,"
+    " allowed_address_pairs TEXT NOT NULL, extra_dhcp_opts TEXT NOT NULL,"
+    " security_groups TEXT NOT NULL, fixed_ips TEXT NOT NULL,"
+    " tags TEXT NOT NULL, revision_number INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    " UNIQUE (network_id, mac_address));"
+    "CREATE INDEX ports_device_id ON ports(device_id);"
+    "CREATE INDEX ports_device_owner ON ports(device_owner);"
+    "CREATE INDEX ports_host ON ports(binding_host_id);"
+    "CREATE INDEX ports_updated ON ports(updated_at);"
+    "CREATE INDEX ports_name ON ports(name);"
+    /* The truth about which address belongs to whom: one row per address,
+     * unique per subnet, so no two ports can ever share one. */
+    "CREATE TABLE ipallocations ("
+    " subnet_id TEXT NOT NULL REFERENCES subnets(id),"
+    " ip_key TEXT NOT NULL, ip_address TEXT NOT NULL,"
+    " port_id TEXT NOT NULL REFERENCES ports(id),"
+    " network_id TEXT NOT NULL,"
+    " PRIMARY KEY (subnet_id, ip_key));"
+    "CREATE INDEX ipallocations_port ON ipallocations(port_id);"
+    "CREATE INDEX ipallocations_address ON ipallocations(ip_address);"
+    /* Free address ranges inside the allocation pools, so allocation never
+     * scans a subnet's addresses. */
+    "CREATE TABLE ipam_ranges ("
+    " subnet_id TEXT NOT NULL REFERENCES subnets(id) ON DELETE CASCADE,"
+    " first_key TEXT NOT NULL, last_key TEXT NOT NULL,"
+    " PRIMARY KEY (subnet_id, first_key));"
+    "CREATE TABLE tags ("
+    " resource_type TEXT NOT NULL, resource_id TEXT NOT NULL,"
+    " tag TEXT NOT NULL,"
+    " PRIMARY KEY (resource_type, resource_id, tag));"
+    "CREATE INDEX tags_tag ON tags(tag);",
+};
+
+static int
+exec_sql(sqlite3 *db, const char *sql, char **ret_error)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        if (ret_error) {
+            *ret_error = xstrdup(msg ? msg : "unknown error");
+        }
+        sqlite3_free(msg);
+        return -EIO;
+    }
+    return 0;
+}
+
+static int
+migrate(sqlite3 *db, char **ret_error)
+{
+    sqlite3_stmt *stmt;
+    int version = 0;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL)
+        != SQLITE_OK) {
+        *ret_error = xstrdup(sqlite3_errmsg(db));
+        return -EIO;
+    }
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        version = sqlite3_column_int(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    if (version > (int) ARRAY_SIZE(migrations)) {
+        *ret_error = xasprintf("database schema version %d is newer than "
+                               "this server (%zu)", version,
+                               ARRAY_SIZE(migrations));
+        return -EPROTO;
+    }
+    for (size_t i = version; i < ARRAY_SIZE(migrations); i++) {
+        char *bump = xasprintf("PRAGMA user_version = %zu", i + 1);
+        int r = exec_sql(db, "BEGIN IMMEDIATE", ret_error);
+
+        if (!r) {
+            r = exec_sql(db, migrations[i], ret_error);
+        }
+        if (!r) {
+            r = exec_sql(db, bump, ret_error);
+        }
+        free(bump);
+        if (r || exec_sql(db, "COMMIT", ret_error)) {
+            exec_sql(db, "ROLLBACK", NULL);
+            return -EIO;
+        }
+    }
+    return 0;
+}
+
+int
+store_open(const char *path, bool sync_full, struct store **ret,
+           char **ret_error)
+{
+    struct store *st = xcalloc(1, sizeof *st);
+    int r;
+
+    if (sqlite3_open_v2(path, &st->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                            | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        *ret_error = xasprintf("%s: %s", path,
+                               st->db ? sqlite3_errmsg(st->db)
+                                      : "cannot open");
+        store_close(st);
+        return -EIO;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    r = exec_sql(st->db, "PRAGMA journal_mode = WAL;"
+                         "PRAGMA foreign_keys = ON;", ret_error);
+    if (!r) {
+        r = exec_sql(st->db, sync_full ? "PRAGMA synchronous = FULL"
+                                       : "PRAGMA synchronous = NORMAL",
+                     ret_error);
+    }
+    if (!r) {
+        r = migrate(st->db, ret_error);
+    }
+    if (r) {
+        store_close(st);
+        return r;
+    }
+    *ret = st;
+    return 0;
+}
+
+void
+store_close(struct store *st)
+{
+    if (st) {
+        for (size_t i = 0; i < st->n_cache; i++) {
+            sqlite3_finalize(st->cache[i].stmt);
+            free(st->cache[i].sql);
+        }
+        sqlite3_close(st->db);
+        free(st);
+    }
+}
+
+static void
+cache_flush(struct store *st)
+{
+    for (size_t i = 0; i < st->n_cache; i++) {
+        sqlite3_finalize(st->cache[i].stmt);
+        free(st->cache[i].sql);
+    }
+    st->n_cache = 0;
+}
+
+/* Returns a reset statement for 'sql' (cached), or NULL (logged). */
+static sqlite3_stmt *
+prepare(struct store *st, const char *sql)
+{
+    sqlite3_stmt *stmt;
+
+    for (size_t i = 0; i < st->n_cache; i++) {
+        if (!strcmp(st->cache[i].sql, sql)) {
+            stmt = st->cache[i].stmt;
+            sqlite3_reset(stmt);
+            sqlite3_clear_bindings(stmt);
+            return stmt;
+        }
+    }
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+                           NULL) != SQLITE_OK) {
+        log_error("cannot prepare '%s': %s", sql, sqlite3_errmsg(st->db));
+        return NULL;
+    }
+    if (st->n_cache == STMT_CACHE_MAX) {
+        cache_flush(st);
+    }
+    st->cache[st->n_cache++] = (struct cached_stmt) {xstrdup(sql), stmt};
+    return stmt;
+}
+
+/* Maps a failed step's result code to a negative errno. */
+static int
+step_error(struct store *st, int rc)
+{
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        return -EEXIST;
+    }
+    if ((rc & 0xff) == SQLITE_BUSY) {
+        return -EBUSY;
+    }
+    log_error("SQL step failed: %s", sqlite3_errmsg(st->db));
+    return -EIO;
+}
+
+/* Runs a statement that returns no rows. */
+static int
+run(struct store *st, sqlite3_stmt *stmt)
+{
+    int rc;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    return rc == SQLITE_DONE ? 0 : step_error(st, rc);
+}
+
+static void
+bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
+{
+    if (!v || json_is_null(v)) {
+        sqlite3_bind_null(stmt, idx);
+    } else if (json_is_string(v)) {
+        sqlite3_bind_text(stmt, idx, json_string_value(v),
+                          json_string_length(v), SQLITE_TRANSIENT);
+    } else if (json_is_integer(v)) {
+        sqlite3_bind_int64(stmt, idx, json_integer_value(v));
+    } else if (json_is_boolean(v)) {
+        sqlite3_bind_int(stmt, idx, json_is_true(v));
+    } else {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        sqlite3_bind_text(stmt, idx, s, -1, free);
+    }
+}
+
+static void
+bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+{
+    sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds 'v' for comparison with a column of 'type' (JSON columns compare
+ * as their text). */
+static void
+bind_column_value(sqlite3_stmt *stmt, int idx, enum col_type type, json_t *v)
+{
+    if (type == COL_BOOL && json_is_boolean(v)) {
+        sqlite3_bind_int(stmt, idx, json_is_true(v));
+    } else {
+        bind_json(stmt, idx, v);
+    }
+}
+
+static json_t *
+column_json(sqlite3_stmt *stmt, int col, enum col_type type)
+{
+    if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
+        return json_null();
+    }
+    switch (type) {
+    case COL_INT:
+        return json_integer(sqlite3_column_int64(stmt, col));
+    case COL_BOOL:
+        return json_boolean(sqlite3_column_int(stmt, col));
+    case COL_JSON: {
+        json_t *v = json_loads((const char *) sqlite3_column_text(stmt, col),
+                               JSON_DECODE_ANY, NULL);
+        return v ? v : json_null();
+    }
+    case COL_TEXT:
+    case COL_NONE:
+    default:
+        return json_stringn((const char *) sqlite3_column_text(stmt, col),
+                            sqlite3_column_bytes(stmt, col));
+    }
+}
+
+int
+store_begin(struct store *st, bool write)
+{
+    return run(st, prepare(st, write ? "BEGIN IMMEDIATE" : "BEGIN"));
+}
+
+int
+store_commit(struct store *st)
+{
+    return run(st, prepare(st, "COMMIT"));
+}
+
+void
+store_rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db)) {
+        (void) run(st, prepare(st, "ROLLBACK"));
+    }
+}
+
+/* Appends "col1, col2, ..." of the column attributes of 'def'. */
+static void
+put_columns(struct ds *sql, const struct resource_def *def)
+{
+    bool first = true;
+
+    for (size_t i = 0; i < def->n_attrs; i++) {
+        if (ATTR_STORED(&def->attrs[i])) {
+            ds_put_format(sql, "%s%s", first ? "" : ", ",
+                          def->attrs[i].column);
+            first = false;
+        }
+    }
+}
+
+int
+store_insert(struct store *st, const struct resource_def *def, json_t *row)
+{
+    struct ds sql = DS_EMPTY_INITIALIZER;
+    sqlite3_stmt *stmt;
+    int n = 0;
+
+    ds_put_format(&sql, "INSERT INTO %s (", def->table);
+    put_columns(&sql, def);
+    ds_put_cstr(&sql, ") VALUES (");
+    for (size_t i = 0; i < def->n_attrs; i++) {
+        if (ATTR_STORED(&def->attrs[i])) {
+            ds_put_cstr(&sql, n++ ? ", ?" : "?");
+        }
+    }
+    ds_put_char(&sql, ')');
+    stmt = prepare(st, ds_cstr(&sql));
+    ds_destroy(&sql);
+    if (!stmt) {
+        return -EIO;
+    }
+    n = 0;
+    for (size_t i = 0; i < def->n_attrs; i++) {
+        const struct attr *a = &def->attrs[i];
+        if (ATTR_STORED(a)) {
+            bind_column_value(stmt, ++n, a->type,
+                              json_object_get(row, a->name));
+        }
+    }
+    return run(st, stmt);
+}
+
+int
+store_update(struct store *st, const struct resource_def *def,
+             const char *id, json_t *row)
+{
+    struct ds sql = DS_EMPTY_INITIALIZER;
+    sqlite3_stmt *stmt;
+    int n = 0;
+
+    ds_put_format(&sql, "UPDATE %s SET ", def->table);
+    for (size_t i = 0; i < def->n_attrs; i++) {
+        const struct attr *a = &def->attrs[i];
+        if (ATTR_STORED(a) && json_object_get(row, a->name)) {
+            ds_put_format(&sql, "%s%s = ?", n++ ? ", " : "", a->column);
+        }
+    }
+    if (!n) {
+        ds_destroy(&sql);
+        return 0;
+    }
+    ds_put_cstr(&sql, " WHERE id = ?");
+    stmt = prepare(st, ds_cstr(&sql));
+    ds_destroy(&sql);
+    if (!stmt) {
+        return -EIO;
+    }
+    n = 0;
+    for (size_t i = 0; i < def->n_attrs; i++) {
+        const struct attr *a = &def->attrs[i];
+        json_t *v = json_object_get(row, a->name);
+        if (ATTR_STORED(a) && v) {
+            bind_column_value(stmt, ++n, a->type, v);
+        }
+    }
+    bind_text(stmt, n + 1, id);
+    return run(st, stmt);
+}
+
+int
+store_delete(struct store *st, const struct resource_def *def,
+             const char *id)
+{
+    char *sql = xasprintf("DELETE FROM %s WHERE id = ?", def->table);
+    sqlite3_stmt *stmt = prepare(st, sql);
+    char *del_tags;
+    int r;
+
+    free(sql);
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, id);
+    r = run(st, stmt);
+    if (r) {
+        return r;
+    }
+    del_tags = "DELETE FROM tags WHERE resource_type = ? AND resource_id = ?";
+    stmt = prepare(st, del_tags);
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, def->singular);
+    bind_text(stmt, 2, id);
+    return run(st, stmt);
+}
+
+static json_t *
+row_to_json(sqlite3_stmt *stmt, const struct resource_def *def)
+{
+    json_t *obj = json_object();
+    int col = 0;
+
+    for (size_t i = 0; i < def->n_attrs; i++) {
+        const struct attr *a = &def->attrs[i];
+        if (ATTR_STORED(a)) {
+            json_object_set_new(obj, a->name, column_json(stmt, col++,
+                                                          a->type));
+        }
+    }
+    return obj;
+}
+
+json_t *
+store_get(struct store *st, const struct resource_def *def, const char *id)
+{
+    struct ds sql = DS_EMPTY_INITIALIZER;
+    sqlite3_stmt *stmt;
+    json_t *row = NULL;
+
+    ds_put_cstr(&sql, "SELECT ");
+    put_columns(&sql, def);
+    ds_put_format(&sql, " FROM %s WHERE id = ?", def->table);
+    stmt = prepare(st, ds_cstr(&sql));
+    ds_destroy(&sql);
+    if (!stmt) {
+        return NULL;
+    }
+    bind_text(stmt, 1, id);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        row = row_to_json(stmt, def);
+    }
+    sqlite3_reset(stmt);
+    return row;
+}
+
+json_t *
+store_ids_where(struct store *st, const struct resource_def *def,
+                const char *column, const char *value)
+{
+    char *sql = xasprintf("SELECT id FROM %s WHERE %s = ? "
+                          "ORDER BY created_at, id", def->table, column);
+    sqlite3_stmt *stmt = prepare(st, sql);
+    json_t *ids = json_array();
+
+    free(sql);
+    if (!stmt) {
+        return ids;
+    }
+    bind_text(stmt, 1, value);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        json_array_append_new(ids, json_string((const char *)
+                                               sqlite3_column_text(stmt, 0)));
+    }
+    sqlite3_reset(stmt);
+    return ids;
+}
+
+/* A list query's SQL under construction, with its parameters. */
+struct sql_builder {
+    struct ds sql;
+    json_t *params;             /* Array of values to bind, in order. */
+    json_t *param_types;        /* Matching array of enum col_type. */
+};
+
+static void
+builder_param(struct sql_builder *b, json_t *v, enum col_type type)
+{
+    json_array_append(b->params, v);
+    json_array_append_new(b->param_types, json_integer(type));
+    ds_put_char(&b->sql, '?');
+}
+
+static void
+put_in_list(struct sql_builder *b, json_t *values, enum col_type type)
+{
+    size_t i;
+    json_t *v;
+
+    ds_put_cstr(&b->sql, " IN (");
+    json_array_foreach (values, i, v) {
+        if (i) {
+            ds_put_cstr(&b->sql, ", ");
+        }
+        builder_param(b, v, type);
+    }
+    ds_put_char(&b->sql, ')');
+}
+
+static void
+put_strv_values(struct sql_builder *b, char **strv)
+{
+    json_t *values = json_array();
+
+    for (size_t i = 0; strv[i]; i++) {
+        json_array_append_new(values, json_string(strv[i]));
+    }
+    put_in_list(b, values, COL_TEXT);
+    json_decref(values);
+}
+
+/* Appends a tag condition: the row has all ('all') or any of 'tags';
+ * 'negate' inverts it. */
+static void
+put_tag_filter(struct sql_builder *b, const struct resource_def *def,
+               char **tags, bool all, bool negate)
+{
+    json_t *type = json_string(def->singular);
+
+    ds_put_format(&b->sql, " AND id %sIN (SELECT resource_id FROM tags "
+                           "WHERE resource_type = ", negate ? "NOT " : "");
+    builder_param(b, type, COL_TEXT);
+    ds_put_cstr(&b->sql, " AND tag");
+    put_strv_values(b, tags);
+    if (all) {
+        json_t *n = json_integer(strv_length(tags));
+        ds_put_cstr(&b->sql, " GROUP BY resource_id HAVING COUNT(*) = ");
+        builder_param(b, n, COL_INT);
+        json_decref(n);
+    }
+    ds_put_char(&b->sql, ')');
+    json_decref(type);
+}
+
+static void
+put_fixed_ip_filters(struct sql_builder *b, const struct list_query *q)
+{
+    size_t i;
+    json_t *v;
+
+    if (q->fixed_ip_addresses) {
+        ds_put_cstr(&b->sql, " AND id IN (SELECT port_id FROM ipallocations"
+                             " WHERE ip_address");
+        put_in_list(b, q->fixed_ip_addresses, COL_TEXT);
+        ds_put_char(&b->sql, ')');
+    }
+    if (q->fixed_ip_subnets) {
+        ds_put_cstr(&b->sql, " AND id IN (SELECT port_id FROM ipallocations"
+                             " WHERE subnet_id");
+        put_in_list(b, q->fixed_ip_subnets, COL_TEXT);
+        ds_put_char(&b->sql, ')');
+    }
+    json_array_foreach (q->fixed_ip_substrs, i, v) {
+        json_t *pattern = json_sprintf("%%%s%%", json_string_value(v));
+        ds_put_cstr(&b->sql, " AND id IN (SELECT port_id FROM ipallocations"
+                             " WHERE ip_address LIKE ");
+        builder_param(b, pattern, COL_TEXT);
+        ds_put_char(&b->sql, ')');
+        json_decref(pattern);
+    }
+}
+
+static void
+put_where(struct sql_builder *b, const struct resource_def *def,
+          const struct list_query *q)
+{
+    ds_put_cstr(&b->sql, " WHERE 1 = 1");
+    for (size_t i = 0; i < q->n_filters; i++) {
+        const struct query_filter *f = &q->filters[i];
+        ds_put_format(&b->sql, " AND %s", f->attr->column);
+        put_in_list(b, f->values, f->attr->type);
+    }
+    if (q->tags) {
+        put_tag_filter(b, def, q->tags, true, false);
+    }
+    if (q->tags_any) {
+        put_tag_filter(b, def, q->tags_any, false, false);
+    }
+    if (q->not_tags) {
+        put_tag_filter(b, def, q->not_tags, true, true);
+    }
+    if (q->not_tags_any) {
+        put_tag_filter(b, def, q->not_tags_any, false, true);
+    }
+    if (q->changed_since) {
+        json_t *v = json_string(q->changed_since);
+        ds_put_cstr(&b->sql, " AND updated_at >= ");
+        builder_param(b, v, COL_TEXT);
+        json_decref(v);
+    }
+    put_fixed_ip_filters(b, q);
+}
+
+/* Sort keys with "id" appended as the final tie-breaker. */
+static size_t
+effective_sorts(const struct resource_def *def, const struct list_query *q,
+                struct query_sort *out)
+{
+    size_t n = 0;
+    bool has_id = false;
+
+    for (size_t i = 0; i < q->n_sorts; i++) {
+        out[n++] = q->sorts[i];
+        has_id |= !strcmp(q->sorts[i].attr->name, "id");
+    }
+    if (!has_id) {
+        out[n++] = (struct query_sort) {resource_attr(def, "id"), false};
+    }
+    return n;
+}
+
+/* Appends the keyset condition "after the marker row" for 'sorts'. */
+static int
+put_marker(struct store *st, struct sql_builder *b,
+           const struct resource_def *def, const struct list_query *q,
+           const struct query_sort *sorts, size_t n)
+{
+    json_t *marker = store_get(st, def, q->marker);
+
+    if (!marker) {
+        return -ENOENT;
+    }
+    ds_put_cstr(&b->sql, " AND (");
+    for (size_t i = 0; i < n; i++) {
+        bool desc = sorts[i].desc != q->page_reverse;
+        ds_put_cstr(&b->sql, i ? " OR (" : "(");
+        for (size_t j = 0; j < i; j++) {
+            ds_put_format(&b->sql, "%s = ", sorts[j].attr->column);
+            builder_param(b, json_object_get(marker, sorts[j].attr->name),
+                          sorts[j].attr->type);
+            ds_put_cstr(&b->sql, " AND ");
+        }
+        ds_put_format(&b->sql, "%s %s ", sorts[i].attr->column,
+                      desc ? "<" : ">");
+        builder_param(b, json_object_get(marker, sorts[i].attr->name),
+                      sorts[i].attr->type);
+        ds_put_char(&b->sql, ')');
+    }
+    ds_put_char(&b->sql, ')');
+    json_decref(marker);
+    return 0;
+}
+
+static void
+put_order(struct sql_builder *b, const struct list_query *q,
+          const struct query_sort *sorts, size_t n)
+{
+    ds_put_cstr(&b->sql, " ORDER BY ");
+    for (size_t i = 0; i < n; i++) {
+        bool desc = sorts[i].desc != q->page_reverse;
+        ds_put_format(&b->sql, "%s%s %s", i ? ", " : "",
+                      sorts[i].attr->column, desc ? "DESC" : "ASC");
+    }
+    if (q->limit > 0) {
+        ds_put_format(&b->sql, " LIMIT %ld", q->limit);
+    }
+}
+
+static json_t *
+fetch_rows(struct store *st, const struct resource_def *def,
+           struct sql_builder *b, bool reverse)
+{
+    sqlite3_stmt *stmt = prepare(st, ds_cstr(&b->sql));
+    json_t *rows = json_array();
+    size_t i;
+    json_t *v;
+    int rc;
+
+    if (!stmt) {
+        json_decref(rows);
+        return NULL;
+    }
+    json_array_foreach (b->params, i, v) {
+        bind_column_value(stmt, i + 1,
+                          json_integer_value(json_array_get(b->param_types,
+                                                            i)),
+                          v);
+    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        json_t *row = row_to_json(stmt, def);
+        if (reverse) {
+            json_array_insert_new(rows, 0, row);
+        } else {
+            json_array_append_new(rows, row);
+        }
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) {
+        log_error("list query failed: %s", sqlite3_errmsg(st->db));
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}
+
+int
+store_list(struct store *st, const struct resource_def *def,
+           const struct list_query *q, json_t **ret)
+{
+    struct query_sort *sorts = xcalloc(q->n_sorts + 1, sizeof *sorts);
+    size_t n_sorts = effective_sorts(def, q, sorts);
+    struct sql_builder b = {DS_EMPTY_INITIALIZER, json_array(),
+                            json_array()};
+    json_t *rows = NULL;
+    int r = 0;
+
+    ds_put_cstr(&b.sql, "SELECT ");
+    put_columns(&b.sql, def);
+    ds_put_format(&b.sql, " FROM %s", def->table);
+    put_where(&b, def, q);
+    if (q->marker) {
+        r = put_marker(st, &b, def, q, sorts, n_sorts);
+    }
+    if (!r) {
+        put_order(&b, q, sorts, n_sorts);
+        rows = fetch_rows(st, def, &b, q->page_reverse);
+        r = rows ? 0 : -EIO;
+    }
+    ds_destroy(&b.sql);
+    json_decref(b.params);
+    json_decref(b.param_types);
+    free(sorts);
+    if (!r) {
+        *ret = rows;
+    }
+    return r;
+}
+
+int
+store_segment_claim(struct store *st, const char *type, const char *physnet,
+                    int segid, const char *network_id)
+{
+    sqlite3_stmt *stmt = prepare(st, "INSERT INTO segments (network_type, "
+                                     "physical_network, segmentation_id, "
+                                     "network_id) VALUES (?, ?, ?, ?)");
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, type);
+    bind_text(stmt, 2, physnet);
+    sqlite3_bind_int(stmt, 3, segid);
+    bind_text(stmt, 4, network_id);
+    return run(st, stmt);
+}
+
+int
+store_segment_free_vlan(struct store *st, const char *physnet, int min,
+                        int max, int *ret)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT segmentation_id FROM segments "
+                                     "WHERE network_type = 'vlan' AND "
+                                     "physical_network = ? AND "
+                                     "segmentation_id BETWEEN ? AND ? "
+                                     "ORDER BY segmentation_id");
+    int next = min;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, physnet);
+    sqlite3_bind_int(stmt, 2, min);
+    sqlite3_bind_int(stmt, 3, max);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        int used = sqlite3_column_int(stmt, 0);
+        if (used > next) {
+            break;
+        }
+        next = used + 1;
+    }
+    sqlite3_reset(stmt);
+    if (next > max) {
+        return -ENOSPC;
+    }
+    *ret = next;
+    return 0;
+}
+
+int
+store_segment_release(struct store *st, const char *network_id)
+{
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM segments "
+                                     "WHERE network_id = ?");
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, network_id);
+    return run(st, stmt);
+}
+
+int
+store_tags_set(struct store *st, const struct resource_def *def,
+               const char *id, json_t *tags)
+{
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM tags WHERE "
+                                     "resource_type = ? AND resource_id = ?");
+    json_t *row;
+    size_t i;
+    json_t *tag;
+    int r;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, def->singular);
+    bind_text(stmt, 2, id);
+    r = run(st, stmt);
+    json_array_foreach (tags, i, tag) {
+        if (r) {
+            return r;
+        }
+        stmt = prepare(st, "INSERT INTO tags (resource_type, resource_id, "
+                           "tag) VALUES (?, ?, ?)");
+        if (!stmt) {
+            return -EIO;
+        }
+        bind_text(stmt, 1, def->singular);
+        bind_text(stmt, 2, id);
+        bind_json(stmt, 3, tag);
+        r = run(st, stmt);
+    }
+    if (r) {
+        return r;
+    }
+    row = json_pack("{s:O}", "tags", tags);
+    r = store_update(st, def, id, row);
+    json_decref(row);
+    return r;
+}
+
+int
+store_ip_insert(struct store *st, const char *port_id, const char *subnet_id,
+                const char *network_id, const struct ip_addr *a)
+{
+    sqlite3_stmt *stmt = prepare(st, "INSERT INTO ipallocations (subnet_id, "
+                                     "ip_key, ip_address, port_id, "
+                                     "network_id) VALUES (?, ?, ?, ?, ?)");
+    char key[IP_KEYLEN], text[IP_STRLEN];
+
+    if (!stmt) {
+        return -EIO;
+    }
+    ip_to_key(a, key);
+    ip_format(a, text);
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, key);
+    bind_text(stmt, 3, text);
+    bind_text(stmt, 4, port_id);
+    bind_text(stmt, 5, network_id);
+    return run(st, stmt);
+}
+
+int
+store_ip_delete(struct store *st, const char *subnet_id,
+                const struct ip_addr *a)
+{
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM ipallocations WHERE "
+                                     "subnet_id = ? AND ip_key = ?");
+    char key[IP_KEYLEN];
+
+    if (!stmt) {
+        return -EIO;
+    }
+    ip_to_key(a, key);
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, key);
+    return run(st, stmt);
+}
+
+int
+store_ip_exists(struct store *st, const char *subnet_id,
+                const struct ip_addr *a)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT 1 FROM ipallocations WHERE "
+                                     "subnet_id = ? AND ip_key = ?");
+    char key[IP_KEYLEN];
+    int found;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    ip_to_key(a, key);
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, key);
+    found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_reset(stmt);
+    return found;
+}
+
+long
+store_ip_count(struct store *st, const char *subnet_id,
+               const char *except_port_id)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT COUNT(*) FROM ipallocations "
+                                     "WHERE subnet_id = ? AND port_id <> ?");
+    long n = 0;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, except_port_id ? except_port_id : "");
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        n = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_reset(stmt);
+    return n;
+}
+
+json_t *
+store_ip_keys(struct store *st, const char *subnet_id,
+              const struct ip_addr *first, const struct ip_addr *last)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT ip_key FROM ipallocations "
+                                     "WHERE subnet_id = ? AND ip_key "
+                                     "BETWEEN ? AND ? ORDER BY ip_key");
+    char k0[IP_KEYLEN], k1[IP_KEYLEN];
+    json_t *keys = json_array();
+
+    if (!stmt) {
+        return keys;
+    }
+    ip_to_key(first, k0);
+    ip_to_key(last, k1);
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, k0);
+    bind_text(stmt, 3, k1);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        json_array_append_new(keys, json_string((const char *)
+                                                sqlite3_column_text(stmt,
+                                                                    0)));
+    }
+    sqlite3_reset(stmt);
+    return keys;
+}
+
+int
+store_range_insert(struct store *st, const char *subnet_id,
+                   const struct ip_range *range)
+{
+    sqlite3_stmt *stmt = prepare(st, "INSERT INTO ipam_ranges (subnet_id, "
+                                     "first_key, last_key) "
+                                     "VALUES (?, ?, ?)");
+    char k0[IP_KEYLEN], k1[IP_KEYLEN];
+
+    if (!stmt) {
+        return -EIO;
+    }
+    ip_to_key(&range->first, k0);
+    ip_to_key(&range->last, k1);
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, k0);
+    bind_text(stmt, 3, k1);
+    return run(st, stmt);
+}
+
+int
+store_range_delete(struct store *st, const char *subnet_id,
+                   const struct ip_addr *first)
+{
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM ipam_ranges WHERE "
+                                     "subnet_id = ? AND first_key = ?");
+    char k0[IP_KEYLEN];
+
+    if (!stmt) {
+        return -EIO;
+    }
+    ip_to_key(first, k0);
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, k0);
+    return run(st, stmt);
+}
+
+int
+store_range_delete_all(struct store *st, const char *subnet_id)
+{
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM ipam_ranges WHERE "
+                                     "subnet_id = ?");
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, subnet_id);
+    return run(st, stmt);
+}
+
+static int
+read_range(sqlite3_stmt *stmt, int version, struct ip_range *r)
+{
+    if (ip_from_key((const char *) sqlite3_column_text(stmt, 0), version,
+                    &r->first) < 0
+        || ip_from_key((const char *) sqlite3_column_text(stmt, 1), version,
+                       &r->last) < 0) {
+        return -EIO;
+    }
+    return 0;
+}
+
+int
+store_range_list(struct store *st, const char *subnet_id, int version,
+                 const struct ip_addr *from, struct ip_range *ranges,
+                 int max)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT first_key, last_key FROM "
+                                     "ipam_ranges WHERE subnet_id = ? AND "
+                                     "last_key >= ? ORDER BY first_key "
+                                     "LIMIT ?");
+    char key[IP_KEYLEN] = "";
+    int n = 0;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    if (from) {
+        ip_to_key(from, key);
+    }
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, key);
+    sqlite3_bind_int(stmt, 3, max);
+    while (n < max && sqlite3_step(stmt) == SQLITE_ROW) {
+        if (read_range(stmt, version, &ranges[n]) < 0) {
+            sqlite3_reset(stmt);
+            return -EIO;
+        }
+        n++;
+    }
+    sqlite3_reset(stmt);
+    return n;
+}
+
+int
+store_range_find(struct store *st, const char *subnet_id,
+                 const struct ip_addr *a, struct ip_range *ret)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT first_key, last_key FROM "
+                                     "ipam_ranges WHERE subnet_id = ? AND "
+                                     "first_key <= ? ORDER BY first_key "
+                                     "DESC LIMIT 1");
+    char key[IP_KEYLEN];
+    struct ip_range r;
+    int found = 0;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    ip_to_key(a, key);
+    bind_text(stmt, 1, subnet_id);
+    bind_text(stmt, 2, key);
+    if (sqlite3_step(stmt) == SQLITE_ROW
+        && read_range(stmt, a->version, &r) == 0
+        && ip_cmp(a, &r.last) <= 0) {
+        *ret = r;
+        found = 1;
+    }
+    sqlite3_reset(stmt);
+    return found;
+}
+
+int
+store_mac_exists(struct store *st, const char *network_id, const char *mac)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT 1 FROM ports WHERE "
+                                     "network_id = ? AND mac_address = ?");
+    int found;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, network_id);
+    bind_text(stmt, 2, mac);
+    found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_reset(stmt);
+    return found;
+}

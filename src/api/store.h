@@ -1,0 +1,120 @@
+/* Storage: every SQL statement of the server lives here, behind this one
+ * interface, so the backend can change (SQLite today, PostgreSQL for several
+ * servers later) without touching the API code.
+ *
+ * Rows travel as JSON objects keyed by API attribute names; the resource
+ * schemas (api/schema.h) say which attribute is which column.  Each API
+ * request runs in one transaction: store_begin(), the calls, then
+ * store_commit() or store_rollback().  Write transactions take the write
+ * lock up front (BEGIN IMMEDIATE), so a read-then-write never fails half way
+ * because another writer committed in between.
+ *
+ * Functions return 0 or a negative errno: -ENOENT (no such row), -EEXIST (a
+ * uniqueness constraint), -ENOSPC (nothing free), -EIO (anything else,
+ * logged).  Returned json_t references belong to the caller. */
+#ifndef API_STORE_H
+#define API_STORE_H 1
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "api/query.h"
+#include "api/schema.h"
+#include "core/ip.h"
+#include "core/util.h"
+
+struct store;
+
+/* Opens (creating and migrating as needed) the SQLite database at 'path'.
+ * 'sync_full' selects synchronous=FULL (survives power loss) over NORMAL
+ * (survives a killed process).  Returns 0 or a negative errno with
+ * '*ret_error' set (malloc'd). */
+int store_open(const char *path, bool sync_full, struct store **ret,
+               char **ret_error) WARN_UNUSED;
+void store_close(struct store *);
+
+int store_begin(struct store *, bool write) WARN_UNUSED;
+int store_commit(struct store *) WARN_UNUSED;
+void store_rollback(struct store *);
+
+/* Generic rows of a resource table. */
+int store_insert(struct store *, const struct resource_def *,
+                 json_t *row) WARN_UNUSED;
+/* Writes every column attribute present in 'row' to row 'id'. */
+int store_update(struct store *, const struct resource_def *, const char *id,
+                 json_t *row) WARN_UNUSED;
+int store_delete(struct store *, const struct resource_def *,
+                 const char *id) WARN_UNUSED;
+/* Returns the row, or NULL if there is none. */
+json_t *store_get(struct store *, const struct resource_def *,
+                  const char *id);
+/* Lists rows matching 'q' in its order and page.  -ENOENT: the marker does
+ * not exist. */
+int store_list(struct store *, const struct resource_def *,
+               const struct list_query *q, json_t **ret) WARN_UNUSED;
+/* Ids of the rows of 'def' whose 'column' equals 'value', in creation
+ * order. */
+json_t *store_ids_where(struct store *, const struct resource_def *,
+                        const char *column, const char *value);
+
+/* Network segments: (type, physnet, segmentation id) owned by a network;
+ * flat segments use segmentation id 0.  -EEXIST if taken. */
+int store_segment_claim(struct store *, const char *type,
+                        const char *physnet, int segid,
+                        const char *network_id) WARN_UNUSED;
+/* Lowest VLAN id in [min, max] not taken on 'physnet'. -ENOSPC if none. */
+int store_segment_free_vlan(struct store *, const char *physnet, int min,
+                            int max, int *ret) WARN_UNUSED;
+int store_segment_release(struct store *,
+                          const char *network_id) WARN_UNUSED;
+
+/* Tags of (resource type, id): the tags table is the index the filters
+ * use; the row's "tags" column is a copy for rendering. */
+int store_tags_set(struct store *, const struct resource_def *,
+                   const char *id, json_t *tags) WARN_UNUSED;
+
+/* IP allocations. */
+int store_ip_insert(struct store *, const char *port_id,
+                    const char *subnet_id, const char *network_id,
+                    const struct ip_addr *) WARN_UNUSED;
+int store_ip_delete(struct store *, const char *subnet_id,
+                    const struct ip_addr *) WARN_UNUSED;
+/* 1 if allocated, 0 if not. */
+int store_ip_exists(struct store *, const char *subnet_id,
+                    const struct ip_addr *);
+/* Number of allocations in 'subnet_id' (with 'port_id' not NULL: of other
+ * ports than 'port_id'). */
+long store_ip_count(struct store *, const char *subnet_id,
+                    const char *except_port_id);
+/* Allocated addresses of 'subnet_id' within [first, last], ascending, as a
+ * JSON array of keys (see ip_to_key()). */
+json_t *store_ip_keys(struct store *, const char *subnet_id,
+                      const struct ip_addr *first,
+                      const struct ip_addr *last);
+
+/* IPAM free ranges of a subnet: [first, last] inclusive, disjoint. */
+struct ip_range {
+    struct ip_addr first, last;
+};
+int store_range_insert(struct store *, const char *subnet_id,
+                       const struct ip_range *) WARN_UNUSED;
+int store_range_delete(struct store *, const char *subnet_id,
+                       const struct ip_addr *first) WARN_UNUSED;
+int store_range_delete_all(struct store *,
+                           const char *subnet_id) WARN_UNUSED;
+/* Up to 'max' free ranges of 'subnet_id' in address order, starting with
+ * the one containing or following 'from' (NULL: the lowest).  Returns the
+ * number found, or a negative errno. */
+int store_range_list(struct store *, const char *subnet_id, int version,
+                     const struct ip_addr *from, struct ip_range *ranges,
+                     int max) WARN_UNUSED;
+/* The free range containing 'a', if any (1 found, 0 none). */
+int store_range_find(struct store *, const char *subnet_id,
+                     const struct ip_addr *a,
+                     struct ip_range *ret) WARN_UNUSED;
+
+/* 1 if a port of 'network_id' has 'mac', 0 if not. */
+int store_mac_exists(struct store *, const char *network_id,
+                     const char *mac);
+
+#endif /* api/store.h */

@@ -1,0 +1,68 @@
+#include "core/mac.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+
+static int
+hexval(char c)
+{
+    return isdigit((unsigned char) c) ? c - '0'
+                                      : tolower((unsigned char) c) - 'a' + 10;
+}
+
+int
+mac_parse(const char *s, uint8_t mac[6])
+{
+    uint8_t out[6];
+    char sep;
+
+    if (strlen(s) != 17) {
+        return -EINVAL;
+    }
+    sep = s[2];
+    if (sep != ':' && sep != '-') {
+        return -EINVAL;
+    }
+    for (int i = 0; i < 6; i++) {
+        const char *p = s + i * 3;
+        if (!isxdigit((unsigned char) p[0]) || !isxdigit((unsigned char) p[1])
+            || (i < 5 && p[2] != sep)) {
+            return -EINVAL;
+        }
+        out[i] = hexval(p[0]) << 4 | hexval(p[1]);
+    }
+    memcpy(mac, out, 6);
+    return 0;
+}
+
+void
+mac_format(const uint8_t mac[6], char buf[MAC_STRLEN])
+{
+    snprintf(buf, MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+             mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+void
+mac_generate(const uint8_t base[6], int fixed, uint8_t mac[6])
+{
+    memcpy(mac, base, 6);
+    random_bytes(mac + fixed, 6 - fixed);
+}
+
+bool
+mac_is_zero(const uint8_t mac[6])
+{
+    static const uint8_t zero[6];
+
+    return !memcmp(mac, zero, 6);
+}
+
+bool
+mac_is_multicast(const uint8_t mac[6])
+{
+    return mac[0] & 1;
+}

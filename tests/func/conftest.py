@@ -1,0 +1,463 @@
+"""Fixtures for neutrino's functional tests.
+
+Every test that uses the ``server`` fixture gets its own neutrino-server process with a fresh
+configuration file and a fresh SQLite database in a temporary directory.  The server is asked
+for an ephemeral port (``bind_port = 0``) and its address is read from the single line it
+prints on stdout, so tests never race for ports.  Whatever happens, the process is killed by
+its PID when the fixture is torn down.
+
+Environment:
+  NEUTRINO_SERVER   path of the server binary (default: <repo>/build/neutrino-server)
+  NEUTRINO_URL      run against an already running server at this URL instead of starting
+                    one (used to check the expectations against a real neutron-server); tests
+                    that need to start, restart or kill the server are skipped then
+  NEUTRINO_PROJECT  the default project of that external server (default: fake_project_id)
+"""
+
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+SERVER_BIN = os.environ.get("NEUTRINO_SERVER") or str(REPO / "build" / "neutrino-server")
+EXTERNAL_URL = os.environ.get("NEUTRINO_URL")
+OSC_BIN = shutil.which("openstack", path="/usr/bin:/usr/local/bin") or "/usr/bin/openstack"
+
+# The seed's project id; the server uses it for requests without X-Project-Id.
+ADMIN_PROJECT = (os.environ.get("NEUTRINO_PROJECT", "fake_project_id") if EXTERNAL_URL
+                 else "1e3ac7ae10e24515a0956beaa1d8073c")
+OTHER_PROJECT = "5f0a6e1c2b7d4e3f8a9b0c1d2e3f4a5b"
+
+LISTEN_RE = re.compile(r"^neutrino-server: listening on (http://(\S+):(\d+))$")
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+REQUEST_ID_RE = re.compile(
+    r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+MAC_RE = re.compile(r"^fa:16:3e(:[0-9a-f]{2}){3}$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+START_TIMEOUT = 15.0
+HTTP_TIMEOUT = 60.0
+
+needs_process = pytest.mark.skipif(
+    EXTERNAL_URL is not None, reason="needs a server process started by the test")
+
+
+def base_config(db_path):
+    """The default configuration, as {section: {option: value}}."""
+    return {
+        "DEFAULT": {
+            "bind_host": "127.0.0.1",
+            "bind_port": "0",
+            "auth_strategy": "noauth",
+            "base_mac": "fa:16:3e:00:00:00",
+            "global_physnet_mtu": "1500",
+            "host": "controller.home.local",
+            "noauth_project_id": ADMIN_PROJECT,
+        },
+        "database": {"connection": "sqlite:///" + str(db_path)},
+        "ml2": {"tenant_network_types": "vlan"},
+        "ml2_type_flat": {"flat_networks": "provider"},
+        "ml2_type_vlan": {"network_vlan_ranges": "provider:1000:1999"},
+    }
+
+
+def write_ini(path, sections):
+    lines = []
+    for section, options in sections.items():
+        lines.append("[%s]" % section)
+        for key, value in options.items():
+            if value is not None:
+                lines.append("%s = %s" % (key, value))
+        lines.append("")
+    Path(path).write_text("\n".join(lines))
+
+
+def merge_config(base, overrides):
+    out = {s: dict(o) for s, o in base.items()}
+    for section, options in (overrides or {}).items():
+        out.setdefault(section, {}).update(options)
+    return out
+
+
+class ApiError(AssertionError):
+    pass
+
+
+class Server:
+    """One neutrino-server process (or an external server) plus HTTP helpers."""
+
+    def __init__(self, workdir, overrides=None, extra_files=()):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.dir / "neutrino.db"
+        self.conf_path = self.dir / "neutrino.conf"
+        self.config = merge_config(base_config(self.db_path), overrides)
+        write_ini(self.conf_path, self.config)
+        self.extra_files = []
+        for i, extra in enumerate(extra_files):
+            p = self.dir / ("extra-%d.conf" % i)
+            write_ini(p, extra)
+            self.extra_files.append(p)
+        self.proc = None
+        self.url = EXTERNAL_URL.rstrip("/") if EXTERNAL_URL else None
+        self.stderr_path = self.dir / "server.stderr"
+        self.stdout_path = self.dir / "server.stdout"
+        self.starts = 0
+        self.session = requests.Session()
+        self._drain = None
+
+    # ------------------------------------------------------------------ process control
+    @property
+    def external(self):
+        return EXTERNAL_URL is not None
+
+    def command(self):
+        cmd = [SERVER_BIN, "--config-file", str(self.conf_path)]
+        for p in self.extra_files:
+            cmd += ["--config-file", str(p)]
+        return cmd
+
+    def start(self, timeout=START_TIMEOUT):
+        if self.external:
+            return self
+        if not os.access(SERVER_BIN, os.X_OK):
+            pytest.fail("server binary %s not found (build it: meson setup build && "
+                        "ninja -C build, or set NEUTRINO_SERVER)" % SERVER_BIN)
+        self.starts += 1
+        err = open(self.stderr_path, "ab")
+        err.write(b"---- start %d\n" % self.starts)
+        err.flush()
+        self.proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=err,
+                                     stdin=subprocess.DEVNULL, cwd=str(self.dir))
+        err.close()
+        line = self._read_line(timeout)
+        m = LISTEN_RE.match(line.decode("utf-8", "replace").rstrip("\r\n"))
+        if not m:
+            self.kill()
+            raise AssertionError("unexpected first stdout line %r; stderr:\n%s"
+                                 % (line, self.stderr_tail()))
+        self.url = m.group(1)
+        self.port = int(m.group(3))
+        # keep draining stdout so the server can never block on a full pipe
+        self._drain = threading.Thread(target=self._drain_stdout, args=(self.proc,),
+                                       daemon=True)
+        self._drain.start()
+        self.session = requests.Session()
+        return self
+
+    def _read_line(self, timeout):
+        deadline = time.monotonic() + timeout
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise AssertionError("server printed no listening line within %.0fs; "
+                                     "stdout so far %r; stderr:\n%s"
+                                     % (timeout, buf, self.stderr_tail()))
+            ready, _, _ = select.select([fd], [], [], min(left, 0.2))
+            if ready:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    rc = self.proc.wait(timeout=5)
+                    raise AssertionError("server exited (rc=%s) before listening; stderr:\n%s"
+                                         % (rc, self.stderr_tail()))
+                buf += chunk
+        line, rest = buf.split(b"\n", 1)
+        if rest:
+            with open(self.stdout_path, "ab") as f:
+                f.write(rest)
+        return line
+
+    def _drain_stdout(self, proc):
+        try:
+            with open(self.stdout_path, "ab") as f:
+                while True:
+                    chunk = os.read(proc.stdout.fileno(), 4096)
+                    if not chunk:
+                        break
+                    f.write(chunk)
+                    f.flush()
+        except (OSError, ValueError):
+            pass
+
+    def stderr_tail(self, n=4000):
+        try:
+            return self.stderr_path.read_bytes()[-n:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def alive(self):
+        if self.external:
+            return True
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=10):
+        """SIGTERM, wait; SIGKILL if it does not exit. Returns the exit status."""
+        if self.proc is None:
+            return None
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        self._close(proc)
+        return proc.returncode
+
+    def kill(self):
+        """kill -9 by PID and reap."""
+        if self.proc is None:
+            return None
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            try:
+                os.kill(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait(timeout=10)
+        self._close(proc)
+        return proc.returncode
+
+    def _close(self, proc):
+        if self._drain is not None:
+            self._drain.join(timeout=2)
+            self._drain = None
+        try:
+            proc.stdout.close()
+        except Exception:
+            pass
+        self.session.close()
+
+    def restart(self, hard=False):
+        """Restart on the same database; hard=True uses kill -9 first."""
+        if hard:
+            self.kill()
+        else:
+            self.stop()
+        return self.start()
+
+    # ------------------------------------------------------------------ HTTP helpers
+    def request(self, method, path, json_body=None, data=None, headers=None, params=None,
+                project=None, session=None, timeout=HTTP_TIMEOUT):
+        hdrs = {"Accept": "application/json"}
+        if json_body is not None or data is not None:
+            hdrs["Content-Type"] = "application/json"
+        if project is not None:
+            hdrs["X-Project-Id"] = project
+        hdrs.update(headers or {})
+        if json_body is not None:
+            data = json.dumps(json_body)
+        s = session or self.session
+        return s.request(method, self.url + path, data=data, headers=hdrs, params=params,
+                         timeout=timeout)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, json_body=body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, json_body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def ok(self, resp, status):
+        if resp.status_code != status:
+            raise ApiError("%s %s: expected %d, got %d: %s" % (
+                resp.request.method, resp.request.url, status, resp.status_code,
+                resp.text[:2000]))
+        return resp.json() if resp.content else None
+
+    def create(self, kind, project=None, **attrs):
+        """POST /v2.0/<kind>s and return the created object (asserts 201)."""
+        r = self.post("/v2.0/%ss" % kind, {kind: attrs}, project=project)
+        return self.ok(r, 201)[kind]
+
+    def show(self, kind, obj_id, **kw):
+        return self.ok(self.get("/v2.0/%ss/%s" % (kind, obj_id), **kw), 200)[kind]
+
+    def update(self, kind, obj_id, **attrs):
+        return self.ok(self.put("/v2.0/%ss/%s" % (kind, obj_id), {kind: attrs}), 200)[kind]
+
+    def remove(self, kind, obj_id):
+        self.ok(self.delete("/v2.0/%ss/%s" % (kind, obj_id)), 204)
+
+    def list(self, coll, params=None, **kw):
+        return self.ok(self.get("/v2.0/" + coll, params=params, **kw), 200)[coll]
+
+    def vlan_network(self, name="net", **attrs):
+        return self.create("network", name=name, **attrs)
+
+    def subnet(self, network_id, cidr, **attrs):
+        attrs.setdefault("ip_version", 6 if ":" in cidr else 4)
+        return self.create("subnet", network_id=network_id, cidr=cidr, **attrs)
+
+    def snapshot(self):
+        """Every network, subnet and port as the API lists them, keyed by id."""
+        snap = {}
+        for coll in ("networks", "subnets", "ports"):
+            snap[coll] = {o["id"]: o for o in self.list(coll)}
+        return snap
+
+    def cleanup_all(self):
+        """Delete everything (external mode only, to keep tests independent)."""
+        for p in self.list("ports"):
+            if p["device_owner"] != "network:dhcp":
+                self.delete("/v2.0/ports/" + p["id"])
+        for s in self.list("subnets"):
+            self.delete("/v2.0/subnets/" + s["id"])
+        for n in self.list("networks"):
+            self.delete("/v2.0/networks/" + n["id"])
+
+
+def assert_neutron_error(resp, status, etype=None):
+    """Status matches and the body is {"NeutronError": {type, message, detail}}."""
+    assert resp.status_code == status, "%s %s: expected %d got %d: %s" % (
+        resp.request.method, resp.request.path_url, status, resp.status_code, resp.text[:1000])
+    try:
+        body = resp.json()
+    except ValueError:
+        raise AssertionError("error body is not JSON: %r" % resp.text[:500])
+    assert isinstance(body, dict) and set(body) == {"NeutronError"}, body
+    err = body["NeutronError"]
+    assert isinstance(err, dict), body
+    assert {"type", "message", "detail"} <= set(err), err
+    assert isinstance(err["message"], str) and err["message"], err
+    if etype is not None:
+        assert err["type"] == etype, "expected type %s, got %s (%s)" % (
+            etype, err["type"], err["message"])
+    return err
+
+
+# ---------------------------------------------------------------------- fixtures
+@pytest.fixture
+def make_server(tmp_path):
+    """Factory: make_server(overrides=None, extra_files=(), start=True) -> Server."""
+    servers = []
+
+    def make(overrides=None, extra_files=(), start=True, name=None):
+        d = tmp_path / (name or ("srv%d" % len(servers)))
+        s = Server(d, overrides=overrides, extra_files=extra_files)
+        servers.append(s)
+        if start:
+            s.start()
+            if s.external:
+                s.cleanup_all()
+        return s
+
+    yield make
+    for s in servers:
+        s.kill()
+
+
+@pytest.fixture
+def server(make_server):
+    return make_server()
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("modsrv"))
+    try:
+        s.start()
+        if s.external:
+            s.cleanup_all()
+        yield s
+    finally:
+        s.kill()
+
+
+# ---------------------------------------------------------------------- openstack CLI
+class OSCError(AssertionError):
+    def __init__(self, args, rc, out, err):
+        super().__init__("openstack %s -> rc %d\nstdout: %s\nstderr: %s"
+                         % (" ".join(args), rc, out[-2000:], err[-2000:]))
+        self.rc, self.stdout, self.stderr = rc, out, err
+
+
+def osc_env(home):
+    """A clean environment: no OS_* variables or clouds.yaml can leak in."""
+    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8"}
+
+
+def run_osc(url, home, *args, fmt="json", check=True, timeout=120):
+    """Run the real `openstack` CLI against `url` with noauth.
+
+    The incantation: --os-auth-type none --os-endpoint <url> (equivalently the environment
+    variables OS_AUTH_TYPE=none OS_ENDPOINT=<url>).  openstacksdk first GETs <url>/ for version
+    discovery and then talks to the v2.0 self link it finds there.
+    """
+    argv = [OSC_BIN, "--os-auth-type", "none", "--os-endpoint", url] + list(args)
+    if fmt is not None:
+        argv += ["-f", fmt]
+    p = subprocess.run(argv, env=osc_env(home), capture_output=True, text=True,
+                       timeout=timeout)
+    if check and p.returncode != 0:
+        raise OSCError(list(args), p.returncode, p.stdout, p.stderr)
+    if not check:
+        return p
+    if fmt == "json":
+        return json.loads(p.stdout) if p.stdout.strip() else None
+    return p.stdout
+
+
+@pytest.fixture
+def osc(server, tmp_path):
+    home = tmp_path / "osc-home"
+    home.mkdir(exist_ok=True)
+
+    def call(*args, fmt="json", check=True):
+        return run_osc(server.url, home, *args, fmt=fmt, check=check)
+
+    return call
+
+
+def parse_table(text):
+    """Parse a cliff/prettytable box into a list of rows (lists of cell strings).
+
+    Column boundaries come from the '+---+---+' border lines, so values may contain '|'.
+    The first row is the header.
+    """
+    rows = []
+    cuts = None
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line:
+            continue
+        if line.startswith("+"):
+            cuts = [i for i, ch in enumerate(line) if ch == "+"]
+            continue
+        assert cuts and line.startswith("|"), "not a table line: %r" % line
+        rows.append([line[a + 1:b].strip() for a, b in zip(cuts, cuts[1:])])
+    return rows
+
+
+def table_to_dict(text):
+    rows = parse_table(text)
+    assert rows and rows[0] == ["Field", "Value"], rows[:1]
+    return {r[0]: r[1] for r in rows[1:]}
+
+
+def new_id():
+    return str(uuid.uuid4())
