@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [--neutrino-only | --neutron-only] [--ports N] [--build DIR]
 #                [--neutrino-creates N] [--neutron-creates N] [--keep]
+#                [--no-build]
 #
 # Starts both servers on 127.0.0.1 with private SQLite databases, gives each
 # a flat provider network with a /16 subnet, runs the same workload on both
@@ -35,10 +36,11 @@ neutrino_gets=2000
 neutron_gets=500
 run_neutron=1
 run_neutrino=1
+do_build=1
 keep=0
 
 usage() {
-    sed -n '2,24s/^# \{0,1\}//p' "$0"
+    sed -n '2,25s/^# \{0,1\}//p' "$0"
     exit "${1:-0}"
 }
 
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
     --neutrino-creates) neutrino_creates=$2; shift ;;
     --neutron-creates) neutron_creates=$2; shift ;;
     --keep) keep=1 ;;
+    --no-build) do_build=0 ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage 2 ;;
     esac
@@ -123,8 +126,9 @@ find_loadgen() {
 }
 
 if [ $run_neutrino = 1 ]; then
-    if [ -f "$build/build.ninja" ]; then
-        ninja -C "$build" >&2 || die "ninja -C $build failed"
+    if [ $do_build = 1 ] && [ -f "$build/build.ninja" ]; then
+        ninja -C "$build" >&2 ||
+            log "ninja -C $build failed; using the binaries already built"
     fi
     server_bin=$(find_server)
 fi

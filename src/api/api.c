@@ -293,16 +293,16 @@ if_match(const struct http_request *http, long long *ret)
     if (!h) {
         return NULL;
     }
-    if (!str_startswith(h, "revision_number=")) {
-        return api_bad_request("Revision number etag must be in the format "
-                               "of revision_number=<int>");
+    if (str_startswith(h, "revision_number=")) {
+        *ret = strtoll(h + 16, &end, 10);
+        if (end != h + 16 && !*end && *ret >= 0) {
+            return NULL;
+        }
     }
-    *ret = strtoll(h + 16, &end, 10);
-    if (end == h + 16 || *end || *ret < 0) {
-        return api_bad_request("Revision number etag must be in the format "
-                               "of revision_number=<int>");
-    }
-    return NULL;
+    *ret = -1;
+    return api_error_new(400, "BadRequest",
+                         "Bad If-Match request: Revision number etag must be "
+                         "in the format of revision_number=<int>.");
 }
 
 static struct api_error *
@@ -734,23 +734,20 @@ validate_tags(json_t *tags)
     json_t *t, *u;
 
     if (!json_is_array(tags)) {
-        return api_bad_request("Invalid input for tags. Reason: '%s' is "
-                               "not a list.", "tags");
+        return api_invalid_input("Tags must be a list of unique strings");
     }
     json_array_foreach (tags, i, t) {
         if (!json_is_string(t) || !json_string_length(t)
             || json_string_length(t) > 255 || strchr(json_string_value(t),
                                                      ',')) {
-            return api_bad_request("Invalid input for tags. Reason: '%s' is "
-                                   "not a valid tag.",
-                                   json_is_string(t) ? json_string_value(t)
-                                                     : "value");
+            return api_invalid_input("'%s' is not a valid tag",
+                                     json_is_string(t) ? json_string_value(t)
+                                                       : "value");
         }
         json_array_foreach (tags, j, u) {
             if (j < i && json_equal(t, u)) {
-                return api_bad_request("Invalid input for tags. Reason: "
-                                       "Duplicate items in the list: "
-                                       "'%s'.", json_string_value(t));
+                return api_invalid_input("Duplicate items in the list: "
+                                         "'%s'", json_string_value(t));
             }
         }
     }
@@ -842,7 +839,7 @@ handle_tags(struct call *c, const struct resource_ops *ops, const char *id,
         body = parse_body(c->http, &e);
         a.new_tags = body ? json_object_get(body, "tags") : NULL;
         if (body && !a.new_tags) {
-            e = api_bad_request("Unable to find 'tags' in request body");
+            e = api_invalid_input("Invalid tags body");
         }
         if (!e) {
             e = validate_tags(a.new_tags);
@@ -864,6 +861,54 @@ handle_tags(struct call *c, const struct resource_ops *ops, const char *id,
 }
 
 /* ---- Network IP availability. ---- */
+
+/* Availability filters name the network's attributes with a "network_"
+ * prefix; ip_version selects subnets. */
+static struct api_error *
+availability_query(const struct http_request *http, struct list_query *q,
+                   json_t **ret_versions)
+{
+    size_t n;
+    const struct http_arg *args = http_request_args(http, &n);
+    struct http_arg *mapped = xcalloc(n + 1, sizeof *mapped);
+    size_t m = 0;
+    struct api_error *e = NULL;
+
+    *ret_versions = NULL;
+    for (size_t i = 0; i < n && !e; i++) {
+        const char *k = args[i].key;
+        if (!strcmp(k, "network_id") || !strcmp(k, "network_name")) {
+            mapped[m++] = (struct http_arg) {k + 8, args[i].value};
+        } else if (!strcmp(k, "project_id") || !strcmp(k, "tenant_id")) {
+            mapped[m++] = args[i];
+        } else if (!strcmp(k, "ip_version")) {
+            json_t *v;
+            char *why = schema_convert_filter(resource_attr(&subnet_def, k),
+                                              args[i].value, &v);
+            if (why) {
+                e = api_invalid_input("%s", why);
+                free(why);
+                break;
+            }
+            if (!*ret_versions) {
+                *ret_versions = json_array();
+            }
+            json_array_append_new(*ret_versions, v);
+        } else if (strcmp(k, "fields")) {
+            e = api_bad_request("['%s'] is invalid attribute for filtering",
+                                k);
+        }
+    }
+    if (!e) {
+        e = list_query_parse(&network_def, mapped, m, -1, q);
+    }
+    free(mapped);
+    if (e) {
+        json_decref(*ret_versions);
+        *ret_versions = NULL;
+    }
+    return e;
+}
 
 static json_t *
 subnet_availability(struct api_request *req, json_t *subnet,
@@ -898,7 +943,7 @@ subnet_availability(struct api_request *req, json_t *subnet,
 }
 
 static json_t *
-network_availability(struct api_request *req, json_t *net)
+network_availability(struct api_request *req, json_t *net, json_t *versions)
 {
     const char *id = json_string_value(json_object_get(net, "id"));
     json_t *subnets = subnets_of_network(req, id), *list = json_array();
@@ -907,8 +952,18 @@ network_availability(struct api_request *req, json_t *net)
     json_t *s;
 
     json_array_foreach (subnets, i, s) {
-        json_array_append_new(list, subnet_availability(req, s, &total,
-                                                        &used));
+        json_t *version = json_object_get(s, "ip_version");
+        size_t j;
+        json_t *v;
+        bool wanted = !versions;
+
+        json_array_foreach (versions, j, v) {
+            wanted |= json_equal(v, version);
+        }
+        if (wanted) {
+            json_array_append_new(list, subnet_availability(req, s, &total,
+                                                            &used));
+        }
     }
     json_decref(subnets);
     return json_pack("{s:s, s:O, s:O, s:O, s:o, s:I, s:I}", "network_id", id,
@@ -921,6 +976,8 @@ network_availability(struct api_request *req, json_t *net)
 
 struct avail_args {
     const char *id;             /* NULL: all networks. */
+    struct list_query q;        /* Without 'id': which networks. */
+    json_t *versions;           /* IP versions to report, NULL: all. */
     json_t *out;
 };
 
@@ -928,7 +985,6 @@ static struct api_error *
 do_availability(struct call *c, void *aux)
 {
     struct avail_args *a = aux;
-    struct list_query q = {0};
     json_t *nets = NULL, *net;
     size_t i;
     int r;
@@ -938,17 +994,19 @@ do_availability(struct call *c, void *aux)
         if (e) {
             return e;
         }
-        a->out = network_availability(&c->req, net);
+        a->out = network_availability(&c->req, net, NULL);
         json_decref(net);
         return NULL;
     }
-    r = store_list(c->req.store, &network_def, &q, &nets);
+    r = store_list(c->req.store, &network_def, &a->q, &nets);
     if (r) {
         return api_error_from_store(r);
     }
     a->out = json_array();
     json_array_foreach (nets, i, net) {
-        json_array_append_new(a->out, network_availability(&c->req, net));
+        json_array_append_new(a->out,
+                              network_availability(&c->req, net,
+                                                   a->versions));
     }
     json_decref(nets);
     return NULL;
@@ -958,16 +1016,20 @@ static void
 handle_availability(struct call *c, const char *id,
                     struct http_response *resp)
 {
-    struct avail_args a = {id, NULL};
+    struct avail_args a = {id, {0}, NULL, NULL};
     struct api_error *e = NULL;
 
     if (strcmp(http_request_method(c->http), "GET")) {
         e = api_error_new(405, "HTTPMethodNotAllowed",
                           "The method is not allowed for this resource.");
+    } else if (!id) {
+        e = availability_query(c->http, &a.q, &a.versions);
     }
     if (!e) {
         e = in_transaction(c, false, do_availability, &a);
     }
+    list_query_destroy(&a.q);
+    json_decref(a.versions);
     if (e) {
         respond_error(resp, e);
         return;

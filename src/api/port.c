@@ -94,7 +94,7 @@ convert_fixed_ips(json_t *value, json_t **ret)
                     conv = NULL;
                 }
             } else {
-                why = xasprintf("Unrecognized attribute(s) '%s'", key);
+                continue;       /* neutron-lib ignores other keys. */
             }
             if (why) {
                 return why;
@@ -433,9 +433,8 @@ resolve_fixed_ip(struct ip_request *ir, json_t *item, json_t **ret_subnet,
                                  ip);
         }
     } else {
-        return api_bad_request("Invalid input for fixed_ips. Reason: "
-                               "Exactly one of subnet_id or ip_address "
-                               "must be given.");
+        return api_invalid_input("IP allocation requires subnet_id or "
+                                 "ip_address");
     }
     *ret_subnet = subnet;
     return NULL;

@@ -45,8 +45,7 @@ add_filter(struct list_query *q, const struct attr *a, const char *value)
 
     why = schema_convert_filter(a, value, &conv);
     if (why) {
-        e = api_bad_request("Invalid input for %s. Reason: %s.", a->name,
-                            why);
+        e = api_invalid_input("%s", why);
         free(why);
         return e;
     }
@@ -86,8 +85,8 @@ add_fixed_ip_filter(struct list_query *q, const char *value)
         target = &q->fixed_ip_substrs;
     }
     if (!target) {
-        return api_bad_request("Invalid input for fixed_ips. Reason: '%s' "
-                               "is not a valid filter.", value);
+        return api_invalid_input("'%s' is not a valid fixed_ips filter",
+                                 value);
     }
     if (!*target) {
         *target = json_array();
@@ -103,8 +102,9 @@ parse_limit(struct list_query *q, const char *value, long max_limit)
     long v = strtol(value, &end, 10);
 
     if (!*value || *end || v < 0) {
-        return api_bad_request("Limit must be an integer 0 or greater and "
-                               "not '%s'", value);
+        return api_error_new(400, "BadRequest",
+                             "Bad limit request: Limit must be an integer 0 "
+                             "or greater and not '%s'.", value);
     }
     if (max_limit > 0 && (v == 0 || v > max_limit)) {
         v = max_limit;
@@ -169,9 +169,8 @@ parse_control(const struct http_arg *arg, long max_limit,
     } else if (!strcmp(k, "page_reverse")) {
         b = parse_boolean(v);
         if (b < 0) {
-            return api_bad_request("Invalid input for page_reverse. Reason: "
-                                   "'%s' cannot be converted to boolean.",
-                                   v);
+            return api_invalid_input("'%s' cannot be converted to boolean",
+                                     v);
         }
         q->page_reverse = b;
     } else if (!strcmp(k, "tags")) {

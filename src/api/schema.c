@@ -260,6 +260,12 @@ unrecognized(json_t *obj, const struct resource_def *def)
     return e;
 }
 
+bool
+schema_is_conversion(const struct attr *a)
+{
+    return a->convert == convert_bool || a->convert == convert_int;
+}
+
 static struct api_error *
 convert_attr(const struct attr *a, json_t *value, json_t **ret)
 {
@@ -278,7 +284,12 @@ convert_attr(const struct attr *a, json_t *value, json_t **ret)
     if (!why) {
         return NULL;
     }
-    e = api_bad_request("Invalid input for %s. Reason: %s.", a->name, why);
+    /* neutron-lib's converters raise InvalidInput; its validators' messages
+     * become "Invalid input for ATTR" bad requests. */
+    e = schema_is_conversion(a) ? api_invalid_input("%s", why)
+                                : api_bad_request("Invalid input for %s. "
+                                                  "Reason: %s.", a->name,
+                                                  why);
     free(why);
     return e;
 }

@@ -92,6 +92,10 @@ attr_convert_func convert_uuid_list;
 attr_convert_func convert_dict;
 attr_convert_func convert_mac_or_null;
 
+/* True if the attribute's converter is a type conversion (boolean or
+ * integer), whose failures Neutron reports as InvalidInput. */
+bool schema_is_conversion(const struct attr *);
+
 /* Converts a filter value from a query string for 'attr' into a JSON value
  * suitable for comparison with the stored column.  Returns NULL with
  * '*ret' set, or the reason (malloc'd). */

@@ -7,7 +7,6 @@
 #include "api/ipam.h"
 #include "api/resource.h"
 
-static char *convert_ip_version(json_t *, json_t **);
 static char *convert_subnet_cidr(json_t *, json_t **);
 static char *convert_pools(json_t *, json_t **);
 static char *convert_nameservers(json_t *, json_t **);
@@ -19,7 +18,7 @@ static const struct attr subnet_attrs[] = {
     {"network_id", "network_id", COL_TEXT,
      A_POST | A_REQUIRED | A_FILTER | A_SORT, convert_uuid, NULL},
     {"ip_version", "ip_version", COL_INT,
-     A_POST | A_REQUIRED | A_FILTER | A_SORT, convert_ip_version, NULL},
+     A_POST | A_REQUIRED | A_FILTER | A_SORT, convert_int, NULL},
     {"cidr", "cidr", COL_TEXT, A_POST | A_FILTER | A_SORT,
      convert_subnet_cidr, NULL},
     {"gateway_ip", "gateway_ip", COL_TEXT,
@@ -58,20 +57,6 @@ get_str(json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static char *
-convert_ip_version(json_t *value, json_t **ret)
-{
-    char *why = convert_int(value, ret);
-
-    if (!why && json_integer_value(*ret) != 4
-        && json_integer_value(*ret) != 6) {
-        json_decref(*ret);
-        return xasprintf("%lld is not in [4, 6]",
-                         (long long) json_integer_value(value));
-    }
-    return why;
-}
-
 /* neutron-lib's validate_subnet: "ADDR/LEN" with the IPv4 text exactly as
  * it would print. */
 static char *
@@ -106,6 +91,9 @@ convert_pools(json_t *value, json_t **ret)
         return xstrdup("Invalid data format for IP pool");
     }
     json_array_foreach (value, i, p) {
+        struct ip_addr a;
+        const char *bad;
+
         if (!json_is_object(p) || json_object_size(p) != 2
             || !json_is_string(json_object_get(p, "start"))
             || !json_is_string(json_object_get(p, "end"))) {
@@ -113,6 +101,12 @@ convert_pools(json_t *value, json_t **ret)
             char *r = xasprintf("Invalid data format for IP pool: '%s'", s);
             free(s);
             return r;
+        }
+        bad = ip_parse(get_str(p, "start"), &a) < 0 ? get_str(p, "start")
+              : ip_parse(get_str(p, "end"), &a) < 0 ? get_str(p, "end")
+                                                    : NULL;
+        if (bad) {
+            return xasprintf("'%s' is not a valid IP address", bad);
         }
     }
     *ret = json_incref(value);
@@ -366,6 +360,10 @@ check_cidr(struct api_request *req, json_t *subnet, struct ip_net *ret)
     struct ip_addr first;
     char canon[IPNET_STRLEN];
 
+    if (version != 4 && version != 6) {
+        return api_bad_request("Invalid input for ip_version. Reason: %d is "
+                               "not in [4, 6].", version);
+    }
     if (!cidr_s) {
         return api_bad_request("a subnetpool must be specified in the "
                                "absence of a cidr");

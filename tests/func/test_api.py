@@ -577,7 +577,7 @@ def test_mac_addresses(server):
     r = server.post("/v2.0/ports", {"port": {"network_id": n["id"],
                                              "mac_address": "FA:16:3E:AA:BB:01"}})
     err = assert_neutron_error(r, 409, "MacAddressInUse")
-    assert err["message"].lower() == ("Unable to complete operation for network %s. The mac "
+    assert err["message"].lower() == ("unable to complete operation for network %s. the mac "
                                       "address fa:16:3e:aa:bb:01 is in use." % n["id"])
     # the same MAC on another network is fine
     server.create("port", network_id=n2["id"], mac_address="fa:16:3e:aa:bb:01")

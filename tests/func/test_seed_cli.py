@@ -308,6 +308,9 @@ def test_cli_subnet_and_port_lifecycle(server, osc):
     net = osc(*NET_CREATE)
     sub = osc(*SUBNET_CREATE)
     sub_id = sub["id"]
+    if server.external:  # neutron-server without a DHCP agent: make the port the agent would
+        server.create("port", network_id=net["id"], device_owner="network:dhcp",
+                      device_id="reserved_dhcp_port", fixed_ips=[{"subnet_id": sub_id}])
 
     osc("subnet", "set", "--name", "prov-sub", "--description", "seed subnet",
         "--dns-nameserver", "172.16.0.1", "--dns-nameserver", "8.8.8.8",
@@ -343,7 +346,7 @@ def test_cli_subnet_and_port_lifecycle(server, osc):
     # port create with fixed IP, MAC, description, disabled, tag
     port = osc("port", "create", "--network", "provider",
                "--fixed-ip", "subnet=prov-sub,ip-address=172.17.0.50",
-               "--mac-address", "FA:16:3E:11:22:33", "--description", "vm port",
+               "--mac-address", "fa:16:3e:11:22:33", "--description", "vm port",
                "--device-owner", "compute:nova", "--device", "vm-1",
                "--disable", "--tag", "web", "p1")
     pid = port["id"]
@@ -377,8 +380,8 @@ def test_cli_subnet_and_port_lifecycle(server, osc):
     assert p1["description"] == "renamed"
     assert sorted(f["ip_address"] for f in p1["fixed_ips"]) == ["172.17.0.50", "172.17.0.60"]
 
-    osc("port", "unset", "--fixed-ip", "ip-address=172.17.0.50", "--tag", "web", "p1b",
-        fmt=None)
+    osc("port", "unset", "--fixed-ip", "subnet=%s,ip-address=172.17.0.50" % sub_id,
+        "--tag", "web", "p1b", fmt=None)
     p1 = osc("port", "show", pid)
     assert p1["fixed_ips"] == [{"subnet_id": sub_id, "ip_address": "172.17.0.60"}]
     assert p1["tags"] == []
