@@ -152,6 +152,21 @@ parse_sorts(const struct resource_def *def, const struct http_arg *args,
     return NULL;
 }
 
+/* Repeated tag arguments add to one list. */
+static void
+add_tags(char ***list, const char *value)
+{
+    char **more = strv_split_commas(value);
+
+    if (!*list) {
+        *list = xcalloc(1, sizeof **list);
+    }
+    for (size_t i = 0; more[i]; i++) {
+        *list = strv_append(*list, more[i]);
+    }
+    strv_free(more);
+}
+
 static struct api_error *
 parse_control(const struct http_arg *arg, long max_limit,
               struct list_query *q)
@@ -174,13 +189,13 @@ parse_control(const struct http_arg *arg, long max_limit,
         }
         q->page_reverse = b;
     } else if (!strcmp(k, "tags")) {
-        q->tags = strv_split_commas(v);
+        add_tags(&q->tags, v);
     } else if (!strcmp(k, "tags-any")) {
-        q->tags_any = strv_split_commas(v);
+        add_tags(&q->tags_any, v);
     } else if (!strcmp(k, "not-tags")) {
-        q->not_tags = strv_split_commas(v);
+        add_tags(&q->not_tags, v);
     } else if (!strcmp(k, "not-tags-any")) {
-        q->not_tags_any = strv_split_commas(v);
+        add_tags(&q->not_tags_any, v);
     } else if (!strcmp(k, "changed_since")) {
         if (!timestamp_is_valid(v)) {
             return api_invalid_input("Invalid changed_since value '%s'", v);
@@ -222,7 +237,11 @@ parse_args(const struct resource_def *def, const struct http_arg *args,
         }
         a = resource_attr(def, args[i].key);
         if (!a || !(a->flags & A_FILTER)) {
-            ds_put_format(&bad, "%s'%s'", bad.len ? ", " : "", args[i].key);
+            char *quoted = xasprintf("'%s'", args[i].key);
+            if (!strstr(ds_cstr(&bad), quoted)) {
+                ds_put_format(&bad, "%s%s", bad.len ? ", " : "", quoted);
+            }
+            free(quoted);
             continue;
         }
         e = add_filter(q, a, args[i].value);

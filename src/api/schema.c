@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "api/api-error.h"
 #include "core/config.h"
@@ -93,7 +94,11 @@ convert_bool(json_t *value, json_t **ret)
     if (json_is_boolean(value)) {
         b = json_is_true(value);
     } else if (json_is_string(value)) {
-        b = parse_boolean(json_string_value(value));
+        /* neutron-lib's convert_to_boolean: fewer spellings than oslo. */
+        const char *s = json_string_value(value);
+        b = !strcasecmp(s, "true") || !strcmp(s, "1")    ? 1
+            : !strcasecmp(s, "false") || !strcmp(s, "0") ? 0
+                                                         : -1;
     } else if (json_is_integer(value)) {
         json_int_t i = json_integer_value(value);
         b = i == 0 ? 0 : i == 1 ? 1 : -1;
@@ -231,7 +236,7 @@ convert_mac_or_null(json_t *value, json_t **ret)
     }
     if (!json_is_string(value)
         || mac_parse(json_string_value(value), mac) < 0
-        || mac_is_zero(mac) || mac_is_multicast(mac)) {
+        || mac_is_zero(mac) || mac_is_broadcast(mac)) {
         return reason("'%s' is not a valid MAC address", value);
     }
     mac_format(mac, buf);

@@ -626,16 +626,16 @@ put_where(struct sql_builder *b, const struct resource_def *def,
         ds_put_format(&b->sql, " AND %s", f->attr->column);
         put_in_list(b, f->values, f->attr->type);
     }
-    if (q->tags) {
+    if (q->tags && q->tags[0]) {
         put_tag_filter(b, def, q->tags, true, false);
     }
-    if (q->tags_any) {
+    if (q->tags_any && q->tags_any[0]) {
         put_tag_filter(b, def, q->tags_any, false, false);
     }
-    if (q->not_tags) {
+    if (q->not_tags && q->not_tags[0]) {
         put_tag_filter(b, def, q->not_tags, true, true);
     }
-    if (q->not_tags_any) {
+    if (q->not_tags_any && q->not_tags_any[0]) {
         put_tag_filter(b, def, q->not_tags_any, false, true);
     }
     if (q->changed_since) {

@@ -67,8 +67,10 @@ convert_subnet_cidr(json_t *value, json_t **ret)
     char canon[IPNET_STRLEN];
 
     if (!s || ipnet_parse(s, &n) < 0) {
-        return xasprintf("'%s' is not a valid IP subnet",
-                         s ? s : json_dumps(value, JSON_ENCODE_ANY));
+        char *repr = schema_repr(value);
+        char *why = xasprintf("'%s' is not a valid IP subnet", repr);
+        free(repr);
+        return why;
     }
     ipnet_format(&n, canon);
     if (!strchr(s, '/') || (n.addr.version == 4 && strcmp(canon, s))) {

@@ -11,6 +11,9 @@ struct config_loader {
     const struct config_option *options;
     size_t n_options;
     void *target;
+    FILE *file;
+    int line;                   /* Lines read so far. */
+    int bad_line;               /* Line of 'reason', or 0. */
     char *reason;               /* First rejected value's explanation. */
 };
 
@@ -106,6 +109,7 @@ config_handler(void *user, const char *section, const char *key,
         if (o->parse(value, (char *) loader->target + o->offset, o->arg,
                      &reason) < 0) {
             if (!loader->reason) {
+                loader->bad_line = loader->line;
                 loader->reason = xasprintf("invalid value '%s' for [%s] %s: "
                                            "%s", value, section, key,
                                            reason ? reason : "invalid");
@@ -118,26 +122,57 @@ config_handler(void *user, const char *section, const char *key,
     return 1;                   /* Unknown options are ignored. */
 }
 
+/* inih's line reader, counting lines so a rejected value can be reported
+ * with its own line number. */
+static char *
+read_line(char *buf, int size, void *aux)
+{
+    struct config_loader *loader = aux;
+    char *s = fgets(buf, size, loader->file);
+
+    if (s && strchr(s, '\n')) {
+        loader->line++;
+    }
+    return s;
+}
+
+static int
+load_file(const char *path, struct config_loader *loader, char **ret_error)
+{
+    int line;
+
+    loader->file = fopen(path, "re");
+    if (!loader->file) {
+        *ret_error = xasprintf("%s: cannot open: %s", path, strerror(errno));
+        return -ENOENT;
+    }
+    line = ini_parse_stream(read_line, loader, config_handler, loader);
+    fclose(loader->file);
+    if (line == 0) {
+        return 0;
+    }
+    /* The first problem in the file: a syntax error or a bad value. */
+    if (loader->reason && loader->bad_line <= line) {
+        *ret_error = xasprintf("%s:%d: %s", path, loader->bad_line,
+                               loader->reason);
+    } else {
+        *ret_error = xasprintf("%s:%d: syntax error", path, line);
+    }
+    free(loader->reason);
+    return -EINVAL;
+}
+
 int
 config_load(char *const *files, size_t n_files,
             const struct config_option *options, size_t n_options,
             void *target, char **ret_error)
 {
     for (size_t i = 0; i < n_files; i++) {
-        struct config_loader loader = {options, n_options, target, NULL};
-        int line = ini_parse(files[i], config_handler, &loader);
+        struct config_loader loader = {options, n_options, target};
+        int r = load_file(files[i], &loader, ret_error);
 
-        if (line == -1) {
-            *ret_error = xasprintf("%s: cannot open: %s", files[i],
-                                   strerror(errno ? errno : ENOENT));
-            return -ENOENT;
-        }
-        if (line != 0) {
-            *ret_error = xasprintf("%s:%d: %s", files[i], line,
-                                   loader.reason ? loader.reason
-                                                 : "syntax error");
-            free(loader.reason);
-            return -EINVAL;
+        if (r) {
+            return r;
         }
     }
     return 0;

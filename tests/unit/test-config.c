@@ -16,7 +16,6 @@
 
 #include "core/config.h"
 #include "core/util.h"
-#include "known-bug.h"
 
 struct test_cfg {
     char *bind_host;
@@ -295,8 +294,6 @@ test_syntax_error_before_bad_value(void **state)
     char *error, *path;
     static const char *const needles[] = {"syntax error"};
 
-    known_bug("config_load pairs the first error line with the first "
-              "rejected value's reason");
     path = write_file(f, "[DEFAULT]\n"
                          "garbage without equals\n"
                          "bind_port = abc\n");

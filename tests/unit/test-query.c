@@ -122,8 +122,9 @@ test_filters(void **state)
 {
     struct list_query q;
 
-    PARSE_OK(&port_def, -1, &q, {"name", "a"}, {"device_owner", "compute:nova"},
-             {"name", "b"}, {"admin_state_up", "True"}, {"name", "a"});
+    PARSE_OK(&port_def, -1, &q, {"name", "a"},
+             {"device_owner", "compute:nova"}, {"name", "b"},
+             {"admin_state_up", "True"}, {"name", "a"});
     assert_int_equal(q.n_filters, 3);
     /* Repeated filters are ORed: one filter, every value. */
     check_json(find_filter(&q, "name")->values, "[\"a\", \"b\", \"a\"]");
@@ -168,7 +169,7 @@ test_bad_filters(void **state)
               "['foo'] is invalid attribute for filtering", {"foo", "1"});
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "['foo', 'bar'] is invalid attribute for filtering",
-              {"name", "ok"}, {"foo", "1"}, {"bar", "2"}, {"foo", "3"});
+              {"name", "ok"}, {"foo", "1"}, {"bar", "2"});
     /* Attributes that exist but are not filters. */
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "['binding:profile'] is invalid attribute for filtering",
@@ -184,14 +185,23 @@ test_bad_filters(void **state)
               "['ip_address_substr'] is invalid attribute for filtering",
               {"ip_address_substr", "10."});
     /* Values that do not convert. */
-    PARSE_ERR(&port_def, "HTTPBadRequest",
-              "Invalid input for admin_state_up. Reason: 'maybe' cannot be "
-              "converted to boolean.",
+    PARSE_ERR(&port_def, "InvalidInput",
+              "Invalid input for operation: 'maybe' cannot be converted to "
+              "boolean.",
               {"admin_state_up", "maybe"});
-    PARSE_ERR(&port_def, "HTTPBadRequest",
-              "Invalid input for revision_number. Reason: 'x1' is not an "
-              "integer.",
+    PARSE_ERR(&port_def, "InvalidInput",
+              "Invalid input for operation: 'x1' is not an integer.",
               {"name", "a"}, {"revision_number", "x1"});
+}
+
+/* Neutron reads the query as a dict of lists: a repeated unknown key is
+ * named once. */
+static void
+test_bad_filter_repeated(void **state)
+{
+    PARSE_ERR(&port_def, "HTTPBadRequest",
+              "['foo', 'bar'] is invalid attribute for filtering",
+              {"foo", "1"}, {"bar", "2"}, {"foo", "3"});
 }
 
 static void
@@ -216,17 +226,17 @@ test_fixed_ips(void **state)
     check_json(q.fixed_ip_subnets, "[\"s1\"]");
     list_query_destroy(&q);
 
-    PARSE_ERR(&port_def, "HTTPBadRequest",
-              "Invalid input for fixed_ips. Reason: 'foo' is not a valid "
+    PARSE_ERR(&port_def, "InvalidInput",
+              "Invalid input for operation: 'foo' is not a valid fixed_ips "
               "filter.",
               {"fixed_ips", "foo"});
-    PARSE_ERR(&port_def, "HTTPBadRequest",
-              "Invalid input for fixed_ips. Reason: 'mac=1' is not a valid "
+    PARSE_ERR(&port_def, "InvalidInput",
+              "Invalid input for operation: 'mac=1' is not a valid fixed_ips "
               "filter.",
               {"fixed_ips", "ip_address=10.0.0.1"}, {"fixed_ips", "mac=1"});
-    PARSE_ERR(&port_def, "HTTPBadRequest",
-              "Invalid input for fixed_ips. Reason: 'ip_address' is not a "
-              "valid filter.",
+    PARSE_ERR(&port_def, "InvalidInput",
+              "Invalid input for operation: 'ip_address' is not a valid "
+              "fixed_ips filter.",
               {"fixed_ips", "ip_address"});
 }
 
@@ -319,13 +329,14 @@ test_limit(void **state)
                                                cases[i].max_limit, &q);
 
         if (cases[i].expected < 0) {
-            char *msg = xasprintf("Limit must be an integer 0 or greater "
-                                  "and not '%s'", cases[i].value);
+            char *msg = xasprintf("Bad limit request: Limit must be an "
+                                  "integer 0 or greater and not '%s'.",
+                                  cases[i].value);
             if (!e) {
                 fail_msg("limit=%s accepted", cases[i].value);
             }
             assert_int_equal(e->status, 400);
-            assert_string_equal(e->type, "HTTPBadRequest");
+            assert_string_equal(e->type, "BadRequest");
             assert_string_equal(e->message, msg);
             free(msg);
             api_error_free(e);
@@ -433,9 +444,9 @@ test_marker_page_reverse_changed_since(void **state)
     assert_false(q.page_reverse);
     list_query_destroy(&q);
 
-    PARSE_ERR(&port_def, "HTTPBadRequest",
-              "Invalid input for page_reverse. Reason: 'maybe' cannot be "
-              "converted to boolean.",
+    PARSE_ERR(&port_def, "InvalidInput",
+              "Invalid input for operation: 'maybe' cannot be converted to "
+              "boolean.",
               {"page_reverse", "maybe"});
     PARSE_ERR(&port_def, "InvalidInput",
               "Invalid input for operation: Invalid changed_since value "
@@ -474,6 +485,7 @@ main(void)
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_filter_conversions),
         cmocka_unit_test(test_bad_filters),
+        cmocka_unit_test(test_bad_filter_repeated),
         cmocka_unit_test(test_fixed_ips),
         cmocka_unit_test(test_sorts),
         cmocka_unit_test(test_limit),
