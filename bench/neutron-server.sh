@@ -10,6 +10,9 @@
 #   neutron-server.sh stop DIR       kills the server started with DIR (and
 #                                    only its process tree) and removes DIR
 #   neutron-server.sh pids DIR       prints the PIDs of its process tree
+#   neutron-server.sh fill DIR N [PREFIX]
+#                                    adds N ports straight to its database
+#                                    (see fill() below for why)
 #
 # The configuration is the smallest one that serves the ML2 port API the
 # way a production all-in-one does: ML2 with the Open vSwitch mechanism
@@ -297,7 +300,7 @@ case $cmd in
 start) start "$@" ;;
 stop) stop "$@" ;;
 fill) fill "$@" ;;
-pids) tree_pids "$(cat "${1:?usage: neutron-server.sh pids DIR}/neutron-server.pid")" ;;
+pids) tree_pids "$(cat "${1:?usage: pids DIR}/neutron-server.pid")" ;;
 *) die "usage: neutron-server.sh start [PORT] | stop DIR | pids DIR" \
     "| fill DIR COUNT [PREFIX]" ;;
 esac

@@ -136,9 +136,19 @@ loadgen=$(find_loadgen)
 
 # --- Results --------------------------------------------------------------
 
+# Three significant figures or so are all these measurements carry.
+fmt() {
+    awk -v v="$1" 'BEGIN {
+        if (v !~ /^[0-9.]+$/) print v
+        else if (v >= 100) printf "%.0f\n", v
+        else if (v >= 10) printf "%.1f\n", v
+        else printf "%.2f\n", v }'
+}
+
 declare -A R                    # R[server/metric] = value
 
-# Sum of VmRSS (MB) over the process tree rooted at $1.
+# Sum of VmRSS (MB) over the process tree rooted at $1, or over
+# neutron-server's tree for "neutron".
 rss_mb() {
     local root=$1 pids="" p kb=0 v
     if [ "$root" = neutron ]; then
@@ -151,7 +161,7 @@ rss_mb() {
             continue
         kb=$((kb + ${v:-0}))
     done
-    echo "$((kb / 1024))"
+    awk -v kb="$kb" 'BEGIN { printf "%.1f\n", kb / 1024 }'
 }
 
 # Runs loadgen, checks that no request failed, and leaves its JSON in $out.
@@ -162,7 +172,7 @@ lg() {
     errors=$(jq -c .errors <<<"$out")
     if [ "$errors" != "{}" ]; then
         log "$name: loadgen $*: errors $errors"
-        R[$name/errors]="${R[$name/errors]:-} $1$errors"
+        R[$name/errors]="${R[$name/errors]:-} $2 $errors"
     fi
 }
 
@@ -228,7 +238,7 @@ bench() {
     log "$name: one bulk POST of 100 ports"
     lg --op create-ports --network-id "$net" --count 100 --bulk 100 \
         --name-prefix filter- --device-owner bench:filter
-    R[$name/bulk100]=$(field seconds)
+    R[$name/bulk100]=$(field p50_ms)
 
     have=$(count_ports /v2.0/ports?fields=id)
     fill=$((ports - have))
@@ -240,7 +250,7 @@ bench() {
         else
             lg --op create-ports --network-id "$net" --count "$fill" \
                 --bulk 500 --name-prefix fill-
-            R[$name/fill]="bulk API, $(field rate)/s"
+            R[$name/fill]="bulk POSTs of 500, $(fmt "$(field rate)") ports/s"
         fi
     fi
     have=$(count_ports /v2.0/ports?fields=id)
@@ -323,22 +333,14 @@ fi
 # ratio KIND A B: how many times better neutrino (A) is than neutron (B).
 ratio() {
     local kind=$1 a=${2:-} b=${3:-}
-    if [ "$kind" = none ] || [ -z "$a" ] || [ -z "$b" ] || [ "$a" = - ] || [ "$b" = - ]; then
-        echo -
-        return
-    fi
+    case "$kind/$a/$b" in
+    none/* | */-/* | */- | *//* | */) echo -; return ;;
+    esac
     awk -v k="$kind" -v a="$a" -v b="$b" 'BEGIN {
-        if (k == "rate") { x = b > 0 ? a / b : 0 } else { x = a > 0 ? b / a : 0 }
-        if (x >= 100) printf "%.0fx\n", x; else printf "%.1fx\n", x }'
-}
-
-# Three significant figures or so are all these measurements carry.
-fmt() {
-    awk -v v="$1" 'BEGIN {
-        if (v !~ /^[0-9.]+$/) print v
-        else if (v >= 100) printf "%.0f\n", v
-        else if (v >= 10) printf "%.1f\n", v
-        else printf "%.2f\n", v }'
+        if (k == "rate") x = b > 0 ? a / b : 0
+        else x = a > 0 ? b / a : 0
+        if (x >= 100) printf "%.0fx\n", x
+        else printf "%.1fx\n", x }'
 }
 
 row() {
@@ -359,6 +361,8 @@ row() {
         "neutron $neutron_gets"
     echo "fill to $ports ports: neutrino ${R[neutrino/fill]:-none}," \
         "neutron ${R[neutron/fill]:-none}"
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
+        "(other work on the machine skews the figures)"
     echo "ratio = how many times better neutrino is"
     echo
     printf '%-42s | %12s | %12s | %8s\n' metric neutrino neutron ratio
@@ -369,7 +373,7 @@ row() {
     row "port create c=8 rate" c8_rate rate "ports/s"
     row "port create c=8 p50" c8_p50 time ms
     row "port create c=8 p99" c8_p99 time ms
-    row "bulk POST of 100 ports" bulk100 time s
+    row "bulk POST of 100 ports" bulk100 time ms
     row "GET one port p50" get_p50 time ms
     row "GET one port p99" get_p99 time ms
     row "ports in the list" nports none n

@@ -13,6 +13,9 @@
 
 LOG_DEFINE_THIS_MODULE(http);
 
+/* Largest declared body we read (and drop) to answer 413 cleanly. */
+#define HTTP_DISCARD_MAX (64ULL << 20)
+
 struct http_server {
     struct MHD_Daemon *daemon;
     sd_event *event;
@@ -127,15 +130,23 @@ access_handler(void *aux, struct MHD_Connection *conn, const char *url,
     if (!req) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > server->max_body) {
+        unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+
+        /* An oversized body is read and dropped, so the client gets its
+         * 413 rather than a reset; past a hard cap we do not wait. */
+        if (len > HTTP_DISCARD_MAX) {
             return send_too_large(conn);
         }
-        *con_cls = request_new(conn, url, method);
+        req = request_new(conn, url, method);
+        req->too_large = len > server->max_body;
+        *con_cls = req;
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (req->body.len + *upload_data_size > server->max_body) {
+        if (req->too_large
+            || req->body.len + *upload_data_size > server->max_body) {
             req->too_large = true;
+            ds_destroy(&req->body);
         } else {
             ds_put_buf(&req->body, upload_data, *upload_data_size);
         }
