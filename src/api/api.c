@@ -213,13 +213,25 @@ apply_fields(json_t *obj, char **fields)
     }
 }
 
+/* Completes a stored row for a response: tenant_id and the attributes
+ * without a column, as the list writer renders them. */
 static void
 render(struct api_request *req, const struct resource_ops *ops, json_t *row,
        char **fields)
 {
     json_object_set(row, "tenant_id", json_object_get(row, "project_id"));
-    if (ops->render) {
-        ops->render(req, row);
+    if (ops->render_extra) {
+        struct ds text = DS_EMPTY_INITIALIZER;
+        json_t *extra;
+
+        ds_put_char(&text, '{');
+        ops->render_extra(req, json_string_value(json_object_get(row, "id")),
+                          NULL, true, &text);
+        ds_put_char(&text, '}');
+        extra = json_loads(ds_cstr(&text), 0, NULL);
+        json_object_update(row, extra);
+        json_decref(extra);
+        ds_destroy(&text);
     }
     apply_fields(row, fields);
 }
@@ -319,26 +331,50 @@ check_revision(json_t *row, long long wanted)
     return NULL;
 }
 
-/* Runs 'fn' in a transaction; commits on success. */
+/* Runs 'fn' as one request of the current batch: inside the batch's write
+ * transaction (opened on first use), under a savepoint that is undone if
+ * 'fn' fails.  The batch commits in api_commit_batch() before any of its
+ * responses leave, so nothing uncommitted is ever acknowledged, and a burst
+ * of requests costs one commit. */
 static struct api_error *
 in_transaction(struct call *c, bool write,
                struct api_error *(*fn)(struct call *, void *), void *aux)
 {
+    struct store *st = c->req.store;
     struct api_error *e;
-    int r = store_begin(c->req.store, write);
+    int r = store_in_transaction(st) ? 0 : store_begin(st, true);
 
+    if (!r) {
+        r = store_savepoint(st);
+    }
     if (r) {
         return api_error_from_store(r);
     }
     e = fn(c, aux);
     if (!e) {
-        r = store_commit(c->req.store);
-        e = api_error_from_store(r);
+        e = api_error_from_store(store_release(st));
     }
     if (e) {
-        store_rollback(c->req.store);
+        store_rollback_to(st);
     }
     return e;
+}
+
+bool
+api_commit_batch(void *aux)
+{
+    struct api *api = aux;
+    int r;
+
+    if (!store_in_transaction(api->store)) {
+        return true;
+    }
+    r = store_commit(api->store);
+    if (r) {
+        log_error("cannot commit a batch of requests: %s", strerror(-r));
+        store_rollback(api->store);
+    }
+    return !r;
 }
 
 /* ---- Collections. ---- */
@@ -357,7 +393,7 @@ do_create(struct call *c, void *aux)
     json_t *item;
 
     json_array_foreach (a->items, i, item) {
-        json_t *attrs = NULL, *row = NULL;
+        json_t *attrs = NULL, *row;
         char *id = NULL;
         struct api_error *e;
 
@@ -365,13 +401,18 @@ do_create(struct call *c, void *aux)
         if (!e) {
             e = a->ops->create(&c->req, attrs, &id);
         }
-        if (!e) {
-            e = resource_get(&c->req, a->ops->def, id, &row);
-        }
-        json_decref(attrs);
         free(id);
         if (e) {
+            json_decref(attrs);
             return e;
+        }
+        /* 'attrs' is now the stored row; columns it lacks hold NULL. */
+        row = attrs;
+        for (size_t k = 0; k < a->ops->def->n_attrs; k++) {
+            const struct attr *at = &a->ops->def->attrs[k];
+            if (ATTR_STORED(at) && !json_object_get(row, at->name)) {
+                json_object_set_new(row, at->name, json_null());
+            }
         }
         render(&c->req, a->ops, row, NULL);
         json_array_append_new(a->out, row);
@@ -512,19 +553,17 @@ page_link(const struct call *c, const char *rel, const char *marker,
 }
 
 static json_t *
-page_links(const struct call *c, const struct list_query *q, json_t *rows)
+page_links(const struct call *c, const struct list_query *q, json_t *ids)
 {
-    size_t n = json_array_size(rows);
+    size_t n = json_array_size(ids);
     json_t *links = json_array();
     const char *first, *last;
 
     if (!n) {
         return links;
     }
-    first = json_string_value(json_object_get(json_array_get(rows, 0),
-                                              "id"));
-    last = json_string_value(json_object_get(json_array_get(rows, n - 1),
-                                             "id"));
+    first = json_string_value(json_array_get(ids, 0));
+    last = json_string_value(json_array_get(ids, n - 1));
     if (!q->page_reverse ? (long) n >= q->limit : true) {
         json_array_append_new(links, page_link(c, "next", last, false));
     }
@@ -537,29 +576,36 @@ page_links(const struct call *c, const struct list_query *q, json_t *rows)
 struct list_args {
     const struct resource_ops *ops;
     struct list_query q;
-    json_t *rows;
+    struct api_request *req;
+    struct ds rows;             /* The JSON objects, comma-separated. */
+    json_t *ids;                /* Their ids, for paging links. */
 };
+
+static void
+list_extra(void *aux, const char *id, char **fields, bool first,
+           struct ds *out)
+{
+    struct list_args *a = aux;
+
+    a->ops->render_extra(a->req, id, fields, first, out);
+}
 
 static struct api_error *
 do_list(struct call *c, void *aux)
 {
     struct list_args *a = aux;
-    int r = store_list(c->req.store, a->ops->def, &a->q, &a->rows);
-    size_t i;
-    json_t *row;
+    int r;
 
+    a->req = &c->req;
+    r = store_list_json(c->req.store, a->ops->def, &a->q,
+                        a->ops->render_extra ? list_extra : NULL, a,
+                        &a->rows, &a->ids);
     if (r == -ENOENT) {
         return api_error_new(404, a->ops->def->not_found,
-                             "%s %s could not be found.",
-                             a->ops->def->noun, a->q.marker);
+                             "%s %s could not be found.", a->ops->def->noun,
+                             a->q.marker);
     }
-    if (r) {
-        return api_error_from_store(r);
-    }
-    json_array_foreach (a->rows, i, row) {
-        render(&c->req, a->ops, row, NULL);
-    }
-    return NULL;
+    return api_error_from_store(r);
 }
 
 static void
@@ -568,35 +614,35 @@ handle_list(struct call *c, const struct resource_ops *ops,
 {
     size_t n;
     const struct http_arg *args = http_request_args(c->http, &n);
-    struct list_args a = {ops, {0}, NULL};
+    struct list_args a = {ops, {0}, NULL, DS_EMPTY_INITIALIZER, NULL};
     struct api_error *e = list_query_parse(ops->def, args, n,
                                            c->req.cfg->pagination_max_limit,
                                            &a.q);
-    json_t *body, *links = NULL;
-    size_t i;
-    json_t *row;
+    struct ds body = DS_EMPTY_INITIALIZER;
 
     if (!e) {
         e = in_transaction(c, false, do_list, &a);
     }
     if (e) {
         respond_error(resp, e);
-        list_query_destroy(&a.q);
-        return;
+    } else {
+        ds_put_format(&body, "{\"%s\":[", ops->def->plural);
+        ds_put_buf(&body, ds_cstr(&a.rows), a.rows.len);
+        ds_put_char(&body, ']');
+        if (a.q.limit > 0) {
+            json_t *links = page_links(c, &a.q, a.ids);
+            char *text = json_dumps(links, JSON_COMPACT);
+            ds_put_format(&body, ",\"%s_links\":%s", ops->def->plural,
+                          text);
+            free(text);
+            json_decref(links);
+        }
+        ds_put_char(&body, '}');
+        resp->status = 200;
+        resp->body = ds_steal(&body);
     }
-    if (a.q.limit > 0) {
-        links = page_links(c, &a.q, a.rows);
-    }
-    json_array_foreach (a.rows, i, row) {
-        apply_fields(row, a.q.fields);
-    }
-    body = json_pack("{s:o}", ops->def->plural, a.rows);
-    if (links) {
-        char *key = xasprintf("%s_links", ops->def->plural);
-        json_object_set_new(body, key, links);
-        free(key);
-    }
-    respond_json(resp, 200, body);
+    ds_destroy(&a.rows);
+    json_decref(a.ids);
     list_query_destroy(&a.q);
 }
 

@@ -17,4 +17,8 @@ void api_free(struct api *);
 void api_handle_request(const struct http_request *, struct http_response *,
                         void *aux);
 
+/* The http_batch_func of the server: commits the requests handled since
+ * the last call.  Returns false if that failed (nothing was kept). */
+bool api_commit_batch(void *aux);
+
 #endif /* api/api.h */

@@ -24,7 +24,10 @@ struct http_server {
     int port;
     size_t max_body;
     http_handler_func *handler;
+    http_batch_func *batch;
     void *aux;
+    struct http_request *held; /* Requests whose response waits for
+                                * 'batch'. */
 };
 
 struct http_request {
@@ -35,12 +38,20 @@ struct http_request {
     size_t n_args, cap_args;
     struct ds body;
     bool too_large;
+    struct http_response resp; /* Held until the batch completes. */
+    bool held;
+    struct http_request *next_held;
 };
 
 static void
 request_free(struct http_request *req)
 {
     if (req) {
+        if (req->held) {
+            free(req->resp.body);
+            free(req->resp.request_id);
+            free(req->resp.extra_header_value);
+        }
         free(req->path);
         free(req->args);
         ds_destroy(&req->body);
@@ -156,8 +167,51 @@ access_handler(void *aux, struct MHD_Connection *conn, const char *url,
     if (req->too_large) {
         return send_too_large(conn);
     }
+    if (req->held) {
+        /* Resumed after its batch: send what the handler answered. */
+        req->held = false;
+        return send_response(conn, &req->resp);
+    }
     server->handler(req, &resp, server->aux);
-    return send_response(conn, &resp);
+    if (!server->batch) {
+        return send_response(conn, &resp);
+    }
+    req->resp = resp;
+    req->held = true;
+    req->next_held = server->held;
+    server->held = req;
+    MHD_suspend_connection(conn);
+    return MHD_YES;
+}
+
+static void
+replace_with_unavailable(struct http_response *resp)
+{
+    free(resp->body);
+    free(resp->extra_header_value);
+    resp->extra_header_value = NULL;
+    resp->status = 503;
+    resp->body = xstrdup("{\"NeutronError\": {\"type\": "
+                         "\"ServiceUnavailable\", \"message\": \"The "
+                         "request could not be committed, try again.\", "
+                         "\"detail\": \"\"}}");
+}
+
+/* Completes the held requests' batch and lets their responses go. */
+static void
+release_held(struct http_server *server)
+{
+    bool ok = server->batch(server->aux);
+
+    while (server->held) {
+        struct http_request *req = server->held;
+
+        server->held = req->next_held;
+        if (!ok) {
+            replace_with_unavailable(&req->resp);
+        }
+        MHD_resume_connection(req->conn);
+    }
 }
 
 static void
@@ -176,14 +230,20 @@ http_server_run(struct http_server *server)
 {
     MHD_UNSIGNED_LONG_LONG timeout;
 
+    /* Each pass handles every ready request; their responses go out on the
+     * next pass, once their batch is complete. */
     MHD_run(server->daemon);
+    while (server->held) {
+        release_held(server);
+        MHD_run(server->daemon);
+    }
     if (MHD_get_timeout(server->daemon, &timeout) == MHD_YES) {
         uint64_t now;
         sd_event_now(server->event, CLOCK_MONOTONIC, &now);
         if (!server->timer) {
             (void) sd_event_add_time(server->event, &server->timer,
                                      CLOCK_MONOTONIC, now + timeout * 1000,
-                                     1000, on_timer, server);
+                                     1, on_timer, server);
         } else {
             (void) sd_event_source_set_time(server->timer,
                                             now + timeout * 1000);
@@ -247,8 +307,8 @@ open_listener(const char *host, int port, int *ret_port)
 
 int
 http_server_new(sd_event *event, const char *host, int port,
-                size_t max_body, http_handler_func *handler, void *aux,
-                struct http_server **ret)
+                size_t max_body, http_handler_func *handler,
+                http_batch_func *batch, void *aux, struct http_server **ret)
 {
     struct http_server *server = xcalloc(1, sizeof *server);
     const union MHD_DaemonInfo *info;
@@ -262,15 +322,16 @@ http_server_new(sd_event *event, const char *host, int port,
     server->event = sd_event_ref(event);
     server->max_body = max_body;
     server->handler = handler;
+    server->batch = batch;
     server->aux = aux;
     server->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_SUSPEND_RESUME, 0, NULL,
+        MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
         NULL, access_handler, server, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, server,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 1000,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) 0,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 120,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 256 * 1024,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
         MHD_OPTION_END);
     if (!server->daemon) {
         close(fd);

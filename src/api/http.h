@@ -38,11 +38,19 @@ struct http_response {
 typedef void http_handler_func(const struct http_request *,
                                struct http_response *, void *aux);
 
+/* Group commit.  When a server has one, the responses of the requests
+ * handled in one pass over the ready connections are held back until this
+ * is called and returns true (say, once their common database transaction
+ * committed); if it returns false they are replaced by 503 errors. */
+typedef bool http_batch_func(void *aux);
+
 /* Listens on 'host' (an IPv4 or IPv6 literal) and 'port' (0: ephemeral)
  * and serves requests on 'event'.  Bodies over 'max_body' bytes get 413
- * without reaching 'handler'.  Returns 0 or a negative errno. */
+ * without reaching 'handler'.  'batch' may be NULL.  Returns 0 or a
+ * negative errno. */
 int http_server_new(sd_event *event, const char *host, int port,
-                    size_t max_body, http_handler_func *handler, void *aux,
+                    size_t max_body, http_handler_func *handler,
+                    http_batch_func *batch, void *aux,
                     struct http_server **ret) WARN_UNUSED;
 void http_server_free(struct http_server *);
 

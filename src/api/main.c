@@ -97,7 +97,7 @@ serve(const struct server_config *cfg, struct store *store)
         (void) sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
         r = http_server_new(event, cfg->bind_host, cfg->bind_port,
                             cfg->max_request_body_size, api_handle_request,
-                            api, &http);
+                            api_commit_batch, api, &http);
     }
     if (r < 0) {
         log_error_errno(r, "cannot listen on %s:%d", cfg->bind_host,

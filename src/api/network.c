@@ -360,15 +360,45 @@ network_delete(struct api_request *req, json_t *row)
 }
 
 static void
-network_render(struct api_request *req, json_t *row)
+put_member(struct ds *out, bool *first, const char *name, const char *json)
 {
-    json_object_set_new(row, "subnets",
-                        store_ids_where(req->store, &subnet_def,
-                                        "network_id", get_str(row, "id")));
+    ds_put_format(out, "%s\"%s\":%s", *first ? "" : ",", name, json);
+    *first = false;
+}
+
+static bool
+wanted(char **fields, const char *name)
+{
+    for (size_t i = 0; fields && fields[i]; i++) {
+        if (!strcmp(fields[i], name)) {
+            return true;
+        }
+    }
+    return !fields;
+}
+
+static void
+network_render_extra(struct api_request *req, const char *id, char **fields,
+                     bool first, struct ds *out)
+{
+    if (wanted(fields, "subnets")) {
+        json_t *ids = store_ids_where(req->store, &subnet_def, "network_id",
+                                      id);
+        char *text = json_dumps(ids, JSON_COMPACT);
+        put_member(out, &first, "subnets", text);
+        free(text);
+        json_decref(ids);
+    }
     /* Filled once a DHCP agent hosts the network (a later issue). */
-    json_object_set_new(row, "availability_zones", json_array());
-    json_object_set_new(row, "ipv4_address_scope", json_null());
-    json_object_set_new(row, "ipv6_address_scope", json_null());
+    if (wanted(fields, "availability_zones")) {
+        put_member(out, &first, "availability_zones", "[]");
+    }
+    if (wanted(fields, "ipv4_address_scope")) {
+        put_member(out, &first, "ipv4_address_scope", "null");
+    }
+    if (wanted(fields, "ipv6_address_scope")) {
+        put_member(out, &first, "ipv6_address_scope", "null");
+    }
 }
 
 struct api_error *
@@ -379,5 +409,5 @@ network_get_row(struct api_request *req, const char *id, json_t **ret)
 
 const struct resource_ops network_ops = {
     &network_def, network_create, network_update, network_delete,
-    network_render,
+    network_render_extra,
 };

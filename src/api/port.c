@@ -585,15 +585,13 @@ port_insert(struct api_request *req, json_t *port, json_t *network)
         e = mac ? check_mac(req, get_str(port, "network_id"), mac)
                 : generate_mac(req, get_str(port, "network_id"), port);
     }
-    if (!e) {
-        e = api_error_from_store(store_insert(req->store, &port_def, port));
-    }
+    /* Addresses first, so the row is written once with its fixed_ips (the
+     * allocations' reference to it is checked at commit). */
     if (!e) {
         e = allocate_ips(req, port, fixed_ips);
     }
     if (!e) {
-        e = api_error_from_store(store_update(req->store, &port_def,
-                                              get_str(port, "id"), port));
+        e = api_error_from_store(store_insert(req->store, &port_def, port));
     }
     json_decref(fixed_ips);
     return e;

@@ -12,6 +12,7 @@
 #include "api/schema.h"
 #include "api/server-config.h"
 #include "api/store.h"
+#include "core/ds.h"
 #include "core/util.h"
 
 /* One request being served.  Lives for the duration of the handler. */
@@ -34,8 +35,10 @@ struct resource_ops {
                                 json_t *changes);
     /* Deletes stored 'row' and everything that goes with it. */
     struct api_error *(*delete)(struct api_request *, json_t *row);
-    /* Adds derived attributes to a stored row before it is returned. */
-    void (*render)(struct api_request *, json_t *row);
+    /* Writes the derived attributes of row 'id' (those without a column)
+     * as JSON members, see store_row_func.  NULL: none. */
+    void (*render_extra)(struct api_request *, const char *id,
+                         char **fields, bool first, struct ds *out);
 };
 
 extern const struct resource_ops network_ops;

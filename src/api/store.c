@@ -1,11 +1,14 @@
 #include "api/store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/ds.h"
+#include "core/json-writer.h"
 #include "core/log.h"
 
 LOG_DEFINE_THIS_MODULE(store);
@@ -19,11 +22,31 @@ struct cached_stmt {
     sqlite3_stmt *stmt;
 };
 
+/* WAL checkpoints (copying the log back into the database, with fsyncs)
+ * run on a thread of their own with its own connection, so a request never
+ * waits for one.  SQLite lets a checkpoint run beside the writer. */
+struct checkpointer {
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool exiting;
+    sqlite3 *db;
+};
+
 struct store {
     sqlite3 *db;
     struct cached_stmt cache[STMT_CACHE_MAX];
     size_t n_cache;
+    struct checkpointer *checkpointer;
+    struct {
+        const struct resource_def *def;
+        char *sql;
+    } inserts[8];               /* Generated INSERT statements. */
+    size_t n_inserts;
 };
+
+/* How often the checkpointer looks at the log. */
+#define CHECKPOINT_INTERVAL_MS 200
 
 /* Schema migrations, applied in order; PRAGMA user_version counts those
  * already applied.  Portable SQL only: TEXT, INTEGER, no SQLite-only types,
@@ -83,7 +106,8 @@ static const char *const migrations[] = {
     "CREATE TABLE ipallocations ("
     " subnet_id TEXT NOT NULL REFERENCES subnets(id),"
     " ip_key TEXT NOT NULL, ip_address TEXT NOT NULL,"
-    " port_id TEXT NOT NULL REFERENCES ports(id),"
+    " port_id TEXT NOT NULL REFERENCES ports(id)"
+    " DEFERRABLE INITIALLY DEFERRED,"
     " network_id TEXT NOT NULL,"
     " PRIMARY KEY (subnet_id, ip_key));"
     "CREATE INDEX ipallocations_port ON ipallocations(port_id);"
@@ -156,6 +180,72 @@ migrate(sqlite3 *db, char **ret_error)
     return 0;
 }
 
+static void *
+checkpointer_main(void *aux)
+{
+    struct checkpointer *cp = aux;
+
+    pthread_mutex_lock(&cp->mutex);
+    while (!cp->exiting) {
+        struct timespec deadline;
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += CHECKPOINT_INTERVAL_MS * 1000000L;
+        deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+        deadline.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&cp->cond, &cp->mutex, &deadline);
+        pthread_mutex_unlock(&cp->mutex);
+        (void) sqlite3_wal_checkpoint_v2(cp->db, NULL,
+                                         SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                         NULL);
+        pthread_mutex_lock(&cp->mutex);
+    }
+    pthread_mutex_unlock(&cp->mutex);
+    return NULL;
+}
+
+static void
+checkpointer_stop(struct checkpointer *cp)
+{
+    if (cp) {
+        pthread_mutex_lock(&cp->mutex);
+        cp->exiting = true;
+        pthread_cond_signal(&cp->cond);
+        pthread_mutex_unlock(&cp->mutex);
+        pthread_join(cp->thread, NULL);
+        sqlite3_close(cp->db);
+        pthread_cond_destroy(&cp->cond);
+        pthread_mutex_destroy(&cp->mutex);
+        free(cp);
+    }
+}
+
+/* Starts the checkpointer; without one SQLite checkpoints inline. */
+static void
+checkpointer_start(struct store *st, const char *path)
+{
+    struct checkpointer *cp = xcalloc(1, sizeof *cp);
+
+    if (sqlite3_open_v2(path, &cp->db, SQLITE_OPEN_READWRITE, NULL)
+        != SQLITE_OK) {
+        log_warn("%s: no checkpoint thread: %s", path,
+                 sqlite3_errmsg(cp->db));
+        sqlite3_close(cp->db);
+        free(cp);
+        return;
+    }
+    sqlite3_busy_timeout(cp->db, 1000);
+    pthread_mutex_init(&cp->mutex, NULL);
+    pthread_cond_init(&cp->cond, NULL);
+    if (pthread_create(&cp->thread, NULL, checkpointer_main, cp)) {
+        sqlite3_close(cp->db);
+        free(cp);
+        return;
+    }
+    st->checkpointer = cp;
+    sqlite3_wal_autocheckpoint(st->db, 0);
+}
+
 int
 store_open(const char *path, bool sync_full, struct store **ret,
            char **ret_error)
@@ -175,7 +265,10 @@ store_open(const char *path, bool sync_full, struct store **ret,
     }
     sqlite3_busy_timeout(st->db, 5000);
     r = exec_sql(st->db, "PRAGMA journal_mode = WAL;"
-                         "PRAGMA foreign_keys = ON;", ret_error);
+                         "PRAGMA foreign_keys = ON;"
+                         "PRAGMA cache_size = -16384;"
+                         /* Savepoint journals in memory, not temp files. */
+                         "PRAGMA temp_store = MEMORY;", ret_error);
     if (!r) {
         r = exec_sql(st->db, sync_full ? "PRAGMA synchronous = FULL"
                                        : "PRAGMA synchronous = NORMAL",
@@ -188,6 +281,7 @@ store_open(const char *path, bool sync_full, struct store **ret,
         store_close(st);
         return r;
     }
+    checkpointer_start(st, path);
     *ret = st;
     return 0;
 }
@@ -196,6 +290,10 @@ void
 store_close(struct store *st)
 {
     if (st) {
+        checkpointer_stop(st->checkpointer);
+        for (size_t i = 0; i < st->n_inserts; i++) {
+            free(st->inserts[i].sql);
+        }
         for (size_t i = 0; i < st->n_cache; i++) {
             sqlite3_finalize(st->cache[i].stmt);
             free(st->cache[i].sql);
@@ -349,6 +447,31 @@ store_rollback(struct store *st)
     }
 }
 
+bool
+store_in_transaction(struct store *st)
+{
+    return !sqlite3_get_autocommit(st->db);
+}
+
+int
+store_savepoint(struct store *st)
+{
+    return run(st, prepare(st, "SAVEPOINT request"));
+}
+
+int
+store_release(struct store *st)
+{
+    return run(st, prepare(st, "RELEASE request"));
+}
+
+void
+store_rollback_to(struct store *st)
+{
+    (void) run(st, prepare(st, "ROLLBACK TO request"));
+    (void) run(st, prepare(st, "RELEASE request"));
+}
+
 /* Appends "col1, col2, ..." of the column attributes of 'def'. */
 static void
 put_columns(struct ds *sql, const struct resource_def *def)
@@ -364,28 +487,44 @@ put_columns(struct ds *sql, const struct resource_def *def)
     }
 }
 
+/* The INSERT statement of 'def' (built once per resource). */
+static sqlite3_stmt *
+prepare_insert(struct store *st, const struct resource_def *def)
+{
+    for (size_t i = 0; i < st->n_inserts; i++) {
+        if (st->inserts[i].def == def) {
+            return prepare(st, st->inserts[i].sql);
+        }
+    }
+    if (st->n_inserts < ARRAY_SIZE(st->inserts)) {
+        struct ds sql = DS_EMPTY_INITIALIZER;
+        int n = 0;
+
+        ds_put_format(&sql, "INSERT INTO %s (", def->table);
+        put_columns(&sql, def);
+        ds_put_cstr(&sql, ") VALUES (");
+        for (size_t i = 0; i < def->n_attrs; i++) {
+            if (ATTR_STORED(&def->attrs[i])) {
+                ds_put_cstr(&sql, n++ ? ", ?" : "?");
+            }
+        }
+        ds_put_char(&sql, ')');
+        st->inserts[st->n_inserts].def = def;
+        st->inserts[st->n_inserts].sql = ds_steal(&sql);
+        return prepare(st, st->inserts[st->n_inserts++].sql);
+    }
+    return NULL;
+}
+
 int
 store_insert(struct store *st, const struct resource_def *def, json_t *row)
 {
-    struct ds sql = DS_EMPTY_INITIALIZER;
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = prepare_insert(st, def);
     int n = 0;
 
-    ds_put_format(&sql, "INSERT INTO %s (", def->table);
-    put_columns(&sql, def);
-    ds_put_cstr(&sql, ") VALUES (");
-    for (size_t i = 0; i < def->n_attrs; i++) {
-        if (ATTR_STORED(&def->attrs[i])) {
-            ds_put_cstr(&sql, n++ ? ", ?" : "?");
-        }
-    }
-    ds_put_char(&sql, ')');
-    stmt = prepare(st, ds_cstr(&sql));
-    ds_destroy(&sql);
     if (!stmt) {
         return -EIO;
     }
-    n = 0;
     for (size_t i = 0; i < def->n_attrs; i++) {
         const struct attr *a = &def->attrs[i];
         if (ATTR_STORED(a)) {
@@ -749,37 +888,188 @@ fetch_rows(struct store *st, const struct resource_def *def,
     return rows;
 }
 
+/* Builds the SELECT of a list query into 'b'.  -ENOENT: no such marker. */
+static int
+build_list_query(struct store *st, const struct resource_def *def,
+                 const struct list_query *q, struct sql_builder *b)
+{
+    struct query_sort *sorts = xcalloc(q->n_sorts + 1, sizeof *sorts);
+    size_t n_sorts = effective_sorts(def, q, sorts);
+    int r = 0;
+
+    ds_put_cstr(&b->sql, "SELECT ");
+    put_columns(&b->sql, def);
+    ds_put_format(&b->sql, " FROM %s", def->table);
+    put_where(b, def, q);
+    if (q->marker) {
+        r = put_marker(st, b, def, q, sorts, n_sorts);
+    }
+    if (!r) {
+        put_order(b, q, sorts, n_sorts);
+    }
+    free(sorts);
+    return r;
+}
+
+static void
+builder_destroy(struct sql_builder *b)
+{
+    ds_destroy(&b->sql);
+    json_decref(b->params);
+    json_decref(b->param_types);
+}
+
 int
 store_list(struct store *st, const struct resource_def *def,
            const struct list_query *q, json_t **ret)
 {
-    struct query_sort *sorts = xcalloc(q->n_sorts + 1, sizeof *sorts);
-    size_t n_sorts = effective_sorts(def, q, sorts);
     struct sql_builder b = {DS_EMPTY_INITIALIZER, json_array(),
                             json_array()};
+    int r = build_list_query(st, def, q, &b);
     json_t *rows = NULL;
-    int r = 0;
 
-    ds_put_cstr(&b.sql, "SELECT ");
-    put_columns(&b.sql, def);
-    ds_put_format(&b.sql, " FROM %s", def->table);
-    put_where(&b, def, q);
-    if (q->marker) {
-        r = put_marker(st, &b, def, q, sorts, n_sorts);
-    }
     if (!r) {
-        put_order(&b, q, sorts, n_sorts);
         rows = fetch_rows(st, def, &b, q->page_reverse);
         r = rows ? 0 : -EIO;
     }
-    ds_destroy(&b.sql);
-    json_decref(b.params);
-    json_decref(b.param_types);
-    free(sorts);
+    builder_destroy(&b);
     if (!r) {
         *ret = rows;
     }
     return r;
+}
+
+static bool
+wants_field(char **fields, const char *name)
+{
+    for (size_t i = 0; fields && fields[i]; i++) {
+        if (!strcmp(fields[i], name)) {
+            return true;
+        }
+    }
+    return !fields;
+}
+
+/* Writes the current row of 'stmt' as a JSON object. */
+static void
+write_row(sqlite3_stmt *stmt, const struct resource_def *def, char **fields,
+          store_row_func *extra, void *aux, struct ds *out)
+{
+    const char *id = NULL, *project = NULL;
+    int project_len = 0;
+    bool first = true;
+    int col = 0;
+
+    ds_put_char(out, '{');
+    for (size_t i = 0; i < def->n_attrs; i++) {
+        const struct attr *a = &def->attrs[i];
+        int c = ATTR_STORED(a) ? col++ : -1;
+        const char *text;
+        int len;
+
+        if (c < 0 || !wants_field(fields, a->name)) {
+            if (c >= 0 && !strcmp(a->name, "id")) {
+                id = (const char *) sqlite3_column_text(stmt, c);
+            }
+            if (c >= 0 && !strcmp(a->name, "project_id")) {
+                project = (const char *) sqlite3_column_text(stmt, c);
+                project_len = sqlite3_column_bytes(stmt, c);
+            }
+            continue;
+        }
+        ds_put_cstr(out, first ? "" : ",");
+        first = false;
+        json_put_string(out, a->name, strlen(a->name));
+        ds_put_char(out, ':');
+        text = (const char *) sqlite3_column_text(stmt, c);
+        len = sqlite3_column_bytes(stmt, c);
+        if (!text) {
+            ds_put_cstr(out, "null");
+        } else if (a->type == COL_BOOL) {
+            ds_put_cstr(out, sqlite3_column_int(stmt, c) ? "true" : "false");
+        } else if (a->type == COL_INT || a->type == COL_JSON) {
+            ds_put_buf(out, text, len); /* Our own JSON, stored as text. */
+        } else {
+            json_put_string(out, text, len);
+        }
+        if (!strcmp(a->name, "id")) {
+            id = text;
+        } else if (!strcmp(a->name, "project_id")) {
+            project = text;
+            project_len = len;
+        }
+    }
+    if (project && wants_field(fields, "tenant_id")) {
+        ds_put_cstr(out, first ? "\"tenant_id\":" : ",\"tenant_id\":");
+        json_put_string(out, project, project_len);
+        first = false;
+    }
+    if (extra && id) {
+        extra(aux, id, fields, first, out);
+    }
+    ds_put_char(out, '}');
+}
+
+int
+store_list_json(struct store *st, const struct resource_def *def,
+                const struct list_query *q, store_row_func *extra, void *aux,
+                struct ds *out, json_t **ret_ids)
+{
+    struct sql_builder b = {DS_EMPTY_INITIALIZER, json_array(),
+                            json_array()};
+    int r = build_list_query(st, def, q, &b);
+    sqlite3_stmt *stmt = r ? NULL : prepare(st, ds_cstr(&b.sql));
+    json_t *rows = json_array(), *ids = json_array();
+    struct ds one = DS_EMPTY_INITIALIZER;
+    size_t i;
+    json_t *v;
+    int rc = SQLITE_DONE;
+
+    if (!r && !stmt) {
+        r = -EIO;
+    }
+    json_array_foreach (stmt ? b.params : NULL, i, v) {
+        bind_column_value(stmt, i + 1,
+                          json_integer_value(json_array_get(b.param_types,
+                                                            i)),
+                          v);
+    }
+    while (stmt && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        /* "id" is every table's first column (STANDARD_ATTRS). */
+        json_t *id = json_string((const char *)
+                                 sqlite3_column_text(stmt, 0));
+        if (!q->page_reverse) {
+            ds_put_cstr(out, json_array_size(ids) ? "," : "");
+            write_row(stmt, def, q->fields, extra, aux, out);
+            json_array_append_new(ids, id);
+            continue;
+        }
+        /* Reversed pages come out of SQL backwards. */
+        ds_clear(&one);
+        write_row(stmt, def, q->fields, extra, aux, &one);
+        json_array_insert_new(rows, 0, json_string(ds_cstr(&one)));
+        json_array_insert_new(ids, 0, id);
+    }
+    if (stmt) {
+        sqlite3_reset(stmt);
+    }
+    if (!r && rc != SQLITE_DONE) {
+        log_error("list query failed: %s", sqlite3_errmsg(st->db));
+        r = -EIO;
+    }
+    json_array_foreach (rows, i, v) {
+        ds_put_cstr(out, i ? "," : "");
+        ds_put_cstr(out, json_string_value(v));
+    }
+    ds_destroy(&one);
+    json_decref(rows);
+    builder_destroy(&b);
+    if (r) {
+        json_decref(ids);
+        return r;
+    }
+    *ret_ids = ids;
+    return 0;
 }
 
 int

@@ -20,6 +20,7 @@
 
 #include "api/query.h"
 #include "api/schema.h"
+#include "core/ds.h"
 #include "core/ip.h"
 #include "core/util.h"
 
@@ -36,6 +37,15 @@ void store_close(struct store *);
 int store_begin(struct store *, bool write) WARN_UNUSED;
 int store_commit(struct store *) WARN_UNUSED;
 void store_rollback(struct store *);
+/* True while a transaction is open. */
+bool store_in_transaction(struct store *);
+
+/* Savepoints nest a request inside a larger (group-committed) transaction:
+ * store_savepoint() marks, store_release() keeps the work since the mark,
+ * store_rollback_to() undoes it (and releases the mark). */
+int store_savepoint(struct store *) WARN_UNUSED;
+int store_release(struct store *) WARN_UNUSED;
+void store_rollback_to(struct store *);
 
 /* Generic rows of a resource table. */
 int store_insert(struct store *, const struct resource_def *,
@@ -52,6 +62,20 @@ json_t *store_get(struct store *, const struct resource_def *,
  * not exist. */
 int store_list(struct store *, const struct resource_def *,
                const struct list_query *q, json_t **ret) WARN_UNUSED;
+/* Appends the attributes a row's columns do not hold, as comma-separated
+ * JSON members ("first": no member written yet).  'fields' as in the
+ * query (NULL: all). */
+typedef void store_row_func(void *aux, const char *id, char **fields,
+                            bool first, struct ds *out);
+
+/* Like store_list(), but writes the rows straight into 'out' as JSON
+ * objects separated by commas (for big lists: no object tree in between),
+ * honouring the query's fields; 'extra' adds derived attributes per row.
+ * Sets '*ret_ids' to the ids written, in order. */
+int store_list_json(struct store *, const struct resource_def *,
+                    const struct list_query *q, store_row_func *extra,
+                    void *aux, struct ds *out, json_t **ret_ids) WARN_UNUSED;
+
 /* Ids of the rows of 'def' whose 'column' equals 'value', in creation
  * order. */
 json_t *store_ids_where(struct store *, const struct resource_def *,

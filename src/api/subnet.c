@@ -458,6 +458,21 @@ check_ipv6_modes(json_t *subnet, const struct ip_net *cidr)
     return NULL;
 }
 
+/* A subnet revises its network (Neutron's revises_on_change): every
+ * change to one bumps the network's revision_number. */
+static struct api_error *
+revise_network(struct api_request *req, const char *network_id)
+{
+    json_t *network = NULL;
+    struct api_error *e = network_get_row(req, network_id, &network);
+
+    if (!e) {
+        e = resource_save(req, &network_def, network);
+    }
+    json_decref(network);
+    return e;
+}
+
 /* Gives the network's DHCP port an address on 'subnet', creating the port
  * if the network has none. */
 static struct api_error *
@@ -553,6 +568,9 @@ subnet_create(struct api_request *req, json_t *subnet, char **ret_id)
     if (!e && json_is_true(json_object_get(subnet, "enable_dhcp"))) {
         e = ensure_dhcp_port(req, network, subnet);
     }
+    if (!e) {
+        e = resource_save(req, &network_def, network);
+    }
     free(pools);
     json_decref(network);
     return e;
@@ -645,7 +663,8 @@ subnet_update(struct api_request *req, json_t *row, json_t *changes)
     if (e || !resource_merge(row, changes)) {
         return e;
     }
-    return resource_save(req, &subnet_def, row);
+    e = resource_save(req, &subnet_def, row);
+    return e ? e : revise_network(req, get_str(row, "network_id"));
 }
 
 static struct api_error *
@@ -671,6 +690,9 @@ subnet_delete(struct api_request *req, json_t *row)
     }
     if (!e) {
         e = api_error_from_store(store_delete(req->store, &subnet_def, id));
+    }
+    if (!e) {
+        e = revise_network(req, get_str(row, "network_id"));
     }
     json_decref(dhcp);
     return e;
