@@ -7,6 +7,7 @@
 #include "api/resource.h"
 #include "core/config.h"
 #include "core/ds.h"
+#include "core/json-writer.h"
 #include "core/log.h"
 #include "core/uuid.h"
 
@@ -738,7 +739,11 @@ handle_item(struct call *c, const struct resource_ops *ops, const char *id,
             e = in_transaction(c, true, do_update, &a);
         }
     } else if (!strcmp(method, "DELETE")) {
-        e = if_match(c->http, &a.if_match);
+        size_t len;
+        (void) http_request_body(c->http, &len);
+        e = len ? api_bad_request("Request body is not supported in "
+                                  "DELETE.")
+                : if_match(c->http, &a.if_match);
         if (!e) {
             e = in_transaction(c, true, do_delete, &a);
         }
@@ -784,8 +789,7 @@ validate_tags(json_t *tags)
     }
     json_array_foreach (tags, i, t) {
         if (!json_is_string(t) || !json_string_length(t)
-            || json_string_length(t) > 255 || strchr(json_string_value(t),
-                                                     ',')) {
+            || json_string_length(t) > 255) {
             return api_invalid_input("'%s' is not a valid tag",
                                      json_is_string(t) ? json_string_value(t)
                                                        : "value");
@@ -956,10 +960,59 @@ availability_query(const struct http_request *http, struct list_query *q,
     return e;
 }
 
-static json_t *
-subnet_availability(struct api_request *req, json_t *subnet,
-                    json_int_t *total, json_int_t *used)
+/* Pool sizes reach 2^64 and beyond on IPv6, past JSON libraries' integers,
+ * so availability is written as text. */
+struct member_writer {
+    struct ds *out;
+    char **fields;              /* Members to write; NULL: all. */
+    bool first;
+};
+
+static bool
+member_begin(struct member_writer *w, const char *name)
 {
+    bool wanted = !w->fields;
+
+    for (size_t i = 0; w->fields && w->fields[i]; i++) {
+        wanted |= !strcmp(w->fields[i], name);
+    }
+    if (wanted) {
+        ds_put_format(w->out, "%s\"%s\":", w->first ? "" : ",", name);
+        w->first = false;
+    }
+    return wanted;
+}
+
+static void
+put_str_member(struct member_writer *w, const char *name, json_t *value)
+{
+    if (!member_begin(w, name)) {
+        return;
+    }
+    if (json_is_string(value)) {
+        json_put_string(w->out, json_string_value(value),
+                        json_string_length(value));
+    } else {
+        ds_put_cstr(w->out, "null");
+    }
+}
+
+static void
+put_u128_member(struct member_writer *w, const char *name, ip_u128 value)
+{
+    char buf[IP_U128_STRLEN];
+
+    if (member_begin(w, name)) {
+        ip_u128_format(value, buf);
+        ds_put_cstr(w->out, buf);
+    }
+}
+
+static void
+subnet_availability(struct api_request *req, json_t *subnet, ip_u128 *total,
+                    ip_u128 *used, struct ds *out)
+{
+    struct member_writer w = {out, NULL, true};
     struct ip_range *pools = NULL;
     int version = json_integer_value(json_object_get(subnet, "ip_version"));
     int n = ipam_pools_from_json(json_object_get(subnet, "allocation_pools"),
@@ -974,26 +1027,28 @@ subnet_availability(struct api_request *req, json_t *subnet,
         size += ip_range_size(&pools[i]);
     }
     free(pools);
-    /* Neutron reports sizes as JSON numbers; cap huge IPv6 pools. */
-    *total += size > (ip_u128) INT64_MAX ? INT64_MAX : (json_int_t) size;
+    count = count > 0 ? count : 0;
+    *total += size;
     *used += count;
-    return json_pack("{s:O, s:O, s:O, s:O, s:I, s:I}",
-                     "subnet_id", json_object_get(subnet, "id"),
-                     "subnet_name", json_object_get(subnet, "name"),
-                     "cidr", json_object_get(subnet, "cidr"),
-                     "ip_version", json_object_get(subnet, "ip_version"),
-                     "total_ips",
-                     (json_int_t) (size > (ip_u128) INT64_MAX ? INT64_MAX
-                                                              : size),
-                     "used_ips", (json_int_t) count);
+    ds_put_char(out, '{');
+    put_str_member(&w, "subnet_id", json_object_get(subnet, "id"));
+    put_str_member(&w, "subnet_name", json_object_get(subnet, "name"));
+    put_str_member(&w, "cidr", json_object_get(subnet, "cidr"));
+    put_u128_member(&w, "ip_version", version);
+    put_u128_member(&w, "total_ips", size);
+    put_u128_member(&w, "used_ips", count);
+    ds_put_char(out, '}');
 }
 
-static json_t *
-network_availability(struct api_request *req, json_t *net, json_t *versions)
+static void
+network_availability(struct api_request *req, json_t *net, json_t *versions,
+                     char **fields, struct ds *out)
 {
     const char *id = json_string_value(json_object_get(net, "id"));
-    json_t *subnets = subnets_of_network(req, id), *list = json_array();
-    json_int_t total = 0, used = 0;
+    json_t *subnets = subnets_of_network(req, id);
+    struct member_writer w = {out, fields, true};
+    struct ds list = DS_EMPTY_INITIALIZER;
+    ip_u128 total = 0, used = 0;
     size_t i;
     json_t *s;
 
@@ -1007,24 +1062,31 @@ network_availability(struct api_request *req, json_t *net, json_t *versions)
             wanted |= json_equal(v, version);
         }
         if (wanted) {
-            json_array_append_new(list, subnet_availability(req, s, &total,
-                                                            &used));
+            ds_put_cstr(&list, list.len ? "," : "");
+            subnet_availability(req, s, &total, &used, &list);
         }
     }
     json_decref(subnets);
-    return json_pack("{s:s, s:O, s:O, s:O, s:o, s:I, s:I}", "network_id", id,
-                     "network_name", json_object_get(net, "name"),
-                     "tenant_id", json_object_get(net, "project_id"),
-                     "project_id", json_object_get(net, "project_id"),
-                     "subnet_ip_availability", list, "total_ips", total,
-                     "used_ips", used);
+    ds_put_char(out, '{');
+    put_str_member(&w, "network_id", json_object_get(net, "id"));
+    put_str_member(&w, "network_name", json_object_get(net, "name"));
+    put_str_member(&w, "tenant_id", json_object_get(net, "project_id"));
+    put_str_member(&w, "project_id", json_object_get(net, "project_id"));
+    if (member_begin(&w, "subnet_ip_availability")) {
+        ds_put_format(out, "[%s]", ds_cstr(&list));
+    }
+    put_u128_member(&w, "total_ips", total);
+    put_u128_member(&w, "used_ips", used);
+    ds_put_char(out, '}');
+    ds_destroy(&list);
 }
 
 struct avail_args {
     const char *id;             /* NULL: all networks. */
     struct list_query q;        /* Without 'id': which networks. */
     json_t *versions;           /* IP versions to report, NULL: all. */
-    json_t *out;
+    char **fields;
+    struct ds out;
 };
 
 static struct api_error *
@@ -1040,7 +1102,7 @@ do_availability(struct call *c, void *aux)
         if (e) {
             return e;
         }
-        a->out = network_availability(&c->req, net, NULL);
+        network_availability(&c->req, net, NULL, a->fields, &a->out);
         json_decref(net);
         return NULL;
     }
@@ -1048,11 +1110,10 @@ do_availability(struct call *c, void *aux)
     if (r) {
         return api_error_from_store(r);
     }
-    a->out = json_array();
     json_array_foreach (nets, i, net) {
-        json_array_append_new(a->out,
-                              network_availability(&c->req, net,
-                                                   a->versions));
+        ds_put_cstr(&a->out, i ? "," : "");
+        network_availability(&c->req, net, a->versions, a->fields,
+                             &a->out);
     }
     json_decref(nets);
     return NULL;
@@ -1062,7 +1123,10 @@ static void
 handle_availability(struct call *c, const char *id,
                     struct http_response *resp)
 {
-    struct avail_args a = {id, {0}, NULL, NULL};
+    size_t n;
+    const struct http_arg *args = http_request_args(c->http, &n);
+    struct avail_args a = {id, {0}, NULL, query_parse_fields(args, n),
+                           DS_EMPTY_INITIALIZER};
     struct api_error *e = NULL;
 
     if (strcmp(http_request_method(c->http), "GET")) {
@@ -1076,14 +1140,18 @@ handle_availability(struct call *c, const char *id,
     }
     list_query_destroy(&a.q);
     json_decref(a.versions);
+    strv_free(a.fields);
     if (e) {
+        ds_destroy(&a.out);
         respond_error(resp, e);
         return;
     }
-    respond_json(resp, 200, json_pack("{s:o}",
-                                      id ? "network_ip_availability"
-                                         : "network_ip_availabilities",
-                                      a.out));
+    resp->status = 200;
+    resp->body = id ? xasprintf("{\"network_ip_availability\":%s}",
+                                ds_cstr(&a.out))
+                    : xasprintf("{\"network_ip_availabilities\":[%s]}",
+                                ds_cstr(&a.out));
+    ds_destroy(&a.out);
 }
 
 /* ---- Versions, resources, extensions. ---- */
@@ -1229,7 +1297,10 @@ route(struct call *c, struct http_response *resp)
     } else if (strcmp(s[0], "v2.0")) {
         not_found(resp);
     } else if (n == 1) {
-        if (strcmp(http_request_method(c->http), "GET")) {
+        const char *path = http_request_path(c->http);
+        if (path[strlen(path) - 1] != '/') {
+            not_found(resp); /* As Neutron: "/v2.0" needs its slash. */
+        } else if (strcmp(http_request_method(c->http), "GET")) {
             method_not_allowed(resp, http_request_method(c->http));
         } else {
             handle_resources(c, resp);

@@ -83,14 +83,8 @@ serve(const struct server_config *cfg, struct store *store)
     struct http_server *http = NULL;
     struct api *api = api_new(store, cfg);
     sd_event *event = NULL;
-    sigset_t mask;
     int r;
 
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigprocmask(SIG_BLOCK, &mask, NULL);
-    signal(SIGPIPE, SIG_IGN);
     r = sd_event_default(&event);
     if (r >= 0) {
         (void) sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
@@ -123,7 +117,17 @@ main(int argc, char *argv[])
     struct store *store = NULL;
     char **files = NULL, *error = NULL;
     size_t n_files = 0;
-    int r = parse_args(argc, argv, &files, &n_files);
+    sigset_t mask;
+    int r;
+
+    /* Blocked before any thread starts, so only the loop's signalfd sees
+     * them. */
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    r = parse_args(argc, argv, &files, &n_files);
 
     if (r <= 0) {
         free(files);

@@ -214,10 +214,6 @@ check_mtu(struct api_request *req, json_t *net)
         json_object_set_new(net, "mtu", json_integer(max));
         return NULL;
     }
-    if (json_integer_value(mtu) < 68 && max) {
-        return api_invalid_input("Requested MTU is too small, minimum is "
-                                 "68");
-    }
     if (max && json_integer_value(mtu) > max) {
         return api_invalid_input("Requested MTU is too big, maximum is %d",
                                  max);
@@ -248,28 +244,58 @@ network_create(struct api_request *req, json_t *net, char **ret_id)
     return e;
 }
 
+/* ML2 lets only a VLAN network's segmentation id change: the old VLAN is
+ * freed and the new one claimed. */
 static struct api_error *
-check_provider_unchanged(json_t *row, json_t *changes)
+update_segment(struct api_request *req, json_t *row, json_t *changes)
 {
-    static const char *const keys[] = {"provider:network_type",
-                                       "provider:physical_network",
-                                       "provider:segmentation_id"};
+    static const char *const fixed[] = {"provider:network_type",
+                                        "provider:physical_network"};
+    json_t *segid = json_object_get(changes, "provider:segmentation_id");
+    const char *physnet = get_str(row, "provider:physical_network");
+    int vid, r;
 
-    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-        json_t *v = json_object_get(changes, keys[i]);
-        if (v && !json_equal(v, json_object_get(row, keys[i]))) {
+    for (size_t i = 0; i < ARRAY_SIZE(fixed); i++) {
+        json_t *v = json_object_get(changes, fixed[i]);
+        if (v && !json_equal(v, json_object_get(row, fixed[i]))) {
             return api_invalid_input("Plugin does not support updating "
                                      "the following provider network "
-                                     "attributes: %s", keys[i]);
+                                     "attributes: %s", fixed[i]);
         }
     }
-    return NULL;
+    if (!segid
+        || json_equal(segid, json_object_get(row,
+                                             "provider:segmentation_id"))) {
+        return NULL;
+    }
+    if (strcmp(get_str(row, "provider:network_type"), "vlan")
+        || !json_is_integer(segid)) {
+        return api_invalid_input("Plugin does not support updating the "
+                                 "following provider network attributes: "
+                                 "provider:segmentation_id");
+    }
+    vid = json_integer_value(segid);
+    if (vid < 1 || vid > 4094) {
+        return api_invalid_input("segmentation_id out of range (1 through "
+                                 "4094)");
+    }
+    r = store_segment_release(req->store, get_str(row, "id"));
+    if (!r) {
+        r = store_segment_claim(req->store, "vlan", physnet, vid,
+                                get_str(row, "id"));
+    }
+    if (r == -EEXIST) {
+        return api_error_new(409, "VlanIdInUse",
+                             "Unable to create the network. The VLAN %d on "
+                             "physical network %s is in use.", vid, physnet);
+    }
+    return api_error_from_store(r);
 }
 
 static struct api_error *
 network_update(struct api_request *req, json_t *row, json_t *changes)
 {
-    struct api_error *e = check_provider_unchanged(row, changes);
+    struct api_error *e = update_segment(req, row, changes);
     json_t *mtu = json_object_get(changes, "mtu");
 
     if (e) {

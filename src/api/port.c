@@ -421,7 +421,14 @@ resolve_fixed_ip(struct ip_request *ir, json_t *item, json_t **ret_subnet,
     } else if (*has_addr) {
         json_array_foreach (ir->subnets, i, s) {
             struct ip_net n = cidr_of(s);
-            if (ipnet_contains(&n, ret_addr)) {
+            struct ip_range usable;
+
+            /* Only a subnet's usable addresses make it the address's. */
+            ipam_usable_range(&n, &usable);
+            if (ipnet_contains(&n, ret_addr)
+                && (n.addr.version == 6
+                    || (ip_cmp(ret_addr, &usable.first) >= 0
+                        && ip_cmp(ret_addr, &usable.last) <= 0))) {
                 subnet = s;
                 break;
             }
@@ -437,6 +444,56 @@ resolve_fixed_ip(struct ip_request *ir, json_t *item, json_t **ret_subnet,
                                  "ip_address");
     }
     *ret_subnet = subnet;
+    return NULL;
+}
+
+/* True if 'a' is the port's own EUI-64 address on auto-address 'subnet'
+ * (a port update repeats it among the addresses it keeps). */
+static bool
+is_own_eui64(struct ip_request *ir, json_t *subnet, const struct ip_addr *a)
+{
+    struct ip_net n = cidr_of(subnet);
+    struct ip_addr eui;
+    uint8_t mac[6];
+
+    if (mac_parse(ir->mac, mac) < 0) {
+        return false;
+    }
+    eui = ip_eui64(&n, mac);
+    return ip_equal(&eui, a);
+}
+
+static bool
+has_ip_on(struct ip_request *ir, const char *subnet_id)
+{
+    size_t i;
+    json_t *ip;
+
+    json_array_foreach (ir->out, i, ip) {
+        if (!strcmp(get_str(ip, "subnet_id"), subnet_id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Every port gets its EUI-64 address on each SLAAC/stateless subnet, asked
+ * for or not, as Neutron does. */
+static struct api_error *
+allocate_auto_addresses(struct ip_request *ir)
+{
+    size_t i;
+    json_t *s;
+    bool full;
+
+    json_array_foreach (ir->subnets, i, s) {
+        if (is_auto_address_subnet(s) && !has_ip_on(ir, get_str(s, "id"))) {
+            struct api_error *e = allocate_from(ir, s, &full);
+            if (e) {
+                return e;
+            }
+        }
+    }
     return NULL;
 }
 
@@ -462,8 +519,23 @@ allocate_requested(struct ip_request *ir, json_t *fixed_ips)
                 }
                 continue;
             }
-            e = has_addr ? allocate_specific(ir, subnet, &a)
-                         : allocate_from(ir, subnet, &full);
+            if (has_addr && is_auto_address_subnet(subnet)
+                && !is_own_eui64(ir, subnet, &a)) {
+                char buf[IP_STRLEN];
+                ip_format(&a, buf);
+                e = api_error_new(400, "AllocationOnAutoAddressSubnet",
+                                  "IPv6 address %s cannot be directly "
+                                  "assigned to a port on subnet %s as the "
+                                  "subnet is configured for automatic "
+                                  "addresses", buf, get_str(subnet, "id"));
+                break;
+            }
+            if (has_addr && is_auto_address_subnet(subnet)) {
+                e = record_ip(ir, subnet, &a);
+            } else {
+                e = has_addr ? allocate_specific(ir, subnet, &a)
+                             : allocate_from(ir, subnet, &full);
+            }
             if (!e && !has_addr && full) {
                 e = subnet_full(subnet);
             }
@@ -472,7 +544,7 @@ allocate_requested(struct ip_request *ir, json_t *fixed_ips)
             }
         }
     }
-    return e;
+    return e ? e : allocate_auto_addresses(ir);
 }
 
 static struct api_error *
@@ -519,6 +591,28 @@ allocate_ips(struct api_request *req, json_t *port, json_t *fixed_ips)
     json_decref(ir.out);
     json_decref(ir.subnets);
     return e;
+}
+
+/* Neutron's defaults inside list items: an address pair's MAC is the
+ * port's, an extra DHCP option is for IPv4. */
+static void
+fill_item_defaults(json_t *port)
+{
+    json_t *mac = json_object_get(port, "mac_address");
+    size_t i;
+    json_t *item;
+
+    json_array_foreach (json_object_get(port, "allowed_address_pairs"), i,
+                        item) {
+        if (!json_object_get(item, "mac_address") && mac) {
+            json_object_set(item, "mac_address", mac);
+        }
+    }
+    json_array_foreach (json_object_get(port, "extra_dhcp_opts"), i, item) {
+        if (!json_object_get(item, "ip_version")) {
+            json_object_set_new(item, "ip_version", json_integer(4));
+        }
+    }
 }
 
 static struct api_error *
@@ -585,6 +679,7 @@ port_insert(struct api_request *req, json_t *port, json_t *network)
         e = mac ? check_mac(req, get_str(port, "network_id"), mac)
                 : generate_mac(req, get_str(port, "network_id"), port);
     }
+    fill_item_defaults(port);
     /* Addresses first, so the row is written once with its fixed_ips (the
      * allocations' reference to it is checked at commit). */
     if (!e) {
@@ -773,6 +868,7 @@ port_update(struct api_request *req, json_t *row, json_t *changes)
     if (!resource_merge(row, changes)) {
         return NULL;
     }
+    fill_item_defaults(row);
     if (host) {
         set_binding(row);
     }
@@ -782,21 +878,19 @@ port_update(struct api_request *req, json_t *row, json_t *changes)
 json_t *
 port_find_dhcp(struct api_request *req, const char *network_id)
 {
-    json_t *ids = store_ids_where(req->store, &port_def, "network_id",
-                                  network_id);
+    json_t *ports = store_rows_where(req->store, &port_def, "device_owner",
+                                     "network:dhcp");
     json_t *found = NULL;
     size_t i;
-    json_t *id;
+    json_t *p;
 
-    json_array_foreach (ids, i, id) {
-        json_t *p = store_get(req->store, &port_def, json_string_value(id));
-        if (p && !strcmp(get_str(p, "device_owner"), "network:dhcp")) {
-            found = p;
+    json_array_foreach (ports, i, p) {
+        if (!strcmp(get_str(p, "network_id"), network_id)) {
+            found = json_incref(p);
             break;
         }
-        json_decref(p);
     }
-    json_decref(ids);
+    json_decref(ports);
     return found;
 }
 
@@ -852,6 +946,11 @@ port_remove_subnet_ips(struct api_request *req, json_t *port,
 
     if (e) {
         return e;
+    }
+    if (json_array_size(kept)
+        == json_array_size(json_object_get(port, "fixed_ips"))) {
+        json_decref(kept);
+        return NULL;            /* Nothing of 'subnet_id' was here. */
     }
     if (!json_array_size(kept) && delete_if_empty) {
         e = api_error_from_store(store_delete(req->store, &port_def,

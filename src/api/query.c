@@ -123,7 +123,7 @@ parse_sorts(const struct resource_def *def, const struct http_arg *args,
         n_keys += !strcmp(args[i].key, "sort_key");
         n_dirs += !strcmp(args[i].key, "sort_dir");
     }
-    if (n_dirs && n_keys != n_dirs) {
+    if (n_keys != n_dirs) {
         return api_bad_request("The number of sort_keys and sort_dirs must "
                                "be same");
     }
@@ -267,6 +267,11 @@ list_query_parse(const struct resource_def *def, const struct http_arg *args,
     }
     if (!e && max_limit > 0 && !q->limit) {
         q->limit = max_limit;
+    }
+    if (!e && !q->limit) {
+        /* Neutron pages only with a limit; a lone marker is ignored. */
+        free(q->marker);
+        q->marker = NULL;
     }
     if (e) {
         list_query_destroy(q);

@@ -268,7 +268,8 @@ unrecognized(json_t *obj, const struct resource_def *def)
 bool
 schema_is_conversion(const struct attr *a)
 {
-    return a->convert == convert_bool || a->convert == convert_int;
+    return a->convert == convert_bool || a->convert == convert_int
+           || (a->flags & A_CONVERT);
 }
 
 static struct api_error *

@@ -30,6 +30,8 @@ enum attr_flags {
     A_HIDDEN = 1 << 6,          /* Stored but never rendered. */
     A_ALIAS = 1 << 7,           /* Another name for 'column': used by
                                  * filters and sorting, never stored. */
+    A_CONVERT = 1 << 8,         /* 'convert' is a conversion: its failures
+                                 * are InvalidInput, as neutron-lib's. */
 };
 
 /* Standard attributes every resource has (neutron-lib's standard attrs,

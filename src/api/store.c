@@ -640,6 +640,31 @@ store_get(struct store *st, const struct resource_def *def, const char *id)
 }
 
 json_t *
+store_rows_where(struct store *st, const struct resource_def *def,
+                 const char *column, const char *value)
+{
+    struct ds sql = DS_EMPTY_INITIALIZER;
+    sqlite3_stmt *stmt;
+    json_t *rows = json_array();
+
+    ds_put_cstr(&sql, "SELECT ");
+    put_columns(&sql, def);
+    ds_put_format(&sql, " FROM %s WHERE %s = ? ORDER BY created_at, id",
+                  def->table, column);
+    stmt = prepare(st, ds_cstr(&sql));
+    ds_destroy(&sql);
+    if (!stmt) {
+        return rows;
+    }
+    bind_text(stmt, 1, value);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        json_array_append_new(rows, row_to_json(stmt, def));
+    }
+    sqlite3_reset(stmt);
+    return rows;
+}
+
+json_t *
 store_ids_where(struct store *st, const struct resource_def *def,
                 const char *column, const char *value)
 {

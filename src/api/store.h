@@ -76,6 +76,10 @@ int store_list_json(struct store *, const struct resource_def *,
                     const struct list_query *q, store_row_func *extra,
                     void *aux, struct ds *out, json_t **ret_ids) WARN_UNUSED;
 
+/* The rows of 'def' whose 'column' equals 'value', in creation order. */
+json_t *store_rows_where(struct store *, const struct resource_def *,
+                         const char *column, const char *value);
+
 /* Ids of the rows of 'def' whose 'column' equals 'value', in creation
  * order. */
 json_t *store_ids_where(struct store *, const struct resource_def *,

@@ -19,7 +19,7 @@ static const struct attr subnet_attrs[] = {
      A_POST | A_REQUIRED | A_FILTER | A_SORT, convert_uuid, NULL},
     {"ip_version", "ip_version", COL_INT,
      A_POST | A_REQUIRED | A_FILTER | A_SORT, convert_int, NULL},
-    {"cidr", "cidr", COL_TEXT, A_POST | A_FILTER | A_SORT,
+    {"cidr", "cidr", COL_TEXT, A_POST | A_FILTER | A_SORT | A_CONVERT,
      convert_subnet_cidr, NULL},
     {"gateway_ip", "gateway_ip", COL_TEXT,
      A_POST | A_PUT | A_FILTER | A_SORT | A_NULLABLE, convert_ip_or_null,
@@ -57,8 +57,8 @@ get_str(json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-/* neutron-lib's validate_subnet: "ADDR/LEN" with the IPv4 text exactly as
- * it would print. */
+/* neutron-lib's convert_cidr_to_canonical_format: "ADDR/LEN" in canonical
+ * text, a bare address being a host prefix. */
 static char *
 convert_subnet_cidr(json_t *value, json_t **ret)
 {
@@ -68,18 +68,12 @@ convert_subnet_cidr(json_t *value, json_t **ret)
 
     if (!s || ipnet_parse(s, &n) < 0) {
         char *repr = schema_repr(value);
-        char *why = xasprintf("'%s' is not a valid IP subnet", repr);
+        char *why = xasprintf("%s is not in a CIDR format", repr);
         free(repr);
         return why;
     }
     ipnet_format(&n, canon);
-    if (!strchr(s, '/') || (n.addr.version == 4 && strcmp(canon, s))) {
-        struct ip_net net = ipnet_network(&n);
-        ipnet_format(&net, canon);
-        return xasprintf("'%s' isn't a recognized IP subnet cidr, '%s' is "
-                         "recommended", s, canon);
-    }
-    *ret = json_incref(value);
+    *ret = json_string(canon);
     return NULL;
 }
 
@@ -367,8 +361,9 @@ check_cidr(struct api_request *req, json_t *subnet, struct ip_net *ret)
                                "not in [4, 6].", version);
     }
     if (!cidr_s) {
-        return api_bad_request("a subnetpool must be specified in the "
-                               "absence of a cidr");
+        return api_error_new(400, "BadRequest",
+                             "Bad subnets request: a subnetpool must be "
+                             "specified in the absence of a cidr.");
     }
     (void) ipnet_parse(cidr_s, &n);
     n = ipnet_network(&n);
@@ -531,6 +526,12 @@ subnet_create(struct api_request *req, json_t *subnet, char **ret_id)
     struct ip_net n;
     struct api_error *e;
 
+    if (json_object_get(subnet, "prefixlen")
+        && json_object_get(subnet, "cidr")) {
+        return api_error_new(400, "BadRequest",
+                             "Bad subnets request: cidr and prefixlen must "
+                             "not be supplied together.");
+    }
     json_object_del(subnet, "prefixlen");
     json_object_del(subnet, "use_default_subnetpool");
     if (!json_is_null(json_object_get(subnet, "subnetpool_id"))) {
@@ -701,21 +702,8 @@ subnet_delete(struct api_request *req, json_t *row)
 json_t *
 subnets_of_network(struct api_request *req, const char *network_id)
 {
-    json_t *ids = store_ids_where(req->store, &subnet_def, "network_id",
-                                  network_id);
-    json_t *rows = json_array();
-    size_t i;
-    json_t *id;
-
-    json_array_foreach (ids, i, id) {
-        json_t *row = store_get(req->store, &subnet_def,
-                                json_string_value(id));
-        if (row) {
-            json_array_append_new(rows, row);
-        }
-    }
-    json_decref(ids);
-    return rows;
+    return store_rows_where(req->store, &subnet_def, "network_id",
+                            network_id);
 }
 
 const struct resource_ops subnet_ops = {

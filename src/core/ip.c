@@ -283,3 +283,19 @@ ip_eui64(const struct ip_net *prefix, const uint8_t mac[6])
     a.v |= iid;
     return a;
 }
+
+void
+ip_u128_format(ip_u128 v, char buf[IP_U128_STRLEN])
+{
+    char tmp[IP_U128_STRLEN];
+    int n = 0;
+
+    do {
+        tmp[n++] = '0' + (int) (v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++) {
+        buf[i] = tmp[n - 1 - i];
+    }
+    buf[n] = '\0';
+}

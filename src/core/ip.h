@@ -88,6 +88,10 @@ struct ip_addr ipnet_netmask(const struct ip_net *);
 bool ip_is_multicast(const struct ip_addr *);
 bool ip_is_loopback(const struct ip_addr *);
 
+/* Writes 'v' in decimal (up to 39 digits and NUL). */
+#define IP_U128_STRLEN 40
+void ip_u128_format(ip_u128 v, char buf[IP_U128_STRLEN]);
+
 /* The modified EUI-64 address of 'mac' (6 bytes) in the /64 'prefix'. */
 struct ip_addr ip_eui64(const struct ip_net *prefix, const uint8_t mac[6]);
 

@@ -4,18 +4,14 @@ import datetime
 import ipaddress
 import os
 import re
-import signal
 import subprocess
-import time
 import uuid
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import requests
 
-from conftest import (ADMIN_PROJECT, EXTERNAL_URL, MAC_RE, OTHER_PROJECT, REQUEST_ID_RE,
-                      SERVER_BIN, TIMESTAMP_RE, UUID_RE, Server, assert_neutron_error,
-                      needs_process, write_ini)
+from conftest import (ADMIN_PROJECT, MAC_RE, OTHER_PROJECT, REQUEST_ID_RE, SERVER_BIN,
+                      TIMESTAMP_RE, UUID_RE, Server, assert_neutron_error, needs_process)
 
 neutrino_only = needs_process  # behaviour neutron-server without agents does not have
 
@@ -180,6 +176,17 @@ def test_network_update_and_revision(server):
     assert server.show("network", n["id"])["revision_number"] == rev + 1
 
 
+def test_network_revision_follows_its_subnets(server):
+    n = server.create("network", name="rv")
+    rev = n["revision_number"]
+    s = server.subnet(n["id"], "10.31.0.0/24", enable_dhcp=False)
+    # neutron-server 21: adding a subnet revises the network; a port does not
+    assert server.show("network", n["id"])["revision_number"] == rev + 1
+    server.create("port", network_id=n["id"])
+    assert server.show("network", n["id"])["revision_number"] == rev + 1
+    assert server.show("subnet", s["id"])["revision_number"] == s["revision_number"]
+
+
 def test_if_match(server):
     n = server.create("network", name="im")
     rev = n["revision_number"]
@@ -298,7 +305,8 @@ def test_port_filters(server):
 def test_fields(server):
     n = server.create("network", name="f")
     got = server.list("networks", params=[("fields", "id"), ("fields", "name")])
-    assert got == [{"id": n["id"], "name": "f"}]
+    assert [x for x in got if x["id"] == n["id"]] == [{"id": n["id"], "name": "f"}]
+    assert all(set(x) == {"id", "name"} for x in got)
     one = server.ok(server.get("/v2.0/networks/%s?fields=name&fields=mtu" % n["id"]), 200)
     assert one == {"network": {"name": "f", "mtu": 1500}}
     # the fields OSC asks for in `port list`
@@ -362,6 +370,11 @@ def test_pagination(server):
     r = server.ok(server.get("/v2.0/networks", params=dict(
         params, marker=ids["net-05"], page_reverse="True")), 200)
     assert [x["name"] for x in r["networks"]] == names[2:5]
+    # a marker without a limit is ignored
+    r = server.ok(server.get("/v2.0/networks", params={"marker": ids["net-02"],
+                                                       "sort_key": "name",
+                                                       "sort_dir": "asc"}), 200)
+    assert [x["name"] for x in r["networks"]] == names
     # limit=0 means everything, no links
     r = server.ok(server.get("/v2.0/networks", params={"limit": "0"}), 200)
     assert len(r["networks"]) == 7
@@ -639,6 +652,15 @@ def test_dhcp_port_created_with_subnet(server):
     # ordinary ports skip the DHCP port's address
     p = server.create("port", network_id=n["id"], fixed_ips=[{"subnet_id": s["id"]}])
     assert p["fixed_ips"][0]["ip_address"] != "10.90.0.50"
+    # a DHCP-disabled subnet on the same network leaves the DHCP port alone
+    before = server.show("port", d["id"])
+    s3 = server.subnet(n["id"], "10.93.0.0/24", enable_dhcp=False)
+    server.remove("subnet", s3["id"])
+    assert server.show("port", d["id"]) == before
+    # removing a DHCP subnet removes its address from the DHCP port
+    server.remove("subnet", s2["id"])
+    d3 = server.show("port", d["id"])
+    assert d3["fixed_ips"] == [{"subnet_id": s["id"], "ip_address": "10.90.0.50"}]
     # a DHCP-disabled subnet gets none, and a network with only such subnets has no DHCP port
     n3 = server.create("network", name="nodhcp")
     server.subnet(n3["id"], "10.92.0.0/24", enable_dhcp=False)
@@ -707,6 +729,67 @@ def test_network_ip_availability(server):
     lst = server.ok(server.get("/v2.0/network-ip-availabilities",
                                params={"network_name": "nope"}), 200)
     assert lst["network_ip_availabilities"] == []
+
+
+def test_network_ip_availability_ipv6_counts_and_fields(server):
+    n = server.create("network", name="big")
+    s6 = server.subnet(n["id"], "fd00:77::/64", enable_dhcp=False)
+    s4 = server.subnet(n["id"], "10.111.0.0/24", enable_dhcp=False)
+    a = server.ok(server.get("/v2.0/network-ip-availabilities/" + n["id"]),
+                  200)["network_ip_availability"]
+    per = {x["subnet_id"]: x for x in a["subnet_ip_availability"]}
+    # exact numbers, as neutron-server's Python integers give them (fd00:77::1 .. ::ffff...)
+    assert per[s6["id"]]["total_ips"] == 2 ** 64 - 1
+    assert per[s4["id"]]["total_ips"] == 253
+    assert a["total_ips"] == 2 ** 64 - 1 + 253
+    lst = server.ok(server.get("/v2.0/network-ip-availabilities", params=[
+        ("network_id", n["id"]), ("fields", "network_name"), ("fields", "used_ips")]), 200)
+    assert lst["network_ip_availabilities"] == [{"network_name": "big", "used_ips": 0}]
+
+
+def test_slaac_subnet_addresses(server):
+    n = server.create("network", name="slaac")
+    s4 = server.subnet(n["id"], "10.112.0.0/24", enable_dhcp=False)
+    s6 = server.subnet(n["id"], "fd00:112::/64", ipv6_address_mode="slaac",
+                       ipv6_ra_mode="slaac")
+    p = server.create("port", network_id=n["id"], mac_address="fa:16:3e:12:34:56",
+                      fixed_ips=[{"subnet_id": s4["id"]}])
+    # an auto-address subnet always gives its EUI-64 address, asked for or not
+    by_subnet = {f["subnet_id"]: f["ip_address"] for f in p["fixed_ips"]}
+    assert by_subnet[s6["id"]] == "fd00:112::f816:3eff:fe12:3456"
+    assert s4["id"] in by_subnet
+    r = server.post("/v2.0/ports", {"port": {"network_id": n["id"], "fixed_ips": [
+        {"subnet_id": s6["id"], "ip_address": "fd00:112::5"}]}})
+    assert_neutron_error(r, 400, "AllocationOnAutoAddressSubnet")
+
+
+def test_port_extension_defaults(server):
+    n = server.create("network", name="ext")
+    p = server.create("port", network_id=n["id"],
+                      allowed_address_pairs=[{"ip_address": "10.113.0.200"}],
+                      extra_dhcp_opts=[{"opt_name": "mtu", "opt_value": "1400"}])
+    # neutron-server fills in the port's MAC and IP version 4
+    assert p["allowed_address_pairs"] == [{"ip_address": "10.113.0.200",
+                                           "mac_address": p["mac_address"]}]
+    assert p["extra_dhcp_opts"] == [{"opt_name": "mtu", "opt_value": "1400",
+                                     "ip_version": 4}]
+
+
+def test_vlan_segmentation_id_update(server):
+    n = server.create("network", name="seg", **{
+        "provider:network_type": "vlan", "provider:physical_network": "provider",
+        "provider:segmentation_id": 1700})
+    u = server.update("network", n["id"], **{"provider:segmentation_id": 1701})
+    assert u["provider:segmentation_id"] == 1701
+    # the old id is free again, the new one taken
+    m = server.create("network", name="seg2", **{
+        "provider:network_type": "vlan", "provider:physical_network": "provider",
+        "provider:segmentation_id": 1700})
+    assert m["provider:segmentation_id"] == 1700
+    r = server.post("/v2.0/networks", {"network": {
+        "name": "seg3", "provider:network_type": "vlan",
+        "provider:physical_network": "provider", "provider:segmentation_id": 1701}})
+    assert_neutron_error(r, 409, "VlanIdInUse")
 
 
 # ---------------------------------------------------------------------- configuration

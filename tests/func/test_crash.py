@@ -1,6 +1,7 @@
 """kill -9 under write load: nothing acknowledged is lost, nothing half-written appears."""
 
 import ipaddress
+import random
 import sqlite3
 import threading
 import time
@@ -66,29 +67,41 @@ def check_database(path):
     try:
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if {"ports", "ipallocations"} <= tables:
+            # the current schema: every port of the test has exactly one allocation row
+            bad = con.execute(
+                "SELECT p.id, COUNT(a.port_id) FROM ports p LEFT JOIN ipallocations a "
+                "ON a.port_id = p.id GROUP BY p.id HAVING COUNT(a.port_id) != 1").fetchall()
+            assert not bad, "ports without exactly one ipallocations row: %s" % bad[:5]
     finally:
         con.close()
 
 
 def test_kill_minus_9_under_load(server):
     n = server.create("network", name="crash")
-    s = server.subnet(n["id"], "10.120.0.0/16", enable_dhcp=False)
+    # a /22 (1,021 pool addresses) so that the end of the test can fill it completely: any
+    # disagreement between the allocations and the free-address bookkeeping shows up there
+    s = server.subnet(n["id"], "10.120.0.0/22", enable_dhcp=False)
     cidr = ipaddress.ip_network(s["cidr"])
+    rng = random.Random(1234)
     acked = set()
     for rnd in range(ROUNDS):
         load = Load(server, n["id"], "r%d" % rnd)
         load.start()
         deadline = time.monotonic() + 30
-        # let some writes complete, then kill in the middle of the stream
-        while load.count() < 40 * (rnd + 1) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        # let some writes complete, then kill at a random moment in the stream
+        while load.count() < 60 and time.monotonic() < deadline:
+            time.sleep(0.005)
         assert load.count() > 0, "no port was created before the kill (statuses %s)" % (
             sorted(set(load.statuses)))
+        time.sleep(rng.uniform(0.0, 0.25))
         server.kill()
         load.join()
         bad = [st for st in load.statuses if st != 201]
         assert not bad, "non-201 answers under load: %s" % sorted(set(bad))
         acked |= set(load.acked)
+        print("round %d: %d ports acknowledged before kill -9" % (rnd, len(load.acked)))
 
         check_database(server.db_path)
         server.start()
@@ -105,15 +118,28 @@ def test_kill_minus_9_under_load(server):
             assert f["subnet_id"] == s["id"]
             assert ipaddress.ip_address(f["ip_address"]) in cidr, p
             ips.append(f["ip_address"])
-            # each listed port can also be fetched on its own, identically
         assert len(set(ips)) == len(ips), "duplicate IPs after restart"
+        # each listed port can also be fetched on its own, identically
         for pid in sorted(acked)[:20]:
             assert server.show("port", pid) == ports[pid]
         # network and subnet intact, and the server still accepts writes
         assert server.show("network", n["id"])["subnets"] == [s["id"]]
-        assert server.show("subnet", s["id"])["cidr"] == "10.120.0.0/16"
+        assert server.show("subnet", s["id"])["cidr"] == "10.120.0.0/22"
         extra = server.create("port", network_id=n["id"])
         assert extra["fixed_ips"][0]["ip_address"] not in ips
         acked.add(extra["id"])
         avail = server.ok(server.get("/v2.0/network-ip-availabilities/" + n["id"]), 200)
         assert avail["network_ip_availability"]["used_ips"] == len(ports) + 1
+
+    # fill the subnet: exactly the remaining pool addresses can still be allocated
+    existing = server.list("ports")
+    assert len(existing) < 1021, "the load filled the subnet; use a bigger one"
+    for _ in range(1021 - len(existing)):
+        server.create("port", network_id=n["id"])
+    r = server.post("/v2.0/ports", {"port": {"network_id": n["id"]}})
+    assert r.status_code == 409, r.text
+    final = server.list("ports")
+    ips = [p["fixed_ips"][0]["ip_address"] for p in final]
+    assert len(final) == 1021 and len(set(ips)) == 1021
+    server.stop()
+    check_database(server.db_path)

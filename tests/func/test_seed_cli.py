@@ -10,9 +10,7 @@ binding_vif_type unbound, no vif details, revision 1.
 import ipaddress
 import json
 
-import pytest
-
-from conftest import (ADMIN_PROJECT, MAC_RE, OTHER_PROJECT, TIMESTAMP_RE, UUID_RE, OSCError,
+from conftest import (ADMIN_PROJECT, MAC_RE, OTHER_PROJECT, TIMESTAMP_RE, UUID_RE,
                       needs_process, parse_table, table_to_dict)
 
 SEED_NETWORK = """
