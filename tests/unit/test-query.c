@@ -266,14 +266,20 @@ test_sorts(void **state)
     assert_int_equal(q.n_filters, 1);
     list_query_destroy(&q);
 
-    /* Keys without directions sort ascending. */
+    /* An alias sorts by its column. */
     PARSE_OK(&port_def, -1, &q, {"sort_key", "status"},
-             {"sort_key", "tenant_id"});
+             {"sort_key", "tenant_id"}, {"sort_dir", "asc"},
+             {"sort_dir", "asc"});
     assert_int_equal(q.n_sorts, 2);
     assert_false(q.sorts[0].desc);
     assert_false(q.sorts[1].desc);
     assert_string_equal(q.sorts[1].attr->column, "project_id");
     list_query_destroy(&q);
+
+    /* neutron-server 21 wants a direction for every key. */
+    PARSE_ERR(&port_def, "HTTPBadRequest",
+              "The number of sort_keys and sort_dirs must be same",
+              {"sort_key", "name"});
 
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "The number of sort_keys and sort_dirs must be same",
@@ -292,10 +298,11 @@ test_sorts(void **state)
               {"sort_key", "name"}, {"sort_dir", "up"});
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "['foo'] is invalid attribute for sort_keys",
-              {"sort_key", "foo"});
+              {"sort_key", "foo"}, {"sort_dir", "asc"});
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "['port_security_enabled'] is invalid attribute for sort_keys",
-              {"sort_key", "name"}, {"sort_key", "port_security_enabled"});
+              {"sort_key", "name"}, {"sort_key", "port_security_enabled"},
+              {"sort_dir", "asc"}, {"sort_dir", "desc"});
 }
 
 static void
@@ -431,7 +438,7 @@ test_marker_page_reverse_changed_since(void **state)
     struct list_query q;
 
     PARSE_OK(&port_def, -1, &q, {"marker", "m1"}, {"marker", "m2"},
-             {"page_reverse", "True"},
+             {"limit", "10"}, {"page_reverse", "True"},
              {"changed_since", "2024-03-04T05:06:07Z"},
              {"changed_since", "2024-03-04T05:06:08.123456"});
     assert_string_equal(q.marker, "m2");
@@ -442,6 +449,11 @@ test_marker_page_reverse_changed_since(void **state)
 
     PARSE_OK(&port_def, -1, &q, {"page_reverse", "false"});
     assert_false(q.page_reverse);
+    list_query_destroy(&q);
+
+    /* A marker without a limit is ignored, as by neutron-server. */
+    PARSE_OK(&port_def, -1, &q, {"marker", "m1"});
+    assert_null(q.marker);
     list_query_destroy(&q);
 
     PARSE_ERR(&port_def, "InvalidInput",
@@ -474,7 +486,8 @@ test_error_after_everything(void **state)
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "['foo'] is invalid attribute for sort_keys",
               {"name", "a"}, {"fields", "id"}, {"tags", "t1"},
-              {"sort_key", "name"}, {"sort_key", "foo"});
+              {"sort_key", "name"}, {"sort_key", "foo"},
+              {"sort_dir", "asc"}, {"sort_dir", "asc"});
 }
 
 int

@@ -506,8 +506,8 @@ test_validate_subnet_cidr_not_string(void **state)
     static const struct validate_case cases[] = {
         {&subnet_def, true,
          "{\"network_id\": \"" UUID1 "\", \"ip_version\": 4, \"cidr\": 5}",
-         NULL,
-         "Invalid input for cidr. Reason: '5' is not a valid IP subnet."},
+         NULL, "Invalid input for operation: 5 is not in a CIDR format.",
+         "InvalidInput"},
     };
 
     run_validate_cases(cases, ARRAY_SIZE(cases));
