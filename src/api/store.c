@@ -45,8 +45,10 @@ struct store {
     size_t n_inserts;
 };
 
-/* How often the checkpointer looks at the log. */
+/* How often the checkpointer looks at the log, and the log size (frames
+ * of a page) past which it insists on starting the log over. */
 #define CHECKPOINT_INTERVAL_MS 200
+#define CHECKPOINT_RESTART_FRAMES 8192
 
 /* Schema migrations, applied in order; PRAGMA user_version counts those
  * already applied.  Portable SQL only: TEXT, INTEGER, no SQLite-only types,
@@ -184,20 +186,31 @@ static void *
 checkpointer_main(void *aux)
 {
     struct checkpointer *cp = aux;
+    bool behind = false;
 
     pthread_mutex_lock(&cp->mutex);
     while (!cp->exiting) {
         struct timespec deadline;
+        long wait_ms = behind ? 1 : CHECKPOINT_INTERVAL_MS;
+        int log = 0, done = 0, rc;
 
         clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_nsec += CHECKPOINT_INTERVAL_MS * 1000000L;
+        deadline.tv_nsec += wait_ms * 1000000L;
         deadline.tv_sec += deadline.tv_nsec / 1000000000L;
         deadline.tv_nsec %= 1000000000L;
         pthread_cond_timedwait(&cp->cond, &cp->mutex, &deadline);
         pthread_mutex_unlock(&cp->mutex);
-        (void) sqlite3_wal_checkpoint_v2(cp->db, NULL,
-                                         SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                         NULL);
+        rc = sqlite3_wal_checkpoint_v2(cp->db, NULL,
+                                       SQLITE_CHECKPOINT_PASSIVE, &log,
+                                       &done);
+        behind = rc == SQLITE_OK && done < log;
+        if (log > CHECKPOINT_RESTART_FRAMES) {
+            /* A log that never drains under steady writes: wait for the
+             * writer once, so the next transaction starts it over. */
+            (void) sqlite3_wal_checkpoint_v2(cp->db, NULL,
+                                             SQLITE_CHECKPOINT_RESTART, NULL,
+                                             NULL);
+        }
         pthread_mutex_lock(&cp->mutex);
     }
     pthread_mutex_unlock(&cp->mutex);
@@ -235,6 +248,15 @@ checkpointer_start(struct store *st, const char *path)
         return;
     }
     sqlite3_busy_timeout(cp->db, 1000);
+    /* A connection learns that the database is in WAL mode only once it
+     * reads it; until then checkpoints do nothing. */
+    if (exec_sql(cp->db, "PRAGMA journal_mode", NULL) < 0) {
+        log_warn("%s: no checkpoint thread: %s", path,
+                 sqlite3_errmsg(cp->db));
+        sqlite3_close(cp->db);
+        free(cp);
+        return;
+    }
     pthread_mutex_init(&cp->mutex, NULL);
     pthread_cond_init(&cp->cond, NULL);
     if (pthread_create(&cp->thread, NULL, checkpointer_main, cp)) {
@@ -267,6 +289,8 @@ store_open(const char *path, bool sync_full, struct store **ret,
     r = exec_sql(st->db, "PRAGMA journal_mode = WAL;"
                          "PRAGMA foreign_keys = ON;"
                          "PRAGMA cache_size = -16384;"
+                         /* Shrink the log file back after a restart. */
+                         "PRAGMA journal_size_limit = 67108864;"
                          /* Savepoint journals in memory, not temp files. */
                          "PRAGMA temp_store = MEMORY;", ret_error);
     if (!r) {
