@@ -27,8 +27,8 @@ api_error_invalid_input(const char *fmt, ...)
     va_start(args, fmt);
     msg = xvasprintf(fmt, args);
     va_end(args);
-    e = api_error_new(400, "InvalidInput",
-                      "Invalid input for operation: %s.", msg);
+    e = api_error_new(400, "InvalidInput", "Invalid input for operation: %s.",
+                      msg);
     free(msg);
     return e;
 }

@@ -13,18 +13,17 @@
 #include "core/util.h"
 
 struct api_error {
-    int status;                 /* HTTP status, 4xx or 5xx. */
-    char *type;                 /* Neutron exception class name. */
+    int status; /* HTTP status, 4xx or 5xx. */
+    char *type; /* Neutron exception class name. */
     char *message;
 };
 
 /* Creates an error.  The caller owns it (api_error_free()). */
-struct api_error *api_error_new(int status, const char *type,
-                                const char *fmt, ...) PRINTF_FORMAT(3, 4);
+struct api_error *api_error_new(int status, const char *type, const char *fmt,
+                                ...) PRINTF_FORMAT(3, 4);
 
 /* Shorthands for the most common kinds. */
-#define api_bad_request(...)                                                 \
-    api_error_new(400, "HTTPBadRequest", __VA_ARGS__)
+#define api_bad_request(...)   api_error_new(400, "HTTPBadRequest", __VA_ARGS__)
 #define api_invalid_input(...) api_error_invalid_input(__VA_ARGS__)
 struct api_error *api_error_invalid_input(const char *fmt, ...)
     PRINTF_FORMAT(1, 2);

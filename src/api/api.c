@@ -19,7 +19,9 @@ struct api {
 };
 
 static const struct resource_ops *const resources[] = {
-    &network_ops, &subnet_ops, &port_ops,
+    &network_ops,
+    &subnet_ops,
+    &port_ops,
 };
 
 /* The extensions that work here, as Neutron advertises them. */
@@ -28,8 +30,9 @@ static const struct {
 } extensions[] = {
     {"allowed-address-pairs", "Allowed Address Pairs",
      "Provides allowed address pairs"},
-    {"binding", "Port Binding", "Expose port bindings of a virtual port to "
-                                "external application"},
+    {"binding", "Port Binding",
+     "Expose port bindings of a virtual port to "
+     "external application"},
     {"empty-string-filtering", "Empty String Filtering Extension",
      "Allow filtering by attributes with empty string value"},
     {"external-net", "Neutron external network",
@@ -42,35 +45,40 @@ static const struct {
      "Provides validation on filter parameters."},
     {"ip-substring-filtering", "IP address substring filtering",
      "Provides IP address substring filtering when listing ports"},
-    {"net-mtu", "Network MTU", "Provides MTU attribute for a network "
-                               "resource."},
+    {"net-mtu", "Network MTU",
+     "Provides MTU attribute for a network "
+     "resource."},
     {"net-mtu-writable", "Network MTU (writable)",
      "Provides a writable MTU attribute for a network resource."},
     {"network-ip-availability", "Network IP Availability",
      "Provides IP availability data for each network and subnet."},
-    {"pagination", "Pagination support", "Extension that indicates that "
-                                         "pagination is enabled."},
+    {"pagination", "Pagination support",
+     "Extension that indicates that "
+     "pagination is enabled."},
     {"port-mac-address-regenerate", "Neutron Port MAC address regenerate",
      "Network port MAC address regenerate"},
     {"port-security", "Port Security", "Provides port security"},
     {"project-id", "project_id field enabled",
      "Extension that indicates that project_id field is enabled."},
-    {"provider", "Provider Network", "Expose mapping of virtual networks "
-                                     "to physical networks"},
+    {"provider", "Provider Network",
+     "Expose mapping of virtual networks "
+     "to physical networks"},
     {"revision-if-match", "If-Match constraints based on revision_number",
      "Extension indicating that If-Match based on revision_number is "
      "supported."},
-    {"sorting", "Sorting support", "Extension that indicates that sorting "
-                                   "is enabled."},
+    {"sorting", "Sorting support",
+     "Extension that indicates that sorting "
+     "is enabled."},
     {"standard-attr-description", "standard-attr-description",
      "Extension to add descriptions to standard attributes"},
     {"standard-attr-revisions", "Resource revision numbers",
      "This extension will display the revision number of neutron "
      "resources."},
-    {"standard-attr-tag", "Tag support for resources with standard "
-                          "attribute: subnet, trunk, network_segment_range, "
-                          "router, network, policy, subnetpool, port, "
-                          "security_group, floatingip",
+    {"standard-attr-tag",
+     "Tag support for resources with standard "
+     "attribute: subnet, trunk, network_segment_range, "
+     "router, network, policy, subnetpool, port, "
+     "security_group, floatingip",
      "Enables to set tag on resources with standard attribute."},
     {"standard-attr-timestamp", "Resource timestamps",
      "Adds created_at and updated_at fields to all Neutron resources that "
@@ -106,8 +114,7 @@ api_error_from_store(int r)
                              "The database is busy, try again.");
     }
     if (r == -EEXIST) {
-        return api_error_new(409, "Conflict",
-                             "A conflicting object exists.");
+        return api_error_new(409, "Conflict", "A conflicting object exists.");
     }
     return api_error_new(500, "HTTPInternalServerError",
                          "Request Failed: internal server error while "
@@ -132,10 +139,10 @@ struct api_error *
 resource_init_row(struct api_request *req, json_t *attrs, int revision,
                   char **ret_id)
 {
-    const char *project = json_string_value(json_object_get(attrs,
-                                                            "project_id"));
-    const char *tenant = json_string_value(json_object_get(attrs,
-                                                           "tenant_id"));
+    const char *project =
+        json_string_value(json_object_get(attrs, "project_id"));
+    const char *tenant =
+        json_string_value(json_object_get(attrs, "tenant_id"));
     char id[UUID_STRLEN];
 
     if (project && tenant && strcmp(project, tenant)) {
@@ -180,15 +187,13 @@ struct api_error *
 resource_save(struct api_request *req, const struct resource_def *def,
               json_t *row)
 {
-    json_int_t rev = json_integer_value(json_object_get(row,
-                                                        "revision_number"));
+    json_int_t rev =
+        json_integer_value(json_object_get(row, "revision_number"));
 
     json_object_set_new(row, "revision_number", json_integer(rev + 1));
     json_object_set_new(row, "updated_at", json_string(req->now));
-    return api_error_from_store(store_update(req->store, def,
-                                             json_string_value(
-                                                 json_object_get(row, "id")),
-                                             row));
+    return api_error_from_store(store_update(
+        req->store, def, json_string_value(json_object_get(row, "id")), row));
 }
 
 /* ---- Rendering. ---- */
@@ -270,7 +275,7 @@ struct call {
     struct api *api;
     const struct http_request *http;
     struct api_request req;
-    char **segs;                /* Path segments. */
+    char **segs; /* Path segments. */
     size_t n_segs;
 };
 
@@ -321,13 +326,14 @@ if_match(const struct http_request *http, long long *ret)
 static struct api_error *
 check_revision(json_t *row, long long wanted)
 {
-    long long rev = json_integer_value(json_object_get(row,
-                                                       "revision_number"));
+    long long rev =
+        json_integer_value(json_object_get(row, "revision_number"));
 
     if (wanted >= 0 && wanted != rev) {
         return api_error_new(412, "RevisionNumberConstraintFailed",
                              "Constrained to %lld, but current revision is "
-                             "%lld", wanted, rev);
+                             "%lld",
+                             wanted, rev);
     }
     return NULL;
 }
@@ -382,8 +388,8 @@ api_commit_batch(void *aux)
 
 struct create_args {
     const struct resource_ops *ops;
-    json_t *items;              /* Resource bodies. */
-    json_t *out;                /* Rendered results. */
+    json_t *items; /* Resource bodies. */
+    json_t *out;   /* Rendered results. */
 };
 
 static struct api_error *
@@ -485,8 +491,9 @@ handle_create(struct call *c, const struct resource_ops *ops,
     } else if (bulk) {
         respond_json(resp, 201, json_pack("{s:O}", ops->def->plural, a.out));
     } else {
-        respond_json(resp, 201, json_pack("{s:O}", ops->def->singular,
-                                          json_array_get(a.out, 0)));
+        respond_json(
+            resp, 201,
+            json_pack("{s:O}", ops->def->singular, json_array_get(a.out, 0)));
     }
     json_decref(a.out);
     json_decref(a.items);
@@ -578,8 +585,8 @@ struct list_args {
     const struct resource_ops *ops;
     struct list_query q;
     struct api_request *req;
-    struct ds rows;             /* The JSON objects, comma-separated. */
-    json_t *ids;                /* Their ids, for paging links. */
+    struct ds rows; /* The JSON objects, comma-separated. */
+    json_t *ids;    /* Their ids, for paging links. */
 };
 
 static void
@@ -599,8 +606,8 @@ do_list(struct call *c, void *aux)
 
     a->req = &c->req;
     r = store_list_json(c->req.store, a->ops->def, &a->q,
-                        a->ops->render_extra ? list_extra : NULL, a,
-                        &a->rows, &a->ids);
+                        a->ops->render_extra ? list_extra : NULL, a, &a->rows,
+                        &a->ids);
     if (r == -ENOENT) {
         return api_error_new(404, a->ops->def->not_found,
                              "%s %s could not be found.", a->ops->def->noun,
@@ -616,9 +623,8 @@ handle_list(struct call *c, const struct resource_ops *ops,
     size_t n;
     const struct http_arg *args = http_request_args(c->http, &n);
     struct list_args a = {ops, {0}, NULL, DS_EMPTY_INITIALIZER, NULL};
-    struct api_error *e = list_query_parse(ops->def, args, n,
-                                           c->req.cfg->pagination_max_limit,
-                                           &a.q);
+    struct api_error *e = list_query_parse(
+        ops->def, args, n, c->req.cfg->pagination_max_limit, &a.q);
     struct ds body = DS_EMPTY_INITIALIZER;
 
     if (!e) {
@@ -633,8 +639,7 @@ handle_list(struct call *c, const struct resource_ops *ops,
         if (a.q.limit > 0) {
             json_t *links = page_links(c, &a.q, a.ids);
             char *text = json_dumps(links, JSON_COMPACT);
-            ds_put_format(&body, ",\"%s_links\":%s", ops->def->plural,
-                          text);
+            ds_put_format(&body, ",\"%s_links\":%s", ops->def->plural, text);
             free(text);
             json_decref(links);
         }
@@ -652,9 +657,9 @@ handle_list(struct call *c, const struct resource_ops *ops,
 struct item_args {
     const struct resource_ops *ops;
     const char *id;
-    json_t *body;               /* PUT: the resource's attributes. */
+    json_t *body; /* PUT: the resource's attributes. */
     long long if_match;
-    json_t *row;                /* Result. */
+    json_t *row; /* Result. */
 };
 
 static struct api_error *
@@ -704,7 +709,7 @@ do_delete(struct call *c, void *aux)
         e = check_revision(a->row, a->if_match);
     }
     if (!e) {
-        e = a->ops->delete(&c->req, a->row);
+        e = a->ops->delete (&c->req, a->row);
     }
     return e;
 }
@@ -758,8 +763,7 @@ handle_item(struct call *c, const struct resource_ops *ops, const char *id,
         resp->status = 204;
     } else {
         apply_fields(a.row, fields);
-        respond_json(resp, 200, json_pack("{s:O}", ops->def->singular,
-                                          a.row));
+        respond_json(resp, 200, json_pack("{s:O}", ops->def->singular, a.row));
     }
     json_decref(a.row);
     json_decref(body);
@@ -772,8 +776,8 @@ struct tag_args {
     const struct resource_ops *ops;
     const char *id;
     const char *method;
-    const char *tag;            /* NULL: the whole list. */
-    json_t *new_tags;           /* PUT of the list. */
+    const char *tag;  /* NULL: the whole list. */
+    json_t *new_tags; /* PUT of the list. */
     json_t *row;
     int status;
 };
@@ -797,7 +801,8 @@ validate_tags(json_t *tags)
         json_array_foreach (tags, j, u) {
             if (j < i && json_equal(t, u)) {
                 return api_invalid_input("Duplicate items in the list: "
-                                         "'%s'", json_string_value(t));
+                                         "'%s'",
+                                         json_string_value(t));
             }
         }
     }
@@ -860,8 +865,8 @@ do_tags(struct call *c, void *aux)
     }
     e = NULL;
     if (!json_equal(new_tags, tags)) {
-        e = api_error_from_store(store_tags_set(c->req.store, a->ops->def,
-                                                a->id, new_tags));
+        e = api_error_from_store(
+            store_tags_set(c->req.store, a->ops->def, a->id, new_tags));
         json_object_set(a->row, "tags", new_tags);
         if (!e) {
             e = resource_save(&c->req, a->ops->def, a->row);
@@ -901,8 +906,9 @@ handle_tags(struct call *c, const struct resource_ops *ops, const char *id,
     if (e) {
         respond_error(resp, e);
     } else if (a.status == 200) {
-        respond_json(resp, 200, json_pack("{s:O}", "tags",
-                                          json_object_get(a.row, "tags")));
+        respond_json(
+            resp, 200,
+            json_pack("{s:O}", "tags", json_object_get(a.row, "tags")));
     } else {
         resp->status = a.status;
     }
@@ -928,7 +934,7 @@ availability_query(const struct http_request *http, struct list_query *q,
     for (size_t i = 0; i < n && !e; i++) {
         const char *k = args[i].key;
         if (!strcmp(k, "network_id") || !strcmp(k, "network_name")) {
-            mapped[m++] = (struct http_arg) {k + 8, args[i].value};
+            mapped[m++] = (struct http_arg){k + 8, args[i].value};
         } else if (!strcmp(k, "project_id") || !strcmp(k, "tenant_id")) {
             mapped[m++] = args[i];
         } else if (!strcmp(k, "ip_version")) {
@@ -964,7 +970,7 @@ availability_query(const struct http_request *http, struct list_query *q,
  * so availability is written as text. */
 struct member_writer {
     struct ds *out;
-    char **fields;              /* Members to write; NULL: all. */
+    char **fields; /* Members to write; NULL: all. */
     bool first;
 };
 
@@ -1018,10 +1024,8 @@ subnet_availability(struct api_request *req, json_t *subnet, ip_u128 *total,
     int n = ipam_pools_from_json(json_object_get(subnet, "allocation_pools"),
                                  version, &pools);
     ip_u128 size = 0;
-    long count = store_ip_count(req->store,
-                                json_string_value(json_object_get(subnet,
-                                                                  "id")),
-                                NULL);
+    long count = store_ip_count(
+        req->store, json_string_value(json_object_get(subnet, "id")), NULL);
 
     for (int i = 0; i < n; i++) {
         size += ip_range_size(&pools[i]);
@@ -1082,9 +1086,9 @@ network_availability(struct api_request *req, json_t *net, json_t *versions,
 }
 
 struct avail_args {
-    const char *id;             /* NULL: all networks. */
-    struct list_query q;        /* Without 'id': which networks. */
-    json_t *versions;           /* IP versions to report, NULL: all. */
+    const char *id;      /* NULL: all networks. */
+    struct list_query q; /* Without 'id': which networks. */
+    json_t *versions;    /* IP versions to report, NULL: all. */
     char **fields;
     struct ds out;
 };
@@ -1112,21 +1116,19 @@ do_availability(struct call *c, void *aux)
     }
     json_array_foreach (nets, i, net) {
         ds_put_cstr(&a->out, i ? "," : "");
-        network_availability(&c->req, net, a->versions, a->fields,
-                             &a->out);
+        network_availability(&c->req, net, a->versions, a->fields, &a->out);
     }
     json_decref(nets);
     return NULL;
 }
 
 static void
-handle_availability(struct call *c, const char *id,
-                    struct http_response *resp)
+handle_availability(struct call *c, const char *id, struct http_response *resp)
 {
     size_t n;
     const struct http_arg *args = http_request_args(c->http, &n);
-    struct avail_args a = {id, {0}, NULL, query_parse_fields(args, n),
-                           DS_EMPTY_INITIALIZER};
+    struct avail_args a = {
+        id, {0}, NULL, query_parse_fields(args, n), DS_EMPTY_INITIALIZER};
     struct api_error *e = NULL;
 
     if (strcmp(http_request_method(c->http), "GET")) {
@@ -1147,10 +1149,10 @@ handle_availability(struct call *c, const char *id,
         return;
     }
     resp->status = 200;
-    resp->body = id ? xasprintf("{\"network_ip_availability\":%s}",
-                                ds_cstr(&a.out))
-                    : xasprintf("{\"network_ip_availabilities\":[%s]}",
-                                ds_cstr(&a.out));
+    resp->body =
+        id ? xasprintf("{\"network_ip_availability\":%s}", ds_cstr(&a.out))
+           : xasprintf("{\"network_ip_availabilities\":[%s]}",
+                       ds_cstr(&a.out));
     ds_destroy(&a.out);
 }
 
@@ -1159,9 +1161,9 @@ handle_availability(struct call *c, const char *id,
 static json_t *
 extension_json(size_t i)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:[]}", "name",
-                     extensions[i].name, "alias", extensions[i].alias,
-                     "description", extensions[i].description, "updated",
+    return json_pack("{s:s, s:s, s:s, s:s, s:[]}", "name", extensions[i].name,
+                     "alias", extensions[i].alias, "description",
+                     extensions[i].description, "updated",
                      "2013-01-01T10:00:00-00:00", "links");
 }
 
@@ -1180,14 +1182,16 @@ handle_extensions(struct call *c, const char *alias,
     if (alias) {
         for (size_t i = 0; i < ARRAY_SIZE(extensions); i++) {
             if (!strcmp(extensions[i].alias, alias)) {
-                respond_json(resp, 200, json_pack("{s:o}", "extension",
-                                                  extension_json(i)));
+                respond_json(
+                    resp, 200,
+                    json_pack("{s:o}", "extension", extension_json(i)));
                 return;
             }
         }
         respond_error(resp, api_error_new(404, "HTTPNotFound",
                                           "Extension with alias %s does "
-                                          "not exist", alias));
+                                          "not exist",
+                                          alias));
         return;
     }
     list = json_array();
@@ -1220,11 +1224,10 @@ handle_resources(struct call *c, struct http_response *resp)
     for (size_t i = 0; i < ARRAY_SIZE(resources); i++) {
         const struct resource_def *def = resources[i]->def;
         char *href = xasprintf("%s/v2.0/%s", base, def->plural);
-        json_array_append_new(list,
-                              json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "name",
-                                        def->singular, "collection",
-                                        def->plural, "links", "rel", "self",
-                                        "href", href));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "name",
+                            def->singular, "collection", def->plural, "links",
+                            "rel", "self", "href", href));
         free(href);
     }
     free(base);
@@ -1254,7 +1257,8 @@ method_not_allowed(struct http_response *resp, const char *method)
 {
     respond_error(resp, api_error_new(405, "HTTPMethodNotAllowed",
                                       "The method %s is not allowed for "
-                                      "this resource.", method));
+                                      "this resource.",
+                                      method));
 }
 
 static void
@@ -1333,8 +1337,8 @@ split_path(const char *path, size_t *n)
 }
 
 void
-api_handle_request(const struct http_request *http,
-                   struct http_response *resp, void *aux)
+api_handle_request(const struct http_request *http, struct http_response *resp,
+                   void *aux)
 {
     struct api *api = aux;
     const char *project = http_request_header(http, "X-Project-Id");

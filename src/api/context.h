@@ -9,9 +9,9 @@
 struct request_context {
     char *user_id;
     char *project_id;
-    char **roles;               /* NULL-terminated. */
+    char **roles; /* NULL-terminated. */
     bool is_admin;
-    char request_id[41];        /* "req-" + UUID. */
+    char request_id[41]; /* "req-" + UUID. */
 };
 
 /* Creates the context of an unauthenticated (noauth) request. */

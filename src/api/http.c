@@ -69,7 +69,7 @@ collect_arg(void *aux, enum MHD_ValueKind kind, const char *key,
         req->cap_args = req->cap_args ? req->cap_args * 2 : 8;
         req->args = xrealloc(req->args, req->cap_args * sizeof *req->args);
     }
-    req->args[req->n_args++] = (struct http_arg) {key, value ? value : ""};
+    req->args[req->n_args++] = (struct http_arg){key, value ? value : ""};
     return MHD_YES;
 }
 
@@ -101,8 +101,7 @@ send_response(struct MHD_Connection *conn, struct http_response *resp)
                                                    : "application/json");
     }
     if (resp->request_id) {
-        MHD_add_response_header(r, "X-Openstack-Request-Id",
-                                resp->request_id);
+        MHD_add_response_header(r, "X-Openstack-Request-Id", resp->request_id);
     }
     if (resp->extra_header_name && resp->extra_header_value) {
         MHD_add_response_header(r, resp->extra_header_name,
@@ -242,8 +241,8 @@ http_server_run(struct http_server *server)
         sd_event_now(server->event, CLOCK_MONOTONIC, &now);
         if (!server->timer) {
             (void) sd_event_add_time(server->event, &server->timer,
-                                     CLOCK_MONOTONIC, now + timeout * 1000,
-                                     1, on_timer, server);
+                                     CLOCK_MONOTONIC, now + timeout * 1000, 1,
+                                     on_timer, server);
         } else {
             (void) sd_event_source_set_time(server->timer,
                                             now + timeout * 1000);
@@ -300,15 +299,15 @@ open_listener(const char *host, int port, int *ret_port)
         close(fd);
         return r;
     }
-    *ret_port = ntohs(ss.ss_family == AF_INET ? sin->sin_port
-                                              : sin6->sin6_port);
+    *ret_port =
+        ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
     return fd;
 }
 
 int
-http_server_new(sd_event *event, const char *host, int port,
-                size_t max_body, http_handler_func *handler,
-                http_batch_func *batch, void *aux, struct http_server **ret)
+http_server_new(sd_event *event, const char *host, int port, size_t max_body,
+                http_handler_func *handler, http_batch_func *batch, void *aux,
+                struct http_server **ret)
 {
     struct http_server *server = xcalloc(1, sizeof *server);
     const union MHD_DaemonInfo *info;

@@ -20,18 +20,18 @@ struct http_request;
 
 struct http_arg {
     const char *key;
-    const char *value;          /* "" for a bare "?key". */
+    const char *value; /* "" for a bare "?key". */
 };
 
 /* What a handler sends back.  The handler sets 'status' and may set 'body'
  * (malloc'd, freed by this module) and the optional headers. */
 struct http_response {
     int status;
-    char *body;                 /* NULL: empty body. */
-    const char *content_type;   /* Default "application/json". */
-    char *request_id;           /* x-openstack-request-id, malloc'd. */
-    char *extra_header_name;    /* E.g. "Location" (static string). */
-    char *extra_header_value;   /* malloc'd. */
+    char *body;               /* NULL: empty body. */
+    const char *content_type; /* Default "application/json". */
+    char *request_id;         /* x-openstack-request-id, malloc'd. */
+    char *extra_header_name;  /* E.g. "Location" (static string). */
+    char *extra_header_value; /* malloc'd. */
 };
 
 /* Called once per complete request.  Must not block. */
@@ -62,8 +62,7 @@ const char *http_request_method(const struct http_request *);
 const char *http_request_path(const struct http_request *);
 const struct http_arg *http_request_args(const struct http_request *,
                                          size_t *n);
-const char *http_request_header(const struct http_request *,
-                                const char *name);
+const char *http_request_header(const struct http_request *, const char *name);
 const char *http_request_body(const struct http_request *, size_t *len);
 
 #endif /* api/http.h */

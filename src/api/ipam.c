@@ -6,7 +6,7 @@
 #include "core/util.h"
 
 /* Neutron draws from the first 1000 free addresses. */
-#define IPAM_WINDOW 1000
+#define IPAM_WINDOW        1000
 #define IPAM_WINDOW_RANGES 32
 
 void
@@ -47,11 +47,11 @@ ipam_default_pools(const struct ip_net *cidr, const struct ip_addr *gateway,
         return 1;
     }
     if (ip_cmp(gateway, &usable.first) > 0) {
-        out[n++] = (struct ip_range) {usable.first,
-                                      ip_add(gateway, ~(ip_u128) 0)};
+        out[n++] =
+            (struct ip_range){usable.first, ip_add(gateway, ~(ip_u128) 0)};
     }
     if (ip_cmp(gateway, &usable.last) < 0) {
-        out[n++] = (struct ip_range) {ip_add(gateway, 1), usable.last};
+        out[n++] = (struct ip_range){ip_add(gateway, 1), usable.last};
     }
     return n;
 }
@@ -117,8 +117,8 @@ ipam_reset_ranges(struct store *st, const char *subnet_id,
     int r = store_range_delete_all(st, subnet_id);
 
     for (size_t i = 0; !r && i < n; i++) {
-        json_t *keys = store_ip_keys(st, subnet_id, &pools[i].first,
-                                     &pools[i].last);
+        json_t *keys =
+            store_ip_keys(st, subnet_id, &pools[i].first, &pools[i].last);
         r = insert_pool_gaps(st, subnet_id, &pools[i], keys);
         json_decref(keys);
     }

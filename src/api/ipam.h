@@ -26,8 +26,7 @@ struct ip_addr ipam_default_gateway(const struct ip_net *cidr);
 /* Default pools: the usable range minus 'gateway' (NULL: none).  Returns
  * the number of ranges written to 'out' (at most 2). */
 int ipam_default_pools(const struct ip_net *cidr,
-                       const struct ip_addr *gateway,
-                       struct ip_range out[2]);
+                       const struct ip_addr *gateway, struct ip_range out[2]);
 
 /* Size of a range (saturating). */
 ip_u128 ip_range_size(const struct ip_range *);

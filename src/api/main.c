@@ -99,8 +99,7 @@ serve(const struct server_config *cfg, struct store *store)
     } else {
         printf("neutrino-server: listening on http://%s%s%s:%d\n",
                strchr(cfg->bind_host, ':') ? "[" : "", cfg->bind_host,
-               strchr(cfg->bind_host, ':') ? "]" : "",
-               http_server_port(http));
+               strchr(cfg->bind_host, ':') ? "]" : "", http_server_port(http));
         fflush(stdout);
         r = sd_event_loop(event);
     }

@@ -36,9 +36,13 @@ static const struct attr network_attrs[] = {
 };
 
 const struct resource_def network_def = {
-    "network", "networks", "networks", "NetworkNotFound",
-    "Network", network_attrs,
-    ARRAY_SIZE(network_attrs),
+    .singular = "network",
+    .plural = "networks",
+    .table = "networks",
+    .not_found = "NetworkNotFound",
+    .noun = "Network",
+    .attrs = network_attrs,
+    .n_attrs = ARRAY_SIZE(network_attrs),
 };
 
 static const char *
@@ -65,7 +69,7 @@ allocate_tenant_segment(struct api_request *req, json_t *net)
 
     for (size_t t = 0; cfg->tenant_network_types[t]; t++) {
         if (strcmp(cfg->tenant_network_types[t], "vlan")) {
-            continue;           /* Only VLAN segments can be allocated. */
+            continue; /* Only VLAN segments can be allocated. */
         }
         for (size_t i = 0; i < cfg->vlan_ranges.n; i++) {
             const struct vlan_range *vr = &cfg->vlan_ranges.items[i];
@@ -114,7 +118,8 @@ claim_flat(struct api_request *req, json_t *net, const char *physnet,
     }
     if (!server_config_flat_allowed(req->cfg, physnet)) {
         return api_invalid_input("physical_network '%s' unknown for flat "
-                                 "provider network", physnet);
+                                 "provider network",
+                                 physnet);
     }
     if (segid && !json_is_null(segid)) {
         return api_invalid_input("segmentation_id prohibited for flat "
@@ -125,7 +130,8 @@ claim_flat(struct api_request *req, json_t *net, const char *physnet,
     if (r == -EEXIST) {
         return api_error_new(409, "FlatNetworkInUse",
                              "Unable to create the flat network. Physical "
-                             "network %s is in use.", physnet);
+                             "network %s is in use.",
+                             physnet);
     }
     json_object_set_new(net, "provider:segmentation_id", json_null());
     return r ? api_error_from_store(r) : NULL;
@@ -142,7 +148,8 @@ claim_vlan(struct api_request *req, json_t *net, const char *physnet,
         vr = server_config_vlan_range(req->cfg, physnet);
         if (!vr) {
             return api_invalid_input("physical_network '%s' unknown for "
-                                     "VLAN provider network", physnet);
+                                     "VLAN provider network",
+                                     physnet);
         }
     }
     if (!segid || json_is_null(segid)) {
@@ -174,7 +181,8 @@ claim_vlan(struct api_request *req, json_t *net, const char *physnet,
     if (r == -EEXIST) {
         return api_error_new(409, "VlanIdInUse",
                              "Unable to create the network. The VLAN %d on "
-                             "physical network %s is in use.", vid, physnet);
+                             "physical network %s is in use.",
+                             vid, physnet);
     }
     json_object_set_new(net, "provider:segmentation_id", json_integer(vid));
     return r ? api_error_from_store(r) : NULL;
@@ -206,8 +214,7 @@ static struct api_error *
 check_mtu(struct api_request *req, json_t *net)
 {
     int max = server_config_max_mtu(req->cfg,
-                                    get_str(net,
-                                            "provider:physical_network"));
+                                    get_str(net, "provider:physical_network"));
     json_t *mtu = json_object_get(net, "mtu");
 
     if (!mtu || !json_integer_value(mtu)) {
@@ -234,8 +241,7 @@ network_create(struct api_request *req, json_t *net, char **ret_id)
         e = check_mtu(req, net);
     }
     if (!e) {
-        e = api_error_from_store(store_insert(req->store, &network_def,
-                                              net));
+        e = api_error_from_store(store_insert(req->store, &network_def, net));
     }
     if (e) {
         free(*ret_id);
@@ -260,12 +266,13 @@ update_segment(struct api_request *req, json_t *row, json_t *changes)
         if (v && !json_equal(v, json_object_get(row, fixed[i]))) {
             return api_invalid_input("Plugin does not support updating "
                                      "the following provider network "
-                                     "attributes: %s", fixed[i]);
+                                     "attributes: %s",
+                                     fixed[i]);
         }
     }
     if (!segid
-        || json_equal(segid, json_object_get(row,
-                                             "provider:segmentation_id"))) {
+        || json_equal(segid,
+                      json_object_get(row, "provider:segmentation_id"))) {
         return NULL;
     }
     if (strcmp(get_str(row, "provider:network_type"), "vlan")
@@ -287,7 +294,8 @@ update_segment(struct api_request *req, json_t *row, json_t *changes)
     if (r == -EEXIST) {
         return api_error_new(409, "VlanIdInUse",
                              "Unable to create the network. The VLAN %d on "
-                             "physical network %s is in use.", vid, physnet);
+                             "physical network %s is in use.",
+                             vid, physnet);
     }
     return api_error_from_store(r);
 }
@@ -302,12 +310,12 @@ network_update(struct api_request *req, json_t *row, json_t *changes)
         return e;
     }
     if (mtu) {
-        int max = server_config_max_mtu(req->cfg,
-                                        get_str(row,
-                                                "provider:physical_network"));
+        int max = server_config_max_mtu(
+            req->cfg, get_str(row, "provider:physical_network"));
         if (max && json_integer_value(mtu) > max) {
             return api_invalid_input("Requested MTU is too big, maximum is "
-                                     "%d", max);
+                                     "%d",
+                                     max);
         }
     }
     if (!resource_merge(row, changes)) {
@@ -326,8 +334,8 @@ check_network_unused(struct api_request *req, const char *id, json_t *ports)
     json_t *port_id;
 
     json_array_foreach (ports, i, port_id) {
-        json_t *port = store_get(req->store, &port_def,
-                                 json_string_value(port_id));
+        json_t *port =
+            store_get(req->store, &port_def, json_string_value(port_id));
         if (port && strcmp(get_str(port, "device_owner"), "network:dhcp")) {
             ds_put_format(&ids, "%s%s", ids.len ? ", " : "",
                           json_string_value(port_id));
@@ -338,8 +346,8 @@ check_network_unused(struct api_request *req, const char *id, json_t *ports)
         e = api_error_new(409, "NetworkInUse",
                           "Unable to complete operation on network %s. "
                           "There are one or more ports still in use on the "
-                          "network, id for these ports is: %s.", id,
-                          ds_cstr(&ids));
+                          "network, id for these ports is: %s.",
+                          id, ds_cstr(&ids));
     }
     ds_destroy(&ids);
     return e;
@@ -356,9 +364,8 @@ network_delete(struct api_request *req, json_t *row)
     json_t *v;
 
     json_array_foreach (ports, i, v) {
-        json_t *port = e ? NULL
-                         : store_get(req->store, &port_def,
-                                     json_string_value(v));
+        json_t *port =
+            e ? NULL : store_get(req->store, &port_def, json_string_value(v));
         if (port) {
             e = port_delete_row(req, port);
             json_decref(port);
@@ -368,8 +375,7 @@ network_delete(struct api_request *req, json_t *row)
         subnets = store_ids_where(req->store, &subnet_def, "network_id", id);
         json_array_foreach (subnets, i, v) {
             if (!e) {
-                e = api_error_from_store(store_delete(req->store,
-                                                      &subnet_def,
+                e = api_error_from_store(store_delete(req->store, &subnet_def,
                                                       json_string_value(v)));
             }
         }
@@ -408,8 +414,8 @@ network_render_extra(struct api_request *req, const char *id, char **fields,
                      bool first, struct ds *out)
 {
     if (wanted(fields, "subnets")) {
-        json_t *ids = store_ids_where(req->store, &subnet_def, "network_id",
-                                      id);
+        json_t *ids =
+            store_ids_where(req->store, &subnet_def, "network_id", id);
         char *text = json_dumps(ids, JSON_COMPACT);
         put_member(out, &first, "subnets", text);
         free(text);
@@ -434,6 +440,6 @@ network_get_row(struct api_request *req, const char *id, json_t **ret)
 }
 
 const struct resource_ops network_ops = {
-    &network_def, network_create, network_update, network_delete,
-    network_render_extra,
+    &network_def,   network_create,       network_update,
+    network_delete, network_render_extra,
 };

@@ -48,8 +48,13 @@ static const struct attr port_attrs[] = {
 };
 
 const struct resource_def port_def = {
-    "port", "ports", "ports", "PortNotFound", "Port",
-    port_attrs, ARRAY_SIZE(port_attrs),
+    .singular = "port",
+    .plural = "ports",
+    .table = "ports",
+    .not_found = "PortNotFound",
+    .noun = "Port",
+    .attrs = port_attrs,
+    .n_attrs = ARRAY_SIZE(port_attrs),
 };
 
 static const char *
@@ -94,7 +99,7 @@ convert_fixed_ips(json_t *value, json_t **ret)
                     conv = NULL;
                 }
             } else {
-                continue;       /* neutron-lib ignores other keys. */
+                continue; /* neutron-lib ignores other keys. */
             }
             if (why) {
                 return why;
@@ -110,9 +115,17 @@ static char *
 convert_vnic_type(json_t *value, json_t **ret)
 {
     static const char *const types[] = {
-        "normal", "direct", "macvtap", "baremetal", "direct-physical",
-        "virtio-forwarder", "smart-nic", "vdpa", "accelerator-direct",
-        "accelerator-direct-physical", "remote-managed",
+        "normal",
+        "direct",
+        "macvtap",
+        "baremetal",
+        "direct-physical",
+        "virtio-forwarder",
+        "smart-nic",
+        "vdpa",
+        "accelerator-direct",
+        "accelerator-direct-physical",
+        "remote-managed",
     };
     const char *s = json_string_value(value);
 
@@ -122,8 +135,7 @@ convert_vnic_type(json_t *value, json_t **ret)
             return NULL;
         }
     }
-    return xasprintf("%s is not in valid vnic types",
-                     s ? s : "the value");
+    return xasprintf("%s is not in valid vnic types", s ? s : "the value");
 }
 
 static char *
@@ -184,7 +196,8 @@ convert_dhcp_opts(json_t *value, json_t **ret)
                 && json_integer_value(ver) != 6)) {
             char *s = schema_repr(opt);
             char *m = xasprintf("Invalid data format for extra DHCP "
-                                "option: '%s'", s);
+                                "option: '%s'",
+                                s);
             free(s);
             return m;
         }
@@ -221,8 +234,8 @@ check_mac(struct api_request *req, const char *network_id, const char *mac)
     if (store_mac_exists(req->store, network_id, mac)) {
         return api_error_new(409, "MacAddressInUse",
                              "Unable to complete operation for network %s. "
-                             "The mac address %s is in use.", network_id,
-                             mac);
+                             "The mac address %s is in use.",
+                             network_id, mac);
     }
     return NULL;
 }
@@ -232,8 +245,8 @@ is_auto_address_subnet(json_t *subnet)
 {
     const char *mode = get_str(subnet, "ipv6_address_mode");
 
-    return mode && (!strcmp(mode, "slaac")
-                    || !strcmp(mode, "dhcpv6-stateless"));
+    return mode
+           && (!strcmp(mode, "slaac") || !strcmp(mode, "dhcpv6-stateless"));
 }
 
 static struct ip_net
@@ -252,9 +265,9 @@ struct ip_request {
     const char *port_id;
     const char *network_id;
     const char *mac;
-    json_t *subnets;            /* Rows of the network's subnets. */
-    json_t *out;                /* Resulting fixed_ips. */
-    bool lowest;                /* DHCP ports take the lowest address. */
+    json_t *subnets; /* Rows of the network's subnets. */
+    json_t *out;     /* Resulting fixed_ips. */
+    bool lowest;     /* DHCP ports take the lowest address. */
 };
 
 static json_t *
@@ -290,8 +303,7 @@ record_ip(struct ip_request *ir, json_t *subnet, const struct ip_addr *a)
     ip_format(a, buf);
     json_array_append_new(ir->out,
                           json_pack("{s:s, s:s}", "subnet_id",
-                                    get_str(subnet, "id"), "ip_address",
-                                    buf));
+                                    get_str(subnet, "id"), "ip_address", buf));
     return NULL;
 }
 
@@ -310,14 +322,15 @@ allocate_specific(struct ip_request *ir, json_t *subnet,
             && (ip_equal(a, &first) || ip_equal(a, &last)))) {
         return api_error_new(400, "InvalidIpForSubnet",
                              "IP address %s is not a valid IP for the "
-                             "specified subnet.", buf);
+                             "specified subnet.",
+                             buf);
     }
     r = store_ip_exists(ir->req->store, get_str(subnet, "id"), a);
     if (r) {
         return r > 0 ? api_error_new(409, "IpAddressAlreadyAllocated",
                                      "IP address %s already allocated in "
-                                     "subnet %s", buf,
-                                     get_str(subnet, "id"))
+                                     "subnet %s",
+                                     buf, get_str(subnet, "id"))
                      : api_error_from_store(r);
     }
     r = ipam_take(ir->req->store, get_str(subnet, "id"), a);
@@ -340,10 +353,10 @@ allocate_from(struct ip_request *ir, json_t *subnet, bool *ret_full)
         a = ip_eui64(&n, mac);
         return record_ip(ir, subnet, &a);
     }
-    r = ipam_allocate_any(ir->req->store, get_str(subnet, "id"),
-                          json_integer_value(json_object_get(subnet,
-                                                             "ip_version")),
-                          ir->lowest, &a);
+    r = ipam_allocate_any(
+        ir->req->store, get_str(subnet, "id"),
+        json_integer_value(json_object_get(subnet, "ip_version")), ir->lowest,
+        &a);
     if (r == -ENOSPC) {
         *ret_full = true;
         return NULL;
@@ -388,7 +401,8 @@ allocate_default(struct ip_request *ir)
     if (tried && !v4_done && !v6_done) {
         return api_error_new(409, "IpAddressGenerationFailure",
                              "No more IP addresses available on network "
-                             "%s.", ir->network_id);
+                             "%s.",
+                             ir->network_id);
     }
     return NULL;
 }
@@ -415,8 +429,7 @@ resolve_fixed_ip(struct ip_request *ir, json_t *item, json_t **ret_subnet,
                                              "included invalid subnet %s",
                                              ir->network_id, sid)
                          : api_error_new(404, "SubnetNotFound",
-                                         "Subnet %s could not be found.",
-                                         sid);
+                                         "Subnet %s could not be found.", sid);
         }
     } else if (*has_addr) {
         json_array_foreach (ir->subnets, i, s) {
@@ -527,7 +540,8 @@ allocate_requested(struct ip_request *ir, json_t *fixed_ips)
                                   "IPv6 address %s cannot be directly "
                                   "assigned to a port on subnet %s as the "
                                   "subnet is configured for automatic "
-                                  "addresses", buf, get_str(subnet, "id"));
+                                  "addresses",
+                                  buf, get_str(subnet, "id"));
                 break;
             }
             if (has_addr && is_auto_address_subnet(subnet)) {
@@ -620,8 +634,7 @@ check_port_security(struct api_request *req, json_t *port)
 {
     json_t *pairs = json_object_get(port, "allowed_address_pairs");
     json_t *sgs = json_object_get(port, "security_groups");
-    bool secure = json_is_true(json_object_get(port,
-                                               "port_security_enabled"));
+    bool secure = json_is_true(json_object_get(port, "port_security_enabled"));
 
     if ((int) json_array_size(pairs) > req->cfg->max_allowed_address_pair) {
         return api_error_new(400, "AllowedAddressPairExhausted",
@@ -650,9 +663,9 @@ set_binding(json_t *port)
 {
     const char *host = get_str(port, "binding:host_id");
 
-    json_object_set_new(port, "binding:vif_type",
-                        json_string(host && *host ? "binding_failed"
-                                                  : "unbound"));
+    json_object_set_new(
+        port, "binding:vif_type",
+        json_string(host && *host ? "binding_failed" : "unbound"));
     json_object_set_new(port, "binding:vif_details", json_object());
 }
 
@@ -734,9 +747,8 @@ release_ips(struct api_request *req, json_t *port, const char *subnet_id,
         }
         subnet = store_get(req->store, &subnet_def, sid);
         r = ip_parse(get_str(ip, "ip_address"), &a);
-        n = subnet ? ipam_pools_from_json(json_object_get(subnet,
-                                                          "allocation_pools"),
-                                          a.version, &pools)
+        n = subnet ? ipam_pools_from_json(
+                json_object_get(subnet, "allocation_pools"), a.version, &pools)
                    : 0;
         if (!r) {
             r = store_ip_delete(req->store, sid, &a);
@@ -763,8 +775,8 @@ port_delete_row(struct api_request *req, json_t *port)
 
     json_decref(kept);
     if (!e) {
-        e = api_error_from_store(store_delete(req->store, &port_def,
-                                              get_str(port, "id")));
+        e = api_error_from_store(
+            store_delete(req->store, &port_def, get_str(port, "id")));
     }
     return e;
 }
@@ -788,23 +800,21 @@ update_mac(struct api_request *req, json_t *row, json_t *changes)
         return api_error_new(409, "UnsupportedPortDeviceOwner",
                              "Operation updating MAC address is not "
                              "supported for device_owner %s on port %s.",
-                             get_str(row, "device_owner"),
-                             get_str(row, "id"));
+                             get_str(row, "device_owner"), get_str(row, "id"));
     }
     if (strcmp(vif, "unbound") && strcmp(vif, "binding_failed")) {
-        return api_error_new(409, "PortBound",
-                             "Unable to complete operation on port %s, port "
-                             "is already bound, port type: %s, old_mac %s, "
-                             "new_mac %s.", get_str(row, "id"), vif,
-                             get_str(row, "mac_address"),
-                             json_is_null(mac) ? "None"
-                                               : json_string_value(mac));
+        return api_error_new(
+            409, "PortBound",
+            "Unable to complete operation on port %s, port "
+            "is already bound, port type: %s, old_mac %s, "
+            "new_mac %s.",
+            get_str(row, "id"), vif, get_str(row, "mac_address"),
+            json_is_null(mac) ? "None" : json_string_value(mac));
     }
     if (json_is_null(mac)) {
         return generate_mac(req, get_str(row, "network_id"), changes);
     }
-    return check_mac(req, get_str(row, "network_id"),
-                     json_string_value(mac));
+    return check_mac(req, get_str(row, "network_id"), json_string_value(mac));
 }
 
 /* New fixed_ips replace the old: kept addresses stay, the rest are
@@ -897,17 +907,15 @@ port_find_dhcp(struct api_request *req, const char *network_id)
 struct api_error *
 port_create_dhcp(struct api_request *req, json_t *network, json_t *subnet)
 {
-    json_t *port = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:[{s:s}], "
-                             "s:[], s:[], s:[], s:s, s:{}, s:s}",
-                             "name", "", "description", "",
-                             "network_id", get_str(network, "id"),
-                             "project_id", get_str(network, "project_id"),
-                             "device_owner", "network:dhcp",
-                             "admin_state_up", 1, "fixed_ips", "subnet_id",
-                             get_str(subnet, "id"), "security_groups",
-                             "allowed_address_pairs", "extra_dhcp_opts",
-                             "binding:host_id", "", "binding:profile",
-                             "binding:vnic_type", "normal");
+    json_t *port = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:b, s:[{s:s}], "
+        "s:[], s:[], s:[], s:s, s:{}, s:s}",
+        "name", "", "description", "", "network_id", get_str(network, "id"),
+        "project_id", get_str(network, "project_id"), "device_owner",
+        "network:dhcp", "admin_state_up", 1, "fixed_ips", "subnet_id",
+        get_str(subnet, "id"), "security_groups", "allowed_address_pairs",
+        "extra_dhcp_opts", "binding:host_id", "", "binding:profile",
+        "binding:vnic_type", "normal");
     char *id = NULL;
     struct api_error *e;
 
@@ -929,8 +937,8 @@ port_add_dhcp_ip(struct api_request *req, json_t *port, json_t *subnet)
     json_t *changes;
     struct api_error *e;
 
-    json_array_append_new(wanted, json_pack("{s:s}", "subnet_id",
-                                            get_str(subnet, "id")));
+    json_array_append_new(
+        wanted, json_pack("{s:s}", "subnet_id", get_str(subnet, "id")));
     changes = json_pack("{s:o}", "fixed_ips", wanted);
     e = port_update(req, port, changes);
     json_decref(changes);
@@ -950,11 +958,11 @@ port_remove_subnet_ips(struct api_request *req, json_t *port,
     if (json_array_size(kept)
         == json_array_size(json_object_get(port, "fixed_ips"))) {
         json_decref(kept);
-        return NULL;            /* Nothing of 'subnet_id' was here. */
+        return NULL; /* Nothing of 'subnet_id' was here. */
     }
     if (!json_array_size(kept) && delete_if_empty) {
-        e = api_error_from_store(store_delete(req->store, &port_def,
-                                              get_str(port, "id")));
+        e = api_error_from_store(
+            store_delete(req->store, &port_def, get_str(port, "id")));
     } else {
         json_object_set(port, "fixed_ips", kept);
         e = resource_save(req, &port_def, port);

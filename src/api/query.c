@@ -12,9 +12,9 @@ static bool
 is_control_arg(const char *key)
 {
     static const char *const keys[] = {
-        "fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse",
-        "tags", "tags-any", "not-tags", "not-tags-any", "changed_since",
-        "fixed_ips",
+        "fields",   "sort_key",     "sort_dir",      "limit",
+        "marker",   "page_reverse", "tags",          "tags-any",
+        "not-tags", "not-tags-any", "changed_since", "fixed_ips",
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -104,7 +104,8 @@ parse_limit(struct list_query *q, const char *value, long max_limit)
     if (!*value || *end || v < 0) {
         return api_error_new(400, "BadRequest",
                              "Bad limit request: Limit must be an integer 0 "
-                             "or greater and not '%s'.", value);
+                             "or greater and not '%s'.",
+                             value);
     }
     if (max_limit > 0 && (v == 0 || v > max_limit)) {
         v = max_limit;
@@ -133,7 +134,8 @@ parse_sorts(const struct resource_def *def, const struct http_arg *args,
             const struct attr *a = resource_attr(def, args[i].value);
             if (!a || !(a->flags & A_SORT)) {
                 return api_bad_request("['%s'] is invalid attribute for "
-                                       "sort_keys", args[i].value);
+                                       "sort_keys",
+                                       args[i].value);
             }
             q->sorts[q->n_sorts++].attr = a;
         }
@@ -168,8 +170,7 @@ add_tags(char ***list, const char *value)
 }
 
 static struct api_error *
-parse_control(const struct http_arg *arg, long max_limit,
-              struct list_query *q)
+parse_control(const struct http_arg *arg, long max_limit, struct list_query *q)
 {
     const char *k = arg->key, *v = arg->value;
     int b;
@@ -184,8 +185,7 @@ parse_control(const struct http_arg *arg, long max_limit,
     } else if (!strcmp(k, "page_reverse")) {
         b = parse_boolean(v);
         if (b < 0) {
-            return api_invalid_input("'%s' cannot be converted to boolean",
-                                     v);
+            return api_invalid_input("'%s' cannot be converted to boolean", v);
         }
         q->page_reverse = b;
     } else if (!strcmp(k, "tags")) {

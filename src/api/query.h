@@ -28,13 +28,13 @@ struct query_sort {
 struct list_query {
     struct query_filter *filters;
     size_t n_filters;
-    char **fields;              /* NULL-terminated; NULL: all fields. */
+    char **fields; /* NULL-terminated; NULL: all fields. */
     struct query_sort *sorts;
     size_t n_sorts;
-    long limit;                 /* 0: no pagination. */
-    char *marker;               /* Id of the last item seen, or NULL. */
+    long limit;   /* 0: no pagination. */
+    char *marker; /* Id of the last item seen, or NULL. */
     bool page_reverse;
-    char **tags;                /* tags=a,b: has all. NULL-terminated. */
+    char **tags; /* tags=a,b: has all. NULL-terminated. */
     char **tags_any;
     char **not_tags;
     char **not_tags_any;

@@ -20,7 +20,7 @@ struct api_request {
     struct store *store;
     const struct server_config *cfg;
     const struct request_context *ctx;
-    char now[TIMESTAMP_LEN];    /* Timestamp of this request's writes. */
+    char now[TIMESTAMP_LEN]; /* Timestamp of this request's writes. */
 };
 
 struct resource_ops {
@@ -37,8 +37,8 @@ struct resource_ops {
     struct api_error *(*delete)(struct api_request *, json_t *row);
     /* Writes the derived attributes of row 'id' (those without a column)
      * as JSON members, see store_row_func.  NULL: none. */
-    void (*render_extra)(struct api_request *, const char *id,
-                         char **fields, bool first, struct ds *out);
+    void (*render_extra)(struct api_request *, const char *id, char **fields,
+                         bool first, struct ds *out);
 };
 
 extern const struct resource_ops network_ops;

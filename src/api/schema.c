@@ -44,12 +44,12 @@ schema_repr(json_t *value)
 }
 
 /* Formats a validator message around the printable form of 'VALUE'. */
-#define reason(FMT, VALUE)                                                   \
-    ({                                                                       \
-        char *repr_ = schema_repr(VALUE);                                    \
-        char *reason_ = xasprintf(FMT, repr_);                               \
-        free(repr_);                                                         \
-        reason_;                                                             \
+#define reason(FMT, VALUE)                                                    \
+    ({                                                                        \
+        char *repr_ = schema_repr(VALUE);                                     \
+        char *reason_ = xasprintf(FMT, repr_);                                \
+        free(repr_);                                                          \
+        reason_;                                                              \
     })
 
 static char *
@@ -143,8 +143,7 @@ convert_uuid(json_t *value, json_t **ret)
 char *
 convert_uuid_or_null(json_t *value, json_t **ret)
 {
-    return json_is_null(value) ? accept(value, ret)
-                               : convert_uuid(value, ret);
+    return json_is_null(value) ? accept(value, ret) : convert_uuid(value, ret);
 }
 
 char *
@@ -156,8 +155,7 @@ convert_ip_or_null(json_t *value, json_t **ret)
     if (json_is_null(value)) {
         return accept(value, ret);
     }
-    if (!json_is_string(value)
-        || ip_parse(json_string_value(value), &a) < 0) {
+    if (!json_is_string(value) || ip_parse(json_string_value(value), &a) < 0) {
         return reason("'%s' is not a valid IP address", value);
     }
     ip_format(&a, buf);
@@ -204,8 +202,7 @@ convert_uuid_list(json_t *value, json_t **ret)
         return reason("'%s' is not a list", value);
     }
     json_array_foreach (value, i, item) {
-        if (!json_is_string(item)
-            || !uuid_is_valid(json_string_value(item))) {
+        if (!json_is_string(item) || !uuid_is_valid(json_string_value(item))) {
             return reason("'%s' is not a valid UUID", item);
         }
     }
@@ -234,8 +231,7 @@ convert_mac_or_null(json_t *value, json_t **ret)
     if (json_is_null(value)) {
         return accept(value, ret);
     }
-    if (!json_is_string(value)
-        || mac_parse(json_string_value(value), mac) < 0
+    if (!json_is_string(value) || mac_parse(json_string_value(value), mac) < 0
         || mac_is_zero(mac) || mac_is_broadcast(mac)) {
         return reason("'%s' is not a valid MAC address", value);
     }
@@ -294,8 +290,8 @@ convert_attr(const struct attr *a, json_t *value, json_t **ret)
      * become "Invalid input for ATTR" bad requests. */
     e = schema_is_conversion(a) ? api_invalid_input("%s", why)
                                 : api_bad_request("Invalid input for %s. "
-                                                  "Reason: %s.", a->name,
-                                                  why);
+                                                  "Reason: %s.",
+                                                  a->name, why);
     free(why);
     return e;
 }
@@ -319,19 +315,18 @@ schema_validate(const struct resource_def *def, json_t *obj, bool create,
         if (!value) {
             if (create && (a->flags & A_REQUIRED)) {
                 e = api_bad_request("Failed to parse request. Required "
-                                    "attribute '%s' not specified", a->name);
+                                    "attribute '%s' not specified",
+                                    a->name);
                 break;
             }
             if (create && a->dflt && (a->flags & A_POST)) {
-                json_object_set_new(out, a->name,
-                                    json_loads(a->dflt, JSON_DECODE_ANY,
-                                               NULL));
+                json_object_set_new(
+                    out, a->name, json_loads(a->dflt, JSON_DECODE_ANY, NULL));
             }
             continue;
         }
         if (create && !(a->flags & A_POST)) {
-            e = api_bad_request("Attribute '%s' not allowed in POST",
-                                a->name);
+            e = api_bad_request("Attribute '%s' not allowed in POST", a->name);
             break;
         }
         if (!create && !(a->flags & A_PUT)) {

@@ -13,30 +13,50 @@
 struct api_error;
 
 enum col_type {
-    COL_NONE,                   /* Derived, not stored as a column. */
+    COL_NONE, /* Derived, not stored as a column. */
     COL_TEXT,
     COL_INT,
-    COL_BOOL,                   /* INTEGER 0/1 in SQL, true/false in JSON. */
-    COL_JSON,                   /* TEXT holding a JSON document. */
+    COL_BOOL, /* INTEGER 0/1 in SQL, true/false in JSON. */
+    COL_JSON, /* TEXT holding a JSON document. */
 };
 
 enum attr_flags {
-    A_POST = 1 << 0,            /* May be given on create. */
-    A_PUT = 1 << 1,             /* May be given on update. */
-    A_REQUIRED = 1 << 2,        /* Must be given on create. */
-    A_FILTER = 1 << 3,          /* Usable as a list filter. */
-    A_SORT = 1 << 4,            /* Usable as a sort key. */
-    A_NULLABLE = 1 << 5,        /* JSON null is a valid value. */
-    A_HIDDEN = 1 << 6,          /* Stored but never rendered. */
-    A_ALIAS = 1 << 7,           /* Another name for 'column': used by
-                                 * filters and sorting, never stored. */
-    A_CONVERT = 1 << 8,         /* 'convert' is a conversion: its failures
-                                 * are InvalidInput, as neutron-lib's. */
+    A_POST = 1 << 0,     /* May be given on create. */
+    A_PUT = 1 << 1,      /* May be given on update. */
+    A_REQUIRED = 1 << 2, /* Must be given on create. */
+    A_FILTER = 1 << 3,   /* Usable as a list filter. */
+    A_SORT = 1 << 4,     /* Usable as a sort key. */
+    A_NULLABLE = 1 << 5, /* JSON null is a valid value. */
+    A_ALIAS = 1 << 7,    /* Another name for 'column': used by
+                          * filters and sorting, never stored. */
+    A_CONVERT = 1 << 8,  /* 'convert' is a conversion: its failures
+                          * are InvalidInput, as neutron-lib's. */
 };
 
 /* Standard attributes every resource has (neutron-lib's standard attrs,
  * project-id, tags, timestamps, revisions, description). */
-#define STANDARD_ATTRS                                                           {"id", "id", COL_TEXT, A_FILTER | A_SORT, NULL, NULL},                       {"project_id", "project_id", COL_TEXT, A_POST | A_FILTER | A_SORT,            convert_string, NULL},                                                      {"tenant_id", "project_id", COL_TEXT,                                         A_POST | A_FILTER | A_SORT | A_ALIAS, convert_string, NULL},                {"name", "name", COL_TEXT, A_POST | A_PUT | A_FILTER | A_SORT,                convert_string, "\"\""},                                                  {"description", "description", COL_TEXT,                                      A_POST | A_PUT | A_FILTER | A_SORT, convert_string, "\"\""},              {"tags", "tags", COL_JSON, 0, NULL, NULL},                                   {"revision_number", "revision_number", COL_INT, A_FILTER | A_SORT,            NULL, NULL},                                                                {"created_at", "created_at", COL_TEXT, A_SORT, NULL, NULL},                  {"updated_at", "updated_at", COL_TEXT, A_SORT, NULL, NULL}
+#define STANDARD_ATTRS                                                         \
+    {"id", "id", COL_TEXT, A_FILTER | A_SORT, NULL, NULL},                     \
+        {"project_id",   "project_id", COL_TEXT, A_POST | A_FILTER | A_SORT,   \
+         convert_string, NULL},                                                \
+        {"tenant_id",    "project_id",                                         \
+         COL_TEXT,       A_POST | A_FILTER | A_SORT | A_ALIAS,                 \
+         convert_string, NULL},                                                \
+        {"name",         "name", COL_TEXT, A_POST | A_PUT | A_FILTER | A_SORT, \
+         convert_string, "\"\""},                                              \
+        {"description",  "description",                                        \
+         COL_TEXT,       A_POST | A_PUT | A_FILTER | A_SORT,                   \
+         convert_string, "\"\""},                                              \
+        {"tags", "tags", COL_JSON, 0, NULL, NULL}, {"revision_number",         \
+                                                    "revision_number",         \
+                                                    COL_INT,                   \
+                                                    A_FILTER | A_SORT,         \
+                                                    NULL,                      \
+                                                    NULL},                     \
+        {"created_at", "created_at", COL_TEXT, A_SORT, NULL, NULL},            \
+    {                                                                          \
+        "updated_at", "updated_at", COL_TEXT, A_SORT, NULL, NULL               \
+    }
 
 /* True if the attribute is a column of its own table. */
 #define ATTR_STORED(a) ((a)->column && !((a)->flags & A_ALIAS))
@@ -48,8 +68,8 @@ enum attr_flags {
 typedef char *attr_convert_func(json_t *value, json_t **ret);
 
 struct attr {
-    const char *name;           /* JSON key, e.g. "provider:network_type". */
-    const char *column;         /* SQL column, or NULL. */
+    const char *name;   /* JSON key, e.g. "provider:network_type". */
+    const char *column; /* SQL column, or NULL. */
     enum col_type type;
     unsigned flags;             /* enum attr_flags. */
     attr_convert_func *convert; /* NULL: any JSON value. */
@@ -57,11 +77,11 @@ struct attr {
 };
 
 struct resource_def {
-    const char *singular;       /* "network" */
-    const char *plural;         /* "networks" */
-    const char *table;          /* SQL table. */
-    const char *not_found;      /* Neutron type, e.g. "NetworkNotFound". */
-    const char *noun;           /* "Network", for "Network X could not be found." */
+    const char *singular;  /* "network" */
+    const char *plural;    /* "networks" */
+    const char *table;     /* SQL table. */
+    const char *not_found; /* Neutron type, e.g. "NetworkNotFound". */
+    const char *noun;      /* "Network", for "Network X could not be found." */
     const struct attr *attrs;
     size_t n_attrs;
 };
@@ -81,8 +101,8 @@ struct api_error *schema_validate(const struct resource_def *, json_t *obj,
                                   bool create, json_t **ret);
 
 /* Converters shared by several resources. */
-attr_convert_func convert_string;       /* At most 255 characters. */
-attr_convert_func convert_string_any;   /* Any length (binding fields). */
+attr_convert_func convert_string;     /* At most 255 characters. */
+attr_convert_func convert_string_any; /* Any length (binding fields). */
 attr_convert_func convert_bool;
 attr_convert_func convert_int;
 attr_convert_func convert_uuid;

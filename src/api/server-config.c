@@ -122,7 +122,8 @@ parse_vlan_ranges(const char *value, void *field, const void *arg,
         if (r) {
             *ret_reason = xasprintf("'%s' is not physnet or "
                                     "physnet:vlan_min:vlan_max with "
-                                    "1 <= min <= max <= 4094", items[i]);
+                                    "1 <= min <= max <= 4094",
+                                    items[i]);
         }
         free(copy);
         free(parts);
@@ -159,11 +160,11 @@ parse_physnet_mtus(const char *value, void *field, const void *arg,
     for (size_t i = 0; i < n; i++) {
         char *colon = strrchr(items[i], ':');
 
-        mtus[i].physnet = xstrndup(items[i],
-                                   colon ? (size_t) (colon - items[i]) : 0);
-        if (!r && (!colon || colon == items[i]
-                   || parse_int_field(colon + 1, 0, 65535,
-                                      &mtus[i].mtu) < 0)) {
+        mtus[i].physnet =
+            xstrndup(items[i], colon ? (size_t) (colon - items[i]) : 0);
+        if (!r
+            && (!colon || colon == items[i]
+                || parse_int_field(colon + 1, 0, 65535, &mtus[i].mtu) < 0)) {
             *ret_reason = xasprintf("'%s' is not physnet:mtu", items[i]);
             r = -EINVAL;
         }
@@ -175,19 +176,20 @@ parse_physnet_mtus(const char *value, void *field, const void *arg,
     return r;
 }
 
-#define OPT(SECTION, KEY, PARSE, FIELD, ARG)                                 \
-    {SECTION, KEY, PARSE, offsetof(struct server_config, FIELD), ARG}
+#define OPT(SECTION, KEY, PARSE, FIELD, ARG)                                  \
+    {                                                                         \
+        SECTION, KEY, PARSE, offsetof(struct server_config, FIELD), ARG       \
+    }
 
 static const struct config_option server_options[] = {
     OPT("DEFAULT", "bind_host", config_parse_string, bind_host, NULL),
     OPT("DEFAULT", "bind_port", config_parse_int, bind_port, &port_range),
-    OPT("DEFAULT", "auth_strategy", parse_auth_strategy, auth_strategy,
+    OPT("DEFAULT", "auth_strategy", parse_auth_strategy, auth_strategy, NULL),
+    OPT("DEFAULT", "noauth_project_id", config_parse_string, noauth_project_id,
         NULL),
-    OPT("DEFAULT", "noauth_project_id", config_parse_string,
-        noauth_project_id, NULL),
     OPT("DEFAULT", "base_mac", parse_base_mac, base_mac, NULL),
-    OPT("DEFAULT", "global_physnet_mtu", config_parse_int,
-        global_physnet_mtu, &mtu_range),
+    OPT("DEFAULT", "global_physnet_mtu", config_parse_int, global_physnet_mtu,
+        &mtu_range),
     OPT("DEFAULT", "host", config_parse_string, host, NULL),
     OPT("DEFAULT", "state_path", config_parse_string, state_path, NULL),
     OPT("DEFAULT", "max_dns_nameservers", config_parse_int,
@@ -203,14 +205,14 @@ static const struct config_option server_options[] = {
     OPT("database", "connection", parse_connection, connection, NULL),
     OPT("database", "sqlite_synchronous", parse_synchronous,
         sqlite_synchronous, NULL),
-    OPT("ml2", "tenant_network_types", config_parse_strv,
-        tenant_network_types, NULL),
+    OPT("ml2", "tenant_network_types", config_parse_strv, tenant_network_types,
+        NULL),
     OPT("ml2", "physical_network_mtus", parse_physnet_mtus, physnet_mtus,
         NULL),
     OPT("ml2_type_flat", "flat_networks", config_parse_strv, flat_networks,
         NULL),
-    OPT("ml2_type_vlan", "network_vlan_ranges", parse_vlan_ranges,
-        vlan_ranges, NULL),
+    OPT("ml2_type_vlan", "network_vlan_ranges", parse_vlan_ranges, vlan_ranges,
+        NULL),
     OPT("oslo_middleware", "max_request_body_size", config_parse_int,
         max_request_body_size, &body_range),
 };
@@ -221,7 +223,7 @@ server_config_defaults(struct server_config *cfg)
     char host[256] = "localhost";
 
     gethostname(host, sizeof host - 1);
-    *cfg = (struct server_config) {
+    *cfg = (struct server_config){
         .bind_host = xstrdup("127.0.0.1"),
         .bind_port = 9696,
         .auth_strategy = xstrdup("noauth"),
@@ -274,9 +276,8 @@ const char *
 server_config_sqlite_path(const struct server_config *cfg)
 {
     /* sqlite:////abs/path and sqlite:///relative/path, as SQLAlchemy. */
-    return str_startswith(cfg->connection, "sqlite:///")
-               ? cfg->connection + 10
-               : NULL;
+    return str_startswith(cfg->connection, "sqlite:///") ? cfg->connection + 10
+                                                         : NULL;
 }
 
 bool
@@ -293,8 +294,7 @@ server_config_flat_allowed(const struct server_config *cfg,
 }
 
 const struct vlan_range *
-server_config_vlan_range(const struct server_config *cfg,
-                         const char *physnet)
+server_config_vlan_range(const struct server_config *cfg, const char *physnet)
 {
     for (size_t i = 0; i < cfg->vlan_ranges.n; i++) {
         if (streq(cfg->vlan_ranges.items[i].physnet, physnet)) {

@@ -10,7 +10,7 @@
 
 struct vlan_range {
     char *physnet;
-    int min, max;               /* Inclusive; 0 when the physnet has none. */
+    int min, max; /* Inclusive; 0 when the physnet has none. */
 };
 
 struct vlan_ranges {
@@ -38,9 +38,9 @@ struct base_mac {
 struct server_config {
     /* [DEFAULT] */
     char *bind_host;
-    int bind_port;              /* 0: an ephemeral port. */
-    char *auth_strategy;        /* "noauth" ("keystone" is a later issue). */
-    char *noauth_project_id;    /* Project of requests without X-Project-Id */
+    int bind_port;           /* 0: an ephemeral port. */
+    char *auth_strategy;     /* "noauth" ("keystone" is a later issue). */
+    char *noauth_project_id; /* Project of requests without X-Project-Id */
     struct base_mac base_mac;
     int global_physnet_mtu;
     char *host;
@@ -48,16 +48,16 @@ struct server_config {
     int max_dns_nameservers;
     int max_subnet_host_routes;
     int max_allowed_address_pair;
-    int pagination_max_limit;   /* -1: unlimited. */
+    int pagination_max_limit; /* -1: unlimited. */
     int agent_down_time;
     /* [database] */
-    char *connection;           /* sqlite:///relative or sqlite:////abs */
-    char *sqlite_synchronous;   /* "normal" or "full". */
+    char *connection;         /* sqlite:///relative or sqlite:////abs */
+    char *sqlite_synchronous; /* "normal" or "full". */
     /* [ml2] */
     char **tenant_network_types;
     struct physnet_mtus physnet_mtus;
     /* [ml2_type_flat] */
-    char **flat_networks;       /* "*" allows any physnet. */
+    char **flat_networks; /* "*" allows any physnet. */
     /* [ml2_type_vlan] */
     struct vlan_ranges vlan_ranges;
     /* [oslo_middleware] */
@@ -80,8 +80,8 @@ bool server_config_flat_allowed(const struct server_config *,
                                 const char *physnet);
 
 /* The VLAN range configured for 'physnet', or NULL. */
-const struct vlan_range *
-server_config_vlan_range(const struct server_config *, const char *physnet);
+const struct vlan_range *server_config_vlan_range(const struct server_config *,
+                                                  const char *physnet);
 
 /* Largest MTU a network on 'physnet' may have (0: unknown). */
 int server_config_max_mtu(const struct server_config *, const char *physnet);

@@ -41,13 +41,13 @@ struct store {
     struct {
         const struct resource_def *def;
         char *sql;
-    } inserts[8];               /* Generated INSERT statements. */
+    } inserts[8]; /* Generated INSERT statements. */
     size_t n_inserts;
 };
 
 /* How often the checkpointer looks at the log, and the log size (frames
  * of a page) past which it insists on starting the log over. */
-#define CHECKPOINT_INTERVAL_MS 200
+#define CHECKPOINT_INTERVAL_MS    200
 #define CHECKPOINT_RESTART_FRAMES 8192
 
 /* Schema migrations, applied in order; PRAGMA user_version counts those
@@ -159,8 +159,8 @@ migrate(sqlite3 *db, char **ret_error)
     sqlite3_finalize(stmt);
     if (version > (int) ARRAY_SIZE(migrations)) {
         *ret_error = xasprintf("database schema version %d is newer than "
-                               "this server (%zu)", version,
-                               ARRAY_SIZE(migrations));
+                               "this server (%zu)",
+                               version, ARRAY_SIZE(migrations));
         return -EPROTO;
     }
     for (size_t i = version; i < ARRAY_SIZE(migrations); i++) {
@@ -200,16 +200,14 @@ checkpointer_main(void *aux)
         deadline.tv_nsec %= 1000000000L;
         pthread_cond_timedwait(&cp->cond, &cp->mutex, &deadline);
         pthread_mutex_unlock(&cp->mutex);
-        rc = sqlite3_wal_checkpoint_v2(cp->db, NULL,
-                                       SQLITE_CHECKPOINT_PASSIVE, &log,
-                                       &done);
+        rc = sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                       &log, &done);
         behind = rc == SQLITE_OK && done < log;
         if (log > CHECKPOINT_RESTART_FRAMES) {
             /* A log that never drains under steady writes: wait for the
              * writer once, so the next transaction starts it over. */
-            (void) sqlite3_wal_checkpoint_v2(cp->db, NULL,
-                                             SQLITE_CHECKPOINT_RESTART, NULL,
-                                             NULL);
+            (void) sqlite3_wal_checkpoint_v2(
+                cp->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
         }
         pthread_mutex_lock(&cp->mutex);
     }
@@ -241,8 +239,7 @@ checkpointer_start(struct store *st, const char *path)
 
     if (sqlite3_open_v2(path, &cp->db, SQLITE_OPEN_READWRITE, NULL)
         != SQLITE_OK) {
-        log_warn("%s: no checkpoint thread: %s", path,
-                 sqlite3_errmsg(cp->db));
+        log_warn("%s: no checkpoint thread: %s", path, sqlite3_errmsg(cp->db));
         sqlite3_close(cp->db);
         free(cp);
         return;
@@ -251,8 +248,7 @@ checkpointer_start(struct store *st, const char *path)
     /* A connection learns that the database is in WAL mode only once it
      * reads it; until then checkpoints do nothing. */
     if (exec_sql(cp->db, "PRAGMA journal_mode", NULL) < 0) {
-        log_warn("%s: no checkpoint thread: %s", path,
-                 sqlite3_errmsg(cp->db));
+        log_warn("%s: no checkpoint thread: %s", path, sqlite3_errmsg(cp->db));
         sqlite3_close(cp->db);
         free(cp);
         return;
@@ -278,24 +274,27 @@ store_open(const char *path, bool sync_full, struct store **ret,
     if (sqlite3_open_v2(path, &st->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                             | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        *ret_error = xasprintf("%s: %s", path,
-                               st->db ? sqlite3_errmsg(st->db)
-                                      : "cannot open");
+                        NULL)
+        != SQLITE_OK) {
+        *ret_error = xasprintf(
+            "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
         store_close(st);
         return -EIO;
     }
     sqlite3_busy_timeout(st->db, 5000);
-    r = exec_sql(st->db, "PRAGMA journal_mode = WAL;"
-                         "PRAGMA foreign_keys = ON;"
-                         "PRAGMA cache_size = -16384;"
-                         /* Shrink the log file back after a restart. */
-                         "PRAGMA journal_size_limit = 67108864;"
-                         /* Savepoint journals in memory, not temp files. */
-                         "PRAGMA temp_store = MEMORY;", ret_error);
+    r = exec_sql(st->db,
+                 "PRAGMA journal_mode = WAL;"
+                 "PRAGMA foreign_keys = ON;"
+                 "PRAGMA cache_size = -16384;"
+                 /* Shrink the log file back after a restart. */
+                 "PRAGMA journal_size_limit = 67108864;"
+                 /* Savepoint journals in memory, not temp files. */
+                 "PRAGMA temp_store = MEMORY;",
+                 ret_error);
     if (!r) {
-        r = exec_sql(st->db, sync_full ? "PRAGMA synchronous = FULL"
-                                       : "PRAGMA synchronous = NORMAL",
+        r = exec_sql(st->db,
+                     sync_full ? "PRAGMA synchronous = FULL"
+                               : "PRAGMA synchronous = NORMAL",
                      ret_error);
     }
     if (!r) {
@@ -352,14 +351,15 @@ prepare(struct store *st, const char *sql)
         }
     }
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                           NULL) != SQLITE_OK) {
+                           NULL)
+        != SQLITE_OK) {
         log_error("cannot prepare '%s': %s", sql, sqlite3_errmsg(st->db));
         return NULL;
     }
     if (st->n_cache == STMT_CACHE_MAX) {
         cache_flush(st);
     }
-    st->cache[st->n_cache++] = (struct cached_stmt) {xstrdup(sql), stmt};
+    st->cache[st->n_cache++] = (struct cached_stmt){xstrdup(sql), stmt};
     return stmt;
 }
 
@@ -560,8 +560,8 @@ store_insert(struct store *st, const struct resource_def *def, json_t *row)
 }
 
 int
-store_update(struct store *st, const struct resource_def *def,
-             const char *id, json_t *row)
+store_update(struct store *st, const struct resource_def *def, const char *id,
+             json_t *row)
 {
     struct ds sql = DS_EMPTY_INITIALIZER;
     sqlite3_stmt *stmt;
@@ -597,8 +597,7 @@ store_update(struct store *st, const struct resource_def *def,
 }
 
 int
-store_delete(struct store *st, const struct resource_def *def,
-             const char *id)
+store_delete(struct store *st, const struct resource_def *def, const char *id)
 {
     char *sql = xasprintf("DELETE FROM %s WHERE id = ?", def->table);
     sqlite3_stmt *stmt = prepare(st, sql);
@@ -633,8 +632,8 @@ row_to_json(sqlite3_stmt *stmt, const struct resource_def *def)
     for (size_t i = 0; i < def->n_attrs; i++) {
         const struct attr *a = &def->attrs[i];
         if (ATTR_STORED(a)) {
-            json_object_set_new(obj, a->name, column_json(stmt, col++,
-                                                          a->type));
+            json_object_set_new(obj, a->name,
+                                column_json(stmt, col++, a->type));
         }
     }
     return obj;
@@ -693,7 +692,8 @@ store_ids_where(struct store *st, const struct resource_def *def,
                 const char *column, const char *value)
 {
     char *sql = xasprintf("SELECT id FROM %s WHERE %s = ? "
-                          "ORDER BY created_at, id", def->table, column);
+                          "ORDER BY created_at, id",
+                          def->table, column);
     sqlite3_stmt *stmt = prepare(st, sql);
     json_t *ids = json_array();
 
@@ -703,8 +703,8 @@ store_ids_where(struct store *st, const struct resource_def *def,
     }
     bind_text(stmt, 1, value);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-        json_array_append_new(ids, json_string((const char *)
-                                               sqlite3_column_text(stmt, 0)));
+        json_array_append_new(
+            ids, json_string((const char *) sqlite3_column_text(stmt, 0)));
     }
     sqlite3_reset(stmt);
     return ids;
@@ -713,8 +713,8 @@ store_ids_where(struct store *st, const struct resource_def *def,
 /* A list query's SQL under construction, with its parameters. */
 struct sql_builder {
     struct ds sql;
-    json_t *params;             /* Array of values to bind, in order. */
-    json_t *param_types;        /* Matching array of enum col_type. */
+    json_t *params;      /* Array of values to bind, in order. */
+    json_t *param_types; /* Matching array of enum col_type. */
 };
 
 static void
@@ -761,8 +761,10 @@ put_tag_filter(struct sql_builder *b, const struct resource_def *def,
 {
     json_t *type = json_string(def->singular);
 
-    ds_put_format(&b->sql, " AND id %sIN (SELECT resource_id FROM tags "
-                           "WHERE resource_type = ", negate ? "NOT " : "");
+    ds_put_format(&b->sql,
+                  " AND id %sIN (SELECT resource_id FROM tags "
+                  "WHERE resource_type = ",
+                  negate ? "NOT " : "");
     builder_param(b, type, COL_TEXT);
     ds_put_cstr(&b->sql, " AND tag");
     put_strv_values(b, tags);
@@ -848,7 +850,7 @@ effective_sorts(const struct resource_def *def, const struct list_query *q,
         has_id |= !strcmp(q->sorts[i].attr->name, "id");
     }
     if (!has_id) {
-        out[n++] = (struct query_sort) {resource_attr(def, "id"), false};
+        out[n++] = (struct query_sort){resource_attr(def, "id"), false};
     }
     return n;
 }
@@ -892,8 +894,8 @@ put_order(struct sql_builder *b, const struct list_query *q,
     ds_put_cstr(&b->sql, " ORDER BY ");
     for (size_t i = 0; i < n; i++) {
         bool desc = sorts[i].desc != q->page_reverse;
-        ds_put_format(&b->sql, "%s%s %s", i ? ", " : "",
-                      sorts[i].attr->column, desc ? "DESC" : "ASC");
+        ds_put_format(&b->sql, "%s%s %s", i ? ", " : "", sorts[i].attr->column,
+                      desc ? "DESC" : "ASC");
     }
     if (q->limit > 0) {
         ds_put_format(&b->sql, " LIMIT %ld", q->limit);
@@ -915,10 +917,9 @@ fetch_rows(struct store *st, const struct resource_def *def,
         return NULL;
     }
     json_array_foreach (b->params, i, v) {
-        bind_column_value(stmt, i + 1,
-                          json_integer_value(json_array_get(b->param_types,
-                                                            i)),
-                          v);
+        bind_column_value(
+            stmt, i + 1, json_integer_value(json_array_get(b->param_types, i)),
+            v);
     }
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         json_t *row = row_to_json(stmt, def);
@@ -972,8 +973,7 @@ int
 store_list(struct store *st, const struct resource_def *def,
            const struct list_query *q, json_t **ret)
 {
-    struct sql_builder b = {DS_EMPTY_INITIALIZER, json_array(),
-                            json_array()};
+    struct sql_builder b = {DS_EMPTY_INITIALIZER, json_array(), json_array()};
     int r = build_list_query(st, def, q, &b);
     json_t *rows = NULL;
 
@@ -1064,8 +1064,7 @@ store_list_json(struct store *st, const struct resource_def *def,
                 const struct list_query *q, store_row_func *extra, void *aux,
                 struct ds *out, json_t **ret_ids)
 {
-    struct sql_builder b = {DS_EMPTY_INITIALIZER, json_array(),
-                            json_array()};
+    struct sql_builder b = {DS_EMPTY_INITIALIZER, json_array(), json_array()};
     int r = build_list_query(st, def, q, &b);
     sqlite3_stmt *stmt = r ? NULL : prepare(st, ds_cstr(&b.sql));
     json_t *rows = json_array(), *ids = json_array();
@@ -1079,14 +1078,12 @@ store_list_json(struct store *st, const struct resource_def *def,
     }
     json_array_foreach (stmt ? b.params : NULL, i, v) {
         bind_column_value(stmt, i + 1,
-                          json_integer_value(json_array_get(b.param_types,
-                                                            i)),
+                          json_integer_value(json_array_get(b.param_types, i)),
                           v);
     }
     while (stmt && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         /* "id" is every table's first column (STANDARD_ATTRS). */
-        json_t *id = json_string((const char *)
-                                 sqlite3_column_text(stmt, 0));
+        json_t *id = json_string((const char *) sqlite3_column_text(stmt, 0));
         if (!q->page_reverse) {
             ds_put_cstr(out, json_array_size(ids) ? "," : "");
             write_row(stmt, def, q->fields, extra, aux, out);
@@ -1322,9 +1319,8 @@ store_ip_keys(struct store *st, const char *subnet_id,
     bind_text(stmt, 2, k0);
     bind_text(stmt, 3, k1);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-        json_array_append_new(keys, json_string((const char *)
-                                                sqlite3_column_text(stmt,
-                                                                    0)));
+        json_array_append_new(
+            keys, json_string((const char *) sqlite3_column_text(stmt, 0)));
     }
     sqlite3_reset(stmt);
     return keys;
@@ -1384,9 +1380,11 @@ static int
 read_range(sqlite3_stmt *stmt, int version, struct ip_range *r)
 {
     if (ip_from_key((const char *) sqlite3_column_text(stmt, 0), version,
-                    &r->first) < 0
+                    &r->first)
+            < 0
         || ip_from_key((const char *) sqlite3_column_text(stmt, 1), version,
-                       &r->last) < 0) {
+                       &r->last)
+               < 0) {
         return -EIO;
     }
     return 0;
@@ -1394,8 +1392,7 @@ read_range(sqlite3_stmt *stmt, int version, struct ip_range *r)
 
 int
 store_range_list(struct store *st, const char *subnet_id, int version,
-                 const struct ip_addr *from, struct ip_range *ranges,
-                 int max)
+                 const struct ip_addr *from, struct ip_range *ranges, int max)
 {
     sqlite3_stmt *stmt = prepare(st, "SELECT first_key, last_key FROM "
                                      "ipam_ranges WHERE subnet_id = ? AND "
@@ -1443,8 +1440,7 @@ store_range_find(struct store *st, const char *subnet_id,
     bind_text(stmt, 1, subnet_id);
     bind_text(stmt, 2, key);
     if (sqlite3_step(stmt) == SQLITE_ROW
-        && read_range(stmt, a->version, &r) == 0
-        && ip_cmp(a, &r.last) <= 0) {
+        && read_range(stmt, a->version, &r) == 0 && ip_cmp(a, &r.last) <= 0) {
         *ret = r;
         found = 1;
     }

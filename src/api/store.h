@@ -56,8 +56,7 @@ int store_update(struct store *, const struct resource_def *, const char *id,
 int store_delete(struct store *, const struct resource_def *,
                  const char *id) WARN_UNUSED;
 /* Returns the row, or NULL if there is none. */
-json_t *store_get(struct store *, const struct resource_def *,
-                  const char *id);
+json_t *store_get(struct store *, const struct resource_def *, const char *id);
 /* Lists rows matching 'q' in its order and page.  -ENOENT: the marker does
  * not exist. */
 int store_list(struct store *, const struct resource_def *,
@@ -87,23 +86,21 @@ json_t *store_ids_where(struct store *, const struct resource_def *,
 
 /* Network segments: (type, physnet, segmentation id) owned by a network;
  * flat segments use segmentation id 0.  -EEXIST if taken. */
-int store_segment_claim(struct store *, const char *type,
-                        const char *physnet, int segid,
-                        const char *network_id) WARN_UNUSED;
+int store_segment_claim(struct store *, const char *type, const char *physnet,
+                        int segid, const char *network_id) WARN_UNUSED;
 /* Lowest VLAN id in [min, max] not taken on 'physnet'. -ENOSPC if none. */
 int store_segment_free_vlan(struct store *, const char *physnet, int min,
                             int max, int *ret) WARN_UNUSED;
-int store_segment_release(struct store *,
-                          const char *network_id) WARN_UNUSED;
+int store_segment_release(struct store *, const char *network_id) WARN_UNUSED;
 
 /* Tags of (resource type, id): the tags table is the index the filters
  * use; the row's "tags" column is a copy for rendering. */
-int store_tags_set(struct store *, const struct resource_def *,
-                   const char *id, json_t *tags) WARN_UNUSED;
+int store_tags_set(struct store *, const struct resource_def *, const char *id,
+                   json_t *tags) WARN_UNUSED;
 
 /* IP allocations. */
-int store_ip_insert(struct store *, const char *port_id,
-                    const char *subnet_id, const char *network_id,
+int store_ip_insert(struct store *, const char *port_id, const char *subnet_id,
+                    const char *network_id,
                     const struct ip_addr *) WARN_UNUSED;
 int store_ip_delete(struct store *, const char *subnet_id,
                     const struct ip_addr *) WARN_UNUSED;
@@ -117,8 +114,7 @@ long store_ip_count(struct store *, const char *subnet_id,
 /* Allocated addresses of 'subnet_id' within [first, last], ascending, as a
  * JSON array of keys (see ip_to_key()). */
 json_t *store_ip_keys(struct store *, const char *subnet_id,
-                      const struct ip_addr *first,
-                      const struct ip_addr *last);
+                      const struct ip_addr *first, const struct ip_addr *last);
 
 /* IPAM free ranges of a subnet: [first, last] inclusive, disjoint. */
 struct ip_range {
@@ -128,8 +124,7 @@ int store_range_insert(struct store *, const char *subnet_id,
                        const struct ip_range *) WARN_UNUSED;
 int store_range_delete(struct store *, const char *subnet_id,
                        const struct ip_addr *first) WARN_UNUSED;
-int store_range_delete_all(struct store *,
-                           const char *subnet_id) WARN_UNUSED;
+int store_range_delete_all(struct store *, const char *subnet_id) WARN_UNUSED;
 /* Up to 'max' free ranges of 'subnet_id' in address order, starting with
  * the one containing or following 'from' (NULL: the lowest).  Returns the
  * number found, or a negative errno. */
@@ -142,7 +137,6 @@ int store_range_find(struct store *, const char *subnet_id,
                      struct ip_range *ret) WARN_UNUSED;
 
 /* 1 if a port of 'network_id' has 'mac', 0 if not. */
-int store_mac_exists(struct store *, const char *network_id,
-                     const char *mac);
+int store_mac_exists(struct store *, const char *network_id, const char *mac);
 
 #endif /* api/store.h */

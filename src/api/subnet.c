@@ -47,8 +47,13 @@ static const struct attr subnet_attrs[] = {
 };
 
 const struct resource_def subnet_def = {
-    "subnet", "subnets", "subnets", "SubnetNotFound",
-    "Subnet", subnet_attrs, ARRAY_SIZE(subnet_attrs),
+    .singular = "subnet",
+    .plural = "subnets",
+    .table = "subnets",
+    .not_found = "SubnetNotFound",
+    .noun = "Subnet",
+    .attrs = subnet_attrs,
+    .n_attrs = ARRAY_SIZE(subnet_attrs),
 };
 
 static const char *
@@ -165,8 +170,7 @@ convert_host_routes(json_t *value, json_t **ret)
         if (!json_is_object(r) || json_object_size(r) != 2 || !dst || !nh
             || ipnet_parse(dst, &net) < 0 || ip_parse(nh, &hop) < 0) {
             char *s = schema_repr(r);
-            char *m = xasprintf("Invalid data format for hostroute: '%s'",
-                                s);
+            char *m = xasprintf("Invalid data format for hostroute: '%s'", s);
             free(s);
             return m;
         }
@@ -188,11 +192,13 @@ convert_ipv6_mode(json_t *value, json_t **ret)
 {
     const char *s = json_string_value(value);
 
-    if (!s || (strcmp(s, "slaac") && strcmp(s, "dhcpv6-stateful")
-               && strcmp(s, "dhcpv6-stateless"))) {
+    if (!s
+        || (strcmp(s, "slaac") && strcmp(s, "dhcpv6-stateful")
+            && strcmp(s, "dhcpv6-stateless"))) {
         char *r = schema_repr(value);
         char *m = xasprintf("%s is not in ['dhcpv6-stateful', "
-                            "'dhcpv6-stateless', 'slaac']", r);
+                            "'dhcpv6-stateless', 'slaac']",
+                            r);
         free(r);
         return m;
     }
@@ -219,8 +225,8 @@ pools_to_json(const struct ip_range *pools, size_t n)
         char a[IP_STRLEN], b[IP_STRLEN];
         ip_format(&pools[i].first, a);
         ip_format(&pools[i].last, b);
-        json_array_append_new(out, json_pack("{s:s, s:s}", "start", a,
-                                             "end", b));
+        json_array_append_new(out,
+                              json_pack("{s:s, s:s}", "start", a, "end", b));
     }
     return out;
 }
@@ -239,11 +245,11 @@ invalid_pool(const char *type, int status, const struct ip_range *r,
 /* Parses and checks requested pools against the CIDR.  On success
  * '*ret' holds 'n' ranges (malloc'd). */
 static struct api_error *
-validate_pools(json_t *pools, const struct ip_net *cidr,
-               struct ip_range **ret, size_t *n)
+validate_pools(json_t *pools, const struct ip_net *cidr, struct ip_range **ret,
+               size_t *n)
 {
-    struct ip_range usable, *ranges = xcalloc(json_array_size(pools) + 1,
-                                              sizeof *ranges);
+    struct ip_range usable,
+        *ranges = xcalloc(json_array_size(pools) + 1, sizeof *ranges);
     char cidr_s[IPNET_STRLEN];
     size_t i;
     json_t *p;
@@ -258,14 +264,14 @@ validate_pools(json_t *pools, const struct ip_net *cidr,
             || ip_cmp(&r->first, &r->last) > 0) {
             free(ranges);
             return api_error_new(400, "InvalidAllocationPool",
-                                 "The allocation pool %s-%s is not valid.",
-                                 s, e);
+                                 "The allocation pool %s-%s is not valid.", s,
+                                 e);
         }
         if (ip_cmp(&r->first, &usable.first) < 0
             || ip_cmp(&r->last, &usable.last) > 0) {
             struct api_error *err;
-            char *suffix = xasprintf("spans beyond the subnet cidr %s.",
-                                     cidr_s);
+            char *suffix =
+                xasprintf("spans beyond the subnet cidr %s.", cidr_s);
             err = invalid_pool("OutOfBoundsAllocationPool", 400, r, suffix);
             free(suffix);
             free(ranges);
@@ -280,7 +286,8 @@ validate_pools(json_t *pools, const struct ip_net *cidr,
                 free(ranges);
                 return api_error_new(409, "OverlappingAllocationPools",
                                      "Found overlapping allocation pools: "
-                                     "%s %s for subnet %s.", a, b, cidr_s);
+                                     "%s %s for subnet %s.",
+                                     a, b, cidr_s);
             }
         }
     }
@@ -317,8 +324,8 @@ check_gateway(const struct ip_net *cidr, json_t *gw_json,
             ip_range_format(&pools[i], buf, sizeof buf);
             return api_error_new(409, "GatewayConflictWithAllocationPools",
                                  "Gateway ip %s conflicts with allocation "
-                                 "pool %s.", json_string_value(gw_json),
-                                 buf);
+                                 "pool %s.",
+                                 json_string_value(gw_json), buf);
         }
     }
     return NULL;
@@ -334,7 +341,8 @@ check_limits(struct api_request *req, json_t *subnet, const char *id)
         return api_error_new(400, "DNSNameServersExhausted",
                              "Unable to complete operation for %s. The "
                              "number of DNS nameservers exceeds the limit "
-                             "%d.", id, req->cfg->max_dns_nameservers);
+                             "%d.",
+                             id, req->cfg->max_dns_nameservers);
     }
     if (routes
         && (int) json_array_size(routes) > req->cfg->max_subnet_host_routes) {
@@ -358,7 +366,8 @@ check_cidr(struct api_request *req, json_t *subnet, struct ip_net *ret)
 
     if (version != 4 && version != 6) {
         return api_bad_request("Invalid input for ip_version. Reason: %d is "
-                               "not in [4, 6].", version);
+                               "not in [4, 6].",
+                               version);
     }
     if (!cidr_s) {
         return api_error_new(400, "BadRequest",
@@ -369,19 +378,22 @@ check_cidr(struct api_request *req, json_t *subnet, struct ip_net *ret)
     n = ipnet_network(&n);
     first = ipnet_first(&n);
     if (n.addr.version != version) {
-        return api_invalid_input("Invalid CIDR %s for IP version %d",
-                                 cidr_s, version);
+        return api_invalid_input("Invalid CIDR %s for IP version %d", cidr_s,
+                                 version);
     }
     if (n.prefixlen == 0) {
         return api_invalid_input("0 is not allowed as CIDR prefix length");
     }
-    if (dhcp && ((version == 4 && n.prefixlen > 30)
-                 || (version == 6 && n.prefixlen > 126))) {
+    if (dhcp
+        && ((version == 4 && n.prefixlen > 30)
+            || (version == 6 && n.prefixlen > 126))) {
         return api_invalid_input("The prefix length of subnet %s is too "
-                                 "long for DHCP", cidr_s);
+                                 "long for DHCP",
+                                 cidr_s);
     }
-    if (dhcp && (ip_is_multicast(&first) || ip_is_loopback(&first)
-                 || (version == 4 && first.v == 0))) {
+    if (dhcp
+        && (ip_is_multicast(&first) || ip_is_loopback(&first)
+            || (version == 4 && first.v == 0))) {
         return api_invalid_input("The subnet %s cannot be used with DHCP",
                                  cidr_s);
     }
@@ -440,7 +452,8 @@ check_ipv6_modes(json_t *subnet, const struct ip_net *cidr)
         return api_invalid_input("ipv6_ra_mode set to '%s' with "
                                  "ipv6_address_mode set to '%s' is not "
                                  "valid. If both attributes are set, they "
-                                 "must be the same value", ra, am);
+                                 "must be the same value",
+                                 ra, am);
     }
     if ((am && strcmp(am, "dhcpv6-stateful") && cidr->prefixlen != 64)
         || (!am && ra && strcmp(ra, "dhcpv6-stateful")
@@ -501,8 +514,8 @@ setup_pools(struct api_request *req, json_t *subnet, const struct ip_net *n,
         e = validate_pools(given, n, pools, n_pools);
     } else {
         struct ip_addr gw_addr;
-        bool has_gw = !json_is_null(gw)
-                      && !ip_parse(json_string_value(gw), &gw_addr);
+        bool has_gw =
+            !json_is_null(gw) && !ip_parse(json_string_value(gw), &gw_addr);
         *pools = xcalloc(2, sizeof **pools);
         *n_pools = ipam_default_pools(n, has_gw ? &gw_addr : NULL, *pools);
         e = NULL;
@@ -559,12 +572,12 @@ subnet_create(struct api_request *req, json_t *subnet, char **ret_id)
         e = setup_pools(req, subnet, &n, &pools, &n_pools);
     }
     if (!e) {
-        e = api_error_from_store(store_insert(req->store, &subnet_def,
-                                              subnet));
+        e = api_error_from_store(
+            store_insert(req->store, &subnet_def, subnet));
     }
     if (!e) {
-        e = api_error_from_store(ipam_reset_ranges(req->store, *ret_id,
-                                                   pools, n_pools));
+        e = api_error_from_store(
+            ipam_reset_ranges(req->store, *ret_id, pools, n_pools));
     }
     if (!e && json_is_true(json_object_get(subnet, "enable_dhcp"))) {
         e = ensure_dhcp_port(req, network, subnet);
@@ -614,9 +627,8 @@ update_pools(struct api_request *req, json_t *row, json_t *changes)
     if (!e && pools_json) {
         json_object_set_new(changes, "allocation_pools",
                             pools_to_json(pools, n_pools));
-        e = api_error_from_store(ipam_reset_ranges(req->store,
-                                                   get_str(row, "id"), pools,
-                                                   n_pools));
+        e = api_error_from_store(
+            ipam_reset_ranges(req->store, get_str(row, "id"), pools, n_pools));
     }
     free(pools);
     return e;
@@ -641,8 +653,7 @@ update_dhcp(struct api_request *req, json_t *row, json_t *changes)
         e = ensure_dhcp_port(req, network, row);
     } else {
         port = port_find_dhcp(req, get_str(row, "network_id"));
-        e = port ? port_remove_subnet_ips(req, port, get_str(row, "id"),
-                                          true)
+        e = port ? port_remove_subnet_ips(req, port, get_str(row, "id"), true)
                  : NULL;
         json_decref(port);
     }
@@ -674,14 +685,15 @@ subnet_delete(struct api_request *req, json_t *row)
     const char *id = get_str(row, "id");
     json_t *dhcp = port_find_dhcp(req, get_str(row, "network_id"));
     struct api_error *e = NULL;
-    long others = store_ip_count(req->store, id,
-                                 dhcp ? get_str(dhcp, "id") : NULL);
+    long others =
+        store_ip_count(req->store, id, dhcp ? get_str(dhcp, "id") : NULL);
 
     if (others > 0) {
         e = api_error_new(409, "SubnetInUse",
                           "Unable to complete operation on subnet %s: One "
                           "or more ports have an IP allocation from this "
-                          "subnet.", id);
+                          "subnet.",
+                          id);
     }
     if (!e && dhcp) {
         e = port_remove_subnet_ips(req, dhcp, id, true);
@@ -702,8 +714,7 @@ subnet_delete(struct api_request *req, json_t *row)
 json_t *
 subnets_of_network(struct api_request *req, const char *network_id)
 {
-    return store_rows_where(req->store, &subnet_def, "network_id",
-                            network_id);
+    return store_rows_where(req->store, &subnet_def, "network_id", network_id);
 }
 
 const struct resource_ops subnet_ops = {

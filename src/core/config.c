@@ -12,9 +12,9 @@ struct config_loader {
     size_t n_options;
     void *target;
     FILE *file;
-    int line;                   /* Lines read so far. */
-    int bad_line;               /* Line of 'reason', or 0. */
-    char *reason;               /* First rejected value's explanation. */
+    int line;     /* Lines read so far. */
+    int bad_line; /* Line of 'reason', or 0. */
+    char *reason; /* First rejected value's explanation. */
 };
 
 int
@@ -74,8 +74,8 @@ config_parse_int(const char *value, void *field, const void *arg,
         return -EINVAL;
     }
     if (range && (v < range->min || v > range->max)) {
-        *ret_reason = xasprintf("must be between %lld and %lld", range->min,
-                                range->max);
+        *ret_reason =
+            xasprintf("must be between %lld and %lld", range->min, range->max);
         return -ERANGE;
     }
     *(int *) field = v;
@@ -107,11 +107,13 @@ config_handler(void *user, const char *section, const char *key,
             continue;
         }
         if (o->parse(value, (char *) loader->target + o->offset, o->arg,
-                     &reason) < 0) {
+                     &reason)
+            < 0) {
             if (!loader->reason) {
                 loader->bad_line = loader->line;
                 loader->reason = xasprintf("invalid value '%s' for [%s] %s: "
-                                           "%s", value, section, key,
+                                           "%s",
+                                           value, section, key,
                                            reason ? reason : "invalid");
             }
             free(reason);
@@ -119,7 +121,7 @@ config_handler(void *user, const char *section, const char *key,
         }
         return 1;
     }
-    return 1;                   /* Unknown options are ignored. */
+    return 1; /* Unknown options are ignored. */
 }
 
 /* inih's line reader, counting lines so a rejected value can be reported
@@ -153,8 +155,8 @@ load_file(const char *path, struct config_loader *loader, char **ret_error)
     }
     /* The first problem in the file: a syntax error or a bad value. */
     if (loader->reason && loader->bad_line <= line) {
-        *ret_error = xasprintf("%s:%d: %s", path, loader->bad_line,
-                               loader->reason);
+        *ret_error =
+            xasprintf("%s:%d: %s", path, loader->bad_line, loader->reason);
     } else {
         *ret_error = xasprintf("%s:%d: syntax error", path, line);
     }

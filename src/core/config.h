@@ -16,15 +16,15 @@
 /* Parses 'value' into 'field'.  'arg' is the table entry's extra argument.
  * Returns 0, or a negative errno with '*ret_reason' set to a malloc'd
  * explanation. */
-typedef int config_parse_func(const char *value, void *field,
-                              const void *arg, char **ret_reason);
+typedef int config_parse_func(const char *value, void *field, const void *arg,
+                              char **ret_reason);
 
 struct config_option {
-    const char *section;        /* "DEFAULT", "database", ... */
+    const char *section; /* "DEFAULT", "database", ... */
     const char *key;
     config_parse_func *parse;
-    size_t offset;              /* Of the field within the target struct. */
-    const void *arg;            /* Passed to 'parse'. */
+    size_t offset;   /* Of the field within the target struct. */
+    const void *arg; /* Passed to 'parse'. */
 };
 
 /* Inclusive bounds for config_parse_int. */

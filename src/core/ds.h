@@ -11,12 +11,15 @@
 #include "core/util.h"
 
 struct ds {
-    char *s;                    /* NULL until the first append. */
-    size_t len;                 /* Not counting the NUL. */
+    char *s;    /* NULL until the first append. */
+    size_t len; /* Not counting the NUL. */
     size_t cap;
 };
 
-#define DS_EMPTY_INITIALIZER {NULL, 0, 0}
+#define DS_EMPTY_INITIALIZER                                                  \
+    {                                                                         \
+        NULL, 0, 0                                                            \
+    }
 
 void ds_init(struct ds *);
 void ds_destroy(struct ds *);

@@ -13,17 +13,17 @@
 typedef unsigned __int128 ip_u128;
 
 struct ip_addr {
-    int version;                /* 4 or 6. */
-    ip_u128 v;                  /* Host-order bits. */
+    int version; /* 4 or 6. */
+    ip_u128 v;   /* Host-order bits. */
 };
 
 struct ip_net {
-    struct ip_addr addr;        /* As given; see ipnet_parse(). */
-    int prefixlen;              /* 0..32 or 0..128. */
+    struct ip_addr addr; /* As given; see ipnet_parse(). */
+    int prefixlen;       /* 0..32 or 0..128. */
 };
 
 /* Longest canonical text form, with NUL. */
-#define IP_STRLEN 46
+#define IP_STRLEN    46
 #define IPNET_STRLEN (IP_STRLEN + 4)
 /* Sortable fixed-width key: 32 lower-case hex digits and NUL. */
 #define IP_KEYLEN 33

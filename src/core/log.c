@@ -32,8 +32,7 @@ log_vmsg(enum log_level level, const char *module, const char *suffix,
     char buf[1024];
 
     vsnprintf(buf, sizeof buf, fmt, args);
-    fprintf(stderr, "%s %s: %s%s\n", level_names[level], module, buf,
-            suffix);
+    fprintf(stderr, "%s %s: %s%s\n", level_names[level], module, buf, suffix);
 }
 
 void

@@ -16,13 +16,13 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define NORETURN __attribute__((noreturn))
+#define NORETURN                __attribute__((noreturn))
 #define PRINTF_FORMAT(fmt, arg) __attribute__((format(printf, fmt, arg)))
-#define WARN_UNUSED __attribute__((warn_unused_result))
+#define WARN_UNUSED             __attribute__((warn_unused_result))
 
 /* An assertion that is not compiled out by NDEBUG: for programming errors
  * only, never for bad input. */
-#define core_assert(cond)                                                    \
+#define core_assert(cond)                                                     \
     ((cond) ? (void) 0 : core_assert_failure(__FILE__, __LINE__, #cond))
 NORETURN void core_assert_failure(const char *file, int line,
                                   const char *cond);
@@ -55,15 +55,15 @@ freep(void *p)
 {
     free(*(void **) p);
 }
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)
 
 /* Hands over a pointer owned by a cleanup variable. */
-#define TAKE_PTR(p)                                                          \
-    ({                                                                       \
-        typeof(p) take_ptr_tmp_ = (p);                                       \
-        (p) = NULL;                                                          \
-        take_ptr_tmp_;                                                       \
+#define TAKE_PTR(p)                                                           \
+    ({                                                                        \
+        typeof(p) take_ptr_tmp_ = (p);                                        \
+        (p) = NULL;                                                           \
+        take_ptr_tmp_;                                                        \
     })
 
 /* Fills 'buf' with 'n' bytes from the kernel's CSPRNG. */
