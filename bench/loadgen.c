@@ -32,18 +32,18 @@ enum op {
 };
 
 struct options {
-    const char *url;            /* Base URL, e.g. http://127.0.0.1:9696. */
+    const char *url; /* Base URL, e.g. http://127.0.0.1:9696. */
     enum op op;
     const char *network_id;
     const char *port_id;
-    const char *path;           /* For OP_LIST, appended to 'url'. */
-    const char *project_id;     /* Put into bodies and X-Project-Id. */
+    const char *path;       /* For OP_LIST, appended to 'url'. */
+    const char *project_id; /* Put into bodies and X-Project-Id. */
     const char *name_prefix;
     const char *device_owner;
-    long count;                 /* Requests, or ports for create-ports. */
+    long count; /* Requests, or ports for create-ports. */
     int concurrency;
-    int bulk;                   /* Ports per POST; 1 = single-port body. */
-    long timeout;               /* Seconds per request. */
+    int bulk;     /* Ports per POST; 1 = single-port body. */
+    long timeout; /* Seconds per request. */
 };
 
 /* Outcome of one request.  'status' is the HTTP status, or the negated
@@ -57,9 +57,9 @@ struct sample {
 
 struct shared {
     const struct options *opt;
-    atomic_long next;           /* Next work item to hand out. */
-    long n_items;               /* Number of requests to make. */
-    struct sample *samples;     /* One per request, indexed by work item. */
+    atomic_long next;       /* Next work item to hand out. */
+    long n_items;           /* Number of requests to make. */
+    struct sample *samples; /* One per request, indexed by work item. */
 };
 
 struct worker {
@@ -124,8 +124,7 @@ buffer_append(struct buffer *b, const void *data, size_t n)
     b->data[b->len] = '\0';
 }
 
-static void
-buffer_printf(struct buffer *b, const char *fmt, ...)
+static void buffer_printf(struct buffer *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -212,8 +211,8 @@ worker_main(void *aux)
     struct worker *w = aux;
     struct shared *sh = w->shared;
     const struct options *opt = sh->opt;
-    struct buffer resp = { NULL, 0, 0 };
-    struct buffer body = { NULL, 0, 0 };
+    struct buffer resp = {NULL, 0, 0};
+    struct buffer body = {NULL, 0, 0};
     struct curl_slist *headers = NULL;
     char url[2048];
     CURL *curl;
@@ -240,8 +239,7 @@ worker_main(void *aux)
         snprintf(url, sizeof url, "%s/v2.0/ports", opt->url);
         break;
     case OP_GET_PORT:
-        snprintf(url, sizeof url, "%s/v2.0/ports/%s", opt->url,
-                 opt->port_id);
+        snprintf(url, sizeof url, "%s/v2.0/ports/%s", opt->url, opt->port_id);
         break;
     case OP_LIST:
         snprintf(url, sizeof url, "%s%s", opt->url, opt->path);
@@ -280,8 +278,7 @@ worker_main(void *aux)
         s->bytes = resp.len;
         if (rc != CURLE_OK) {
             s->status = -(int) rc;
-            fprintf(stderr, "loadgen: %s: %s\n", url,
-                    curl_easy_strerror(rc));
+            fprintf(stderr, "loadgen: %s: %s\n", url, curl_easy_strerror(rc));
         } else {
             long code = 0;
 
@@ -382,8 +379,7 @@ report(const struct shared *sh, double seconds)
 
     printf("{\"op\": \"%s\", \"concurrency\": %d, \"bulk\": %d, "
            "\"requests\": %ld, \"ok\": %ld, \"items\": %ld, ",
-           op_names[opt->op], opt->concurrency, opt->bulk, n, ok,
-           items_ok);
+           op_names[opt->op], opt->concurrency, opt->bulk, n, ok, items_ok);
     printf("\"errors\": {");
     for (size_t j = 0; j < n_codes; j++) {
         /* Negative codes are transport failures, named after libcurl's
@@ -392,8 +388,7 @@ report(const struct shared *sh, double seconds)
             printf("%s\"curl %d\": %ld", j ? ", " : "", -codes[j],
                    code_counts[j]);
         } else {
-            printf("%s\"%d\": %ld", j ? ", " : "", codes[j],
-                   code_counts[j]);
+            printf("%s\"%d\": %ld", j ? ", " : "", codes[j], code_counts[j]);
         }
     }
     printf("}, \"seconds\": %.3f, \"rate\": %.2f, ", seconds,
@@ -401,8 +396,8 @@ report(const struct shared *sh, double seconds)
     if (n > 0) {
         printf("\"p50_ms\": %.3f, \"p99_ms\": %.3f, \"min_ms\": %.3f, "
                "\"max_ms\": %.3f, \"bytes_avg\": %.0f}\n",
-               percentile(ms, n, 50), percentile(ms, n, 99), ms[0],
-               ms[n - 1], bytes / n);
+               percentile(ms, n, 50), percentile(ms, n, 99), ms[0], ms[n - 1],
+               bytes / n);
     } else {
         printf("\"p50_ms\": null, \"p99_ms\": null}\n");
     }
@@ -464,7 +459,7 @@ parse_options(int argc, char *argv[], struct options *opt)
     const char *op = NULL;
     int c;
 
-    *opt = (struct options) {
+    *opt = (struct options){
         .name_prefix = "bench-",
         .count = 100,
         .concurrency = 1,
@@ -574,8 +569,8 @@ main(int argc, char *argv[])
         int err;
 
         workers[i].shared = &sh;
-        err = pthread_create(&workers[i].thread, NULL, worker_main,
-                             &workers[i]);
+        err =
+            pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
         if (err) {
             fprintf(stderr, "loadgen: pthread_create: %s\n", strerror(err));
             return 1;

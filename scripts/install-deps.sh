@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 [ "$(id -u)" = 0 ] || { echo "run as root (apt-get)" >&2; exit 1; }
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-    gcc clang libclang-rt-14-dev meson ninja-build pkg-config \
+    gcc clang clang-format libclang-rt-14-dev meson ninja-build pkg-config \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
     python3 python3-pytest python3-requests python3-openstackclient \

@@ -6,6 +6,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Formatting is part of the build: .clang-format says how.
+clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c \
+    bench/*.c
 scripts/build.sh --asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -35,28 +35,23 @@ enum attr_flags {
 
 /* Standard attributes every resource has (neutron-lib's standard attrs,
  * project-id, tags, timestamps, revisions, description). */
-#define STANDARD_ATTRS                                                         \
-    {"id", "id", COL_TEXT, A_FILTER | A_SORT, NULL, NULL},                     \
-        {"project_id",   "project_id", COL_TEXT, A_POST | A_FILTER | A_SORT,   \
-         convert_string, NULL},                                                \
-        {"tenant_id",    "project_id",                                         \
-         COL_TEXT,       A_POST | A_FILTER | A_SORT | A_ALIAS,                 \
-         convert_string, NULL},                                                \
-        {"name",         "name", COL_TEXT, A_POST | A_PUT | A_FILTER | A_SORT, \
-         convert_string, "\"\""},                                              \
-        {"description",  "description",                                        \
-         COL_TEXT,       A_POST | A_PUT | A_FILTER | A_SORT,                   \
-         convert_string, "\"\""},                                              \
-        {"tags", "tags", COL_JSON, 0, NULL, NULL}, {"revision_number",         \
-                                                    "revision_number",         \
-                                                    COL_INT,                   \
-                                                    A_FILTER | A_SORT,         \
-                                                    NULL,                      \
-                                                    NULL},                     \
-        {"created_at", "created_at", COL_TEXT, A_SORT, NULL, NULL},            \
-    {                                                                          \
-        "updated_at", "updated_at", COL_TEXT, A_SORT, NULL, NULL               \
-    }
+/* clang-format off */
+#define STANDARD_ATTRS                                                       \
+    {"id", "id", COL_TEXT, A_FILTER | A_SORT, NULL, NULL},                   \
+    {"project_id", "project_id", COL_TEXT, A_POST | A_FILTER | A_SORT,       \
+     convert_string, NULL},                                                  \
+    {"tenant_id", "project_id", COL_TEXT,                                    \
+     A_POST | A_FILTER | A_SORT | A_ALIAS, convert_string, NULL},            \
+    {"name", "name", COL_TEXT, A_POST | A_PUT | A_FILTER | A_SORT,           \
+     convert_string, "\"\""},                                              \
+    {"description", "description", COL_TEXT,                                 \
+     A_POST | A_PUT | A_FILTER | A_SORT, convert_string, "\"\""},          \
+    {"tags", "tags", COL_JSON, 0, NULL, NULL},                               \
+    {"revision_number", "revision_number", COL_INT, A_FILTER | A_SORT,       \
+     NULL, NULL},                                                            \
+    {"created_at", "created_at", COL_TEXT, 0, NULL, NULL},                   \
+    {"updated_at", "updated_at", COL_TEXT, 0, NULL, NULL}
+/* clang-format on */
 
 /* True if the attribute is a column of its own table. */
 #define ATTR_STORED(a) ((a)->column && !((a)->flags & A_ALIAS))

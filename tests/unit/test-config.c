@@ -154,7 +154,7 @@ test_later_file_wins(void **state)
                   "connection = third\n");
     assert_int_equal(load(f, &error), 0);
     assert_string_equal(f->cfg.bind_host, "10.0.0.2");
-    assert_int_equal(f->cfg.bind_port, 1000);  /* Only in the first. */
+    assert_int_equal(f->cfg.bind_port, 1000); /* Only in the first. */
     assert_int_equal(strv_length(f->cfg.service_plugins), 1);
     assert_string_equal(f->cfg.service_plugins[0], "d");
     assert_string_equal(f->cfg.connection, "third");
@@ -185,7 +185,7 @@ test_unknown_keys_ignored(void **state)
                   "no_such_option = whatever\n"
                   "core_plugin = ml2\n"
                   "[unknown_section]\n"
-                  "bind_port = not-a-number\n"       /* Other section. */
+                  "bind_port = not-a-number\n" /* Other section. */
                   "[database]\n"
                   "bind_host = wrong-section\n"
                   "max_retries = -1\n"
@@ -224,19 +224,23 @@ test_bad_values(void **state)
         int line;
         const char *needles[3];
     } cases[] = {
-        {"[DEFAULT]\nbind_port = abc\n", 2,
+        {"[DEFAULT]\nbind_port = abc\n",
+         2,
          {"not an integer", "bind_port", "abc"}},
-        {"[DEFAULT]\n\n# c\nbind_port = 70000\n", 4,
+        {"[DEFAULT]\n\n# c\nbind_port = 70000\n",
+         4,
          {"must be between 1 and 65535", "bind_port", "70000"}},
-        {"[DEFAULT]\nbind_port = 0\n", 2,
+        {"[DEFAULT]\nbind_port = 0\n",
+         2,
          {"must be between 1 and 65535", "bind_port", "0"}},
         {"[DEFAULT]\nbind_port = 12abc\n", 2, {"not an integer", "12abc"}},
-        {"[DEFAULT]\napi_workers = 99999999999\n", 2,
+        {"[DEFAULT]\napi_workers = 99999999999\n",
+         2,
          {"not an integer", "api_workers"}},
         {"[DEFAULT]\napi_workers =\n", 2, {"not an integer", "api_workers"}},
-        {"[DEFAULT]\ndebug = maybe\n", 2,
-         {"not a boolean", "debug", "maybe"}},
-        {"[DEFAULT]\nbind_host = x\ndebug = 2\nbind_port = abc\n", 3,
+        {"[DEFAULT]\ndebug = maybe\n", 2, {"not a boolean", "debug", "maybe"}},
+        {"[DEFAULT]\nbind_host = x\ndebug = 2\nbind_port = abc\n",
+         3,
          {"not a boolean", "debug"}},
     };
 
@@ -310,9 +314,9 @@ test_missing_file(void **state)
     char *files[] = {missing};
     char *error = NULL;
 
-    assert_int_equal(config_load(files, 1, options, ARRAY_SIZE(options),
-                                 &f->cfg, &error),
-                     -ENOENT);
+    assert_int_equal(
+        config_load(files, 1, options, ARRAY_SIZE(options), &f->cfg, &error),
+        -ENOENT);
     assert_non_null(error);
     assert_true(str_startswith(error, missing));
     assert_non_null(strstr(error, "cannot open"));
@@ -326,9 +330,9 @@ test_no_files(void **state)
     struct fixture *f = *state;
     char *error = NULL;
 
-    assert_int_equal(config_load(NULL, 0, options, ARRAY_SIZE(options),
-                                 &f->cfg, &error),
-                     0);
+    assert_int_equal(
+        config_load(NULL, 0, options, ARRAY_SIZE(options), &f->cfg, &error),
+        0);
     assert_null(error);
     assert_int_equal(f->cfg.bind_port, 9696);
 }
@@ -362,8 +366,8 @@ test_parse_int_direct(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         int field = 12345;
         char *reason = NULL;
-        int ret = config_parse_int(cases[i].value, &field, cases[i].range,
-                                   &reason);
+        int ret =
+            config_parse_int(cases[i].value, &field, cases[i].range, &reason);
 
         if (ret != cases[i].ret) {
             fail_msg("config_parse_int('%s') = %d, expected %d",
@@ -485,13 +489,17 @@ test_parse_boolean(void **state)
         const char *s;
         int expected;
     } cases[] = {
-        {"true", 1}, {"True", 1}, {"TRUE", 1}, {"yes", 1}, {"Yes", 1},
-        {"on", 1}, {"ON", 1}, {"1", 1}, {"t", 1}, {"T", 1}, {"y", 1},
-        {"false", 0}, {"False", 0}, {"FALSE", 0}, {"no", 0}, {"NO", 0},
-        {"off", 0}, {"Off", 0}, {"0", 0}, {"f", 0}, {"F", 0}, {"n", 0},
-        {"", -EINVAL}, {"2", -EINVAL}, {"-1", -EINVAL}, {"truee", -EINVAL},
-        {"yes please", -EINVAL}, {" true", -EINVAL}, {"true ", -EINVAL},
-        {"none", -EINVAL}, {"01", -EINVAL}, {"nope", -EINVAL},
+        {"true", 1},        {"True", 1},        {"TRUE", 1},
+        {"yes", 1},         {"Yes", 1},         {"on", 1},
+        {"ON", 1},          {"1", 1},           {"t", 1},
+        {"T", 1},           {"y", 1},           {"false", 0},
+        {"False", 0},       {"FALSE", 0},       {"no", 0},
+        {"NO", 0},          {"off", 0},         {"Off", 0},
+        {"0", 0},           {"f", 0},           {"F", 0},
+        {"n", 0},           {"", -EINVAL},      {"2", -EINVAL},
+        {"-1", -EINVAL},    {"truee", -EINVAL}, {"yes please", -EINVAL},
+        {" true", -EINVAL}, {"true ", -EINVAL}, {"none", -EINVAL},
+        {"01", -EINVAL},    {"nope", -EINVAL},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -509,10 +517,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_load_one_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_later_file_wins, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_later_line_wins, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_later_file_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_later_line_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_keys_ignored, setup,
                                         teardown),
         cmocka_unit_test(test_bad_values),

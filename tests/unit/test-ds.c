@@ -20,7 +20,7 @@ test_empty(void **state)
     assert_null(ds.s);
     assert_int_equal(ds.len, 0);
     assert_string_equal(ds_cstr(&ds), "");
-    ds_clear(&ds);                      /* No buffer yet: still fine. */
+    ds_clear(&ds); /* No buffer yet: still fine. */
     assert_string_equal(ds_cstr(&ds), "");
     s = ds_steal(&ds);
     assert_non_null(s);
@@ -165,7 +165,7 @@ test_clear_and_reuse(void **state)
     ds_clear(&ds);
     assert_int_equal(ds.len, 0);
     assert_string_equal(ds_cstr(&ds), "");
-    assert_int_equal(ds.cap, cap);      /* The buffer is kept. */
+    assert_int_equal(ds.cap, cap); /* The buffer is kept. */
     ds_put_cstr(&ds, "new");
     assert_string_equal(ds_cstr(&ds), "new");
     ds_destroy(&ds);

@@ -20,9 +20,9 @@
 #include "core/util.h"
 
 #define NETWORK_ID "11111111-1111-4111-8111-111111111111"
-#define SUBNET_ID "22222222-2222-4222-8222-222222222222"
+#define SUBNET_ID  "22222222-2222-4222-8222-222222222222"
 #define SUBNET6_ID "33333333-3333-4333-8333-333333333333"
-#define PORT_ID "44444444-4444-4444-8444-444444444444"
+#define PORT_ID    "44444444-4444-4444-8444-444444444444"
 
 static struct ip_addr
 addr(const char *s)
@@ -49,7 +49,7 @@ net(const char *s)
 static struct ip_range
 range(const char *first, const char *last)
 {
-    return (struct ip_range) {addr(first), addr(last)};
+    return (struct ip_range){addr(first), addr(last)};
 }
 
 static void
@@ -119,11 +119,12 @@ test_default_pools(void **state)
 {
     static const struct {
         const char *cidr;
-        const char *gateway;            /* NULL: none. */
+        const char *gateway; /* NULL: none. */
         const char *pools[2];
     } cases[] = {
         {"10.0.0.0/24", "10.0.0.1", {"10.0.0.2-10.0.0.254"}},
-        {"10.0.0.0/24", "10.0.0.100",
+        {"10.0.0.0/24",
+         "10.0.0.100",
          {"10.0.0.1-10.0.0.99", "10.0.0.101-10.0.0.254"}},
         {"10.0.0.0/24", "10.0.0.254", {"10.0.0.1-10.0.0.253"}},
         {"10.0.0.0/24", NULL, {"10.0.0.1-10.0.0.254"}},
@@ -139,9 +140,11 @@ test_default_pools(void **state)
         {"fd00::/64", "fd00::", {"fd00::1-fd00::ffff:ffff:ffff:ffff"}},
         {"fd00::/64", NULL, {"fd00::1-fd00::ffff:ffff:ffff:ffff"}},
         {"fd00::/64", "fd00::1", {"fd00::2-fd00::ffff:ffff:ffff:ffff"}},
-        {"fd00::/64", "fd00::ffff:ffff:ffff:ffff",
+        {"fd00::/64",
+         "fd00::ffff:ffff:ffff:ffff",
          {"fd00::1-fd00::ffff:ffff:ffff:fffe"}},
-        {"fd00::/64", "fd00::10",
+        {"fd00::/64",
+         "fd00::10",
          {"fd00::1-fd00::f", "fd00::11-fd00::ffff:ffff:ffff:ffff"}},
     };
 
@@ -158,9 +161,9 @@ test_default_pools(void **state)
         got = ipam_default_pools(&n, cases[i].gateway ? &gw : NULL, out);
         if (got != expected) {
             fail_msg("ipam_default_pools(%s, %s) gave %d pools, expected %d",
-                     cases[i].cidr, cases[i].gateway ? cases[i].gateway
-                                                     : "none",
-                     got, expected);
+                     cases[i].cidr,
+                     cases[i].gateway ? cases[i].gateway : "none", got,
+                     expected);
         }
         for (int j = 0; j < got; j++) {
             check_range(&out[j], cases[i].pools[j]);
@@ -223,24 +226,38 @@ test_pools_from_json(void **state)
         const char *pools[2];
     } cases[] = {
         {"[]", 4, 0, {NULL}},
-        {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.254\"}]", 4, 1,
+        {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.254\"}]",
+         4,
+         1,
          {"10.0.0.2-10.0.0.254"}},
         {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.9\"},"
-         " {\"end\": \"10.0.0.30\", \"start\": \"10.0.0.20\"}]", 4, 2,
+         " {\"end\": \"10.0.0.30\", \"start\": \"10.0.0.20\"}]",
+         4,
+         2,
          {"10.0.0.2-10.0.0.9", "10.0.0.20-10.0.0.30"}},
-        {"[{\"start\": \"FD00::2\", \"end\": \"fd00::ff\"}]", 6, 1,
+        {"[{\"start\": \"FD00::2\", \"end\": \"fd00::ff\"}]",
+         6,
+         1,
          {"fd00::2-fd00::ff"}},
-        {"[{\"start\": \"fd00::2\", \"end\": \"fd00::ff\"}]", 4, -EINVAL,
+        {"[{\"start\": \"fd00::2\", \"end\": \"fd00::ff\"}]",
+         4,
+         -EINVAL,
          {NULL}},
-        {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.9\"}]", 6, -EINVAL,
+        {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.9\"}]",
+         6,
+         -EINVAL,
          {NULL}},
         {"[{\"start\": \"10.0.0.2\"}]", 4, -EINVAL, {NULL}},
         {"[{\"end\": \"10.0.0.2\"}]", 4, -EINVAL, {NULL}},
         {"[{\"start\": 10, \"end\": \"10.0.0.9\"}]", 4, -EINVAL, {NULL}},
-        {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.300\"}]", 4, -EINVAL,
+        {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.300\"}]",
+         4,
+         -EINVAL,
          {NULL}},
         {"[\"10.0.0.2-10.0.0.9\"]", 4, -EINVAL, {NULL}},
-        {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.9\"}, 5]", 4, -EINVAL,
+        {"[{\"start\": \"10.0.0.2\", \"end\": \"10.0.0.9\"}, 5]",
+         4,
+         -EINVAL,
          {NULL}},
     };
 
@@ -300,8 +317,7 @@ static const char port_json[] =
     " \"updated_at\": \"2024-01-01T00:00:00Z\"}";
 
 static void
-insert_json(struct store *st, const struct resource_def *def,
-            const char *text)
+insert_json(struct store *st, const struct resource_def *def, const char *text)
 {
     json_error_t err;
     json_t *row = json_loads(text, 0, &err);
@@ -318,8 +334,7 @@ insert_json(struct store *st, const struct resource_def *def,
 }
 
 static void
-insert_subnet(struct store *st, const char *id, int version,
-              const char *cidr)
+insert_subnet(struct store *st, const char *id, int version, const char *cidr)
 {
     char *text = xasprintf(
         "{\"id\": \"%s\", \"project_id\": \"p\", \"name\": \"\","
@@ -413,8 +428,8 @@ check_free(struct store *st, const char *subnet, int version,
 }
 
 /* CHECK_FREE(st, subnet, version, "a-b", ...), or NULL for none. */
-#define CHECK_FREE(ST, SUBNET, VERSION, ...)                                 \
-    check_free(ST, SUBNET, VERSION, (const char *const[]) {__VA_ARGS__, NULL})
+#define CHECK_FREE(ST, SUBNET, VERSION, ...)                                  \
+    check_free(ST, SUBNET, VERSION, (const char *const[]){__VA_ARGS__, NULL})
 
 static void
 reset(struct store *st, const char *subnet, const struct ip_range *pools,
@@ -434,8 +449,7 @@ test_alloc_exhausts_pool(void **state)
     reset(f->st, SUBNET_ID, &pool, 1);
     CHECK_FREE(f->st, SUBNET_ID, 4, "10.0.0.2-10.0.0.6");
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a), 0);
         assert_int_equal(a.version, 4);
         assert_in_range(a.v, 0x0a000002, 0x0a000006);
         assert_false(seen[a.v & 7]);
@@ -469,8 +483,7 @@ test_alloc_random_many_times(void **state)
 
         reset(f->st, SUBNET_ID, &pool, 1);
         for (int i = 0; i < 254; i++) {
-            assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false,
-                                               &a),
+            assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a),
                              0);
             assert_in_range(a.v, 0x0a000001, 0x0a0000fe);
             assert_false(seen[a.v & 0xff]);
@@ -500,8 +513,7 @@ test_alloc_lowest_ascending(void **state)
     CHECK_FREE(f->st, SUBNET_ID, 4, "10.0.0.2-10.0.0.20",
                "10.0.0.30-10.0.0.32");
     for (unsigned i = 2; i <= 20; i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a), 0);
         assert_true(a.v == 0x0a000000 + i);
         if (i > 2) {
             assert_true(ip_cmp(&prev, &a) < 0);
@@ -510,8 +522,7 @@ test_alloc_lowest_ascending(void **state)
     }
     CHECK_FREE(f->st, SUBNET_ID, 4, "10.0.0.30-10.0.0.32");
     for (unsigned i = 30; i <= 32; i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a), 0);
         assert_true(a.v == 0x0a000000 + i);
     }
     assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
@@ -527,8 +538,7 @@ test_release_and_reallocate(void **state)
 
     reset(f->st, SUBNET_ID, &pool, 1);
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a), 0);
     }
     CHECK_FREE(f->st, SUBNET_ID, 4, NULL);
 
@@ -536,7 +546,7 @@ test_release_and_reallocate(void **state)
     assert_int_equal(ipam_release(f->st, SUBNET_ID, &pool, 1, &a), 0);
     CHECK_FREE(f->st, SUBNET_ID, 4, "10.0.0.4-10.0.0.4");
     assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a), 0);
-    check_range(&(struct ip_range) {a, a}, "10.0.0.4-10.0.0.4");
+    check_range(&(struct ip_range){a, a}, "10.0.0.4-10.0.0.4");
     assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a),
                      -ENOSPC);
 
@@ -562,8 +572,7 @@ test_release_and_reallocate(void **state)
     /* Everything can be allocated again, exactly once. */
     bool seen[8] = {false};
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a), 0);
         assert_in_range(a.v, 0x0a000002, 0x0a000006);
         assert_false(seen[a.v & 7]);
         seen[a.v & 7] = true;
@@ -585,8 +594,7 @@ test_release_stays_in_its_pool(void **state)
 
     reset(f->st, SUBNET_ID, pools, 2);
     for (int i = 0; i < 6; i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a), 0);
     }
     a = addr("10.0.0.10");
     assert_int_equal(ipam_release(f->st, SUBNET_ID, pools, 2, &a), 0);
@@ -625,8 +633,7 @@ test_take_splits(void **state)
         {"10.0.0.200", {"10.0.0.3-10.0.0.4", "10.0.0.6-10.0.0.13"}},
         {"10.0.0.4", {"10.0.0.3-10.0.0.3", "10.0.0.6-10.0.0.13"}},
         {"10.0.0.3", {"10.0.0.6-10.0.0.13"}},
-        {"10.0.0.10",
-         {"10.0.0.6-10.0.0.9", "10.0.0.11-10.0.0.13"}},
+        {"10.0.0.10", {"10.0.0.6-10.0.0.9", "10.0.0.11-10.0.0.13"}},
     };
     struct ip_addr a;
 
@@ -639,8 +646,7 @@ test_take_splits(void **state)
     /* Allocation never returns a taken address. */
     static const unsigned expected[] = {6, 7, 8, 9, 11, 12, 13};
     for (size_t i = 0; i < ARRAY_SIZE(expected); i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a), 0);
         assert_true(a.v == 0x0a000000 + expected[i]);
     }
     assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
@@ -656,35 +662,30 @@ test_reset_skips_allocations(void **state)
         range("10.0.0.10", "10.0.0.12"),
     };
     static const char *const used[] = {
-        "10.0.0.3", "10.0.0.6", "10.0.0.8", "10.0.0.10", "10.0.0.11",
-        "10.0.0.12",
+        "10.0.0.3",  "10.0.0.6",  "10.0.0.8",
+        "10.0.0.10", "10.0.0.11", "10.0.0.12",
     };
     struct ip_addr a;
 
     for (size_t i = 0; i < ARRAY_SIZE(used); i++) {
         a = addr(used[i]);
-        assert_int_equal(store_ip_insert(f->st, PORT_ID, SUBNET_ID,
-                                         NETWORK_ID, &a),
-                         0);
+        assert_int_equal(
+            store_ip_insert(f->st, PORT_ID, SUBNET_ID, NETWORK_ID, &a), 0);
     }
     /* A stale range is replaced. */
     struct ip_range stale = range("10.0.0.100", "10.0.0.110");
     assert_int_equal(store_range_insert(f->st, SUBNET_ID, &stale), 0);
 
     reset(f->st, SUBNET_ID, pools, 2);
-    CHECK_FREE(f->st, SUBNET_ID, 4, "10.0.0.2-10.0.0.2",
-               "10.0.0.4-10.0.0.5");
+    CHECK_FREE(f->st, SUBNET_ID, 4, "10.0.0.2-10.0.0.2", "10.0.0.4-10.0.0.5");
     /* Idempotent. */
     reset(f->st, SUBNET_ID, pools, 2);
-    CHECK_FREE(f->st, SUBNET_ID, 4, "10.0.0.2-10.0.0.2",
-               "10.0.0.4-10.0.0.5");
+    CHECK_FREE(f->st, SUBNET_ID, 4, "10.0.0.2-10.0.0.2", "10.0.0.4-10.0.0.5");
 
-    static const char *const expected[] = {"10.0.0.2", "10.0.0.4",
-                                           "10.0.0.5"};
+    static const char *const expected[] = {"10.0.0.2", "10.0.0.4", "10.0.0.5"};
     for (size_t i = 0; i < ARRAY_SIZE(expected); i++) {
         struct ip_addr want = addr(expected[i]);
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a), 0);
         assert_true(ip_equal(&a, &want));
     }
     assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
@@ -712,9 +713,9 @@ test_ipv6_allocation(void **state)
     reset(f->st, SUBNET6_ID, pools, np);
     CHECK_FREE(f->st, SUBNET6_ID, 6, "fd00::1-fd00::ffff:ffff:ffff:ffff");
     assert_int_equal(ipam_allocate_any(f->st, SUBNET6_ID, 6, true, &a), 0);
-    check_range(&(struct ip_range) {a, a}, "fd00::1-fd00::1");
+    check_range(&(struct ip_range){a, a}, "fd00::1-fd00::1");
     assert_int_equal(ipam_allocate_any(f->st, SUBNET6_ID, 6, true, &a), 0);
-    check_range(&(struct ip_range) {a, a}, "fd00::2-fd00::2");
+    check_range(&(struct ip_range){a, a}, "fd00::2-fd00::2");
     a = addr("fd00::4");
     assert_int_equal(ipam_take(f->st, SUBNET6_ID, &a), 0);
     a = addr("fd00::ffff:ffff:ffff:ffff");
@@ -722,7 +723,7 @@ test_ipv6_allocation(void **state)
     CHECK_FREE(f->st, SUBNET6_ID, 6, "fd00::3-fd00::3",
                "fd00::5-fd00::ffff:ffff:ffff:fffe");
     assert_int_equal(ipam_allocate_any(f->st, SUBNET6_ID, 6, true, &a), 0);
-    check_range(&(struct ip_range) {a, a}, "fd00::3-fd00::3");
+    check_range(&(struct ip_range){a, a}, "fd00::3-fd00::3");
 
     /* Random picks come from the first 1000 free addresses. */
     struct ip_addr lo = addr("fd00::5"), hi = addr("fd00::5");
@@ -742,7 +743,7 @@ test_ipv6_allocation(void **state)
     a = addr("fd00::4");
     assert_int_equal(ipam_release(f->st, SUBNET6_ID, pools, np, &a), 0);
     assert_int_equal(ipam_allocate_any(f->st, SUBNET6_ID, 6, true, &a), 0);
-    check_range(&(struct ip_range) {a, a}, "fd00::4-fd00::4");
+    check_range(&(struct ip_range){a, a}, "fd00::4-fd00::4");
     /* The IPv4 subnet is unaffected. */
     assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
                      -ENOSPC);
@@ -774,8 +775,7 @@ test_large_pool(void **state)
     check_range(&pools[0], "10.0.0.2-10.255.255.254");
     reset(f->st, SUBNET_ID, pools, np);
     for (int i = 0; i < N; i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, false, &a), 0);
         assert_int_equal(a.version, 4);
         assert_in_range(a.v, 0x0a000002, 0x0afffffe);
         got[i] = (uint32_t) a.v;
@@ -814,12 +814,12 @@ test_large_pool(void **state)
 
     /* Release every other one: exactly those become free again. */
     for (int i = 0; i < N; i += 2) {
-        a = (struct ip_addr) {4, got[i]};
+        a = (struct ip_addr){4, got[i]};
         assert_int_equal(ipam_release(f->st, SUBNET_ID, pools, np, &a), 0);
     }
     for (int i = 0; i < N; i++) {
         struct ip_range r;
-        a = (struct ip_addr) {4, got[i]};
+        a = (struct ip_addr){4, got[i]};
         assert_int_equal(store_range_find(f->st, SUBNET_ID, &a, &r),
                          i % 2 == 0);
     }
@@ -834,8 +834,7 @@ test_large_pool(void **state)
     /* Lowest-first allocation now walks up strictly. */
     struct ip_addr prev = {4, 0};
     for (int i = 0; i < 1000; i++) {
-        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a),
-                         0);
+        assert_int_equal(ipam_allocate_any(f->st, SUBNET_ID, 4, true, &a), 0);
         assert_true(ip_cmp(&prev, &a) < 0);
         prev = a;
     }
@@ -855,18 +854,18 @@ main(void)
         cmocka_unit_test(test_pools_from_json),
         cmocka_unit_test_setup_teardown(test_alloc_exhausts_pool, db_setup,
                                         db_teardown),
-        cmocka_unit_test_setup_teardown(test_alloc_random_many_times,
-                                        db_setup, db_teardown),
-        cmocka_unit_test_setup_teardown(test_alloc_lowest_ascending,
-                                        db_setup, db_teardown),
-        cmocka_unit_test_setup_teardown(test_release_and_reallocate,
-                                        db_setup, db_teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_random_many_times, db_setup,
+                                        db_teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_lowest_ascending, db_setup,
+                                        db_teardown),
+        cmocka_unit_test_setup_teardown(test_release_and_reallocate, db_setup,
+                                        db_teardown),
         cmocka_unit_test_setup_teardown(test_release_stays_in_its_pool,
                                         db_setup, db_teardown),
         cmocka_unit_test_setup_teardown(test_take_splits, db_setup,
                                         db_teardown),
-        cmocka_unit_test_setup_teardown(test_reset_skips_allocations,
-                                        db_setup, db_teardown),
+        cmocka_unit_test_setup_teardown(test_reset_skips_allocations, db_setup,
+                                        db_teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_allocation, db_setup,
                                         db_teardown),
         cmocka_unit_test_setup_teardown(test_large_pool, db_setup,

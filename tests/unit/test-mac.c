@@ -19,18 +19,24 @@ test_parse_good(void **state)
         uint8_t mac[6];
         const char *formatted;
     } cases[] = {
-        {"fa:16:3e:4a:1e:19", {0xfa, 0x16, 0x3e, 0x4a, 0x1e, 0x19},
+        {"fa:16:3e:4a:1e:19",
+         {0xfa, 0x16, 0x3e, 0x4a, 0x1e, 0x19},
          "fa:16:3e:4a:1e:19"},
-        {"FA:16:3E:4A:1E:19", {0xfa, 0x16, 0x3e, 0x4a, 0x1e, 0x19},
+        {"FA:16:3E:4A:1E:19",
+         {0xfa, 0x16, 0x3e, 0x4a, 0x1e, 0x19},
          "fa:16:3e:4a:1e:19"},
-        {"Fa:16:3e:4A:1e:19", {0xfa, 0x16, 0x3e, 0x4a, 0x1e, 0x19},
+        {"Fa:16:3e:4A:1e:19",
+         {0xfa, 0x16, 0x3e, 0x4a, 0x1e, 0x19},
          "fa:16:3e:4a:1e:19"},
-        {"fa-16-3e-4a-1e-19", {0xfa, 0x16, 0x3e, 0x4a, 0x1e, 0x19},
+        {"fa-16-3e-4a-1e-19",
+         {0xfa, 0x16, 0x3e, 0x4a, 0x1e, 0x19},
          "fa:16:3e:4a:1e:19"},
         {"00:00:00:00:00:00", {0, 0, 0, 0, 0, 0}, "00:00:00:00:00:00"},
-        {"ff:ff:ff:ff:ff:ff", {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+        {"ff:ff:ff:ff:ff:ff",
+         {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
          "ff:ff:ff:ff:ff:ff"},
-        {"01:23:45:67:89:AB", {0x01, 0x23, 0x45, 0x67, 0x89, 0xab},
+        {"01:23:45:67:89:AB",
+         {0x01, 0x23, 0x45, 0x67, 0x89, 0xab},
          "01:23:45:67:89:ab"},
     };
 
@@ -57,7 +63,7 @@ test_parse_bad(void **state)
         "fa:16:3e:4a:1e:1",
         "fa:16:3e:4a:1e:190",
         "fa:16:3e:4a:1e:1g",
-        "fa:16-3e:4a:1e:19",            /* Mixed separators. */
+        "fa:16-3e:4a:1e:19", /* Mixed separators. */
         "fa-16-3e-4a-1e:19",
         "fa.16.3e.4a.1e.19",
         "fa163e4a1e19",

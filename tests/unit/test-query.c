@@ -16,19 +16,19 @@
 #include "core/config.h"
 #include "core/util.h"
 
-#define ARGS(...) ((const struct http_arg[]) {__VA_ARGS__})
+#define ARGS(...)   ((const struct http_arg[]){__VA_ARGS__})
 #define N_ARGS(...) (sizeof ARGS(__VA_ARGS__) / sizeof(struct http_arg))
 
 /* Parses and expects success. */
-#define PARSE_OK(DEF, MAX, Q, ...)                                           \
+#define PARSE_OK(DEF, MAX, Q, ...)                                            \
     parse_ok(DEF, ARGS(__VA_ARGS__), N_ARGS(__VA_ARGS__), MAX, Q)
 /* Parses and expects a 400 of 'TYPE' with exactly 'MSG'. */
-#define PARSE_ERR(DEF, TYPE, MSG, ...)                                       \
+#define PARSE_ERR(DEF, TYPE, MSG, ...)                                        \
     parse_err(DEF, ARGS(__VA_ARGS__), N_ARGS(__VA_ARGS__), TYPE, MSG)
 
 static void
-parse_ok(const struct resource_def *def, const struct http_arg *args,
-         size_t n, long max_limit, struct list_query *q)
+parse_ok(const struct resource_def *def, const struct http_arg *args, size_t n,
+         long max_limit, struct list_query *q)
 {
     struct api_error *e = list_query_parse(def, args, n, max_limit, q);
 
@@ -128,8 +128,7 @@ test_filters(void **state)
     assert_int_equal(q.n_filters, 3);
     /* Repeated filters are ORed: one filter, every value. */
     check_json(find_filter(&q, "name")->values, "[\"a\", \"b\", \"a\"]");
-    check_json(find_filter(&q, "device_owner")->values,
-               "[\"compute:nova\"]");
+    check_json(find_filter(&q, "device_owner")->values, "[\"compute:nova\"]");
     check_json(find_filter(&q, "admin_state_up")->values, "[true]");
     assert_string_equal(find_filter(&q, "name")->attr->name, "name");
     list_query_destroy(&q);
@@ -283,15 +282,13 @@ test_sorts(void **state)
 
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "The number of sort_keys and sort_dirs must be same",
-              {"sort_key", "name"}, {"sort_dir", "asc"},
-              {"sort_key", "id"});
+              {"sort_key", "name"}, {"sort_dir", "asc"}, {"sort_key", "id"});
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "The number of sort_keys and sort_dirs must be same",
               {"sort_dir", "asc"});
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "The number of sort_keys and sort_dirs must be same",
-              {"sort_key", "name"}, {"sort_dir", "asc"},
-              {"sort_dir", "desc"});
+              {"sort_key", "name"}, {"sort_dir", "asc"}, {"sort_dir", "desc"});
     PARSE_ERR(&port_def, "HTTPBadRequest",
               "up is invalid value for sort_dirs, valid values are 'asc' and "
               "'desc'",
@@ -309,31 +306,22 @@ static void
 test_limit(void **state)
 {
     static const struct {
-        const char *value;      /* NULL: no limit argument. */
+        const char *value; /* NULL: no limit argument. */
         long max_limit;
-        long expected;          /* -1: error. */
+        long expected; /* -1: error. */
     } cases[] = {
-        {"10", -1, 10},
-        {"0", -1, 0},
-        {NULL, -1, 0},
-        {"10", 100, 10},
-        {"100", 100, 100},
-        {"500", 100, 100},
-        {"0", 100, 100},
-        {NULL, 100, 100},
-        {"-1", -1, -1},
-        {"abc", -1, -1},
-        {"", -1, -1},
-        {"10x", -1, -1},
+        {"10", -1, 10},   {"0", -1, 0},      {NULL, -1, 0},
+        {"10", 100, 10},  {"100", 100, 100}, {"500", 100, 100},
+        {"0", 100, 100},  {NULL, 100, 100},  {"-1", -1, -1},
+        {"abc", -1, -1},  {"", -1, -1},      {"10x", -1, -1},
         {"1.5", 100, -1},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         struct http_arg arg = {"limit", cases[i].value};
         struct list_query q;
-        struct api_error *e = list_query_parse(&port_def, &arg,
-                                               cases[i].value ? 1 : 0,
-                                               cases[i].max_limit, &q);
+        struct api_error *e = list_query_parse(
+            &port_def, &arg, cases[i].value ? 1 : 0, cases[i].max_limit, &q);
 
         if (cases[i].expected < 0) {
             char *msg = xasprintf("Bad limit request: Limit must be an "
@@ -349,8 +337,8 @@ test_limit(void **state)
             api_error_free(e);
         } else {
             if (e) {
-                fail_msg("limit=%s: %s", cases[i].value ? cases[i].value
-                                                        : "(none)",
+                fail_msg("limit=%s: %s",
+                         cases[i].value ? cases[i].value : "(none)",
                          e->message);
             }
             if (q.limit != cases[i].expected) {
@@ -381,7 +369,9 @@ test_fields(void **state)
 
     /* query_parse_fields() alone. */
     const struct http_arg args[] = {
-        {"fields", "id"}, {"other", "x"}, {"fields", "status"},
+        {"fields", "id"},
+        {"other", "x"},
+        {"fields", "status"},
     };
     char **f = query_parse_fields(args, ARRAY_SIZE(args));
     static const char *const want2[] = {"id", "status"};
@@ -475,19 +465,17 @@ static void
 test_error_after_everything(void **state)
 {
     PARSE_ERR(&port_def, "HTTPBadRequest",
-              "['nope'] is invalid attribute for filtering",
-              {"name", "a"}, {"fields", "id"}, {"tags", "t1,t2"},
-              {"tags-any", "t3"}, {"not-tags", "t4"},
-              {"not-tags-any", "t5"}, {"marker", "m"},
+              "['nope'] is invalid attribute for filtering", {"name", "a"},
+              {"fields", "id"}, {"tags", "t1,t2"}, {"tags-any", "t3"},
+              {"not-tags", "t4"}, {"not-tags-any", "t5"}, {"marker", "m"},
               {"changed_since", "2024-01-01T00:00:00"},
               {"fixed_ips", "ip_address=10.0.0.1"},
               {"fixed_ips", "subnet_id=s"}, {"ip_address_substr", "10"},
               {"sort_key", "name"}, {"limit", "5"}, {"nope", "1"});
     PARSE_ERR(&port_def, "HTTPBadRequest",
-              "['foo'] is invalid attribute for sort_keys",
-              {"name", "a"}, {"fields", "id"}, {"tags", "t1"},
-              {"sort_key", "name"}, {"sort_key", "foo"},
-              {"sort_dir", "asc"}, {"sort_dir", "asc"});
+              "['foo'] is invalid attribute for sort_keys", {"name", "a"},
+              {"fields", "id"}, {"tags", "t1"}, {"sort_key", "name"},
+              {"sort_key", "foo"}, {"sort_dir", "asc"}, {"sort_dir", "asc"});
 }
 
 int

@@ -30,7 +30,7 @@ parse_json(const char *text)
  * exactly 'error'. */
 struct conv_case {
     const char *in;
-    const char *out;            /* NULL: expect 'error'. */
+    const char *out; /* NULL: expect 'error'. */
     const char *error;
 };
 
@@ -71,7 +71,7 @@ run_conv_cases(const char *name, attr_convert_func *conv,
     }
 }
 
-#define RUN_CONV(CONV, CASES)                                                \
+#define RUN_CONV(CONV, CASES)                                                 \
     run_conv_cases(#CONV, CONV, CASES, ARRAY_SIZE(CASES))
 
 static void
@@ -318,9 +318,9 @@ struct validate_case {
     const struct resource_def *def;
     bool create;
     const char *body;
-    const char *out;            /* Expected converted object, or NULL. */
-    const char *error;          /* Expected message of a 400... */
-    const char *type;           /* ...of this type (NULL: HTTPBadRequest). */
+    const char *out;   /* Expected converted object, or NULL. */
+    const char *error; /* Expected message of a 400... */
+    const char *type;  /* ...of this type (NULL: HTTPBadRequest). */
 };
 
 static void
@@ -329,22 +329,22 @@ run_validate_cases(const struct validate_case *cases, size_t n)
     for (size_t i = 0; i < n; i++) {
         json_t *body = parse_json(cases[i].body);
         json_t *out = NULL;
-        struct api_error *e = schema_validate(cases[i].def, body,
-                                              cases[i].create, &out);
+        struct api_error *e =
+            schema_validate(cases[i].def, body, cases[i].create, &out);
 
         if (cases[i].out) {
             json_t *want = parse_json(cases[i].out);
             if (e) {
                 fail_msg("%s %s %s: %s", cases[i].def->singular,
-                         cases[i].create ? "create" : "update",
-                         cases[i].body, e->message);
+                         cases[i].create ? "create" : "update", cases[i].body,
+                         e->message);
             }
             if (!json_equal(out, want)) {
                 char *got = json_dumps(out, JSON_SORT_KEYS);
                 fail_msg("%s %s %s gave %s, expected %s",
                          cases[i].def->singular,
-                         cases[i].create ? "create" : "update",
-                         cases[i].body, got, cases[i].out);
+                         cases[i].create ? "create" : "update", cases[i].body,
+                         got, cases[i].out);
             }
             json_decref(want);
             json_decref(out);
@@ -352,8 +352,8 @@ run_validate_cases(const struct validate_case *cases, size_t n)
             if (!e) {
                 char *got = json_dumps(out, JSON_SORT_KEYS);
                 fail_msg("%s %s %s accepted: %s", cases[i].def->singular,
-                         cases[i].create ? "create" : "update",
-                         cases[i].body, got);
+                         cases[i].create ? "create" : "update", cases[i].body,
+                         got);
             }
             assert_int_equal(e->status, 400);
             assert_string_equal(e->type, cases[i].type ? cases[i].type
@@ -361,8 +361,8 @@ run_validate_cases(const struct validate_case *cases, size_t n)
             if (strcmp(e->message, cases[i].error)) {
                 fail_msg("%s %s %s: message \"%s\", expected \"%s\"",
                          cases[i].def->singular,
-                         cases[i].create ? "create" : "update",
-                         cases[i].body, e->message, cases[i].error);
+                         cases[i].create ? "create" : "update", cases[i].body,
+                         e->message, cases[i].error);
             }
             api_error_free(e);
         }
@@ -370,10 +370,10 @@ run_validate_cases(const struct validate_case *cases, size_t n)
     }
 }
 
-#define NETWORK_DEFAULTS                                                     \
-    "\"name\": \"\", \"description\": \"\", \"admin_state_up\": true,"       \
-    " \"shared\": false, \"router:external\": false,"                        \
-    " \"port_security_enabled\": true, \"availability_zone_hints\": [],"     \
+#define NETWORK_DEFAULTS                                                      \
+    "\"name\": \"\", \"description\": \"\", \"admin_state_up\": true,"        \
+    " \"shared\": false, \"router:external\": false,"                         \
+    " \"port_security_enabled\": true, \"availability_zone_hints\": [],"      \
     " \"is_default\": false"
 
 static void
@@ -385,8 +385,8 @@ test_validate_network(void **state)
          "Unrecognized attribute(s) 'foo'"},
         {&network_def, false, "{\"foo\": 1}", NULL,
          "Unrecognized attribute(s) 'foo'"},
-        {&network_def, true, "{\"name\": \"n\", \"foo\": 1, \"bar\": 2}",
-         NULL, "Unrecognized attribute(s) 'foo', 'bar'"},
+        {&network_def, true, "{\"name\": \"n\", \"foo\": 1, \"bar\": 2}", NULL,
+         "Unrecognized attribute(s) 'foo', 'bar'"},
         /* Not settable on create. */
         {&network_def, true,
          "{\"id\": \"8a6b5a8e-4d4c-4f5a-9b1e-0c1d2e3f4a5b\"}", NULL,
@@ -432,7 +432,8 @@ test_validate_network(void **state)
         /* Failed conversions (convert_to) are InvalidInput... */
         {&network_def, true, "{\"admin_state_up\": \"yes please\"}", NULL,
          "Invalid input for operation: 'yes please' cannot be converted to "
-         "boolean.", "InvalidInput"},
+         "boolean.",
+         "InvalidInput"},
         {&network_def, false, "{\"mtu\": \"big\"}", NULL,
          "Invalid input for operation: 'big' is not an integer.",
          "InvalidInput"},
@@ -519,7 +520,7 @@ test_convert_filter(void **state)
     static const struct {
         const struct resource_def *def;
         const char *attr, *text;
-        const char *out;        /* NULL: error. */
+        const char *out; /* NULL: error. */
     } cases[] = {
         {&network_def, "admin_state_up", "True", "true"},
         {&network_def, "admin_state_up", "false", "false"},
@@ -558,8 +559,8 @@ test_convert_filter(void **state)
 static void
 test_api_error(void **state)
 {
-    struct api_error *e = api_bad_request("Unrecognized attribute(s) %s",
-                                          "'foo'");
+    struct api_error *e =
+        api_bad_request("Unrecognized attribute(s) %s", "'foo'");
     json_t *j = api_error_to_json(e);
     json_t *want = parse_json("{\"NeutronError\": {\"type\": "
                               "\"HTTPBadRequest\", \"message\": "

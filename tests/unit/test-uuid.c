@@ -39,8 +39,7 @@ test_is_valid(void **state)
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         if (uuid_is_valid(cases[i].s) != cases[i].valid) {
-            fail_msg("uuid_is_valid('%s') != %d", cases[i].s,
-                     cases[i].valid);
+            fail_msg("uuid_is_valid('%s') != %d", cases[i].s, cases[i].valid);
         }
     }
 }
