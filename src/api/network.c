@@ -138,6 +138,15 @@ claim_flat(struct api_request *req, json_t *net, const char *physnet,
 }
 
 static struct api_error *
+vlan_in_use(int vid, const char *physnet)
+{
+    return api_error_new(409, "VlanIdInUse",
+                         "Unable to create the network. The VLAN %d on "
+                         "physical network %s is in use.",
+                         vid, physnet);
+}
+
+static struct api_error *
 claim_vlan(struct api_request *req, json_t *net, const char *physnet,
            json_t *segid)
 {
@@ -179,10 +188,7 @@ claim_vlan(struct api_request *req, json_t *net, const char *physnet,
                                 get_str(net, "id"));
     }
     if (r == -EEXIST) {
-        return api_error_new(409, "VlanIdInUse",
-                             "Unable to create the network. The VLAN %d on "
-                             "physical network %s is in use.",
-                             vid, physnet);
+        return vlan_in_use(vid, physnet);
     }
     json_object_set_new(net, "provider:segmentation_id", json_integer(vid));
     return r ? api_error_from_store(r) : NULL;
@@ -292,10 +298,7 @@ update_segment(struct api_request *req, json_t *row, json_t *changes)
                                 get_str(row, "id"));
     }
     if (r == -EEXIST) {
-        return api_error_new(409, "VlanIdInUse",
-                             "Unable to create the network. The VLAN %d on "
-                             "physical network %s is in use.",
-                             vid, physnet);
+        return vlan_in_use(vid, physnet);
     }
     return api_error_from_store(r);
 }

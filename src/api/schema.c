@@ -175,38 +175,36 @@ convert_cidr(json_t *value, json_t **ret)
     return accept(value, ret);
 }
 
-char *
-convert_string_list(json_t *value, json_t **ret)
+/* Checks that 'value' is a list whose items all pass 'check'. */
+static char *
+convert_list(json_t *value, json_t **ret, attr_convert_func *check)
 {
     size_t i;
-    json_t *item;
+    json_t *item, *ignored;
 
     if (!json_is_array(value)) {
         return reason("'%s' is not a list", value);
     }
     json_array_foreach (value, i, item) {
-        if (!json_is_string(item) || json_string_length(item) > MAX_STRING) {
-            return reason("'%s' is not a valid string", item);
+        char *why = check(item, &ignored);
+        if (why) {
+            return why;
         }
+        json_decref(ignored);
     }
     return accept(value, ret);
 }
 
 char *
+convert_string_list(json_t *value, json_t **ret)
+{
+    return convert_list(value, ret, convert_string);
+}
+
+char *
 convert_uuid_list(json_t *value, json_t **ret)
 {
-    size_t i;
-    json_t *item;
-
-    if (!json_is_array(value)) {
-        return reason("'%s' is not a list", value);
-    }
-    json_array_foreach (value, i, item) {
-        if (!json_is_string(item) || !uuid_is_valid(json_string_value(item))) {
-            return reason("'%s' is not a valid UUID", item);
-        }
-    }
-    return accept(value, ret);
+    return convert_list(value, ret, convert_uuid);
 }
 
 char *

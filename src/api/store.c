@@ -415,6 +415,45 @@ bind_text(sqlite3_stmt *stmt, int idx, const char *s)
     sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
 }
 
+/* Runs 'sql', which returns no rows, with 'n' text parameters. */
+static int
+run_texts(struct store *st, const char *sql, size_t n,
+          const char *const args[])
+{
+    sqlite3_stmt *stmt = prepare(st, sql);
+
+    if (!stmt) {
+        return -EIO;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bind_text(stmt, i + 1, args[i]);
+    }
+    return run(st, stmt);
+}
+
+/* Returns 1 if 'sql' with 'n' text parameters finds a row, 0 if not. */
+static int
+exists_texts(struct store *st, const char *sql, size_t n,
+             const char *const args[])
+{
+    sqlite3_stmt *stmt = prepare(st, sql);
+    int found;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bind_text(stmt, i + 1, args[i]);
+    }
+    found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_reset(stmt);
+    return found;
+}
+
+#define TEXTS(...)                                                            \
+    ARRAY_SIZE(((const char *[]){__VA_ARGS__})),                              \
+        ((const char *[]){__VA_ARGS__})
+
 /* Binds 'v' for comparison with a column of 'type' (JSON columns compare
  * as their text). */
 static void
@@ -600,27 +639,14 @@ int
 store_delete(struct store *st, const struct resource_def *def, const char *id)
 {
     char *sql = xasprintf("DELETE FROM %s WHERE id = ?", def->table);
-    sqlite3_stmt *stmt = prepare(st, sql);
-    char *del_tags;
-    int r;
+    int r = run_texts(st, sql, TEXTS(id));
 
     free(sql);
-    if (!stmt) {
-        return -EIO;
-    }
-    bind_text(stmt, 1, id);
-    r = run(st, stmt);
-    if (r) {
-        return r;
-    }
-    del_tags = "DELETE FROM tags WHERE resource_type = ? AND resource_id = ?";
-    stmt = prepare(st, del_tags);
-    if (!stmt) {
-        return -EIO;
-    }
-    bind_text(stmt, 1, def->singular);
-    bind_text(stmt, 2, id);
-    return run(st, stmt);
+    return r ? r
+             : run_texts(st,
+                         "DELETE FROM tags WHERE resource_type = ? AND "
+                         "resource_id = ?",
+                         TEXTS(def->singular, id));
 }
 
 static json_t *
@@ -1171,46 +1197,30 @@ store_segment_free_vlan(struct store *st, const char *physnet, int min,
 int
 store_segment_release(struct store *st, const char *network_id)
 {
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM segments "
-                                     "WHERE network_id = ?");
-
-    if (!stmt) {
-        return -EIO;
-    }
-    bind_text(stmt, 1, network_id);
-    return run(st, stmt);
+    return run_texts(st, "DELETE FROM segments WHERE network_id = ?",
+                     TEXTS(network_id));
 }
 
 int
 store_tags_set(struct store *st, const struct resource_def *def,
                const char *id, json_t *tags)
 {
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM tags WHERE "
-                                     "resource_type = ? AND resource_id = ?");
+    int r = run_texts(st,
+                      "DELETE FROM tags WHERE resource_type = ? AND "
+                      "resource_id = ?",
+                      TEXTS(def->singular, id));
     json_t *row;
     size_t i;
     json_t *tag;
-    int r;
 
-    if (!stmt) {
-        return -EIO;
-    }
-    bind_text(stmt, 1, def->singular);
-    bind_text(stmt, 2, id);
-    r = run(st, stmt);
     json_array_foreach (tags, i, tag) {
         if (r) {
             return r;
         }
-        stmt = prepare(st, "INSERT INTO tags (resource_type, resource_id, "
-                           "tag) VALUES (?, ?, ?)");
-        if (!stmt) {
-            return -EIO;
-        }
-        bind_text(stmt, 1, def->singular);
-        bind_text(stmt, 2, id);
-        bind_json(stmt, 3, tag);
-        r = run(st, stmt);
+        r = run_texts(st,
+                      "INSERT INTO tags (resource_type, resource_id, tag) "
+                      "VALUES (?, ?, ?)",
+                      TEXTS(def->singular, id, json_string_value(tag)));
     }
     if (r) {
         return r;
@@ -1225,59 +1235,40 @@ int
 store_ip_insert(struct store *st, const char *port_id, const char *subnet_id,
                 const char *network_id, const struct ip_addr *a)
 {
-    sqlite3_stmt *stmt = prepare(st, "INSERT INTO ipallocations (subnet_id, "
-                                     "ip_key, ip_address, port_id, "
-                                     "network_id) VALUES (?, ?, ?, ?, ?)");
     char key[IP_KEYLEN], text[IP_STRLEN];
 
-    if (!stmt) {
-        return -EIO;
-    }
     ip_to_key(a, key);
     ip_format(a, text);
-    bind_text(stmt, 1, subnet_id);
-    bind_text(stmt, 2, key);
-    bind_text(stmt, 3, text);
-    bind_text(stmt, 4, port_id);
-    bind_text(stmt, 5, network_id);
-    return run(st, stmt);
+    return run_texts(st,
+                     "INSERT INTO ipallocations (subnet_id, ip_key, "
+                     "ip_address, port_id, network_id) VALUES (?, ?, ?, ?, ?)",
+                     TEXTS(subnet_id, key, text, port_id, network_id));
 }
 
 int
 store_ip_delete(struct store *st, const char *subnet_id,
                 const struct ip_addr *a)
 {
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM ipallocations WHERE "
-                                     "subnet_id = ? AND ip_key = ?");
     char key[IP_KEYLEN];
 
-    if (!stmt) {
-        return -EIO;
-    }
     ip_to_key(a, key);
-    bind_text(stmt, 1, subnet_id);
-    bind_text(stmt, 2, key);
-    return run(st, stmt);
+    return run_texts(st,
+                     "DELETE FROM ipallocations WHERE subnet_id = ? AND "
+                     "ip_key = ?",
+                     TEXTS(subnet_id, key));
 }
 
 int
 store_ip_exists(struct store *st, const char *subnet_id,
                 const struct ip_addr *a)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT 1 FROM ipallocations WHERE "
-                                     "subnet_id = ? AND ip_key = ?");
     char key[IP_KEYLEN];
-    int found;
 
-    if (!stmt) {
-        return -EIO;
-    }
     ip_to_key(a, key);
-    bind_text(stmt, 1, subnet_id);
-    bind_text(stmt, 2, key);
-    found = sqlite3_step(stmt) == SQLITE_ROW;
-    sqlite3_reset(stmt);
-    return found;
+    return exists_texts(st,
+                        "SELECT 1 FROM ipallocations WHERE subnet_id = ? AND "
+                        "ip_key = ?",
+                        TEXTS(subnet_id, key));
 }
 
 long
@@ -1330,50 +1321,34 @@ int
 store_range_insert(struct store *st, const char *subnet_id,
                    const struct ip_range *range)
 {
-    sqlite3_stmt *stmt = prepare(st, "INSERT INTO ipam_ranges (subnet_id, "
-                                     "first_key, last_key) "
-                                     "VALUES (?, ?, ?)");
     char k0[IP_KEYLEN], k1[IP_KEYLEN];
 
-    if (!stmt) {
-        return -EIO;
-    }
     ip_to_key(&range->first, k0);
     ip_to_key(&range->last, k1);
-    bind_text(stmt, 1, subnet_id);
-    bind_text(stmt, 2, k0);
-    bind_text(stmt, 3, k1);
-    return run(st, stmt);
+    return run_texts(st,
+                     "INSERT INTO ipam_ranges (subnet_id, first_key, "
+                     "last_key) VALUES (?, ?, ?)",
+                     TEXTS(subnet_id, k0, k1));
 }
 
 int
 store_range_delete(struct store *st, const char *subnet_id,
                    const struct ip_addr *first)
 {
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM ipam_ranges WHERE "
-                                     "subnet_id = ? AND first_key = ?");
     char k0[IP_KEYLEN];
 
-    if (!stmt) {
-        return -EIO;
-    }
     ip_to_key(first, k0);
-    bind_text(stmt, 1, subnet_id);
-    bind_text(stmt, 2, k0);
-    return run(st, stmt);
+    return run_texts(st,
+                     "DELETE FROM ipam_ranges WHERE subnet_id = ? AND "
+                     "first_key = ?",
+                     TEXTS(subnet_id, k0));
 }
 
 int
 store_range_delete_all(struct store *st, const char *subnet_id)
 {
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM ipam_ranges WHERE "
-                                     "subnet_id = ?");
-
-    if (!stmt) {
-        return -EIO;
-    }
-    bind_text(stmt, 1, subnet_id);
-    return run(st, stmt);
+    return run_texts(st, "DELETE FROM ipam_ranges WHERE subnet_id = ?",
+                     TEXTS(subnet_id));
 }
 
 static int
@@ -1451,16 +1426,8 @@ store_range_find(struct store *st, const char *subnet_id,
 int
 store_mac_exists(struct store *st, const char *network_id, const char *mac)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT 1 FROM ports WHERE "
-                                     "network_id = ? AND mac_address = ?");
-    int found;
-
-    if (!stmt) {
-        return -EIO;
-    }
-    bind_text(stmt, 1, network_id);
-    bind_text(stmt, 2, mac);
-    found = sqlite3_step(stmt) == SQLITE_ROW;
-    sqlite3_reset(stmt);
-    return found;
+    return exists_texts(st,
+                        "SELECT 1 FROM ports WHERE network_id = ? AND "
+                        "mac_address = ?",
+                        TEXTS(network_id, mac));
 }
