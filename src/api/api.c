@@ -625,16 +625,17 @@ handle_list(struct call *c, const struct resource_ops *ops,
     struct list_args a = {ops, {0}, NULL, DS_EMPTY_INITIALIZER, NULL};
     struct api_error *e = list_query_parse(
         ops->def, args, n, c->req.cfg->pagination_max_limit, &a.q);
-    struct ds body = DS_EMPTY_INITIALIZER;
 
     if (!e) {
+        ds_put_format(&a.rows, "{\"%s\":[", ops->def->plural);
         e = in_transaction(c, false, do_list, &a);
     }
     if (e) {
         respond_error(resp, e);
     } else {
-        ds_put_format(&body, "{\"%s\":[", ops->def->plural);
-        ds_put_buf(&body, ds_cstr(&a.rows), a.rows.len);
+        struct ds body = a.rows; /* Already holds the opening. */
+
+        ds_init(&a.rows);
         ds_put_char(&body, ']');
         if (a.q.limit > 0) {
             json_t *links = page_links(c, &a.q, a.ids);

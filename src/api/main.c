@@ -1,6 +1,7 @@
 /* neutrino-server: options, configuration, wiring; then run the loop. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <strings.h>
@@ -126,6 +127,9 @@ main(int argc, char *argv[])
     sigaddset(&mask, SIGINT);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Large list responses get pages of their own, returned when freed,
+     * rather than growing the heap for good. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     r = parse_args(argc, argv, &files, &n_files);
 
     if (r <= 0) {

@@ -863,7 +863,9 @@ put_where(struct sql_builder *b, const struct resource_def *def,
     put_fixed_ip_filters(b, q);
 }
 
-/* Sort keys with "id" appended as the final tie-breaker. */
+/* Sort keys with "id" appended as the final tie-breaker.  A plain list
+ * (no sort, no page) has none: it comes in table order, creation order,
+ * read sequentially rather than through the id index. */
 static size_t
 effective_sorts(const struct resource_def *def, const struct list_query *q,
                 struct query_sort *out)
@@ -871,6 +873,9 @@ effective_sorts(const struct resource_def *def, const struct list_query *q,
     size_t n = 0;
     bool has_id = false;
 
+    if (!q->n_sorts && q->limit <= 0) {
+        return 0;
+    }
     for (size_t i = 0; i < q->n_sorts; i++) {
         out[n++] = q->sorts[i];
         has_id |= !strcmp(q->sorts[i].attr->name, "id");
@@ -917,11 +922,10 @@ static void
 put_order(struct sql_builder *b, const struct list_query *q,
           const struct query_sort *sorts, size_t n)
 {
-    ds_put_cstr(&b->sql, " ORDER BY ");
     for (size_t i = 0; i < n; i++) {
         bool desc = sorts[i].desc != q->page_reverse;
-        ds_put_format(&b->sql, "%s%s %s", i ? ", " : "", sorts[i].attr->column,
-                      desc ? "DESC" : "ASC");
+        ds_put_format(&b->sql, "%s%s %s", i ? ", " : " ORDER BY ",
+                      sorts[i].attr->column, desc ? "DESC" : "ASC");
     }
     if (q->limit > 0) {
         ds_put_format(&b->sql, " LIMIT %ld", q->limit);
