@@ -1,17 +1,21 @@
 #!/bin/sh
 # The project's test command: installs every dependency, builds (release and
 # sanitizer builds, warnings as errors) and runs all tests: cmocka unit tests
-# under ASan/UBSan, then the functional suite (real neutrino-server built
-# with ASan, real openstack CLI).
+# and the fuzz corpora under ASan/UBSan, 30 s of libFuzzer per target, then
+# the functional suite (real neutrino-server built with ASan, real openstack
+# CLI).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # Formatting is part of the build: .clang-format says how.
 clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c \
+    tests/fuzz/*.c tests/fuzz/*.h \
     bench/*.c
 scripts/build.sh --asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-meson test -C build-asan --suite unit --print-errorlogs
+meson test -C build-asan --suite unit --suite fuzz --print-errorlogs
+# A short fuzzing run of every target on top of the corpus replay above.
+tests/fuzz/run.sh 30
 NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/func

@@ -8,9 +8,15 @@ api_error_new(int status, const char *type, const char *fmt, ...)
     struct api_error *e = xmalloc(sizeof *e);
     va_list args;
 
+    char *raw;
+
     va_start(args, fmt);
-    e->message = xvasprintf(fmt, args);
+    raw = xvasprintf(fmt, args);
     va_end(args);
+    /* Messages quote client input, which need not be UTF-8; the body must
+     * be. */
+    e->message = utf8_sanitize(raw);
+    free(raw);
     e->status = status;
     e->type = xstrdup(type);
     return e;

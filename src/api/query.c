@@ -59,7 +59,7 @@ add_filter(struct list_query *q, const struct attr *a, const char *value)
         free(lower);
     }
     for (size_t i = 0; i < q->n_filters; i++) {
-        if (q->filters[i].attr->column == a->column) {
+        if (!strcmp(q->filters[i].attr->column, a->column)) {
             json_array_append_new(q->filters[i].values, conv);
             return NULL;
         }
@@ -213,6 +213,7 @@ parse_args(const struct resource_def *def, const struct http_arg *args,
            size_t n, long max_limit, struct list_query *q)
 {
     struct ds bad = DS_EMPTY_INITIALIZER;
+    json_t *seen = json_object(); /* Unknown keys named so far. */
     struct api_error *e = NULL;
 
     for (size_t i = 0; i < n && !e; i++) {
@@ -237,11 +238,11 @@ parse_args(const struct resource_def *def, const struct http_arg *args,
         }
         a = resource_attr(def, args[i].key);
         if (!a || !(a->flags & A_FILTER)) {
-            char *quoted = xasprintf("'%s'", args[i].key);
-            if (!strstr(ds_cstr(&bad), quoted)) {
-                ds_put_format(&bad, "%s%s", bad.len ? ", " : "", quoted);
+            if (!json_object_get(seen, args[i].key)) {
+                json_object_set_new(seen, args[i].key, json_true());
+                ds_put_format(&bad, "%s'%s'", bad.len ? ", " : "",
+                              args[i].key);
             }
-            free(quoted);
             continue;
         }
         e = add_filter(q, a, args[i].value);
@@ -251,6 +252,7 @@ parse_args(const struct resource_def *def, const struct http_arg *args,
                             ds_cstr(&bad));
     }
     ds_destroy(&bad);
+    json_decref(seen);
     return e;
 }
 
@@ -261,6 +263,11 @@ list_query_parse(const struct resource_def *def, const struct http_arg *args,
     struct api_error *e;
 
     memset(q, 0, sizeof *q);
+    for (size_t i = 0; i < n; i++) {
+        if (!utf8_is_valid(args[i].key) || !utf8_is_valid(args[i].value)) {
+            return api_invalid_input("Query arguments must be UTF-8");
+        }
+    }
     e = parse_args(def, args, n, max_limit, q);
     if (!e) {
         e = parse_sorts(def, args, n, q);

@@ -130,7 +130,13 @@ parse_vlan_ranges(const char *value, void *field, const void *arg,
     }
     free_vlan_ranges(v);
     v->items = ranges;
-    v->n = n;
+    v->n = 0;
+    while (v->n < n && ranges[v->n].physnet) {
+        v->n++; /* Only what was parsed (all, on success). */
+    }
+    for (size_t i = v->n; i < n; i++) {
+        free(ranges[i].physnet);
+    }
     strv_free(items);
     return r;
 }

@@ -130,9 +130,12 @@ static char *
 read_line(char *buf, int size, void *aux)
 {
     struct config_loader *loader = aux;
-    char *s = fgets(buf, size, loader->file);
+    char *s;
 
-    if (s && strchr(s, '\n')) {
+    /* Zeroed first, so a newline is found even after a NUL byte. */
+    memset(buf, 0, size);
+    s = fgets(buf, size, loader->file);
+    if (s && (memchr(buf, '\n', size) || feof(loader->file))) {
         loader->line++;
     }
     return s;

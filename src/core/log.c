@@ -25,6 +25,9 @@ log_enabled(enum log_level level)
     return level <= log_threshold;
 }
 
+static void log_vmsg(enum log_level, const char *module, const char *suffix,
+                     const char *fmt, va_list) PRINTF_FORMAT(4, 0);
+
 static void
 log_vmsg(enum log_level level, const char *module, const char *suffix,
          const char *fmt, va_list args)

@@ -143,3 +143,66 @@ time_monotonic_usec(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
+
+/* Length of the well-formed UTF-8 sequence at 's', or 0. */
+static size_t
+utf8_sequence(const unsigned char *s)
+{
+    unsigned int c = s[0], cp;
+    size_t n;
+
+    if (c < 0x80) {
+        return 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+        || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+        return 0;
+    }
+    return n;
+}
+
+bool
+utf8_is_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *) s;
+
+    while (*p) {
+        size_t n = utf8_sequence(p);
+        if (!n) {
+            return false;
+        }
+        p += n;
+    }
+    return true;
+}
+
+char *
+utf8_sanitize(const char *s)
+{
+    char *copy = xstrdup(s);
+    unsigned char *p = (unsigned char *) copy;
+
+    while (*p) {
+        size_t n = utf8_sequence(p);
+        if (!n) {
+            *p++ = '?';
+        } else {
+            p += n;
+        }
+    }
+    return copy;
+}

@@ -66,6 +66,14 @@ freep(void *p)
         take_ptr_tmp_;                                                        \
     })
 
+/* True if 's' is well-formed UTF-8 (no overlongs, surrogates or code
+ * points past U+10FFFF). */
+bool utf8_is_valid(const char *s);
+
+/* Returns a malloc'd copy of 's' with every byte that is not part of
+ * well-formed UTF-8 replaced by '?'. */
+char *utf8_sanitize(const char *s);
+
 /* Fills 'buf' with 'n' bytes from the kernel's CSPRNG. */
 void random_bytes(void *buf, size_t n);
 

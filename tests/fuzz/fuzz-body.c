@@ -86,8 +86,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_error_t err;
-    json_t *body = json_loadb((const char *) data, size,
-                              JSON_REJECT_DUPLICATES, &err);
+    json_t *body =
+        json_loadb((const char *) data, size, JSON_REJECT_DUPLICATES, &err);
 
     if (!body) {
         return 0;

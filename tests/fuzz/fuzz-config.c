@@ -31,9 +31,9 @@ struct fuzz_config {
     char *connection;
     bool debug;
     bool use_x;
-    int workers;                /* 1..64 */
-    int any;                    /* Any int. */
-    int port;                   /* 0..65535 */
+    int workers; /* 1..64 */
+    int any;     /* Any int. */
+    int port;    /* 0..65535 */
     char **list;
     char **other_list;
 };
@@ -41,8 +41,10 @@ struct fuzz_config {
 static const struct config_int_range workers_range = {1, 64};
 static const struct config_int_range port_range = {0, 65535};
 
-#define OPT(SECTION, KEY, PARSE, FIELD, ARG)                                 \
-    {SECTION, KEY, PARSE, offsetof(struct fuzz_config, FIELD), ARG}
+#define OPT(SECTION, KEY, PARSE, FIELD, ARG)                                  \
+    {                                                                         \
+        SECTION, KEY, PARSE, offsetof(struct fuzz_config, FIELD), ARG         \
+    }
 
 static const struct config_option options[] = {
     OPT("DEFAULT", "name", config_parse_string, name, NULL),
@@ -163,10 +165,10 @@ load_server(void)
             const struct vlan_range *v = &cfg.vlan_ranges.items[i];
 
             FUZZ_CHECK(v->physnet, "vlan range %zu without physnet", i);
-            FUZZ_CHECK((v->min == 0 && v->max == 0)
-                           || (v->min >= 1 && v->min <= v->max
-                               && v->max <= 4094),
-                       "vlan range %s:%d:%d", v->physnet, v->min, v->max);
+            FUZZ_CHECK(
+                (v->min == 0 && v->max == 0)
+                    || (v->min >= 1 && v->min <= v->max && v->max <= 4094),
+                "vlan range %s:%d:%d", v->physnet, v->min, v->max);
             FUZZ_CHECK(server_config_vlan_range(&cfg, v->physnet),
                        "vlan range %s not found", v->physnet);
         }

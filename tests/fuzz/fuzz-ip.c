@@ -34,7 +34,7 @@ lo64(ip_u128 v)
     return (unsigned long long) v;
 }
 
-#define U128_FMT "%016llx%016llx"
+#define U128_FMT     "%016llx%016llx"
 #define U128_ARGS(v) hi64(v), lo64(v)
 
 static ip_u128
@@ -190,8 +190,8 @@ check_key(const char *s, int version, const struct ip_addr *a)
     struct ip_addr b;
 
     FUZZ_CHECK(a->version == version, "key '%s': version %d", s, a->version);
-    FUZZ_CHECK(!(a->v & ~width_mask(version)), "key '%s': too wide for v%d",
-               s, version);
+    FUZZ_CHECK(!(a->v & ~width_mask(version)), "key '%s': too wide for v%d", s,
+               version);
     ip_to_key(a, key);
     FUZZ_CHECK(!strcmp(key, s), "key '%s' comes back as '%s'", s, key);
     ip_format(a, buf);
@@ -211,7 +211,7 @@ check_mac(const char *s, const uint8_t mac[6])
     FUZZ_CHECK(mac_parse(buf, back) == 0 && !memcmp(mac, back, 6),
                "'%s': '%s' does not round-trip", s, buf);
     for (int i = 0; i < 17; i++) {
-        char want = i % 3 == 2 ? ':'
+        char want = i % 3 == 2                   ? ':'
                     : s[i] >= 'A' && s[i] <= 'F' ? (char) (s[i] - 'A' + 'a')
                                                  : s[i];
         FUZZ_CHECK(buf[i] == want, "'%s': formats as '%s'", s, buf);
@@ -292,8 +292,7 @@ check_pair(const char *s1, const char *s2)
     }
     if (n1_ok && a2_ok) {
         FUZZ_CHECK(ipnet_contains(&n1, &a2) == contains2(&n1, &a2),
-                   "'%s' contains '%s': %d", s1, s2,
-                   ipnet_contains(&n1, &a2));
+                   "'%s' contains '%s': %d", s1, s2, ipnet_contains(&n1, &a2));
     }
     if (n1_ok && n2_ok) {
         struct ip_addr f1 = ipnet_first(&n1), f2 = ipnet_first(&n2);

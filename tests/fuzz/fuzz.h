@@ -34,15 +34,15 @@ fuzz_strndup(const uint8_t *data, size_t size)
 }
 
 /* Reports a broken invariant and aborts, so libFuzzer saves the input. */
-#define FUZZ_CHECK(cond, ...)                                                \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: invariant violated: %s: ", __FILE__,    \
-                    __LINE__, #cond);                                        \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-            abort();                                                         \
-        }                                                                    \
+#define FUZZ_CHECK(cond, ...)                                                 \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            fprintf(stderr, "%s:%d: invariant violated: %s: ", __FILE__,      \
+                    __LINE__, #cond);                                         \
+            fprintf(stderr, __VA_ARGS__);                                     \
+            fputc('\n', stderr);                                              \
+            abort();                                                          \
+        }                                                                     \
     } while (0)
 
 #endif /* tests/fuzz/fuzz.h */

@@ -46,7 +46,7 @@ done
 if [ ! -d "$build" ]; then
     CC=clang meson setup "$build" "$src" --werror -Db_lundef=false || exit 1
 fi
-# Only the fuzzers: the rest of the tree may not build with clang -Werror.
+# Only the fuzzers: the rest of the tree is the other builds' job.
 ninja_targets=()
 for t in "${targets[@]}"; do
     ninja_targets+=("tests/fuzz/fuzz-$t")
