@@ -125,22 +125,26 @@ ipam_reset_ranges(struct store *st, const char *subnet_id,
     return r;
 }
 
-/* Replaces free range 'range' by what is left of it without 'a'. */
+/* Replaces free range 'range' by what is left of it without 'a', changing
+ * the stored row in place where it can (one statement, two at most). */
 static int
 split_range(struct store *st, const char *subnet_id,
             const struct ip_range *range, const struct ip_addr *a)
 {
-    int r = store_range_delete(st, subnet_id, &range->first);
+    struct ip_addr before = ip_add(a, ~(ip_u128) 0), after = ip_add(a, 1);
+    bool at_first = ip_equal(a, &range->first);
+    bool at_last = ip_equal(a, &range->last);
+    struct ip_range right = {after, range->last};
+    int r;
 
-    if (!r && ip_cmp(&range->first, a) < 0) {
-        struct ip_range left = {range->first, ip_add(a, ~(ip_u128) 0)};
-        r = store_range_insert(st, subnet_id, &left);
+    if (at_first && at_last) {
+        return store_range_delete(st, subnet_id, &range->first);
     }
-    if (!r && ip_cmp(a, &range->last) < 0) {
-        struct ip_range right = {ip_add(a, 1), range->last};
-        r = store_range_insert(st, subnet_id, &right);
+    if (at_first) {
+        return store_range_move_first(st, subnet_id, &range->first, &after);
     }
-    return r;
+    r = store_range_set_last(st, subnet_id, &range->first, &before);
+    return r || at_last ? r : store_range_insert(st, subnet_id, &right);
 }
 
 static ip_u128

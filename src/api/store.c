@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -19,6 +20,21 @@ LOG_DEFINE_THIS_MODULE(store);
 
 struct cached_stmt {
     char *sql;
+    uint32_t hash; /* Of 'sql', to skip most comparisons. */
+    sqlite3_stmt *stmt;
+};
+
+/* A statement generated from a resource schema, kept for the store's
+ * life. */
+enum generated_kind {
+    GEN_INSERT,       /* All columns. */
+    GEN_SELECT_WHERE, /* All columns, WHERE 'column' = ?. */
+};
+
+struct generated_stmt {
+    const struct resource_def *def;
+    enum generated_kind kind;
+    const char *column;
     sqlite3_stmt *stmt;
 };
 
@@ -38,11 +54,8 @@ struct store {
     struct cached_stmt cache[STMT_CACHE_MAX];
     size_t n_cache;
     struct checkpointer *checkpointer;
-    struct {
-        const struct resource_def *def;
-        char *sql;
-    } inserts[8]; /* Generated INSERT statements. */
-    size_t n_inserts;
+    struct generated_stmt generated[32];
+    size_t n_generated;
 };
 
 /* How often the checkpointer looks at the log, and the log size (frames
@@ -314,8 +327,8 @@ store_close(struct store *st)
 {
     if (st) {
         checkpointer_stop(st->checkpointer);
-        for (size_t i = 0; i < st->n_inserts; i++) {
-            free(st->inserts[i].sql);
+        for (size_t i = 0; i < st->n_generated; i++) {
+            sqlite3_finalize(st->generated[i].stmt);
         }
         for (size_t i = 0; i < st->n_cache; i++) {
             sqlite3_finalize(st->cache[i].stmt);
@@ -336,14 +349,26 @@ cache_flush(struct store *st)
     st->n_cache = 0;
 }
 
+static uint32_t
+hash_sql(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    for (; *s; s++) {
+        h = (h ^ (unsigned char) *s) * 16777619u;
+    }
+    return h;
+}
+
 /* Returns a reset statement for 'sql' (cached), or NULL (logged). */
 static sqlite3_stmt *
 prepare(struct store *st, const char *sql)
 {
+    uint32_t hash = hash_sql(sql);
     sqlite3_stmt *stmt;
 
     for (size_t i = 0; i < st->n_cache; i++) {
-        if (!strcmp(st->cache[i].sql, sql)) {
+        if (st->cache[i].hash == hash && !strcmp(st->cache[i].sql, sql)) {
             stmt = st->cache[i].stmt;
             sqlite3_reset(stmt);
             sqlite3_clear_bindings(stmt);
@@ -359,7 +384,7 @@ prepare(struct store *st, const char *sql)
     if (st->n_cache == STMT_CACHE_MAX) {
         cache_flush(st);
     }
-    st->cache[st->n_cache++] = (struct cached_stmt){xstrdup(sql), stmt};
+    st->cache[st->n_cache++] = (struct cached_stmt){xstrdup(sql), hash, stmt};
     return stmt;
 }
 
@@ -550,19 +575,14 @@ put_columns(struct ds *sql, const struct resource_def *def)
     }
 }
 
-/* The INSERT statement of 'def' (built once per resource). */
-static sqlite3_stmt *
-prepare_insert(struct store *st, const struct resource_def *def)
+static char *
+generate_sql(const struct resource_def *def, enum generated_kind kind,
+             const char *column)
 {
-    for (size_t i = 0; i < st->n_inserts; i++) {
-        if (st->inserts[i].def == def) {
-            return prepare(st, st->inserts[i].sql);
-        }
-    }
-    if (st->n_inserts < ARRAY_SIZE(st->inserts)) {
-        struct ds sql = DS_EMPTY_INITIALIZER;
-        int n = 0;
+    struct ds sql = DS_EMPTY_INITIALIZER;
+    int n = 0;
 
+    if (kind == GEN_INSERT) {
         ds_put_format(&sql, "INSERT INTO %s (", def->table);
         put_columns(&sql, def);
         ds_put_cstr(&sql, ") VALUES (");
@@ -572,17 +592,59 @@ prepare_insert(struct store *st, const struct resource_def *def)
             }
         }
         ds_put_char(&sql, ')');
-        st->inserts[st->n_inserts].def = def;
-        st->inserts[st->n_inserts].sql = ds_steal(&sql);
-        return prepare(st, st->inserts[st->n_inserts++].sql);
+    } else {
+        ds_put_cstr(&sql, "SELECT ");
+        put_columns(&sql, def);
+        ds_put_format(&sql, " FROM %s WHERE %s = ?", def->table, column);
+        if (strcmp(column, "id")) {
+            ds_put_cstr(&sql, " ORDER BY created_at, id");
+        }
     }
-    return NULL;
+    return ds_steal(&sql);
+}
+
+/* A reset statement generated from 'def', prepared once. */
+static sqlite3_stmt *
+prepare_generated(struct store *st, const struct resource_def *def,
+                  enum generated_kind kind, const char *column)
+{
+    struct generated_stmt *g;
+    char *sql;
+
+    for (size_t i = 0; i < st->n_generated; i++) {
+        g = &st->generated[i];
+        if (g->def == def && g->kind == kind
+            && (!column || !strcmp(g->column, column))) {
+            sqlite3_reset(g->stmt);
+            sqlite3_clear_bindings(g->stmt);
+            return g->stmt;
+        }
+    }
+    sql = generate_sql(def, kind, column);
+    if (st->n_generated == ARRAY_SIZE(st->generated)) {
+        sqlite3_stmt *stmt = prepare(st, sql); /* Cache full: the usual
+                                                * way. */
+        free(sql);
+        return stmt;
+    }
+    g = &st->generated[st->n_generated];
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                           &g->stmt, NULL)
+        != SQLITE_OK) {
+        log_error("cannot prepare '%s': %s", sql, sqlite3_errmsg(st->db));
+        free(sql);
+        return NULL;
+    }
+    free(sql);
+    *g = (struct generated_stmt){def, kind, column, g->stmt};
+    st->n_generated++;
+    return g->stmt;
 }
 
 int
 store_insert(struct store *st, const struct resource_def *def, json_t *row)
 {
-    sqlite3_stmt *stmt = prepare_insert(st, def);
+    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_INSERT, NULL);
     int n = 0;
 
     if (!stmt) {
@@ -668,15 +730,9 @@ row_to_json(sqlite3_stmt *stmt, const struct resource_def *def)
 json_t *
 store_get(struct store *st, const struct resource_def *def, const char *id)
 {
-    struct ds sql = DS_EMPTY_INITIALIZER;
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_SELECT_WHERE, "id");
     json_t *row = NULL;
 
-    ds_put_cstr(&sql, "SELECT ");
-    put_columns(&sql, def);
-    ds_put_format(&sql, " FROM %s WHERE id = ?", def->table);
-    stmt = prepare(st, ds_cstr(&sql));
-    ds_destroy(&sql);
     if (!stmt) {
         return NULL;
     }
@@ -692,16 +748,9 @@ json_t *
 store_rows_where(struct store *st, const struct resource_def *def,
                  const char *column, const char *value)
 {
-    struct ds sql = DS_EMPTY_INITIALIZER;
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_SELECT_WHERE, column);
     json_t *rows = json_array();
 
-    ds_put_cstr(&sql, "SELECT ");
-    put_columns(&sql, def);
-    ds_put_format(&sql, " FROM %s WHERE %s = ? ORDER BY created_at, id",
-                  def->table, column);
-    stmt = prepare(st, ds_cstr(&sql));
-    ds_destroy(&sql);
     if (!stmt) {
         return rows;
     }
@@ -1346,6 +1395,35 @@ store_range_delete(struct store *st, const char *subnet_id,
                      "DELETE FROM ipam_ranges WHERE subnet_id = ? AND "
                      "first_key = ?",
                      TEXTS(subnet_id, k0));
+}
+
+int
+store_range_set_last(struct store *st, const char *subnet_id,
+                     const struct ip_addr *first, const struct ip_addr *last)
+{
+    char k0[IP_KEYLEN], k1[IP_KEYLEN];
+
+    ip_to_key(first, k0);
+    ip_to_key(last, k1);
+    return run_texts(st,
+                     "UPDATE ipam_ranges SET last_key = ? WHERE subnet_id = ? "
+                     "AND first_key = ?",
+                     TEXTS(k1, subnet_id, k0));
+}
+
+int
+store_range_move_first(struct store *st, const char *subnet_id,
+                       const struct ip_addr *first,
+                       const struct ip_addr *new_first)
+{
+    char k0[IP_KEYLEN], k1[IP_KEYLEN];
+
+    ip_to_key(first, k0);
+    ip_to_key(new_first, k1);
+    return run_texts(st,
+                     "UPDATE ipam_ranges SET first_key = ? WHERE subnet_id = "
+                     "? AND first_key = ?",
+                     TEXTS(k1, subnet_id, k0));
 }
 
 int

@@ -124,6 +124,14 @@ int store_range_insert(struct store *, const char *subnet_id,
                        const struct ip_range *) WARN_UNUSED;
 int store_range_delete(struct store *, const char *subnet_id,
                        const struct ip_addr *first) WARN_UNUSED;
+/* Changes the range starting at 'first' to end at 'last' / to start at
+ * 'new_first' instead. */
+int store_range_set_last(struct store *, const char *subnet_id,
+                         const struct ip_addr *first,
+                         const struct ip_addr *last) WARN_UNUSED;
+int store_range_move_first(struct store *, const char *subnet_id,
+                           const struct ip_addr *first,
+                           const struct ip_addr *new_first) WARN_UNUSED;
 int store_range_delete_all(struct store *, const char *subnet_id) WARN_UNUSED;
 /* Up to 'max' free ranges of 'subnet_id' in address order, starting with
  * the one containing or following 'from' (NULL: the lowest).  Returns the

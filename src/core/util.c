@@ -1,8 +1,6 @@
 #include "core/util.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <sys/random.h>
 #include <time.h>
 
 void
@@ -89,19 +87,10 @@ xasprintf(const char *fmt, ...)
 void
 random_bytes(void *buf, size_t n)
 {
-    char *p = buf;
-
-    while (n > 0) {
-        ssize_t r = getrandom(p, n, 0);
-        if (r < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            core_abort("getrandom failed");
-        }
-        p += r;
-        n -= r;
-    }
+    /* glibc's arc4random: a ChaCha20 stream the kernel reseeds, without a
+     * system call per use (ids, MACs and addresses are drawn per
+     * request). */
+    arc4random_buf(buf, n);
 }
 
 void

@@ -74,7 +74,7 @@ bool utf8_is_valid(const char *s);
  * well-formed UTF-8 replaced by '?'. */
 char *utf8_sanitize(const char *s);
 
-/* Fills 'buf' with 'n' bytes from the kernel's CSPRNG. */
+/* Fills 'buf' with 'n' unpredictable bytes (kernel-seeded CSPRNG). */
 void random_bytes(void *buf, size_t n);
 
 /* Current wall-clock time as "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds),
