@@ -15,7 +15,9 @@
 # The workload, on each server:
 #   - RSS once the network and subnet exist ("idle");
 #   - port creates, one client, then 8 clients (neutron does ~4 ports/s,
-#     so it gets fewer creates: --neutron-creates, default 200);
+#     so it gets fewer creates: --neutron-creates, default 200); neutrino
+#     runs each --rounds times (default 5) and the medians are reported,
+#     since the machine is shared and single runs vary by +-30%;
 #   - GET of one port, one client;
 #   - one bulk POST of 100 ports with device_owner bench:filter;
 #   - fill up to --ports ports (default 10,000): neutrino through the API
@@ -30,17 +32,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 build=$top/build
 ports=10000
-neutrino_creates=2000
+neutrino_creates=900
 neutron_creates=200
 neutrino_gets=2000
 neutron_gets=500
+rounds=5
 run_neutron=1
 run_neutrino=1
 do_build=1
 keep=0
 
 usage() {
-    sed -n '2,25s/^# \{0,1\}//p' "$0"
+    sed -n '2,27s/^# \{0,1\}//p' "$0"
     exit "${1:-0}"
 }
 
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift ;;
     --neutrino-creates) neutrino_creates=$2; shift ;;
     --neutron-creates) neutron_creates=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
     --keep) keep=1 ;;
     --no-build) do_build=0 ;;
     -h|--help) usage 0 ;;
@@ -198,6 +202,29 @@ count_ports() {
 
 # --- The workload ---------------------------------------------------------
 
+median() {
+    sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
+# create_rounds C: $creates port creates with C clients, $rounds times (the
+# machine is shared and noisy); records the median rate, p50 and p99.
+create_rounds() {
+    local c=$1 i rates="" p50s="" p99s=""
+    local n=$rounds
+    [ "$name" = neutron ] && n=1 # Minutes per round there.
+    for i in $(seq 1 "$n"); do
+        log "$name: $creates port creates, $c client(s), round $i of $n"
+        lg --op create-ports --network-id "$net" --count "$creates" \
+            --concurrency "$c" --name-prefix "c$c-r$i-"
+        rates+="$(field rate)"$'\n'
+        p50s+="$(field p50_ms)"$'\n'
+        p99s+="$(field p99_ms)"$'\n'
+    done
+    R[$name/c${c}_rate]=$(printf '%s' "$rates" | median)
+    R[$name/c${c}_p50]=$(printf '%s' "$p50s" | median)
+    R[$name/c${c}_p99]=$(printf '%s' "$p99s" | median)
+}
+
 # bench NAME URL PID-OR-"neutron" CREATES GETS
 bench() {
     name=$1 url=$2
@@ -212,21 +239,11 @@ bench() {
         "cidr": "10.0.0.0/16", "enable_dhcp": false}}' >/dev/null
     R[$name/rss_idle]=$(rss_mb "$who")
 
-    log "$name: $creates port creates, 1 client"
-    lg --op create-ports --network-id "$net" --count "$creates" \
-        --concurrency 1 --name-prefix c1-
-    R[$name/c1_rate]=$(field rate)
-    R[$name/c1_p50]=$(field p50_ms)
-    R[$name/c1_p99]=$(field p99_ms)
+    for c in 1 8; do
+        create_rounds "$c"
+    done
 
-    log "$name: $creates port creates, 8 clients"
-    lg --op create-ports --network-id "$net" --count "$creates" \
-        --concurrency 8 --name-prefix c8-
-    R[$name/c8_rate]=$(field rate)
-    R[$name/c8_p50]=$(field p50_ms)
-    R[$name/c8_p99]=$(field p99_ms)
-
-    port=$(curl -sS "$url/v2.0/ports?name=c1-0" | jq -r '.ports[0].id')
+    port=$(curl -sS "$url/v2.0/ports?name=c1-r1-0" | jq -r '.ports[0].id')
     if [ -z "$port" ] || [ "$port" = null ]; then
         die "$name: no port c1-0"
     fi
