@@ -238,6 +238,28 @@ convert_mac_or_null(json_t *value, json_t **ret)
     return NULL;
 }
 
+/* The JSON value of a default.  The common ones are built directly: this
+ * runs for every attribute a create leaves out. */
+static json_t *
+default_value(const char *text)
+{
+    size_t len = strlen(text);
+
+    if (!strcmp(text, "true") || !strcmp(text, "false")) {
+        return json_boolean(text[0] == 't');
+    } else if (!strcmp(text, "null")) {
+        return json_null();
+    } else if (!strcmp(text, "[]")) {
+        return json_array();
+    } else if (!strcmp(text, "{}")) {
+        return json_object();
+    } else if (len >= 2 && text[0] == '"' && text[len - 1] == '"'
+               && !memchr(text + 1, '\\', len - 2)) {
+        return json_stringn(text + 1, len - 2);
+    }
+    return json_loads(text, JSON_DECODE_ANY, NULL);
+}
+
 static struct api_error *
 unrecognized(json_t *obj, const struct resource_def *def)
 {
@@ -318,8 +340,7 @@ schema_validate(const struct resource_def *def, json_t *obj, bool create,
                 break;
             }
             if (create && a->dflt && (a->flags & A_POST)) {
-                json_object_set_new(
-                    out, a->name, json_loads(a->dflt, JSON_DECODE_ANY, NULL));
+                json_object_set_new(out, a->name, default_value(a->dflt));
             }
             continue;
         }
