@@ -11,29 +11,7 @@
 
 #include "core/ip.h"
 #include "core/util.h"
-
-/* Parses 's' or fails the test. */
-static struct ip_addr
-addr(const char *s)
-{
-    struct ip_addr a;
-
-    if (ip_parse(s, &a) != 0) {
-        fail_msg("cannot parse address '%s'", s);
-    }
-    return a;
-}
-
-static struct ip_net
-net(const char *s)
-{
-    struct ip_net n;
-
-    if (ipnet_parse(s, &n) != 0) {
-        fail_msg("cannot parse prefix '%s'", s);
-    }
-    return n;
-}
+#include "ip-helpers.h"
 
 static void
 check_addr(const struct ip_addr *a, const char *expected)

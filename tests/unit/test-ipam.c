@@ -18,33 +18,12 @@
 #include "core/ip.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "ip-helpers.h"
 
 #define NETWORK_ID "11111111-1111-4111-8111-111111111111"
 #define SUBNET_ID  "22222222-2222-4222-8222-222222222222"
 #define SUBNET6_ID "33333333-3333-4333-8333-333333333333"
 #define PORT_ID    "44444444-4444-4444-8444-444444444444"
-
-static struct ip_addr
-addr(const char *s)
-{
-    struct ip_addr a;
-
-    if (ip_parse(s, &a) != 0) {
-        fail_msg("cannot parse address '%s'", s);
-    }
-    return a;
-}
-
-static struct ip_net
-net(const char *s)
-{
-    struct ip_net n;
-
-    if (ipnet_parse(s, &n) != 0) {
-        fail_msg("cannot parse prefix '%s'", s);
-    }
-    return n;
-}
 
 static struct ip_range
 range(const char *first, const char *last)
