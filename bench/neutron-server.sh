@@ -233,6 +233,10 @@ cidr, gateway = cur.fetchone()
 used = {r[0] for r in cur.execute(
     "SELECT ip_address FROM ipallocations WHERE subnet_id = ?",
     (alloc["subnet_id"],))}
+# A failed bulk POST can leave IPAM rows without ports behind.
+used |= {r[0] for r in cur.execute(
+    "SELECT ip_address FROM ipamallocations WHERE ipam_subnet_id = ?",
+    (ipam["ipam_subnet_id"],))}
 used.add(gateway)
 macs = {r[0] for r in cur.execute("SELECT mac_address FROM ports")}
 free = (str(a) for a in ipaddress.ip_network(cidr).hosts()

@@ -245,7 +245,7 @@ bench() {
 
     port=$(curl -sS "$url/v2.0/ports?name=c1-r1-0" | jq -r '.ports[0].id')
     if [ -z "$port" ] || [ "$port" = null ]; then
-        die "$name: no port c1-0"
+        die "$name: no port c1-r1-0"
     fi
     log "$name: $gets GETs of one port"
     lg --op get-port --port-id "$port" --count "$gets"
@@ -255,7 +255,15 @@ bench() {
     log "$name: one bulk POST of 100 ports"
     lg --op create-ports --network-id "$net" --count 100 --bulk 100 \
         --name-prefix filter- --device-owner bench:filter
-    R[$name/bulk100]=$(field p50_ms)
+    if [ "$(field ok)" = 1 ]; then
+        R[$name/bulk100]=$(field p50_ms)
+    else
+        # neutron-server 21 on SQLite sometimes answers this bulk with a
+        # 500: the filtered list still needs its 100 ports.
+        log "$name: the bulk POST failed; creating the 100 ports singly"
+        lg --op create-ports --network-id "$net" --count 100 \
+            --name-prefix filter- --device-owner bench:filter
+    fi
 
     have=$(count_ports /v2.0/ports?fields=id)
     fill=$((ports - have))
@@ -285,9 +293,9 @@ bench() {
         log "$name: ?device_owner=bench:filter gave $have ports, not 100"
     lg --op list --path "/v2.0/ports?device_owner=bench:filter" --count 20
     R[$name/list_owner]=$(field p50_ms)
-    have=$(count_ports "/v2.0/ports?name=c8-7")
-    [ "$have" = 1 ] || log "$name: ?name=c8-7 gave $have ports, not 1"
-    lg --op list --path "/v2.0/ports?name=c8-7" --count 20
+    have=$(count_ports "/v2.0/ports?name=c8-r1-7")
+    [ "$have" = 1 ] || log "$name: ?name=c8-r1-7 gave $have ports, not 1"
+    lg --op list --path "/v2.0/ports?name=c8-r1-7" --count 20
     R[$name/list_name]=$(field p50_ms)
 
     R[$name/rss_full]=$(rss_mb "$who")
