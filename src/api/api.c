@@ -978,11 +978,8 @@ struct member_writer {
 static bool
 member_begin(struct member_writer *w, const char *name)
 {
-    bool wanted = !w->fields;
+    bool wanted = query_fields_want(w->fields, name);
 
-    for (size_t i = 0; w->fields && w->fields[i]; i++) {
-        wanted |= !strcmp(w->fields[i], name);
-    }
     if (wanted) {
         ds_put_format(w->out, "%s\"%s\":", w->first ? "" : ",", name);
         w->first = false;

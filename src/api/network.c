@@ -401,22 +401,11 @@ put_member(struct ds *out, bool *first, const char *name, const char *json)
     *first = false;
 }
 
-static bool
-wanted(char **fields, const char *name)
-{
-    for (size_t i = 0; fields && fields[i]; i++) {
-        if (!strcmp(fields[i], name)) {
-            return true;
-        }
-    }
-    return !fields;
-}
-
 static void
 network_render_extra(struct api_request *req, const char *id, char **fields,
                      bool first, struct ds *out)
 {
-    if (wanted(fields, "subnets")) {
+    if (query_fields_want(fields, "subnets")) {
         json_t *ids =
             store_ids_where(req->store, &subnet_def, "network_id", id);
         char *text = json_dumps(ids, JSON_COMPACT);
@@ -425,13 +414,13 @@ network_render_extra(struct api_request *req, const char *id, char **fields,
         json_decref(ids);
     }
     /* Filled once a DHCP agent hosts the network (a later issue). */
-    if (wanted(fields, "availability_zones")) {
+    if (query_fields_want(fields, "availability_zones")) {
         put_member(out, &first, "availability_zones", "[]");
     }
-    if (wanted(fields, "ipv4_address_scope")) {
+    if (query_fields_want(fields, "ipv4_address_scope")) {
         put_member(out, &first, "ipv4_address_scope", "null");
     }
-    if (wanted(fields, "ipv6_address_scope")) {
+    if (query_fields_want(fields, "ipv6_address_scope")) {
         put_member(out, &first, "ipv6_address_scope", "null");
     }
 }

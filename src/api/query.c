@@ -308,17 +308,14 @@ list_query_destroy(struct list_query *q)
 }
 
 bool
-list_query_drops_field(const struct list_query *q, const char *name)
+query_fields_want(char *const *fields, const char *name)
 {
-    if (!q->fields) {
-        return false;
-    }
-    for (size_t i = 0; q->fields[i]; i++) {
-        if (!strcmp(q->fields[i], name)) {
-            return false;
+    for (size_t i = 0; fields && fields[i]; i++) {
+        if (!strcmp(fields[i], name)) {
+            return true;
         }
     }
-    return true;
+    return !fields;
 }
 
 char **

@@ -54,8 +54,9 @@ struct api_error *list_query_parse(const struct resource_def *def,
                                    long max_limit, struct list_query *q);
 void list_query_destroy(struct list_query *);
 
-/* True if 'q' selects fields and 'name' is not one of them. */
-bool list_query_drops_field(const struct list_query *q, const char *name);
+/* True if 'name' is among 'fields' (NULL-terminated), or 'fields' is NULL
+ * (no selection: every field). */
+bool query_fields_want(char *const *fields, const char *name);
 
 /* Parses the "fields" arguments alone (for GET of one resource). */
 char **query_parse_fields(const struct http_arg *args, size_t n);

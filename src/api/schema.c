@@ -163,18 +163,6 @@ convert_ip_or_null(json_t *value, json_t **ret)
     return NULL;
 }
 
-char *
-convert_cidr(json_t *value, json_t **ret)
-{
-    struct ip_net n;
-
-    if (!json_is_string(value)
-        || ipnet_parse(json_string_value(value), &n) < 0) {
-        return reason("'%s' is not a valid IP subnet", value);
-    }
-    return accept(value, ret);
-}
-
 /* Checks that 'value' is a list whose items all pass 'check'. */
 static char *
 convert_list(json_t *value, json_t **ret, attr_convert_func *check)

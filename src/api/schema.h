@@ -103,7 +103,6 @@ attr_convert_func convert_int;
 attr_convert_func convert_uuid;
 attr_convert_func convert_uuid_or_null;
 attr_convert_func convert_ip_or_null;
-attr_convert_func convert_cidr;
 attr_convert_func convert_string_list;
 attr_convert_func convert_uuid_list;
 attr_convert_func convert_dict;

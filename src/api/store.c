@@ -1067,17 +1067,6 @@ store_list(struct store *st, const struct resource_def *def,
     return r;
 }
 
-static bool
-wants_field(char **fields, const char *name)
-{
-    for (size_t i = 0; fields && fields[i]; i++) {
-        if (!strcmp(fields[i], name)) {
-            return true;
-        }
-    }
-    return !fields;
-}
-
 /* Writes the current row of 'stmt' as a JSON object. */
 static void
 write_row(sqlite3_stmt *stmt, const struct resource_def *def, char **fields,
@@ -1095,7 +1084,7 @@ write_row(sqlite3_stmt *stmt, const struct resource_def *def, char **fields,
         const char *text;
         int len;
 
-        if (c < 0 || !wants_field(fields, a->name)) {
+        if (c < 0 || !query_fields_want(fields, a->name)) {
             if (c >= 0 && !strcmp(a->name, "id")) {
                 id = (const char *) sqlite3_column_text(stmt, c);
             }
@@ -1127,7 +1116,7 @@ write_row(sqlite3_stmt *stmt, const struct resource_def *def, char **fields,
             project_len = len;
         }
     }
-    if (project && wants_field(fields, "tenant_id")) {
+    if (project && query_fields_want(fields, "tenant_id")) {
         ds_put_cstr(out, first ? "\"tenant_id\":" : ",\"tenant_id\":");
         json_put_string(out, project, project_len);
         first = false;

@@ -209,12 +209,6 @@ ipnet_network(const struct ip_net *n)
 }
 
 bool
-ipnet_is_network(const struct ip_net *n)
-{
-    return !(n->addr.v & host_mask(n->addr.version, n->prefixlen));
-}
-
-bool
 ipnet_contains(const struct ip_net *n, const struct ip_addr *a)
 {
     struct ip_addr first = ipnet_first(n);

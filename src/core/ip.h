@@ -72,9 +72,6 @@ struct ip_addr ipnet_last(const struct ip_net *);
 /* Returns 'n' with its host bits cleared. */
 struct ip_net ipnet_network(const struct ip_net *n);
 
-/* True if 'n' has no host bits set. */
-bool ipnet_is_network(const struct ip_net *n);
-
 bool ipnet_contains(const struct ip_net *, const struct ip_addr *);
 bool ipnet_overlaps(const struct ip_net *, const struct ip_net *);
 

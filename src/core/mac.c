@@ -62,12 +62,6 @@ mac_is_zero(const uint8_t mac[6])
 }
 
 bool
-mac_is_multicast(const uint8_t mac[6])
-{
-    return mac[0] & 1;
-}
-
-bool
 mac_is_broadcast(const uint8_t mac[6])
 {
     static const uint8_t all[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};

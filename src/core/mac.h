@@ -18,7 +18,6 @@ void mac_format(const uint8_t mac[6], char buf[MAC_STRLEN]);
 void mac_generate(const uint8_t base[6], int fixed, uint8_t mac[6]);
 
 bool mac_is_zero(const uint8_t mac[6]);
-bool mac_is_multicast(const uint8_t mac[6]);
 bool mac_is_broadcast(const uint8_t mac[6]);
 
 #endif /* core/mac.h */

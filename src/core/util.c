@@ -124,15 +124,6 @@ timestamp_is_valid(const char *s)
     return *end == '\0';
 }
 
-unsigned long long
-time_monotonic_usec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 /* Length of the well-formed UTF-8 sequence at 's', or 0. */
 static size_t
 utf8_sequence(const unsigned char *s)

@@ -87,7 +87,4 @@ void timestamp_now(char buf[TIMESTAMP_LEN]);
  * or a fractional part, a valid calendar time. */
 bool timestamp_is_valid(const char *s);
 
-/* Monotonic clock in microseconds. */
-unsigned long long time_monotonic_usec(void);
-
 #endif /* core/util.h */

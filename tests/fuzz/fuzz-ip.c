@@ -154,10 +154,8 @@ check_net(const char *s, const struct ip_net *n)
     }
 
     net = ipnet_network(n);
-    FUZZ_CHECK(ipnet_is_network(&net) && net.prefixlen == n->prefixlen,
+    FUZZ_CHECK(ip_equal(&net.addr, &first) && net.prefixlen == n->prefixlen,
                "'%s': ipnet_network has host bits", s);
-    FUZZ_CHECK(ipnet_is_network(n) == ip_equal(&n->addr, &first),
-               "'%s': ipnet_is_network wrong", s);
     FUZZ_CHECK(ipnet_overlaps(n, &net) && ipnet_overlaps(&net, n),
                "'%s': does not overlap its network", s);
 
@@ -217,7 +215,6 @@ check_mac(const char *s, const uint8_t mac[6])
         FUZZ_CHECK(buf[i] == want, "'%s': formats as '%s'", s, buf);
     }
     (void) mac_is_zero(mac);
-    (void) mac_is_multicast(mac);
     (void) mac_is_broadcast(mac);
 }
 

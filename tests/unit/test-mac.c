@@ -87,25 +87,25 @@ test_parse_bad(void **state)
 }
 
 static void
-test_zero_multicast(void **state)
+test_zero_broadcast(void **state)
 {
     static const struct {
         uint8_t mac[6];
-        bool zero, multicast;
+        bool zero, broadcast;
     } cases[] = {
         {{0, 0, 0, 0, 0, 0}, true, false},
         {{0, 0, 0, 0, 0, 1}, false, false},
         {{0x80, 0, 0, 0, 0, 0}, false, false},
         {{0xfa, 0x16, 0x3e, 0, 0, 0}, false, false},
-        {{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}, false, true},
-        {{0x33, 0x33, 0, 0, 0, 1}, false, true},
+        {{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}, false, false},
+        {{0x33, 0x33, 0, 0, 0, 1}, false, false},
         {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, false, true},
         {{0x02, 0, 0, 0, 0, 0}, false, false},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         assert_int_equal(mac_is_zero(cases[i].mac), cases[i].zero);
-        assert_int_equal(mac_is_multicast(cases[i].mac), cases[i].multicast);
+        assert_int_equal(mac_is_broadcast(cases[i].mac), cases[i].broadcast);
     }
 }
 
@@ -152,7 +152,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good),
         cmocka_unit_test(test_parse_bad),
-        cmocka_unit_test(test_zero_multicast),
+        cmocka_unit_test(test_zero_broadcast),
         cmocka_unit_test(test_generate),
     };
 

@@ -252,20 +252,12 @@ test_convert_string_int_misc(void **state)
         {"[]", NULL, "'[]' is not a dictionary"},
         {"\"x\"", NULL, "'x' is not a dictionary"},
     };
-    static const struct conv_case cidrs[] = {
-        {"\"10.0.0.0/24\"", "\"10.0.0.0/24\"", NULL},
-        {"\"fd00::/64\"", "\"fd00::/64\"", NULL},
-        {"\"10.0.0.0/33\"", NULL, "'10.0.0.0/33' is not a valid IP subnet"},
-        {"\"::/129\"", NULL, "'::/129' is not a valid IP subnet"},
-        {"7", NULL, "'7' is not a valid IP subnet"},
-    };
 
     RUN_CONV(convert_string, strings);
     RUN_CONV(convert_string_any, any);
     RUN_CONV(convert_int, ints);
     RUN_CONV(convert_string_list, string_lists);
     RUN_CONV(convert_dict, dicts);
-    RUN_CONV(convert_cidr, cidrs);
     free(s255);
     free(s256);
     free(in255);
