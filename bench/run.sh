@@ -168,6 +168,22 @@ rss_mb() {
     awk -v kb="$kb" 'BEGIN { printf "%.1f\n", kb / 1024 }'
 }
 
+# CPU time (user + system, all threads) of the process tree of $1, in
+# clock ticks: a steadier measure than rates on a shared machine.
+cpu_ticks() {
+    local root=$1 pids="" p t=0 v
+    if [ "$root" = neutron ]; then
+        pids=$("$here/neutron-server.sh" pids "$neutron_dir")
+    else
+        pids=$root
+    fi
+    for p in $pids; do
+        v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) || continue
+        t=$((t + ${v:-0}))
+    done
+    echo "$t"
+}
+
 # Runs loadgen, checks that no request failed, and leaves its JSON in $out.
 out=
 lg() {
@@ -209,13 +225,16 @@ median() {
 # create_rounds C: $creates port creates with C clients, $rounds times (the
 # machine is shared and noisy); records the median rate, p50 and p99.
 create_rounds() {
-    local c=$1 i rates="" p50s="" p99s=""
+    local c=$1 i rates="" p50s="" p99s="" cpus="" t0
     local n=$rounds
     [ "$name" = neutron ] && n=1 # Minutes per round there.
     for i in $(seq 1 "$n"); do
         log "$name: $creates port creates, $c client(s), round $i of $n"
+        t0=$(cpu_ticks "$who")
         lg --op create-ports --network-id "$net" --count "$creates" \
             --concurrency "$c" --name-prefix "c$c-r$i-"
+        cpus+="$(( ($(cpu_ticks "$who") - t0) * 1000000 / $(getconf CLK_TCK) \
+            / creates ))"$'\n'
         rates+="$(field rate)"$'\n'
         p50s+="$(field p50_ms)"$'\n'
         p99s+="$(field p99_ms)"$'\n'
@@ -223,6 +242,7 @@ create_rounds() {
     R[$name/c${c}_rate]=$(printf '%s' "$rates" | median)
     R[$name/c${c}_p50]=$(printf '%s' "$p50s" | median)
     R[$name/c${c}_p99]=$(printf '%s' "$p99s" | median)
+    R[$name/c${c}_cpu]=$(printf '%s' "$cpus" | median)
 }
 
 # bench NAME URL PID-OR-"neutron" CREATES GETS
@@ -398,6 +418,8 @@ row() {
     row "port create c=8 rate" c8_rate rate "ports/s"
     row "port create c=8 p50" c8_p50 time ms
     row "port create c=8 p99" c8_p99 time ms
+    row "server CPU per create, c=1" c1_cpu time us
+    row "server CPU per create, c=8" c8_cpu time us
     row "bulk POST of 100 ports" bulk100 time ms
     row "GET one port p50" get_p50 time ms
     row "GET one port p99" get_p99 time ms
