@@ -151,16 +151,20 @@ fmt() {
 
 declare -A R                    # R[server/metric] = value
 
-# Sum of VmRSS (MB) over the process tree rooted at $1, or over
-# neutron-server's tree for "neutron".
-rss_mb() {
-    local root=$1 pids="" p kb=0 v
-    if [ "$root" = neutron ]; then
-        pids=$("$here/neutron-server.sh" pids "$neutron_dir")
+# The PIDs measured for $1: itself, or neutron-server's process tree for
+# "neutron".
+measured_pids() {
+    if [ "$1" = neutron ]; then
+        "$here/neutron-server.sh" pids "$neutron_dir"
     else
-        pids=$root
+        echo "$1"
     fi
-    for p in $pids; do
+}
+
+# Sum of VmRSS (MB) over measured_pids $1.
+rss_mb() {
+    local p kb=0 v
+    for p in $(measured_pids "$1"); do
         v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) ||
             continue
         kb=$((kb + ${v:-0}))
@@ -168,16 +172,11 @@ rss_mb() {
     awk -v kb="$kb" 'BEGIN { printf "%.1f\n", kb / 1024 }'
 }
 
-# CPU time (user + system, all threads) of the process tree of $1, in
-# clock ticks: a steadier measure than rates on a shared machine.
+# CPU time (user + system, all threads) of measured_pids $1, in clock
+# ticks: a steadier measure than rates on a shared machine.
 cpu_ticks() {
-    local root=$1 pids="" p t=0 v
-    if [ "$root" = neutron ]; then
-        pids=$("$here/neutron-server.sh" pids "$neutron_dir")
-    else
-        pids=$root
-    fi
-    for p in $pids; do
+    local p t=0 v
+    for p in $(measured_pids "$1"); do
         v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) || continue
         t=$((t + ${v:-0}))
     done

@@ -1386,18 +1386,26 @@ store_range_delete(struct store *st, const char *subnet_id,
                      TEXTS(subnet_id, k0));
 }
 
-int
-store_range_set_last(struct store *st, const char *subnet_id,
-                     const struct ip_addr *first, const struct ip_addr *last)
+/* Sets one key column of the range starting at 'first' to 'value'. */
+static int
+update_range(struct store *st, const char *sql, const char *subnet_id,
+             const struct ip_addr *first, const struct ip_addr *value)
 {
     char k0[IP_KEYLEN], k1[IP_KEYLEN];
 
     ip_to_key(first, k0);
-    ip_to_key(last, k1);
-    return run_texts(st,
-                     "UPDATE ipam_ranges SET last_key = ? WHERE subnet_id = ? "
-                     "AND first_key = ?",
-                     TEXTS(k1, subnet_id, k0));
+    ip_to_key(value, k1);
+    return run_texts(st, sql, TEXTS(k1, subnet_id, k0));
+}
+
+int
+store_range_set_last(struct store *st, const char *subnet_id,
+                     const struct ip_addr *first, const struct ip_addr *last)
+{
+    return update_range(st,
+                        "UPDATE ipam_ranges SET last_key = ? WHERE "
+                        "subnet_id = ? AND first_key = ?",
+                        subnet_id, first, last);
 }
 
 int
@@ -1405,14 +1413,10 @@ store_range_move_first(struct store *st, const char *subnet_id,
                        const struct ip_addr *first,
                        const struct ip_addr *new_first)
 {
-    char k0[IP_KEYLEN], k1[IP_KEYLEN];
-
-    ip_to_key(first, k0);
-    ip_to_key(new_first, k1);
-    return run_texts(st,
-                     "UPDATE ipam_ranges SET first_key = ? WHERE subnet_id = "
-                     "? AND first_key = ?",
-                     TEXTS(k1, subnet_id, k0));
+    return update_range(st,
+                        "UPDATE ipam_ranges SET first_key = ? WHERE "
+                        "subnet_id = ? AND first_key = ?",
+                        subnet_id, first, new_first);
 }
 
 int
