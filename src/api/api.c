@@ -3,7 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "api/agents.h"
+#include "api/call.h"
+#include "api/feed.h"
 #include "api/ipam.h"
+#include "api/rpc.h"
 #include "api/resource.h"
 #include "core/config.h"
 #include "core/ds.h"
@@ -16,18 +20,23 @@ LOG_DEFINE_THIS_MODULE(api);
 struct api {
     struct store *store;
     const struct server_config *cfg;
+    struct feed *feed;
 };
 
 static const struct resource_ops *const resources[] = {
     &network_ops,
     &subnet_ops,
     &port_ops,
+    &agent_ops,
 };
+/* The first ones are Neutron's core resources, which /v2.0/ lists. */
+#define N_CORE_RESOURCES 3
 
 /* The extensions that work here, as Neutron advertises them. */
 static const struct {
     const char *alias, *name, *description;
 } extensions[] = {
+    {"agent", "agent", "The agent management extension."},
     {"allowed-address-pairs", "Allowed Address Pairs",
      "Provides allowed address pairs"},
     {"binding", "Port Binding",
@@ -86,12 +95,14 @@ static const struct {
 };
 
 struct api *
-api_new(struct store *store, const struct server_config *cfg)
+api_new(struct store *store, const struct server_config *cfg,
+        struct feed *feed)
 {
     struct api *api = xmalloc(sizeof *api);
 
     api->store = store;
     api->cfg = cfg;
+    api->feed = feed;
     return api;
 }
 
@@ -99,6 +110,12 @@ void
 api_free(struct api *api)
 {
     free(api);
+}
+
+struct feed *
+api_feed(const struct api *api)
+{
+    return api->feed;
 }
 
 /* ---- Helpers shared with the resource modules (resource.h). ---- */
@@ -221,11 +238,13 @@ apply_fields(json_t *obj, char **fields)
 
 /* Completes a stored row for a response: tenant_id and the attributes
  * without a column, as the list writer renders them. */
-static void
-render(struct api_request *req, const struct resource_ops *ops, json_t *row,
-       char **fields)
+void
+api_render(struct api_request *req, const struct resource_ops *ops,
+           json_t *row, char **fields)
 {
-    json_object_set(row, "tenant_id", json_object_get(row, "project_id"));
+    if (json_object_get(row, "project_id")) {
+        json_object_set(row, "tenant_id", json_object_get(row, "project_id"));
+    }
     if (ops->render_extra) {
         struct ds text = DS_EMPTY_INITIALIZER;
         json_t *extra;
@@ -251,8 +270,8 @@ dump(json_t *body)
     return s;
 }
 
-static void
-respond_error(struct http_response *resp, struct api_error *e)
+void
+api_respond_error(struct http_response *resp, struct api_error *e)
 {
     if (e->status >= 500) {
         log_error("request failed: %s: %s", e->type, e->message);
@@ -262,8 +281,8 @@ respond_error(struct http_response *resp, struct api_error *e)
     api_error_free(e);
 }
 
-static void
-respond_json(struct http_response *resp, int status, json_t *body)
+void
+api_respond_json(struct http_response *resp, int status, json_t *body)
 {
     resp->status = status;
     resp->body = dump(body);
@@ -271,16 +290,8 @@ respond_json(struct http_response *resp, int status, json_t *body)
 
 /* ---- Request plumbing. ---- */
 
-struct call {
-    struct api *api;
-    const struct http_request *http;
-    struct api_request req;
-    char **segs; /* Path segments. */
-    size_t n_segs;
-};
-
-static json_t *
-parse_body(const struct http_request *http, struct api_error **e)
+json_t *
+api_parse_body(const struct http_request *http, struct api_error **e)
 {
     size_t len;
     const char *body = http_request_body(http, &len);
@@ -343,9 +354,9 @@ check_revision(json_t *row, long long wanted)
  * 'fn' fails.  The batch commits in api_commit_batch() before any of its
  * responses leave, so nothing uncommitted is ever acknowledged, and a burst
  * of requests costs one commit. */
-static struct api_error *
-in_transaction(struct call *c, bool write,
-               struct api_error *(*fn)(struct call *, void *), void *aux)
+struct api_error *
+api_in_transaction(struct call *c, bool write,
+                   struct api_error *(*fn)(struct call *, void *), void *aux)
 {
     struct store *st = c->req.store;
     struct api_error *e;
@@ -380,8 +391,10 @@ api_commit_batch(void *aux)
     if (r) {
         log_error("cannot commit a batch of requests: %s", strerror(-r));
         store_rollback(api->store);
+        return false;
     }
-    return !r;
+    feed_notify(api->feed);
+    return true;
 }
 
 /* ---- Collections. ---- */
@@ -421,7 +434,7 @@ do_create(struct call *c, void *aux)
                 json_object_set_new(row, at->name, json_null());
             }
         }
-        render(&c->req, a->ops, row, NULL);
+        api_render(&c->req, a->ops, row, NULL);
         json_array_append_new(a->out, row);
     }
     return NULL;
@@ -476,7 +489,7 @@ handle_create(struct call *c, const struct resource_ops *ops,
               struct http_response *resp)
 {
     struct api_error *e = NULL;
-    json_t *body = parse_body(c->http, &e);
+    json_t *body = api_parse_body(c->http, &e);
     struct create_args a = {ops, NULL, json_array()};
     bool bulk = false;
 
@@ -484,14 +497,15 @@ handle_create(struct call *c, const struct resource_ops *ops,
         a.items = body_items(ops->def, body, &bulk, &e);
     }
     if (a.items) {
-        e = in_transaction(c, true, do_create, &a);
+        e = api_in_transaction(c, true, do_create, &a);
     }
     if (e) {
-        respond_error(resp, e);
+        api_respond_error(resp, e);
     } else if (bulk) {
-        respond_json(resp, 201, json_pack("{s:O}", ops->def->plural, a.out));
+        api_respond_json(resp, 201,
+                         json_pack("{s:O}", ops->def->plural, a.out));
     } else {
-        respond_json(
+        api_respond_json(
             resp, 201,
             json_pack("{s:O}", ops->def->singular, json_array_get(a.out, 0)));
     }
@@ -628,10 +642,10 @@ handle_list(struct call *c, const struct resource_ops *ops,
 
     if (!e) {
         ds_put_format(&a.rows, "{\"%s\":[", ops->def->plural);
-        e = in_transaction(c, false, do_list, &a);
+        e = api_in_transaction(c, false, do_list, &a);
     }
     if (e) {
-        respond_error(resp, e);
+        api_respond_error(resp, e);
     } else {
         struct ds body = a.rows; /* Already holds the opening. */
 
@@ -670,7 +684,7 @@ do_show(struct call *c, void *aux)
     struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
 
     if (!e) {
-        render(&c->req, a->ops, a->row, NULL);
+        api_render(&c->req, a->ops, a->row, NULL);
     }
     return e;
 }
@@ -728,9 +742,9 @@ handle_item(struct call *c, const struct resource_ops *ops, const char *id,
     char **fields = query_parse_fields(args, n);
 
     if (!strcmp(method, "GET")) {
-        e = in_transaction(c, false, do_show, &a);
+        e = api_in_transaction(c, false, do_show, &a);
     } else if (!strcmp(method, "PUT")) {
-        body = parse_body(c->http, &e);
+        body = api_parse_body(c->http, &e);
         a.body = body ? json_object_get(body, ops->def->singular) : NULL;
         if (body && !json_is_object(a.body)) {
             e = json_object_get(body, ops->def->singular)
@@ -742,7 +756,7 @@ handle_item(struct call *c, const struct resource_ops *ops, const char *id,
             e = if_match(c->http, &a.if_match);
         }
         if (!e) {
-            e = in_transaction(c, true, do_update, &a);
+            e = api_in_transaction(c, true, do_update, &a);
         }
     } else if (!strcmp(method, "DELETE")) {
         size_t len;
@@ -751,7 +765,7 @@ handle_item(struct call *c, const struct resource_ops *ops, const char *id,
                                   "DELETE.")
                 : if_match(c->http, &a.if_match);
         if (!e) {
-            e = in_transaction(c, true, do_delete, &a);
+            e = api_in_transaction(c, true, do_delete, &a);
         }
     } else {
         e = api_error_new(405, "HTTPMethodNotAllowed",
@@ -759,12 +773,13 @@ handle_item(struct call *c, const struct resource_ops *ops, const char *id,
                           method);
     }
     if (e) {
-        respond_error(resp, e);
+        api_respond_error(resp, e);
     } else if (!strcmp(method, "DELETE")) {
         resp->status = 204;
     } else {
         apply_fields(a.row, fields);
-        respond_json(resp, 200, json_pack("{s:O}", ops->def->singular, a.row));
+        api_respond_json(resp, 200,
+                         json_pack("{s:O}", ops->def->singular, a.row));
     }
     json_decref(a.row);
     json_decref(body);
@@ -892,7 +907,7 @@ handle_tags(struct call *c, const struct resource_ops *ops, const char *id,
                           "The method %s is not allowed for this resource.",
                           method);
     } else if (!strcmp(method, "PUT") && !tag) {
-        body = parse_body(c->http, &e);
+        body = api_parse_body(c->http, &e);
         a.new_tags = body ? json_object_get(body, "tags") : NULL;
         if (body && !a.new_tags) {
             e = api_invalid_input("Invalid tags body");
@@ -902,12 +917,12 @@ handle_tags(struct call *c, const struct resource_ops *ops, const char *id,
         }
     }
     if (!e) {
-        e = in_transaction(c, strcmp(method, "GET"), do_tags, &a);
+        e = api_in_transaction(c, strcmp(method, "GET"), do_tags, &a);
     }
     if (e) {
-        respond_error(resp, e);
+        api_respond_error(resp, e);
     } else if (a.status == 200) {
-        respond_json(
+        api_respond_json(
             resp, 200,
             json_pack("{s:O}", "tags", json_object_get(a.row, "tags")));
     } else {
@@ -1136,14 +1151,14 @@ handle_availability(struct call *c, const char *id, struct http_response *resp)
         e = availability_query(c->http, &a.q, &a.versions);
     }
     if (!e) {
-        e = in_transaction(c, false, do_availability, &a);
+        e = api_in_transaction(c, false, do_availability, &a);
     }
     list_query_destroy(&a.q);
     json_decref(a.versions);
     strv_free(a.fields);
     if (e) {
         ds_destroy(&a.out);
-        respond_error(resp, e);
+        api_respond_error(resp, e);
         return;
     }
     resp->status = 200;
@@ -1172,31 +1187,31 @@ handle_extensions(struct call *c, const char *alias,
     json_t *list;
 
     if (strcmp(http_request_method(c->http), "GET")) {
-        respond_error(resp, api_error_new(404, "HTTPNotFound",
-                                          "The resource could not be "
-                                          "found."));
+        api_respond_error(resp, api_error_new(404, "HTTPNotFound",
+                                              "The resource could not be "
+                                              "found."));
         return;
     }
     if (alias) {
         for (size_t i = 0; i < ARRAY_SIZE(extensions); i++) {
             if (!strcmp(extensions[i].alias, alias)) {
-                respond_json(
+                api_respond_json(
                     resp, 200,
                     json_pack("{s:o}", "extension", extension_json(i)));
                 return;
             }
         }
-        respond_error(resp, api_error_new(404, "HTTPNotFound",
-                                          "Extension with alias %s does "
-                                          "not exist",
-                                          alias));
+        api_respond_error(resp, api_error_new(404, "HTTPNotFound",
+                                              "Extension with alias %s does "
+                                              "not exist",
+                                              alias));
         return;
     }
     list = json_array();
     for (size_t i = 0; i < ARRAY_SIZE(extensions); i++) {
         json_array_append_new(list, extension_json(i));
     }
-    respond_json(resp, 200, json_pack("{s:o}", "extensions", list));
+    api_respond_json(resp, 200, json_pack("{s:o}", "extensions", list));
 }
 
 static void
@@ -1205,10 +1220,10 @@ handle_versions(struct call *c, struct http_response *resp)
     char *base = base_url(c->http);
     char *href = xasprintf("%s/v2.0/", base);
 
-    respond_json(resp, 200,
-                 json_pack("{s:[{s:s, s:s, s:[{s:s, s:s}]}]}", "versions",
-                           "id", "v2.0", "status", "CURRENT", "links", "rel",
-                           "self", "href", href));
+    api_respond_json(resp, 200,
+                     json_pack("{s:[{s:s, s:s, s:[{s:s, s:s}]}]}", "versions",
+                               "id", "v2.0", "status", "CURRENT", "links",
+                               "rel", "self", "href", href));
     free(href);
     free(base);
 }
@@ -1219,7 +1234,7 @@ handle_resources(struct call *c, struct http_response *resp)
     char *base = base_url(c->http);
     json_t *list = json_array();
 
-    for (size_t i = 0; i < ARRAY_SIZE(resources); i++) {
+    for (size_t i = 0; i < N_CORE_RESOURCES; i++) {
         const struct resource_def *def = resources[i]->def;
         char *href = xasprintf("%s/v2.0/%s", base, def->plural);
         json_array_append_new(
@@ -1229,7 +1244,7 @@ handle_resources(struct call *c, struct http_response *resp)
         free(href);
     }
     free(base);
-    respond_json(resp, 200, json_pack("{s:o}", "resources", list));
+    api_respond_json(resp, 200, json_pack("{s:o}", "resources", list));
 }
 
 static const struct resource_ops *
@@ -1243,20 +1258,20 @@ find_collection(const char *name)
     return NULL;
 }
 
-static void
-not_found(struct http_response *resp)
+void
+api_not_found(struct http_response *resp)
 {
-    respond_error(resp, api_error_new(404, "HTTPNotFound",
-                                      "The resource could not be found."));
+    api_respond_error(resp, api_error_new(404, "HTTPNotFound",
+                                          "The resource could not be found."));
 }
 
-static void
-method_not_allowed(struct http_response *resp, const char *method)
+void
+api_method_not_allowed(struct http_response *resp, const char *method)
 {
-    respond_error(resp, api_error_new(405, "HTTPMethodNotAllowed",
-                                      "The method %s is not allowed for "
-                                      "this resource.",
-                                      method));
+    api_respond_error(resp, api_error_new(405, "HTTPMethodNotAllowed",
+                                          "The method %s is not allowed for "
+                                          "this resource.",
+                                          method));
 }
 
 static void
@@ -1269,17 +1284,18 @@ route_collection(struct call *c, const struct resource_ops *ops,
     if (c->n_segs == 2) {
         if (!strcmp(method, "GET")) {
             handle_list(c, ops, resp);
-        } else if (!strcmp(method, "POST")) {
+        } else if (!strcmp(method, "POST") && ops->create) {
             handle_create(c, ops, resp);
         } else {
-            method_not_allowed(resp, method);
+            api_method_not_allowed(resp, method);
         }
     } else if (c->n_segs == 3) {
         handle_item(c, ops, s[2], resp);
-    } else if (c->n_segs <= 5 && !strcmp(s[3], "tags")) {
+    } else if (c->n_segs <= 5 && !strcmp(s[3], "tags")
+               && resource_attr(ops->def, "tags")) {
         handle_tags(c, ops, s[2], c->n_segs == 5 ? s[4] : NULL, resp);
     } else {
-        not_found(resp);
+        api_not_found(resp);
     }
 }
 
@@ -1292,18 +1308,20 @@ route(struct call *c, struct http_response *resp)
 
     if (!n) {
         if (strcmp(http_request_method(c->http), "GET")) {
-            method_not_allowed(resp, http_request_method(c->http));
+            api_method_not_allowed(resp, http_request_method(c->http));
         } else {
             handle_versions(c, resp);
         }
+    } else if (n >= 2 && !strcmp(s[0], "neutrino") && !strcmp(s[1], "v1")) {
+        rpc_route(c, resp);
     } else if (strcmp(s[0], "v2.0")) {
-        not_found(resp);
+        api_not_found(resp);
     } else if (n == 1) {
         const char *path = http_request_path(c->http);
         if (path[strlen(path) - 1] != '/') {
-            not_found(resp); /* As Neutron: "/v2.0" needs its slash. */
+            api_not_found(resp); /* As Neutron: "/v2.0" needs its slash. */
         } else if (strcmp(http_request_method(c->http), "GET")) {
-            method_not_allowed(resp, http_request_method(c->http));
+            api_method_not_allowed(resp, http_request_method(c->http));
         } else {
             handle_resources(c, resp);
         }
@@ -1314,7 +1332,7 @@ route(struct call *c, struct http_response *resp)
     } else if ((ops = find_collection(s[1]))) {
         route_collection(c, ops, resp);
     } else {
-        not_found(resp);
+        api_not_found(resp);
     }
 }
 

@@ -8,9 +8,12 @@
 #include "api/store.h"
 
 struct api;
+struct feed;
 
-/* Creates the API over 'store' and 'cfg', which must outlive it. */
-struct api *api_new(struct store *store, const struct server_config *cfg);
+/* Creates the API over 'store', 'cfg' and 'feed' (see api/feed.h), which
+ * must outlive it. */
+struct api *api_new(struct store *store, const struct server_config *cfg,
+                    struct feed *feed);
 void api_free(struct api *);
 
 /* The http_handler_func of the server; 'aux' is the struct api. */

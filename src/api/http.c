@@ -24,6 +24,7 @@ struct http_server {
     sd_event *event;
     sd_event_source *io;
     sd_event_source *timer;
+    sd_event_source *wake; /* Runs the daemon after a deferred answer. */
     int port;
     size_t max_body;
     http_handler_func *handler;
@@ -34,6 +35,7 @@ struct http_server {
 };
 
 struct http_request {
+    struct http_server *server;
     struct MHD_Connection *conn;
     const char *method;
     char *path;
@@ -44,6 +46,8 @@ struct http_request {
     struct http_response resp; /* Held until the batch completes. */
     bool held;
     struct http_request *next_held;
+    http_cancel_func *cancel; /* Deferred: not answered yet. */
+    void *cancel_aux;
 };
 
 static void
@@ -77,9 +81,11 @@ collect_arg(void *aux, enum MHD_ValueKind kind, const char *key,
 }
 
 static struct http_request *
-request_new(struct MHD_Connection *conn, const char *url, const char *method)
+request_new(struct http_server *server, struct MHD_Connection *conn,
+            const char *url, const char *method)
 {
     struct http_request *req = xcalloc(1, sizeof *req);
+    req->server = server;
     req->conn = conn;
     req->method = method;
     req->path = xstrdup(url); /* libmicrohttpd strips the query. */
@@ -150,7 +156,7 @@ access_handler(void *aux, struct MHD_Connection *conn, const char *url,
         if (len > HTTP_DISCARD_MAX) {
             return send_too_large(conn);
         }
-        req = request_new(conn, url, method);
+        req = request_new(server, conn, url, method);
         req->too_large = len > server->max_body;
         *con_cls = req;
         return MHD_YES;
@@ -175,6 +181,14 @@ access_handler(void *aux, struct MHD_Connection *conn, const char *url,
         return send_response(conn, &req->resp);
     }
     server->handler(req, &resp, server->aux);
+    if (req->cancel) {
+        /* Deferred: the answer comes with http_request_complete(). */
+        free(resp.body);
+        free(resp.request_id);
+        free(resp.extra_header_value);
+        MHD_suspend_connection(conn);
+        return MHD_YES;
+    }
     if (!server->batch) {
         return send_response(conn, &resp);
     }
@@ -220,7 +234,12 @@ static void
 request_completed(void *aux, struct MHD_Connection *conn, void **con_cls,
                   enum MHD_RequestTerminationCode code)
 {
-    request_free(*con_cls);
+    struct http_request *req = *con_cls;
+
+    if (req && req->cancel) {
+        req->cancel(req->cancel_aux);
+    }
+    request_free(req);
     *con_cls = NULL;
 }
 
@@ -275,6 +294,13 @@ on_timer(sd_event_source *s, uint64_t usec, void *aux)
 
 static int
 on_io(sd_event_source *s, int fd, uint32_t revents, void *aux)
+{
+    http_server_run(aux);
+    return 0;
+}
+
+static int
+on_wake(sd_event_source *s, void *aux)
 {
     http_server_run(aux);
     return 0;
@@ -353,6 +379,12 @@ http_server_new(sd_event *event, const char *host, int port, size_t max_body,
     info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     r = sd_event_add_io(event, &server->io, info->epoll_fd, EPOLLIN, on_io,
                         server);
+    if (r >= 0) {
+        r = sd_event_add_defer(event, &server->wake, on_wake, server);
+    }
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(server->wake, SD_EVENT_OFF);
+    }
     if (r < 0) {
         http_server_free(server);
         return r;
@@ -367,6 +399,7 @@ http_server_free(struct http_server *server)
     if (server) {
         sd_event_source_disable_unref(server->io);
         sd_event_source_disable_unref(server->timer);
+        sd_event_source_disable_unref(server->wake);
         MHD_stop_daemon(server->daemon); /* Closes the listening fd. */
         sd_event_unref(server->event);
         free(server);
@@ -409,4 +442,30 @@ http_request_body(const struct http_request *req, size_t *len)
 {
     *len = req->body.len;
     return ds_cstr((struct ds *) &req->body);
+}
+
+void
+http_request_defer(const struct http_request *req_, http_cancel_func *cancel,
+                   void *aux)
+{
+    struct http_request *req = (struct http_request *) req_;
+
+    core_assert(cancel && !req->cancel);
+    req->cancel = cancel;
+    req->cancel_aux = aux;
+}
+
+void
+http_request_complete(const struct http_request *req_,
+                      struct http_response *resp)
+{
+    struct http_request *req = (struct http_request *) req_;
+
+    core_assert(req->cancel);
+    req->cancel = NULL;
+    req->resp = *resp;
+    req->held = true; /* Sent when the connection resumes. */
+    MHD_resume_connection(req->conn);
+    /* Resumed connections move on only when the daemon runs again. */
+    (void) sd_event_source_set_enabled(req->server->wake, SD_EVENT_ONESHOT);
 }

@@ -65,4 +65,15 @@ const struct http_arg *http_request_args(const struct http_request *,
 const char *http_request_header(const struct http_request *, const char *name);
 const char *http_request_body(const struct http_request *, size_t *len);
 
+/* Deferred answers (long polls).  A handler that calls
+ * http_request_defer() leaves its response unset and answers later, from
+ * the event loop, with http_request_complete(), which takes over the
+ * response's malloc'd members.  If the client goes away first, 'cancel' is
+ * called with 'aux' instead, and the request must not be used again. */
+typedef void http_cancel_func(void *aux);
+void http_request_defer(const struct http_request *, http_cancel_func *cancel,
+                        void *aux);
+void http_request_complete(const struct http_request *,
+                           struct http_response *);
+
 #endif /* api/http.h */

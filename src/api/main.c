@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "api/api.h"
+#include "api/feed.h"
 #include "api/http.h"
 #include "api/server-config.h"
 #include "api/store.h"
@@ -82,12 +83,15 @@ static int
 serve(const struct server_config *cfg, struct store *store)
 {
     struct http_server *http = NULL;
-    struct api *api = api_new(store, cfg);
+    struct feed *feed = NULL;
+    struct api *api = NULL;
     sd_event *event = NULL;
     int r;
 
     r = sd_event_default(&event);
     if (r >= 0) {
+        feed = feed_new(event, store, cfg);
+        api = api_new(store, cfg, feed);
         (void) sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
         (void) sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
         r = http_server_new(event, cfg->bind_host, cfg->bind_port,
@@ -105,8 +109,9 @@ serve(const struct server_config *cfg, struct store *store)
         r = sd_event_loop(event);
     }
     http_server_free(http);
-    sd_event_unref(event);
+    feed_free(feed);
     api_free(api);
+    sd_event_unref(event);
     return r;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "api/agents.h"
 #include "api/ipam.h"
 #include "api/resource.h"
 #include "core/mac.h"
@@ -656,17 +657,25 @@ check_port_security(struct api_request *req, json_t *port)
     return NULL;
 }
 
-/* Binding state for 'host': no agents report yet, so a requested host
- * cannot be bound (Neutron: binding_failed without an alive agent). */
+/* Binding state for the port's host: bound through an alive Open vSwitch
+ * agent there that maps the network's physical network, as Neutron's
+ * openvswitch mechanism driver binds; binding_failed without one. */
 static void
-set_binding(json_t *port)
+set_binding(struct api_request *req, json_t *port, json_t *network)
 {
     const char *host = get_str(port, "binding:host_id");
+    json_t *details = NULL;
 
-    json_object_set_new(
-        port, "binding:vif_type",
-        json_string(host && *host ? "binding_failed" : "unbound"));
-    json_object_set_new(port, "binding:vif_details", json_object());
+    if (host && *host) {
+        details = agent_ovs_vif_details(
+            req, host, get_str(network, "provider:physical_network"));
+    }
+    json_object_set_new(port, "binding:vif_type",
+                        json_string(details         ? "ovs"
+                                    : host && *host ? "binding_failed"
+                                                    : "unbound"));
+    json_object_set_new(port, "binding:vif_details",
+                        details ? details : json_object());
 }
 
 static struct api_error *
@@ -686,7 +695,7 @@ port_insert(struct api_request *req, json_t *port, json_t *network)
     }
     json_object_set_new(port, "status", json_string("DOWN"));
     json_object_set_new(port, "fixed_ips", json_array());
-    set_binding(port);
+    set_binding(req, port, network);
     e = check_port_security(req, port);
     if (!e) {
         e = mac ? check_mac(req, get_str(port, "network_id"), mac)
@@ -880,7 +889,13 @@ port_update(struct api_request *req, json_t *row, json_t *changes)
     }
     fill_item_defaults(row);
     if (host) {
-        set_binding(row);
+        json_t *network = NULL;
+        e = network_get_row(req, get_str(row, "network_id"), &network);
+        if (e) {
+            return e;
+        }
+        set_binding(req, row, network);
+        json_decref(network);
     }
     return resource_save(req, &port_def, row);
 }
@@ -968,6 +983,84 @@ port_remove_subnet_ips(struct api_request *req, json_t *port,
         e = resource_save(req, &port_def, port);
     }
     json_decref(kept);
+    return e;
+}
+
+/* The port 'id' for a request of the agent on 'host': 404 if there is
+ * none, 409 if another host holds it. */
+static struct api_error *
+port_of_host(struct api_request *req, const char *id, const char *host,
+             json_t **ret)
+{
+    struct api_error *e = resource_get(req, &port_def, id, ret);
+    const char *bound;
+
+    if (e) {
+        return e;
+    }
+    bound = get_str(*ret, "binding:host_id");
+    if (bound && *bound && strcmp(bound, host)) {
+        json_decref(*ret);
+        *ret = NULL;
+        return api_error_new(409, "PortBindingFailed",
+                             "Binding failed for port %s, please check "
+                             "neutron logs for more information.",
+                             id);
+    }
+    return NULL;
+}
+
+struct api_error *
+port_bind(struct api_request *req, const char *id, const char *host,
+          json_t **ret_port, json_t **ret_network)
+{
+    json_t *port = NULL, *network = NULL, *before;
+    struct api_error *e = port_of_host(req, id, host, &port);
+
+    if (!e) {
+        e = network_get_row(req, get_str(port, "network_id"), &network);
+    }
+    if (e) {
+        json_decref(port);
+        return e;
+    }
+    before = json_deep_copy(port);
+    json_object_set_new(port, "binding:host_id", json_string(host));
+    set_binding(req, port, network);
+    if (strcmp(get_str(port, "binding:vif_type"), "ovs")) {
+        e = api_error_new(409, "PortBindingFailed",
+                          "Binding failed for port %s, please check "
+                          "neutron logs for more information.",
+                          id);
+    } else if (!json_equal(before, port)) {
+        e = resource_save(req, &port_def, port);
+    }
+    json_decref(before);
+    if (e) {
+        json_decref(port);
+        json_decref(network);
+        return e;
+    }
+    *ret_port = port;
+    *ret_network = network;
+    return NULL;
+}
+
+struct api_error *
+port_set_status(struct api_request *req, const char *id, const char *host,
+                const char *status)
+{
+    json_t *port;
+    struct api_error *e = port_of_host(req, id, host, &port);
+
+    if (e) {
+        return e;
+    }
+    if (strcmp(get_str(port, "status"), status)) {
+        json_object_set_new(port, "status", json_string(status));
+        e = resource_save(req, &port_def, port);
+    }
+    json_decref(port);
     return e;
 }
 

@@ -87,6 +87,16 @@ struct api_error *port_remove_subnet_ips(struct api_request *, json_t *port,
                                          const char *subnet_id,
                                          bool delete_if_empty);
 struct api_error *port_delete_row(struct api_request *, json_t *port);
+/* Binds port 'id' to 'host' for the Open vSwitch agent there
+ * (docs/agent-protocol.md); sets the port's and its network's rows.  404
+ * for no such port, 409 PortBindingFailed when 'host' cannot take it. */
+struct api_error *port_bind(struct api_request *, const char *id,
+                            const char *host, json_t **ret_port,
+                            json_t **ret_network);
+/* Sets the status ("ACTIVE", "DOWN") of port 'id' as its host's agent
+ * reports it.  404 for no such port, 409 if bound to another host. */
+struct api_error *port_set_status(struct api_request *, const char *id,
+                                  const char *host, const char *status);
 /* The network's DHCP port row, or NULL. */
 json_t *port_find_dhcp(struct api_request *, const char *network_id);
 

@@ -138,6 +138,28 @@ static const char *const migrations[] = {
     " tag TEXT NOT NULL,"
     " PRIMARY KEY (resource_type, resource_id, tag));"
     "CREATE INDEX tags_tag ON tags(tag);",
+    /* The change feed: one row per object, at the revision of its latest
+     * write (older rows of the object are replaced), so the log never
+     * outgrows the data; rows of deleted objects are pruned past a bound,
+     * and 'floor' records the newest pruned revision. */
+    "CREATE TABLE changes ("
+    " revision INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " resource TEXT NOT NULL, object_id TEXT NOT NULL UNIQUE,"
+    " deleted INTEGER NOT NULL, host TEXT NOT NULL,"
+    " prev_host TEXT NOT NULL);"
+    "CREATE INDEX changes_deleted ON changes(deleted, revision);"
+    "CREATE TABLE feed_state (id INTEGER PRIMARY KEY,"
+    " floor INTEGER NOT NULL);"
+    "INSERT INTO feed_state VALUES (1, 0);"
+    "CREATE TABLE agents ("
+    " id TEXT PRIMARY KEY, agent_type TEXT NOT NULL,"
+    " binary_name TEXT NOT NULL, topic TEXT NOT NULL, host TEXT NOT NULL,"
+    " admin_state_up INTEGER NOT NULL, availability_zone TEXT,"
+    " description TEXT, configurations TEXT NOT NULL,"
+    " resource_versions TEXT NOT NULL, resources_synced INTEGER,"
+    " created_at TEXT NOT NULL, started_at TEXT NOT NULL,"
+    " heartbeat_timestamp TEXT NOT NULL,"
+    " UNIQUE (agent_type, host));",
 };
 
 static int
@@ -641,12 +663,151 @@ prepare_generated(struct store *st, const struct resource_def *def,
     return g->stmt;
 }
 
+/* ---- The change feed's log. ---- */
+
+static bool
+def_is_fed(const struct resource_def *def)
+{
+    return def == &network_def || def == &subnet_def || def == &port_def;
+}
+
+/* Keeps the newest 10,000 deleted objects, raising the floor past the
+ * rest (an agent away for longer resyncs). */
+static int
+prune_tombstones(struct store *st)
+{
+    static const char *const sql[] = {
+        "UPDATE feed_state SET floor = max(floor, (SELECT revision FROM"
+        " changes WHERE deleted = 1 ORDER BY revision DESC LIMIT 1 OFFSET"
+        " 10000))"
+        " WHERE EXISTS (SELECT 1 FROM changes WHERE deleted = 1"
+        " ORDER BY revision DESC LIMIT 1 OFFSET 10000)",
+        "DELETE FROM changes WHERE deleted = 1 AND revision <="
+        " (SELECT floor FROM feed_state)",
+    };
+    int r = 0;
+
+    for (size_t i = 0; i < ARRAY_SIZE(sql) && !r; i++) {
+        r = run(st, prepare(st, sql[i]));
+    }
+    return r;
+}
+
+/* Records a write of object 'id' of 'def' for the feed, before it is made
+ * (so a port's previous host is still in its row).  'host' is the port's
+ * host after the write, NULL to keep it. */
+static int
+log_change(struct store *st, const struct resource_def *def, const char *id,
+           bool deleted, const char *host)
+{
+    const char *sql =
+        def == &port_def
+            ? "INSERT OR REPLACE INTO changes (resource, object_id, deleted,"
+              " host, prev_host) SELECT ?1, ?2, ?3, coalesce(?4, p.h, ''),"
+              " coalesce(p.h, '') FROM (SELECT (SELECT binding_host_id FROM"
+              " ports WHERE id = ?2) AS h) AS p"
+            : "INSERT OR REPLACE INTO changes (resource, object_id, deleted,"
+              " host, prev_host) VALUES (?1, ?2, ?3, '', '')";
+    sqlite3_stmt *stmt;
+    int r;
+
+    if (!def_is_fed(def)) {
+        return 0;
+    }
+    stmt = prepare(st, sql);
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, def->singular);
+    bind_text(stmt, 2, id);
+    sqlite3_bind_int(stmt, 3, deleted);
+    if (host) {
+        bind_text(stmt, 4, host);
+    }
+    r = run(st, stmt);
+    if (!r && deleted && !(sqlite3_last_insert_rowid(st->db) % 1024)) {
+        r = prune_tombstones(st);
+    }
+    return r;
+}
+
+int
+store_feed_bounds(struct store *st, long long *ret_floor,
+                  long long *ret_latest)
+{
+    sqlite3_stmt *stmt =
+        prepare(st, "SELECT floor, (SELECT max(revision) FROM changes)"
+                    " FROM feed_state");
+    int rc;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(stmt);
+        return step_error(st, rc);
+    }
+    *ret_floor = sqlite3_column_int64(stmt, 0);
+    *ret_latest = sqlite3_column_int64(stmt, 1);
+    if (*ret_latest < *ret_floor) {
+        *ret_latest = *ret_floor;
+    }
+    sqlite3_reset(stmt);
+    return 0;
+}
+
+int
+store_feed_changes(struct store *st, long long since, const char *host,
+                   int max, json_t **ret)
+{
+    sqlite3_stmt *stmt = prepare(
+        st, "SELECT revision, resource, object_id, deleted FROM changes"
+            " WHERE revision > ?1 AND (?2 IS NULL OR resource <> 'port'"
+            " OR host = ?2 OR prev_host = ?2) ORDER BY revision LIMIT ?3");
+    json_t *rows = json_array();
+    int rc;
+
+    if (!stmt) {
+        json_decref(rows);
+        return -EIO;
+    }
+    sqlite3_bind_int64(stmt, 1, since);
+    if (host) {
+        bind_text(stmt, 2, host);
+    }
+    sqlite3_bind_int(stmt, 3, max);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        json_array_append_new(
+            rows,
+            json_pack("{s:I, s:s, s:s, s:b}", "revision",
+                      (json_int_t) sqlite3_column_int64(stmt, 0), "resource",
+                      (const char *) sqlite3_column_text(stmt, 1), "id",
+                      (const char *) sqlite3_column_text(stmt, 2), "deleted",
+                      sqlite3_column_int(stmt, 3)));
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref(rows);
+        return step_error(st, rc);
+    }
+    *ret = rows;
+    return 0;
+}
+
 int
 store_insert(struct store *st, const struct resource_def *def, json_t *row)
 {
-    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_INSERT, NULL);
-    int n = 0;
+    sqlite3_stmt *stmt;
+    int n = 0, r;
 
+    r = log_change(st, def, json_string_value(json_object_get(row, "id")),
+                   false,
+                   json_string_value(json_object_get(row, "binding:host_id")));
+    if (r) {
+        return r;
+    }
+    stmt = prepare_generated(st, def, GEN_INSERT, NULL);
     if (!stmt) {
         return -EIO;
     }
@@ -680,10 +841,12 @@ store_update(struct store *st, const struct resource_def *def, const char *id,
         return 0;
     }
     ds_put_cstr(&sql, " WHERE id = ?");
-    stmt = prepare(st, ds_cstr(&sql));
+    n = log_change(st, def, id, false,
+                   json_string_value(json_object_get(row, "binding:host_id")));
+    stmt = n ? NULL : prepare(st, ds_cstr(&sql));
     ds_destroy(&sql);
     if (!stmt) {
-        return -EIO;
+        return n ? n : -EIO;
     }
     n = 0;
     for (size_t i = 0; i < def->n_attrs; i++) {
@@ -701,7 +864,9 @@ int
 store_delete(struct store *st, const struct resource_def *def, const char *id)
 {
     char *sql = xasprintf("DELETE FROM %s WHERE id = ?", def->table);
-    int r = run_texts(st, sql, TEXTS(id));
+    int r = log_change(st, def, id, true, NULL);
+
+    r = r ? r : run_texts(st, sql, TEXTS(id));
 
     free(sql);
     return r ? r

@@ -144,6 +144,17 @@ int store_range_find(struct store *, const char *subnet_id,
                      const struct ip_addr *a,
                      struct ip_range *ret) WARN_UNUSED;
 
+/* The change feed.  Every store_insert/update/delete of a network,
+ * subnet or port is logged at a new revision.  '*ret_floor': revisions at
+ * or below it may have been forgotten; '*ret_latest': the newest. */
+int store_feed_bounds(struct store *, long long *ret_floor,
+                      long long *ret_latest) WARN_UNUSED;
+/* Up to 'max' changes after 'since', oldest first, as an array of
+ * {"revision", "resource", "id", "deleted"}; with 'host', ports only if
+ * bound to 'host' before or after their change. */
+int store_feed_changes(struct store *, long long since, const char *host,
+                       int max, json_t **ret) WARN_UNUSED;
+
 /* 1 if a port of 'network_id' has 'mac', 0 if not. */
 int store_mac_exists(struct store *, const char *network_id, const char *mac);
 

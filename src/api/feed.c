@@ -1,0 +1,354 @@
+#include "api/feed.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "core/log.h"
+
+LOG_DEFINE_THIS_MODULE(feed);
+
+#define FEED_BATCH_MAX      1000   /* Changes per answer. */
+#define FEED_TIMEOUT_MS     30000  /* Default wait of a poll. */
+#define FEED_TIMEOUT_MAX_MS 300000 /* Longest wait a poll may ask. */
+
+/* A poll waiting for news. */
+struct waiter {
+    struct feed *feed;
+    const struct http_request *http;
+    long long since;
+    char *host; /* NULL: every port. */
+    char request_id[41];
+    sd_event_source *timer;
+    struct waiter *next;
+};
+
+struct feed {
+    sd_event *event;
+    struct store *store;
+    const struct server_config *cfg;
+    struct waiter *waiters;
+};
+
+struct feed *
+feed_new(sd_event *event, struct store *store, const struct server_config *cfg)
+{
+    struct feed *feed = xcalloc(1, sizeof *feed);
+
+    feed->event = event;
+    feed->store = store;
+    feed->cfg = cfg;
+    return feed;
+}
+
+static const struct resource_ops *
+ops_of(const char *resource)
+{
+    return !strcmp(resource, "network")  ? &network_ops
+           : !strcmp(resource, "subnet") ? &subnet_ops
+                                         : &port_ops;
+}
+
+/* All rows of 'ops' (ports: of 'host' only, when given), rendered. */
+static struct api_error *
+snapshot_of(struct api_request *req, const struct resource_ops *ops,
+            const char *host, json_t **ret)
+{
+    struct query_filter filter;
+    struct list_query q = {0};
+    json_t *rows = NULL, *row;
+    size_t i;
+    int r;
+
+    if (host && ops == &port_ops) {
+        filter.attr = resource_attr(&port_def, "binding:host_id");
+        filter.values = json_pack("[s]", host);
+        q.filters = &filter;
+        q.n_filters = 1;
+    }
+    r = store_list(req->store, ops->def, &q, &rows);
+    if (q.n_filters) {
+        json_decref(filter.values);
+    }
+    if (r) {
+        return api_error_from_store(r);
+    }
+    json_array_foreach (rows, i, row) {
+        api_render(req, ops, row, NULL);
+    }
+    *ret = rows;
+    return NULL;
+}
+
+static struct api_error *
+read_snapshot(struct api_request *req, long long latest, const char *host,
+              json_t **ret)
+{
+    static const struct resource_ops *const all[] = {
+        &network_ops,
+        &subnet_ops,
+        &port_ops,
+    };
+    json_t *answer = json_pack("{s:I, s:b}", "revision", (json_int_t) latest,
+                               "resync", true);
+
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+        json_t *rows = NULL;
+        struct api_error *e = snapshot_of(req, all[i], host, &rows);
+        if (e) {
+            json_decref(answer);
+            return e;
+        }
+        json_object_set_new(answer, all[i]->def->plural, rows);
+    }
+    *ret = answer;
+    return NULL;
+}
+
+/* Replaces each change's id by the object's current state. */
+static void
+fill_objects(struct api_request *req, json_t *changes)
+{
+    size_t i;
+    json_t *ch;
+
+    json_array_foreach (changes, i, ch) {
+        const struct resource_ops *ops =
+            ops_of(json_string_value(json_object_get(ch, "resource")));
+        json_t *row;
+
+        if (json_is_true(json_object_get(ch, "deleted"))) {
+            continue;
+        }
+        row = store_get(req->store, ops->def,
+                        json_string_value(json_object_get(ch, "id")));
+        if (!row) {
+            json_object_set_new(ch, "deleted", json_true());
+            continue;
+        }
+        api_render(req, ops, row, NULL);
+        json_object_set_new(ch, "object", row);
+    }
+}
+
+/* What a poll from 'since' gets now: a snapshot, the changes after it, or
+ * NULL when there is nothing new for it ('*since' then moves past what it
+ * need not see). */
+static struct api_error *
+read_feed(struct api_request *req, long long *since, const char *host,
+          json_t **ret)
+{
+    long long floor, latest, revision;
+    json_t *changes;
+    int r = store_feed_bounds(req->store, &floor, &latest);
+
+    *ret = NULL;
+    if (r) {
+        return api_error_from_store(r);
+    }
+    if (*since <= 0 || *since < floor || *since > latest) {
+        return read_snapshot(req, latest, host, ret);
+    }
+    if (*since == latest) {
+        return NULL;
+    }
+    r = store_feed_changes(req->store, *since, host, FEED_BATCH_MAX, &changes);
+    if (r) {
+        return api_error_from_store(r);
+    }
+    revision = json_array_size(changes) == FEED_BATCH_MAX ? json_integer_value(
+                   json_object_get(json_array_get(changes, FEED_BATCH_MAX - 1),
+                                   "revision"))
+                                                          : latest;
+    *since = revision;
+    if (!json_array_size(changes)) {
+        json_decref(changes);
+        return NULL;
+    }
+    fill_objects(req, changes);
+    *ret = json_pack("{s:I, s:b, s:o}", "revision", (json_int_t) revision,
+                     "resync", false, "changes", changes);
+    return NULL;
+}
+
+static json_t *
+empty_answer(long long revision)
+{
+    return json_pack("{s:I, s:b, s:[]}", "revision", (json_int_t) revision,
+                     "resync", false, "changes");
+}
+
+/* ---- Waiting polls. ---- */
+
+static void
+waiter_unlink(struct waiter *w)
+{
+    for (struct waiter **p = &w->feed->waiters; *p; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    }
+    sd_event_source_disable_unref(w->timer);
+    free(w->host);
+    free(w);
+}
+
+static void
+waiter_answer(struct waiter *w, json_t *answer)
+{
+    struct http_response resp = {
+        .status = 200,
+        .request_id = xstrdup(w->request_id),
+    };
+
+    resp.body = json_dumps(answer, JSON_COMPACT);
+    json_decref(answer);
+    http_request_complete(w->http, &resp);
+    waiter_unlink(w);
+}
+
+static void
+on_cancel(void *aux)
+{
+    waiter_unlink(aux);
+}
+
+static int
+on_timeout(sd_event_source *s, uint64_t usec, void *aux)
+{
+    struct waiter *w = aux;
+
+    waiter_answer(w, empty_answer(w->since));
+    return 0;
+}
+
+static void
+wait_for_news(struct feed *feed, struct call *c, long long since,
+              const char *host, long timeout_ms)
+{
+    struct waiter *w = xcalloc(1, sizeof *w);
+    uint64_t now;
+
+    w->feed = feed;
+    w->http = c->http;
+    w->since = since;
+    w->host = host ? xstrdup(host) : NULL;
+    memcpy(w->request_id, c->req.ctx->request_id, sizeof w->request_id);
+    sd_event_now(feed->event, CLOCK_MONOTONIC, &now);
+    if (sd_event_add_time(feed->event, &w->timer, CLOCK_MONOTONIC,
+                          now + (uint64_t) timeout_ms * 1000, 1000, on_timeout,
+                          w)
+        < 0) {
+        log_error("cannot arm a feed timer");
+    }
+    w->next = feed->waiters;
+    feed->waiters = w;
+    http_request_defer(c->http, on_cancel, w);
+}
+
+void
+feed_notify(struct feed *feed)
+{
+    struct request_context *ctx;
+    struct api_request req;
+    struct waiter *w, *next;
+
+    if (!feed->waiters || store_begin(feed->store, false)) {
+        return;
+    }
+    ctx = request_context_noauth(feed->cfg->noauth_project_id);
+    req = (struct api_request){feed->store, feed->cfg, ctx, ""};
+    for (w = feed->waiters; w; w = next) {
+        json_t *answer = NULL;
+        struct api_error *e = read_feed(&req, &w->since, w->host, &answer);
+
+        next = w->next;
+        if (e) {
+            log_warn("feed: %s", e->message);
+            api_error_free(e);
+        } else if (answer) {
+            waiter_answer(w, answer);
+        }
+    }
+    store_rollback(feed->store); /* Nothing was written. */
+    request_context_free(ctx);
+}
+
+void
+feed_free(struct feed *feed)
+{
+    if (feed) {
+        while (feed->waiters) {
+            waiter_answer(feed->waiters, empty_answer(feed->waiters->since));
+        }
+        free(feed);
+    }
+}
+
+/* ---- The request. ---- */
+
+static struct api_error *
+parse_number(const char *name, const char *text, long long max, long long *ret)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < 0 || v > max) {
+        return api_bad_request("Invalid input for %s. Reason: '%s' is not "
+                               "an integer in [0, %lld].",
+                               name, text, max);
+    }
+    *ret = v;
+    return NULL;
+}
+
+struct poll_args {
+    long long since;
+    const char *host;
+    json_t *answer;
+};
+
+static struct api_error *
+do_poll(struct call *c, void *aux)
+{
+    struct poll_args *a = aux;
+
+    return read_feed(&c->req, &a->since, a->host, &a->answer);
+}
+
+void
+feed_handle(struct feed *feed, struct call *c, struct http_response *resp)
+{
+    struct poll_args a = {0};
+    long long timeout = FEED_TIMEOUT_MS;
+    struct api_error *e = NULL;
+    const struct http_arg *args;
+    size_t n;
+
+    args = http_request_args(c->http, &n);
+    for (size_t i = 0; i < n && !e; i++) {
+        if (!strcmp(args[i].key, "since")) {
+            e = parse_number("since", args[i].value, LLONG_MAX, &a.since);
+        } else if (!strcmp(args[i].key, "timeout")) {
+            e = parse_number("timeout", args[i].value, FEED_TIMEOUT_MAX_MS,
+                             &timeout);
+        } else if (!strcmp(args[i].key, "host")) {
+            a.host = *args[i].value ? args[i].value : NULL;
+        } else {
+            e = api_bad_request("Unknown feed parameter '%s'.", args[i].key);
+        }
+    }
+    e = e ? e : api_in_transaction(c, false, do_poll, &a);
+    if (e) {
+        api_respond_error(resp, e);
+    } else if (a.answer) {
+        api_respond_json(resp, 200, a.answer);
+    } else if (!timeout) {
+        api_respond_json(resp, 200, empty_answer(a.since));
+    } else {
+        wait_for_news(feed, c, a.since, a.host, timeout);
+    }
+}

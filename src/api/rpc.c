@@ -1,0 +1,169 @@
+#include "api/rpc.h"
+
+#include "api/agents.h"
+#include "api/feed.h"
+
+/* A request body's object member 'name', or NULL with '*e' set. */
+static json_t *
+body_member(json_t *body, const char *name, struct api_error **e)
+{
+    json_t *v = body ? json_object_get(body, name) : NULL;
+
+    if (body && !v) {
+        *e = api_bad_request("Unable to find '%s' in request body", name);
+    }
+    return v;
+}
+
+/* The "host" of a body: a non-empty string of at most 255 characters. */
+static const char *
+body_host(json_t *body, struct api_error **e)
+{
+    json_t *host = body_member(body, "host", e);
+
+    if (!host) {
+        return NULL;
+    }
+    if (!json_is_string(host) || !json_string_length(host)
+        || json_string_length(host) > 255) {
+        *e = api_bad_request("Invalid input for host. Reason: not a "
+                             "non-empty string of at most 255 characters.");
+        return NULL;
+    }
+    return json_string_value(host);
+}
+
+struct port_args {
+    const char *id;
+    const char *host;
+    const char *status;
+    json_t *answer;
+};
+
+static struct api_error *
+do_bind(struct call *c, void *aux)
+{
+    struct port_args *a = aux;
+    json_t *port, *network;
+    struct api_error *e = port_bind(&c->req, a->id, a->host, &port, &network);
+
+    if (!e) {
+        api_render(&c->req, &port_ops, port, NULL);
+        api_render(&c->req, &network_ops, network, NULL);
+        a->answer = json_pack("{s:o, s:o}", "port", port, "network", network);
+    }
+    return e;
+}
+
+static struct api_error *
+do_status(struct call *c, void *aux)
+{
+    struct port_args *a = aux;
+
+    return port_set_status(&c->req, a->id, a->host, a->status);
+}
+
+/* POST /neutrino/v1/ports/ID/bind, PUT /neutrino/v1/ports/ID/status. */
+static void
+handle_port(struct call *c, const char *id, const char *verb,
+            struct http_response *resp)
+{
+    const char *method = http_request_method(c->http);
+    bool bind = !strcmp(verb, "bind");
+    struct port_args a = {.id = id};
+    struct api_error *e = NULL;
+    json_t *body;
+
+    if (strcmp(method, bind ? "POST" : "PUT")) {
+        api_method_not_allowed(resp, method);
+        return;
+    }
+    body = api_parse_body(c->http, &e);
+    a.host = body_host(body, &e);
+    if (!e && !bind) {
+        json_t *status = body_member(body, "status", &e);
+        a.status = json_string_value(status);
+        if (!e
+            && (!a.status
+                || (strcmp(a.status, "ACTIVE") && strcmp(a.status, "DOWN")))) {
+            e = api_bad_request("Invalid input for status. Reason: not "
+                                "ACTIVE or DOWN.");
+        }
+    }
+    if (!e) {
+        e = api_in_transaction(c, true, bind ? do_bind : do_status, &a);
+    }
+    if (e) {
+        api_respond_error(resp, e);
+    } else if (bind) {
+        api_respond_json(resp, 200, a.answer);
+    } else {
+        resp->status = 204;
+    }
+    json_decref(body);
+}
+
+struct report_args {
+    json_t *state;
+    const char *result;
+};
+
+static struct api_error *
+do_report(struct call *c, void *aux)
+{
+    struct report_args *a = aux;
+
+    return agent_report(&c->req, a->state, &a->result);
+}
+
+/* POST /neutrino/v1/agents/report. */
+static void
+handle_report(struct call *c, struct http_response *resp)
+{
+    const char *method = http_request_method(c->http);
+    struct report_args a = {0};
+    struct api_error *e = NULL;
+    json_t *body;
+
+    if (strcmp(method, "POST")) {
+        api_method_not_allowed(resp, method);
+        return;
+    }
+    body = api_parse_body(c->http, &e);
+    a.state = body_member(body, "agent_state", &e);
+    if (!e && !json_is_object(a.state)) {
+        e = api_bad_request("Invalid input for agent_state. Reason: not a "
+                            "dictionary.");
+    }
+    if (!e) {
+        e = api_in_transaction(c, true, do_report, &a);
+    }
+    if (e) {
+        api_respond_error(resp, e);
+    } else {
+        api_respond_json(resp, 200, json_pack("{s:s}", "state", a.result));
+    }
+    json_decref(body);
+}
+
+void
+rpc_route(struct call *c, struct http_response *resp)
+{
+    char **s = c->segs;
+    size_t n = c->n_segs;
+
+    if (n == 3 && !strcmp(s[2], "feed")) {
+        if (strcmp(http_request_method(c->http), "GET")) {
+            api_method_not_allowed(resp, http_request_method(c->http));
+        } else {
+            feed_handle(api_feed(c->api), c, resp);
+        }
+    } else if (n == 5 && !strcmp(s[2], "ports")
+               && (!strcmp(s[4], "bind") || !strcmp(s[4], "status"))) {
+        handle_port(c, s[3], s[4], resp);
+    } else if (n == 4 && !strcmp(s[2], "agents") && !strcmp(s[3], "report")) {
+        handle_report(c, resp);
+    } else {
+        api_not_found(resp);
+    }
+}
