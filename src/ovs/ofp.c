@@ -258,7 +258,8 @@ handle_error(struct ofp_switch *sw, const struct ofp_header *oh)
 
     ctl->stats.n_errors++;
     VLOG_WARN_RL(&ctl->rl, "switch %016" PRIx64 ": OpenFlow error %s (%s)",
-                 sw->dpid, ofperr_get_name(error), ofperr_to_string(error));
+                 sw->dpid, ofperr_get_name(error),
+                 ofperr_get_description(error));
     struct ofp_request *req = request_find(sw, oh->xid);
     if (req) {
         request_finish(req, -EPROTO);

@@ -42,7 +42,8 @@ void ovsx_init(const char *program_name);
 void ovsx_set_log_level(enum ovsx_log_level level);
 
 /* Makes the next ovsx_poll_block() wake when 'fd' is ready for 'events'
- * (POLLIN, POLLOUT, as poll(2)). */
+ * (POLLIN, POLLOUT, as poll(2)).  'fd' must be positive: OVS's poll loop
+ * takes 0 for "no descriptor" and aborts, so dup() standard input first. */
 void ovsx_poll_fd_wait(int fd, short events);
 
 /* Makes the next ovsx_poll_block() wake after at most 'msec' milliseconds

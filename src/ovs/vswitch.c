@@ -23,6 +23,7 @@ VLOG_DEFINE_THIS_MODULE(vsw);
 struct vsw {
     struct ovsdb_idl *idl;
     struct ovs_list txns; /* Contains "struct vsw_txn"s in flight. */
+    bool synced;          /* Monitoring: the replica is the server's. */
 };
 
 struct vsw_txn {
@@ -143,10 +144,27 @@ txn_update(struct vsw_txn *t)
     }
 }
 
+/* True if the IDL is past its monitor request, i.e. may send transactions.
+ * The IDL does not say so directly, but committing an empty transaction
+ * tells: TXN_TRY_AGAIN before, TXN_UNCHANGED after, nothing sent either
+ * way. */
+static bool
+idl_is_synced(struct ovsdb_idl *idl)
+{
+    if (!ovsdb_idl_is_connected(idl)) {
+        return false;
+    }
+    struct ovsdb_idl_txn *probe = ovsdb_idl_txn_create(idl);
+    enum ovsdb_idl_txn_status s = ovsdb_idl_txn_commit(probe);
+    ovsdb_idl_txn_destroy(probe);
+    return s == TXN_UNCHANGED;
+}
+
 void
 vsw_run(struct vsw *vsw)
 {
     ovsdb_idl_run(vsw->idl);
+    vsw->synced = idl_is_synced(vsw->idl);
 
     struct vsw_txn *t;
     LIST_FOR_EACH_SAFE (t, node, &vsw->txns) {
@@ -168,8 +186,7 @@ vsw_wait(struct vsw *vsw)
 bool
 vsw_is_connected(const struct vsw *vsw)
 {
-    return ovsdb_idl_is_connected(vsw->idl)
-           && ovsdb_idl_has_ever_connected(vsw->idl);
+    return vsw->synced;
 }
 
 unsigned int

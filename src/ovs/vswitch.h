@@ -46,7 +46,8 @@ void vsw_run(struct vsw *vsw);
 void vsw_wait(struct vsw *vsw);
 
 /* True while the session is up and the replica holds the server's contents
- * (the initial monitor reply arrived).  Reads on a disconnected vsw see the
+ * (the monitor reply of this session arrived), as of the last vsw_run().
+ * Writes started meanwhile can commit.  Reads on a disconnected vsw see the
  * last contents received. */
 bool vsw_is_connected(const struct vsw *vsw);
 

@@ -53,6 +53,7 @@ struct driver {
     struct ofp_controller *ctl;
     char in[65536]; /* Unprocessed bytes from stdin. */
     size_t in_len;
+    int in_fd; /* Standard input, dup()ed: OVS's poll loop refuses fd 0. */
     bool eof;
     enum wait_kind wait;
     struct vsw_txn *txn;
@@ -389,8 +390,8 @@ read_commands(struct driver *d)
         if (d->eof) {
             return false;
         }
-        ssize_t n = read(STDIN_FILENO, d->in + d->in_len,
-                         sizeof d->in - d->in_len - 1);
+        ssize_t n =
+            read(d->in_fd, d->in + d->in_len, sizeof d->in - d->in_len - 1);
         if (n < 0 && errno == EAGAIN) {
             break;
         }
@@ -422,9 +423,13 @@ main(int argc, char *argv[])
         fprintf(stderr, "ovs-driver: %s\n", strerror(-r));
         return 1;
     }
-    /* Non-blocking stdin: the loop must keep serving switches. */
-    int flags = fcntl(STDIN_FILENO, F_GETFL);
-    fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
+    /* Non-blocking input: the loop must keep serving switches. */
+    d.in_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (d.in_fd < 0
+        || fcntl(d.in_fd, F_SETFL, fcntl(d.in_fd, F_GETFL) | O_NONBLOCK)) {
+        perror("ovs-driver: stdin");
+        return 1;
+    }
 
     for (;;) {
         vsw_run(d.vsw);
@@ -437,7 +442,7 @@ main(int argc, char *argv[])
         vsw_wait(d.vsw);
         ofp_controller_wait(d.ctl);
         if (d.wait == WAIT_NONE) {
-            ovsx_poll_fd_wait(STDIN_FILENO, POLLIN);
+            ovsx_poll_fd_wait(d.in_fd, POLLIN);
         }
         ovsx_poll_block();
     }
