@@ -42,6 +42,10 @@ VLOG_DEFINE_THIS_MODULE(ofp);
  * before it gives up on the switch). */
 #define OFP_PROBE_INTERVAL 5
 
+/* Flows one dump may hold: a switch that keeps answering "more" must not
+ * make us allocate without end.  Far above what a host's bridges carry. */
+#define OFP_MAX_DUMP_FLOWS (1u << 20)
+
 #define OFP_VERSIONS (1u << OFP13_VERSION)
 #define OFP_PROTOCOL OFPUTIL_P_OF13_OXM
 
@@ -216,6 +220,10 @@ handle_flow_stats_reply(struct ofp_switch *sw, const struct ofp_header *oh)
         if (error) {
             break;
         }
+        if (req->n_flows >= OFP_MAX_DUMP_FLOWS) {
+            error = OFPERR_OFPBRC_MULTIPART_BUFFER_OVERFLOW;
+            break;
+        }
         dump_add_flow(req, &fs);
     }
     ofpbuf_uninit(&ofpacts);
@@ -253,7 +261,7 @@ handle_error(struct ofp_switch *sw, const struct ofp_header *oh)
     struct ofp_controller *ctl = sw->ctl;
     enum ofperr error = ofperr_decode_msg(oh, NULL);
     if (!error) {
-        return EPROTO;
+        return OFPERR_OFPBRC_BAD_LEN; /* An error we cannot decode. */
     }
 
     ctl->stats.n_errors++;
@@ -267,8 +275,8 @@ handle_error(struct ofp_switch *sw, const struct ofp_header *oh)
     return 0;
 }
 
-/* Handles one message from 'sw'.  Returns 0, or nonzero if the message is
- * malformed (the caller then drops the connection). */
+/* Handles one message from 'sw'.  Returns 0, or an OFPERR_* value if the
+ * message is malformed (the caller then drops the connection). */
 static int
 handle_msg(struct ofp_switch *sw, const struct ofp_header *oh)
 {
@@ -356,7 +364,9 @@ int
 ofp_controller_create(const char *address, uint16_t port,
                       struct ofp_controller **ret_ctl)
 {
-    char *name = xasprintf("ptcp:%u:%s", port, address);
+    /* OVS wants IPv6 addresses in brackets: "ptcp:6633:[::1]". */
+    bool v6 = strchr(address, ':') != NULL;
+    char *name = xasprintf(v6 ? "ptcp:%u:[%s]" : "ptcp:%u:%s", port, address);
     struct pvconn *pvconn;
     int error = pvconn_open(name, OFP_VERSIONS, DSCP_DEFAULT, &pvconn);
     free(name);
@@ -524,8 +534,8 @@ ofp_switch_flow_mod(struct ofp_switch *sw, const char *text, char **ret_error)
 {
     struct ofpbuf *msg;
     int r = flow_mod_parse(text, &msg, ret_error);
-    if (!r) {
-        rconn_send(sw->rconn, msg, NULL);
+    if (!r && rconn_send(sw->rconn, msg, NULL)) {
+        return -ENOTCONN;
     }
     return r;
 }

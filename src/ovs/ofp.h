@@ -87,7 +87,8 @@ int ofp_flow_mod_check(const char *text, char **ret_error)
     __attribute__((warn_unused_result));
 
 /* Parses 'text' as ofp_flow_mod_check() does and queues it to 'sw'.
- * Returns 0 or -EINVAL (with '*ret_error' as above); an OpenFlow error
+ * Returns 0, -EINVAL (with '*ret_error' as above) or -ENOTCONN (the switch
+ * is disconnecting; it will be gone after the next run); an OpenFlow error
  * the switch answers later is logged and counted (n_errors) only, so follow
  * with a barrier and compare the counter to confirm. */
 int ofp_switch_flow_mod(struct ofp_switch *sw, const char *text,

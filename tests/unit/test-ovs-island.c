@@ -208,7 +208,9 @@ peer_send(struct peer *p, uint8_t type, uint32_t xid, const void *body,
     msg[1] = type;
     memcpy(&msg[2], &len, 2);
     memcpy(&msg[4], &nxid, 4);
-    memcpy(&msg[8], body, body_len);
+    if (body_len) {
+        memcpy(&msg[8], body, body_len);
+    }
     assert_int_equal(send(p->fd, msg, 8 + body_len, 0), 8 + body_len);
 }
 
