@@ -3,6 +3,8 @@
 # AddressSanitizer + UBSan build used by the tests (build-asan/).
 set -eu
 cd "$(dirname "$0")/.."
+# Open vSwitch's library for src/ovs (a no-op once built).
+scripts/build-ovs.sh
 [ -d build ] || meson setup build --werror
 ninja -C build
 if [ "${1:-}" = --asan ]; then

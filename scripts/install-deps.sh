@@ -10,4 +10,5 @@ apt-get install -y -q --no-install-recommends \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
     python3 python3-pytest python3-requests python3-openstackclient \
-    curl procps
+    curl procps \
+    openvswitch-source libssl-dev make binutils openvswitch-switch
