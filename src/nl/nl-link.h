@@ -9,18 +9,16 @@
 #ifndef NL_NL_LINK_H
 #define NL_NL_LINK_H 1
 
+/* <net/if.h> first: then <linux/if.h> adds only what glibc lacks
+ * (IFF_LOWER_UP, IF_OPER_*). */
 #include <net/if.h>
+#include <linux/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/util.h"
 #include "nl/nl-sock.h"
-
-/* <linux/if.h> has it but clashes with <net/if.h>. */
-#ifndef IFF_LOWER_UP
-#define IFF_LOWER_UP 0x10000
-#endif
 
 /* IFLA_INFO_KIND values are short ("veth", "openvswitch", "tun"). */
 #define NL_LINK_KIND_SIZE 32
