@@ -3,13 +3,13 @@
 # sanitizer builds, warnings as errors) and runs all tests: cmocka unit tests
 # and the fuzz corpora under ASan/UBSan, 30 s of libFuzzer per target, then
 # the functional suite (real neutrino-server built with ASan, real openstack
-# CLI).
+# CLI) and the system tests (namespaces, links, Open vSwitch; root).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # Formatting is part of the build: .clang-format says how.
 clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c \
-    tests/fuzz/*.c tests/fuzz/*.h \
+    tests/fuzz/*.c tests/fuzz/*.h tests/unit/*.h tests/system/*.c \
     bench/*.c
 scripts/build.sh --asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -19,3 +19,6 @@ meson test -C build-asan --suite unit --suite fuzz --print-errorlogs
 tests/fuzz/run.sh 30
 NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/func
+# Namespaces, links and Open vSwitch as root (skipped otherwise).
+NEUTRINO_NLTOOL="$PWD/build-asan/tests/system/nl-tool" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/system
