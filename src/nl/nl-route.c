@@ -101,6 +101,8 @@ nl_route_parse(const struct nlmsghdr *nlh, struct nl_route *route)
         tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
     route->priority =
         tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+    /* The kernel never sends host bits; the canonical form compares. */
+    route->dst = ipnet_network(&route->dst);
     route->protocol = rtm->rtm_protocol;
     route->scope = rtm->rtm_scope;
     route->type = rtm->rtm_type;

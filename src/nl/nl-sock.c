@@ -227,24 +227,39 @@ handle_msg(struct nl_sock_reply *reply, const struct nlmsghdr *nlh)
     return r;
 }
 
+/* Returns the aligned length of the message at 'nlh', which has 'left'
+ * bytes after it, or 0 if it does not fit.  (Not libmnl's mnl_nlmsg_ok(),
+ * which takes a length of 2 GiB or more for a negative one.) */
+static size_t
+msg_size(const struct nlmsghdr *nlh, size_t left)
+{
+    if (left < sizeof *nlh || nlh->nlmsg_len < sizeof *nlh
+        || nlh->nlmsg_len > left || MNL_ALIGN(nlh->nlmsg_len) > left) {
+        /* The parsers read up to the aligned end. */
+        return 0;
+    }
+    return MNL_ALIGN(nlh->nlmsg_len);
+}
+
 int
 nl_sock_reply_feed(struct nl_sock_reply *reply, const void *buf, size_t len)
 {
-    const struct nlmsghdr *nlh = buf;
-    int left = len > NL_RECV_SIZE ? NL_RECV_SIZE : (int) len;
+    const char *p = buf, *end = p + len;
 
     if (len > NL_RECV_SIZE) {
+        reply->done = true;
         return -EBADMSG;
     }
-    for (; mnl_nlmsg_ok(nlh, left) && !reply->done;
-         nlh = mnl_nlmsg_next(nlh, &left)) {
+    while (p < end && !reply->done) {
+        const struct nlmsghdr *nlh = (const struct nlmsghdr *) p;
+        size_t size = msg_size(nlh, end - p);
         int r;
 
-        if (MNL_ALIGN(nlh->nlmsg_len) > (unsigned int) left) {
-            /* The parsers read up to the aligned end. */
+        if (!size) {
             reply->done = true;
             return -EBADMSG;
         }
+        p += size;
         if (nlh->nlmsg_seq != reply->seq) {
             continue; /* A late answer to an earlier request. */
         }
@@ -255,8 +270,7 @@ nl_sock_reply_feed(struct nl_sock_reply *reply, const void *buf, size_t len)
         }
     }
     if (!reply->done) {
-        /* Bytes that are not a whole message end the datagram early. */
-        return left ? -EBADMSG : 1;
+        return 1;
     }
     if (reply->error) {
         return reply->error;

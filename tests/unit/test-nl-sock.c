@@ -255,6 +255,15 @@ test_malformed(void **state)
     nlh = (struct nlmsghdr *) buf;
     nlh->nlmsg_len = len - 2;
     assert_int_equal(feed(&reply, &counter, buf, len - 2), -EBADMSG);
+    /* Lengths of 2 GiB and more, which libmnl's mnl_nlmsg_ok() takes for
+     * negative ones, and lengths that wrap when aligned (found by the
+     * fuzzer: an endless loop). */
+    static const uint32_t huge[] = {0x80000000, 0xfffffffd, 0xffffffff};
+    for (size_t i = 0; i < ARRAY_SIZE(huge); i++) {
+        len = put_data(buf, 0, SEQ, 0);
+        ((struct nlmsghdr *) buf)->nlmsg_len = huge[i];
+        assert_int_equal(feed(&reply, &counter, buf, len), -EBADMSG);
+    }
     /* NLMSG_ERROR too short for its struct. */
     nlh = msg_start(buf, NLMSG_ERROR, 0, SEQ, 4);
     assert_int_equal(feed(&reply, &counter, buf, nlh->nlmsg_len), -EBADMSG);
