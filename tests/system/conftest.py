@@ -85,3 +85,89 @@ def netns():
         yield spaces
     finally:
         spaces.cleanup()
+
+
+class OvsHost:
+    """An ovsdb-server and ovs-vswitchd of our own inside namespace 'ns', with
+    every file in 'rundir' (OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR/...), and
+    bridges of datapath_type=netdev (no kernel module needed)."""
+
+    def __init__(self, ns, rundir):
+        self.ns = ns
+        self.dir = Path(rundir)
+        self.env = dict(os.environ, OVS_RUNDIR=str(rundir),
+                        OVS_DBDIR=str(rundir), OVS_LOGDIR=str(rundir),
+                        OVS_SYSCONFDIR=str(rundir), OVS_PKGDATADIR="/usr/share/openvswitch")
+        self.db = f"unix:{self.dir}/db.sock"
+        self.procs = {}
+
+    def _spawn(self, name, *args):
+        # 'ip netns exec' execs the daemon: the PID is the daemon's.
+        log = open(self.dir / f"{name}.out", "w")
+        self.procs[name] = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, name, *args,
+             "--no-chdir", f"--log-file={self.dir}/{name}.log",
+             f"--pidfile={self.dir}/{name}.pid",
+             f"--unixctl={self.dir}/{name}.ctl"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self):
+        run("ovsdb-tool", "create", self.dir / "conf.db",
+            "/usr/share/openvswitch/vswitch.ovsschema")
+        self._spawn("ovsdb-server", self.dir / "conf.db",
+                    f"--remote=punix:{self.dir}/db.sock")
+        wait_for(lambda: (self.dir / "db.sock").exists(), "ovsdb-server")
+        self.vsctl("--no-wait", "init")
+        self.start_vswitchd()
+
+    def start_vswitchd(self):
+        self._spawn("ovs-vswitchd", self.db)
+        wait_for(lambda: (self.dir / "ovs-vswitchd.ctl").exists(),
+                 "ovs-vswitchd")
+
+    def stop(self, name):
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        # A restarted daemon must not find the old control socket.
+        (self.dir / f"{name}.ctl").unlink(missing_ok=True)
+
+    def restart_vswitchd(self):
+        self.stop("ovs-vswitchd")
+        self.start_vswitchd()
+
+    def vsctl(self, *args):
+        return run("ovs-vsctl", f"--db={self.db}", "--timeout=10",
+                   *args).stdout
+
+    def cleanup(self):
+        for name in list(self.procs):
+            self.stop(name)
+
+
+def wait_for(predicate, what, timeout=10.0):
+    import time
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def ovs_host(netns, tmp_path):
+    """A test host: namespace ntn-*-ovs running its own Open vSwitch."""
+    if not shutil.which("ovs-vswitchd") or not os.path.exists("/dev/net/tun"):
+        pytest.skip("needs openvswitch-switch and /dev/net/tun")
+    host = OvsHost(netns.add("ovs"), tmp_path)
+    try:
+        host.start()
+        yield host
+    finally:
+        host.cleanup()
