@@ -18,7 +18,6 @@
 
 struct nl_sock {
     struct mnl_socket *mnl;
-    uint32_t portid;
     uint32_t seq;                /* Last sequence number used. */
     char errmsg[NL_ERRMSG_SIZE]; /* See nl_sock_error(). */
     char buf[NL_RECV_SIZE];
@@ -294,7 +293,6 @@ sock_setup(struct nl_sock *sock)
     if (mnl_socket_bind(sock->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
         return -errno;
     }
-    sock->portid = mnl_socket_get_portid(sock->mnl);
     return 0;
 }
 
