@@ -5,7 +5,10 @@
  * socket's namespace.  Returns 0 or a negative errno (the kernel's text, if
  * any, in nl_sock_error()): -ENODEV for a missing link, -EEXIST for a name
  * in use, -EINVAL for a name that is not a valid interface name.  The
- * build/parse functions are pure, for tests and the fuzzer. */
+ * build/parse functions are pure, for tests and the fuzzer.
+ *
+ * Include this header before any <linux/...> one: it brings <net/if.h>
+ * and <linux/if.h> in the only order in which they get along. */
 #ifndef NL_NL_LINK_H
 #define NL_NL_LINK_H 1
 

@@ -75,9 +75,9 @@ nl_route_parse(const struct nlmsghdr *nlh, struct nl_route *route)
         return -EBADMSG;
     }
     version = nl_ip_family_version(rtm->rtm_family);
-    if (!version || tb[RTA_MULTIPATH]) {
-        /* Multicast (RTNL_FAMILY_IPMR) and the like, or several next
-         * hops: not ours to manage. */
+    if (!version || tb[RTA_MULTIPATH] || tb[RTA_NH_ID]) {
+        /* Multicast (RTNL_FAMILY_IPMR) and the like, several next hops,
+         * or a nexthop object: not ours to manage. */
         return 1;
     }
     if (rtm->rtm_dst_len > ip_bits(version)) {

@@ -44,8 +44,8 @@ bool nl_route_equal(const struct nl_route *a, const struct nl_route *b);
 
 /* The routes of 'family' (AF_INET, AF_INET6, AF_UNSPEC for both) in every
  * table, as a malloc'd array (free()).  Routes whose destination or
- * gateway this module cannot represent (multipath, other families) are
- * left out. */
+ * gateway this module cannot represent (multipath, nexthop objects, other
+ * families) are left out. */
 int nl_route_list(struct nl_sock *, int family, struct nl_route **ret,
                   size_t *ret_n) WARN_UNUSED;
 

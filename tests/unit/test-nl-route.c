@@ -163,6 +163,9 @@ test_parse_reply(void **state)
     nlh = put_route(buf, AF_INET, 0);
     mnl_attr_put(nlh, RTA_MULTIPATH, 8, "\x08\0\0\0\x07\0\0\0");
     assert_int_equal(nl_route_parse(nlh, &r), 1);
+    nlh = put_route(buf, AF_INET, 0);
+    mnl_attr_put_u32(nlh, RTA_NH_ID, 5);
+    assert_int_equal(nl_route_parse(nlh, &r), 1);
 }
 
 static void
