@@ -237,3 +237,52 @@ netns_socket(int netns_fd, int domain, int type, int protocol)
 
     return netns_run(netns_fd, open_socket, &args);
 }
+
+struct sysctl_args {
+    const char *path;
+    const char *value;
+};
+
+static int
+write_sysctl(void *args_)
+{
+    const struct sysctl_args *args = args_;
+    size_t len = strlen(args->value);
+    int fd, r = 0;
+
+    /* Opened on this thread: /proc/sys/net is the opener's namespace's. */
+    fd = open(args->path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    errno = 0;
+    if (write(fd, args->value, len) != (ssize_t) len) {
+        r = errno ? -errno : -EIO;
+    }
+    close(fd);
+    return r;
+}
+
+int
+netns_sysctl_set(int netns_fd, const char *key, const char *value)
+{
+    _cleanup_free_ char *path = NULL;
+    struct sysctl_args args;
+
+    if (!str_startswith(key, "net/") && !str_startswith(key, "net.")) {
+        return -EINVAL;
+    }
+    if (strstr(key, "..") || strstr(key, "//")) {
+        return -EINVAL;
+    }
+    path = xasprintf("/proc/sys/%s", key);
+    /* The dotted form has no '/' (so no interface name with a dot). */
+    for (char *p = path + strlen("/proc/sys/"); key[3] == '.' && *p; p++) {
+        if (*p == '.') {
+            *p = '/';
+        }
+    }
+    args.path = path;
+    args.value = value;
+    return netns_run(netns_fd, write_sysctl, &args);
+}

@@ -56,4 +56,13 @@ int netns_run(int netns_fd, netns_fn *fn, void *aux) WARN_UNUSED;
  * namespace 'netns_fd', or a negative errno. */
 int netns_socket(int netns_fd, int domain, int type, int protocol) WARN_UNUSED;
 
+/* Writes 'value' to the sysctl 'key' ("net/ipv4/ip_nonlocal_bind",
+ * "net/ipv6/conf/default/accept_ra", ...; or dotted, "net.ipv4.x", as for
+ * sysctl(8), when no part holds a dot) inside namespace 'netns_fd':
+ * /proc/sys/net is per namespace.
+ * Returns 0, -EINVAL for a key outside net/ or with "..", or a negative
+ * errno (-ENOENT for an unknown key). */
+int netns_sysctl_set(int netns_fd, const char *key,
+                     const char *value) WARN_UNUSED;
+
 #endif /* nl/netns.h */

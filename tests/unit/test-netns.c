@@ -73,6 +73,33 @@ report_netns(void *ino)
     return 42;
 }
 
+/* Reads one digit from /proc/sys/'path'. */
+static int
+read_digit(const char *path)
+{
+    char full[256], c = '?';
+    FILE *f;
+
+    snprintf(full, sizeof full, "/proc/sys/%s", path);
+    f = fopen(full, "r");
+    if (!f) {
+        return -1;
+    }
+    if (fread(&c, 1, 1, f) != 1) {
+        c = '?';
+    }
+    fclose(f);
+    return c >= '0' && c <= '9' ? c - '0' : -1;
+}
+
+/* ip_nonlocal_bind * 10 + accept_ra of the calling thread's namespace. */
+static int
+read_sysctls(void *aux)
+{
+    return read_digit("net/ipv4/ip_nonlocal_bind") * 10
+           + read_digit("net/ipv6/conf/default/accept_ra");
+}
+
 static void
 test_namespace_life(void **state)
 {
@@ -122,6 +149,20 @@ test_namespace_life(void **state)
     assert_string_equal(links[0].name, "lo");
     free(links);
     nl_sock_close(sock);
+
+    /* Sysctls are set inside, not here. */
+    assert_int_equal(netns_open(name, &fd), 0);
+    assert_int_equal(netns_sysctl_set(fd, "net/ipv4/ip_nonlocal_bind", "1"),
+                     0);
+    assert_int_equal(
+        netns_sysctl_set(fd, "net.ipv6.conf.default.accept_ra", "0"), 0);
+    assert_int_equal(netns_run(fd, read_sysctls, NULL), 10);
+    assert_int_equal(netns_sysctl_set(fd, "net/ipv4/no_such_key", "1"),
+                     -ENOENT);
+    assert_int_equal(netns_sysctl_set(fd, "kernel/hostname", "x"), -EINVAL);
+    assert_int_equal(netns_sysctl_set(fd, "net/../kernel/hostname", "x"),
+                     -EINVAL);
+    close(fd);
 
     assert_int_equal(netns_delete(name), 0);
     assert_int_equal(netns_open(name, &fd), -ENOENT);
