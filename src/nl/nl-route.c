@@ -22,7 +22,10 @@ nl_route_init(struct nl_route *route, const struct ip_net *dst,
     route->table = RT_TABLE_MAIN;
     route->priority = dst->addr.version == 6 ? 1024 : 0;
     route->protocol = RTPROT_STATIC;
-    route->scope = gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+    /* IPv6 has no route scopes: the kernel reports every one as
+     * universe. */
+    route->scope =
+        gateway || dst->addr.version == 6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
     route->type = RTN_UNICAST;
 }
 

@@ -34,7 +34,8 @@ struct nl_route {
 
 /* Initializes 'route' to what "ip route add DST [via GATEWAY] dev OIF proto
  * static" makes: a unicast route in the main table, scope link without a
- * gateway, with the kernel's default metric (0 for IPv4, 1024 for IPv6).
+ * gateway (IPv4; IPv6 routes are all scope universe), with the kernel's
+ * default metric (0 for IPv4, 1024 for IPv6).
  * 'gateway' may be NULL. */
 void nl_route_init(struct nl_route *route, const struct ip_net *dst,
                    const struct ip_addr *gateway, int oif);

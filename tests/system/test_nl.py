@@ -105,7 +105,7 @@ def seed_views(ns):
 
 
 def test_converge_seed_state(netns):
-    dhcp, _ = make_dhcp_namespace(netns)
+    dhcp, brint = make_dhcp_namespace(netns)
     assert converge(dhcp, DEV, *SEED_ADDRS) == 3
 
     addrs = ip(dhcp, "addr", "show", DEV)
@@ -126,6 +126,14 @@ def test_converge_seed_state(netns):
     assert converge(dhcp, DEV, *SEED_ADDRS) == 0
     assert seed_views(dhcp) == before
 
+    # Everything goes again: the link (its peer with it), the namespaces.
+    nltool("del", dhcp, DEV)
+    assert DEV not in ip(dhcp, "link") and TAP not in ip(brint, "link")
+    assert ip(dhcp, "route") == ""
+    for ns in (dhcp, brint):
+        nltool("netns-del", ns)
+    assert dhcp not in ip(None, "netns") and brint not in ip(None, "netns")
+
 
 def test_converge_after_restart(netns):
     """An agent restarting into a namespace that drifted: stale addresses
@@ -139,7 +147,8 @@ def test_converge_after_restart(netns):
 
     spec = ["addr", "172.17.0.5/12", "addr", "172.17.0.0/12",
             "addr", "169.254.169.254/32", "addr", "2001:db8::2/64",
-            "route", "0.0.0.0/0,172.16.0.2", "route", "::/0,2001:db8::1"]
+            "route", "0.0.0.0/0,172.16.0.2", "route", "::/0,2001:db8::1",
+            "route", "2001:db8:1::/64"]
     assert converge(dhcp, DEV, *spec) > 0
     addrs = ip(dhcp, "addr", "show", DEV)
     for cidr in ("172.17.0.5/12", "172.17.0.0/12", "169.254.169.254/32",
@@ -150,8 +159,10 @@ def test_converge_after_restart(netns):
     assert f"default via 172.16.0.2 dev {DEV} proto static" in routes
     assert "172.16.0.1" not in routes and "10.8.0.0" not in routes
     assert "192.0.2.0" not in routes
+    routes6 = ip(dhcp, "-6", "route")
     assert f"default via 2001:db8::1 dev {DEV} proto static metric 1024" \
-        in ip(dhcp, "-6", "route")
+        in routes6
+    assert f"2001:db8:1::/64 dev {DEV} proto static metric 1024" in routes6
 
     before = seed_views(dhcp)
     assert converge(dhcp, DEV, *spec) == 0

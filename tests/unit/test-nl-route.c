@@ -51,6 +51,7 @@ test_init(void **state)
     ipnet_format(&r.dst, text);
     assert_string_equal(text, "172.16.0.0/12");
     assert_int_equal(route("::/0", "2001:db8::1", 7).priority, 1024);
+    assert_int_equal(route("2001:db8::/64", NULL, 7).scope, RT_SCOPE_UNIVERSE);
 }
 
 static void
