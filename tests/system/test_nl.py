@@ -148,7 +148,7 @@ def test_converge_after_restart(netns):
     spec = ["addr", "172.17.0.5/12", "addr", "172.17.0.0/12",
             "addr", "169.254.169.254/32", "addr", "2001:db8::2/64",
             "route", "0.0.0.0/0,172.16.0.2", "route", "::/0,2001:db8::1",
-            "route", "2001:db8:1::/64"]
+            "route", "2001:db8:1::/64", "route", "192.168.1.1/32"]
     assert converge(dhcp, DEV, *spec) > 0
     addrs = ip(dhcp, "addr", "show", DEV)
     for cidr in ("172.17.0.5/12", "172.17.0.0/12", "169.254.169.254/32",
@@ -159,6 +159,7 @@ def test_converge_after_restart(netns):
     assert f"default via 172.16.0.2 dev {DEV} proto static" in routes
     assert "172.16.0.1" not in routes and "10.8.0.0" not in routes
     assert "192.0.2.0" not in routes
+    assert f"192.168.1.1 dev {DEV} proto static scope link" in routes
     routes6 = ip(dhcp, "-6", "route")
     assert f"default via 2001:db8::1 dev {DEV} proto static metric 1024" \
         in routes6
