@@ -9,6 +9,7 @@ apt-get install -y -q --no-install-recommends \
     gcc clang clang-format libclang-rt-14-dev meson ninja-build pkg-config \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
+    libmnl-dev iproute2 openvswitch-switch ethtool iputils-ping \
     python3 python3-pytest python3-requests python3-openstackclient \
     curl procps \
     openvswitch-source libssl-dev make binutils openvswitch-switch

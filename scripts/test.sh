@@ -3,13 +3,13 @@
 # sanitizer builds, warnings as errors) and runs all tests: cmocka unit tests
 # and the fuzz corpora under ASan/UBSan, 30 s of libFuzzer per target, then
 # the functional suite (real neutrino-server built with ASan, real openstack
-# CLI).
+# CLI) and the system tests (namespaces, links, Open vSwitch; root).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # Formatting is part of the build: .clang-format says how.
 clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c \
-    tests/fuzz/*.c tests/fuzz/*.h tests/system/*.c \
+    tests/fuzz/*.c tests/fuzz/*.h tests/unit/*.h tests/system/*.c \
     bench/*.c
 scripts/build.sh --asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -17,9 +17,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 meson test -C build-asan --suite unit --suite fuzz --print-errorlogs
 # A short fuzzing run of every target on top of the corpus replay above.
 tests/fuzz/run.sh 30
-# The OVS island against real ovsdb-server and ovs-vswitchd in a namespace.
-NEUTRINO_OVS_DRIVER="$PWD/build-asan/tests/system/ovs-driver" \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-    tests/system/test_ovs_island.py
 NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/func
+# As root, in namespaces (skipped otherwise): src/nl, the OVS island and
+# the agent against real ovsdb-server and ovs-vswitchd.
+NEUTRINO_NLTOOL="$PWD/build-asan/tests/system/nl-tool" \
+NEUTRINO_OVS_DRIVER="$PWD/build-asan/tests/system/ovs-driver" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/system
