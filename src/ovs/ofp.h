@@ -8,7 +8,8 @@
  * of switch connections, negotiates OpenFlow 1.3 (hello), learns each
  * switch's datapath id (features request), answers and sends echo requests
  * (keepalive), and drops a connection whose peer sends something it cannot
- * decode; the switch then reconnects.  Switches are found by datapath id.
+ * decode; the switch then reconnects.  Switches are found by datapath id:
+ * a bridge's is its Bridge row's datapath_id (vsw_get_bridge()).
  *
  * Lifetimes: a 'struct ofp_switch *' is valid only until the next
  * ofp_controller_run() or ofp_controller_destroy() (the switch may have gone
