@@ -373,6 +373,11 @@ def test_ovsdb_restart(host):
 
 
 def test_rss(host):
-    rss = host.status()["rss_kb"]
-    print(f"ovs-driver RSS with 2 bridges connected: {rss} kB")
-    assert 0 < rss < 64 * 1024
+    for br in ("br-ex1", "br-ex2"):
+        host.ok(f"bridge {br} {BRIDGE_ARGS}")
+        host.ok(f"wait-switch {br}")
+    status = host.status()
+    assert status["switches"] == 4
+    print(f"ovs-driver with 4 bridges connected: RSS {status['rss_kb']} kB,"
+          f" {status['threads']} threads")
+    assert 0 < status["rss_kb"] < 64 * 1024
