@@ -48,6 +48,10 @@ test_links_beside_core(void **state)
 
     ds_put_cstr(&ds, "core");
     char *s = xasprintf("%s:%d", ds_cstr(&ds), 1);
+    char *p = xmalloc(8);
+    memcpy(p, "core", 5);
+    assert_string_equal(p, "core");
+    free(p);
     assert_string_equal(s, "core:1");
     /* OVS's parser builds its message with its own ds and xasprintf. */
     assert_int_equal(ofp_flow_mod_check("add actions=bogus", &error), -EINVAL);
