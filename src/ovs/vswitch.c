@@ -352,8 +352,7 @@ txn_commit(struct vsw *vsw, struct ovsdb_idl_txn *txn,
     t->txn = txn;
     t->orphan = !ret_txn;
     ovs_list_push_back(&vsw->txns, &t->node);
-    ovsdb_idl_txn_commit(txn);
-    txn_update(t);
+    txn_update(t); /* The first commit sends it (or fails at once). */
     if (ret_txn) {
         *ret_txn = t;
     }

@@ -123,7 +123,7 @@ int vsw_ensure_manager(struct vsw *vsw, const char *target,
     __attribute__((warn_unused_result));
 
 /* How a managed bridge must look (Neutron's settings for br-int and the
- * physical bridges). */
+ * physical bridges).  The strings must not be NULL. */
 struct vsw_bridge_config {
     const char *datapath_type;   /* "system", "netdev". */
     const char *controller;      /* e.g. "tcp:127.0.0.1:6633". */
