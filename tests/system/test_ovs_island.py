@@ -224,11 +224,14 @@ def test_manager_and_bridges(host):
     # nothing else is touched.
     host.vsctl("set", "Bridge", "br-int", "fail_mode=standalone",
                "other_config:foo=bar")
+    host.vsctl("set-controller", "br-int", "tcp:127.0.0.2:6633",
+               "tcp:127.0.0.1:6633")
     host.ok("manager ptcp:6640:127.0.0.1")
     host.ok(f"bridge br-int {BRIDGE_ARGS}")
     assert host.vsctl("get", "Bridge", "br-int", "fail_mode") == "secure"
     assert host.vsctl("get", "Bridge", "br-int",
                       "other_config:foo") == "bar"
+    assert host.vsctl("get-controller", "br-int") == "tcp:127.0.0.1:6633"
     assert len(host.vsctl("--bare", "--columns=_uuid", "list",
                           "Controller").split()) == 2
     assert len(host.vsctl("--bare", "--columns=_uuid", "list",
