@@ -51,9 +51,9 @@ void vsw_wait(struct vsw *vsw);
  * last contents received. */
 bool vsw_is_connected(const struct vsw *vsw);
 
-/* A number that changes whenever the replica's contents changed (including
- * a reconnect that replaced it).  Compare with the value of the previous
- * iteration to know whether to recompute. */
+/* A number that changes whenever the replica's contents (the monitored
+ * columns above) changed, including a reconnect that replaced it.  Compare
+ * with the value of the previous iteration to know whether to recompute. */
 unsigned int vsw_seqno(const struct vsw *vsw);
 
 /* -- Reads ------------------------------------------------------------- */

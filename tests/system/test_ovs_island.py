@@ -101,6 +101,8 @@ class Host:
         self.spawn("ovsdb", [
             "ovsdb-server", os.path.join(self.dir, "conf.db"),
             f"--remote=punix:{self.db_sock}",
+            # As ovs-ctl starts it: listen where Manager rows say.
+            "--remote=db:Open_vSwitch,Open_vSwitch,manager_options",
             f"--unixctl={self.dir}/ovsdb-server.ctl", f"--log-file={log}"],
             stderr=subprocess.DEVNULL)
         wait_for("ovsdb-server socket", lambda: os.path.exists(self.db_sock))
@@ -219,6 +221,12 @@ def test_manager_and_bridges(host):
                           "inactivity_probe") == "5000"
     assert host.vsctl("get", "Manager", ".", "target") == \
         '"ptcp:6640:127.0.0.1"'
+    # ovsdb-server listens there now (Neutron's ovsdb_connection default).
+    wait_for("the manager's port", lambda: host.run(
+        "ovs-vsctl", "--db=tcp:127.0.0.1:6640", "--timeout=5", "br-exists",
+        "br-int", check=False) == "" and host.run(
+        "ovs-vsctl", "--db=tcp:127.0.0.1:6640", "--timeout=5",
+        "list-br", check=False).split() == ["br-int", "br-provider"])
 
     # Idempotent: nothing is added twice; what differs is corrected and
     # nothing else is touched.
