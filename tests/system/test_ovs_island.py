@@ -309,6 +309,11 @@ def test_port_vlan(host):
     assert host.vsctl("get", "Port", "tap1", "tag") == "4095"
     assert host.cmd("vlan nope 1").startswith("error -2 ")
     assert host.cmd("vlan tap1 0").startswith("error -22 ")
+    # A name taken by a port that is not a patch port.
+    assert host.cmd("patch br-int tap1 br-provider phy-x 0").startswith(
+        "error -17 ")
+    assert host.vsctl("--columns=name", "--bare", "find", "Interface",
+                      "name=phy-x") == ""
 
 
 def dump_flows(host, br):
