@@ -29,9 +29,10 @@ struct ofp_controller;
 struct ofp_switch;
 struct ofp_request;
 
-/* Starts listening on TCP 'address':'port' ("127.0.0.1", 6633) for switches
- * speaking OpenFlow 1.3.  Returns 0 and the controller in '*ret_ctl', or a
- * negative errno (-EADDRINUSE, -EINVAL for a bad address, ...). */
+/* Starts listening on TCP 'address':'port' ("127.0.0.1", 6633; an IPv4 or
+ * IPv6 literal) for switches speaking OpenFlow 1.3.  Returns 0 and the
+ * controller in '*ret_ctl', or a negative errno (-EINVAL for anything but an
+ * IP address, -EADDRINUSE, -EADDRNOTAVAIL, ...). */
 int ofp_controller_create(const char *address, uint16_t port,
                           struct ofp_controller **ret_ctl)
     __attribute__((warn_unused_result));

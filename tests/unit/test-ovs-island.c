@@ -368,6 +368,14 @@ test_controller_garbage(void **state)
     struct ofp_controller_stats stats;
     struct peer p;
 
+    /* Listening: IP literals only, one controller per port. */
+    struct ofp_controller *bad = NULL;
+    assert_int_equal(ofp_controller_create("localhost", f->port, &bad),
+                     -EINVAL);
+    assert_int_equal(ofp_controller_create("127.0.0.1", f->port, &bad),
+                     -EADDRINUSE);
+    assert_null(bad);
+
     /* A features reply too short to hold the features. */
     int64_t xid = peer_handshake(f, &p);
     peer_send(&p, OFPT_FEATURES_REPLY, xid, "\1\2\3", 3);
