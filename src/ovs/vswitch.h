@@ -33,7 +33,7 @@ struct vsw_txn;
 
 /* Connects (asynchronously) to the database server at 'remote', "unix:PATH"
  * or "tcp:IP:PORT".  Returns 0 and the new object in '*ret_vsw', or -EINVAL
- * if 'remote' is not a valid OVSDB active remote. */
+ * for anything else (including "ssl:", which would need certificates). */
 int vsw_open(const char *remote, struct vsw **ret_vsw)
     __attribute__((warn_unused_result));
 

@@ -129,6 +129,7 @@ test_vsw_without_server(void **state)
     struct vsw_bridge_config cfg = {"netdev", "tcp:127.0.0.1:6633", 0, 0};
 
     assert_int_equal(vsw_open("nonsense", &vsw), -EINVAL);
+    assert_int_equal(vsw_open("ssl:127.0.0.1:6640", &vsw), -EINVAL);
     assert_null(vsw);
     assert_int_equal(vsw_open("unix:/nonexistent/db.sock", &vsw), 0);
     vsw_run(vsw);
