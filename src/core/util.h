@@ -15,6 +15,8 @@
 #include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define MAX(a, b)     ((a) > (b) ? (a) : (b))
 
 #define NORETURN                __attribute__((noreturn))
 #define PRINTF_FORMAT(fmt, arg) __attribute__((format(printf, fmt, arg)))

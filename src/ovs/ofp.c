@@ -8,6 +8,7 @@
 
 #include "ovs/ofp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,8 +365,15 @@ int
 ofp_controller_create(const char *address, uint16_t port,
                       struct ofp_controller **ret_ctl)
 {
+    /* IP literals only: OVS would take a host name to resolve later. */
+    struct in6_addr a6;
+    struct in_addr a4;
+    bool v6 = inet_pton(AF_INET6, address, &a6) == 1;
+    if (!v6 && inet_pton(AF_INET, address, &a4) != 1) {
+        return -EINVAL;
+    }
+
     /* OVS wants IPv6 addresses in brackets: "ptcp:6633:[::1]". */
-    bool v6 = strchr(address, ':') != NULL;
     char *name = xasprintf(v6 ? "ptcp:%u:[%s]" : "ptcp:%u:%s", port, address);
     struct pvconn *pvconn;
     int error = pvconn_open(name, OFP_VERSIONS, DSCP_DEFAULT, &pvconn);

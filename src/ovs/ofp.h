@@ -8,7 +8,8 @@
  * of switch connections, negotiates OpenFlow 1.3 (hello), learns each
  * switch's datapath id (features request), answers and sends echo requests
  * (keepalive), and drops a connection whose peer sends something it cannot
- * decode; the switch then reconnects.  Switches are found by datapath id.
+ * decode; the switch then reconnects.  Switches are found by datapath id:
+ * a bridge's is its Bridge row's datapath_id (vsw_get_bridge()).
  *
  * Lifetimes: a 'struct ofp_switch *' is valid only until the next
  * ofp_controller_run() or ofp_controller_destroy() (the switch may have gone
@@ -28,9 +29,10 @@ struct ofp_controller;
 struct ofp_switch;
 struct ofp_request;
 
-/* Starts listening on TCP 'address':'port' ("127.0.0.1", 6633) for switches
- * speaking OpenFlow 1.3.  Returns 0 and the controller in '*ret_ctl', or a
- * negative errno (-EADDRINUSE, -EINVAL for a bad address, ...). */
+/* Starts listening on TCP 'address':'port' ("127.0.0.1", 6633; an IPv4 or
+ * IPv6 literal) for switches speaking OpenFlow 1.3.  Returns 0 and the
+ * controller in '*ret_ctl', or a negative errno (-EINVAL for anything but an
+ * IP address, -EADDRINUSE, -EADDRNOTAVAIL, ...). */
 int ofp_controller_create(const char *address, uint16_t port,
                           struct ofp_controller **ret_ctl)
     __attribute__((warn_unused_result));

@@ -33,7 +33,7 @@ struct vsw_txn;
 
 /* Connects (asynchronously) to the database server at 'remote', "unix:PATH"
  * or "tcp:IP:PORT".  Returns 0 and the new object in '*ret_vsw', or -EINVAL
- * if 'remote' is not a valid OVSDB active remote. */
+ * for anything else (including "ssl:", which would need certificates). */
 int vsw_open(const char *remote, struct vsw **ret_vsw)
     __attribute__((warn_unused_result));
 
@@ -51,9 +51,9 @@ void vsw_wait(struct vsw *vsw);
  * last contents received. */
 bool vsw_is_connected(const struct vsw *vsw);
 
-/* A number that changes whenever the replica's contents changed (including
- * a reconnect that replaced it).  Compare with the value of the previous
- * iteration to know whether to recompute. */
+/* A number that changes whenever the replica's contents (the monitored
+ * columns above) changed, including a reconnect that replaced it.  Compare
+ * with the value of the previous iteration to know whether to recompute. */
 unsigned int vsw_seqno(const struct vsw *vsw);
 
 /* -- Reads ------------------------------------------------------------- */
@@ -123,7 +123,7 @@ int vsw_ensure_manager(struct vsw *vsw, const char *target,
     __attribute__((warn_unused_result));
 
 /* How a managed bridge must look (Neutron's settings for br-int and the
- * physical bridges). */
+ * physical bridges).  The strings must not be NULL. */
 struct vsw_bridge_config {
     const char *datapath_type;   /* "system", "netdev". */
     const char *controller;      /* e.g. "tcp:127.0.0.1:6633". */

@@ -20,7 +20,8 @@
  *   barrier BRIDGE
  *   dump BRIDGE TABLE                "flow ..." lines, "end"
  *   status                           "ok vsw_seqno=N connected=B ofp_seqno=N
- *                                     switches=N errors=N bad=N rss_kb=N"
+ *                                     switches=N errors=N bad=N rss_kb=N
+ *                                     threads=N"
  *   quit
  */
 #include <errno.h>
@@ -62,22 +63,25 @@ struct driver {
     char wait_bridge[64];
 };
 
+/* Reads the value of 'key' ("VmRSS", "Threads") in /proc/self/status. */
 static long
-rss_kb(void)
+proc_status(const char *key)
 {
     FILE *f = fopen("/proc/self/status", "r");
+    size_t key_len = strlen(key);
     char line[256];
-    long kb = -1;
+    long value = -1;
 
     while (f && fgets(line, sizeof line, f)) {
-        if (sscanf(line, "VmRSS: %ld", &kb) == 1) {
+        if (!strncmp(line, key, key_len) && line[key_len] == ':') {
+            value = strtol(line + key_len + 1, NULL, 10);
             break;
         }
     }
     if (f) {
         fclose(f);
     }
-    return kb;
+    return value;
 }
 
 static void
@@ -151,10 +155,10 @@ cmd_status(struct driver *d)
     size_t n = ofp_controller_list(d->ctl, &dpids);
     free(dpids);
     printf("ok vsw_seqno=%u connected=%d ofp_seqno=%u switches=%zu "
-           "errors=%" PRIu64 " bad=%" PRIu64 " rss_kb=%ld\n",
+           "errors=%" PRIu64 " bad=%" PRIu64 " rss_kb=%ld threads=%ld\n",
            vsw_seqno(d->vsw), vsw_is_connected(d->vsw),
            ofp_controller_seqno(d->ctl), n, st.n_errors, st.n_bad_messages,
-           rss_kb());
+           proc_status("VmRSS"), proc_status("Threads"));
 }
 
 static void

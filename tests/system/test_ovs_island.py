@@ -101,6 +101,8 @@ class Host:
         self.spawn("ovsdb", [
             "ovsdb-server", os.path.join(self.dir, "conf.db"),
             f"--remote=punix:{self.db_sock}",
+            # As ovs-ctl starts it: listen where Manager rows say.
+            "--remote=db:Open_vSwitch,Open_vSwitch,manager_options",
             f"--unixctl={self.dir}/ovsdb-server.ctl", f"--log-file={log}"],
             stderr=subprocess.DEVNULL)
         wait_for("ovsdb-server socket", lambda: os.path.exists(self.db_sock))
@@ -219,16 +221,25 @@ def test_manager_and_bridges(host):
                           "inactivity_probe") == "5000"
     assert host.vsctl("get", "Manager", ".", "target") == \
         '"ptcp:6640:127.0.0.1"'
+    # ovsdb-server listens there now (Neutron's ovsdb_connection default).
+    wait_for("the manager's port", lambda: host.run(
+        "ovs-vsctl", "--db=tcp:127.0.0.1:6640", "--timeout=5", "br-exists",
+        "br-int", check=False) == "" and host.run(
+        "ovs-vsctl", "--db=tcp:127.0.0.1:6640", "--timeout=5",
+        "list-br", check=False).split() == ["br-int", "br-provider"])
 
     # Idempotent: nothing is added twice; what differs is corrected and
     # nothing else is touched.
     host.vsctl("set", "Bridge", "br-int", "fail_mode=standalone",
                "other_config:foo=bar")
+    host.vsctl("set-controller", "br-int", "tcp:127.0.0.2:6633",
+               "tcp:127.0.0.1:6633")
     host.ok("manager ptcp:6640:127.0.0.1")
     host.ok(f"bridge br-int {BRIDGE_ARGS}")
     assert host.vsctl("get", "Bridge", "br-int", "fail_mode") == "secure"
     assert host.vsctl("get", "Bridge", "br-int",
                       "other_config:foo") == "bar"
+    assert host.vsctl("get-controller", "br-int") == "tcp:127.0.0.1:6633"
     assert len(host.vsctl("--bare", "--columns=_uuid", "list",
                           "Controller").split()) == 2
     assert len(host.vsctl("--bare", "--columns=_uuid", "list",
@@ -298,6 +309,11 @@ def test_port_vlan(host):
     assert host.vsctl("get", "Port", "tap1", "tag") == "4095"
     assert host.cmd("vlan nope 1").startswith("error -2 ")
     assert host.cmd("vlan tap1 0").startswith("error -22 ")
+    # A name taken by a port that is not a patch port.
+    assert host.cmd("patch br-int tap1 br-provider phy-x 0").startswith(
+        "error -17 ")
+    assert host.vsctl("--columns=name", "--bare", "find", "Interface",
+                      "name=phy-x") == ""
 
 
 def dump_flows(host, br):
@@ -373,6 +389,11 @@ def test_ovsdb_restart(host):
 
 
 def test_rss(host):
-    rss = host.status()["rss_kb"]
-    print(f"ovs-driver RSS with 2 bridges connected: {rss} kB")
-    assert 0 < rss < 64 * 1024
+    for br in ("br-ex1", "br-ex2"):
+        host.ok(f"bridge {br} {BRIDGE_ARGS}")
+        host.ok(f"wait-switch {br}")
+    status = host.status()
+    assert status["switches"] == 4
+    print(f"ovs-driver with 4 bridges connected: RSS {status['rss_kb']} kB,"
+          f" {status['threads']} threads")
+    assert 0 < status["rss_kb"] < 64 * 1024

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,6 +48,10 @@ test_links_beside_core(void **state)
 
     ds_put_cstr(&ds, "core");
     char *s = xasprintf("%s:%d", ds_cstr(&ds), 1);
+    char *p = xmalloc(8);
+    memcpy(p, "core", 5);
+    assert_string_equal(p, "core");
+    free(p);
     assert_string_equal(s, "core:1");
     /* OVS's parser builds its message with its own ds and xasprintf. */
     assert_int_equal(ofp_flow_mod_check("add actions=bogus", &error), -EINVAL);
@@ -124,6 +129,7 @@ test_vsw_without_server(void **state)
     struct vsw_bridge_config cfg = {"netdev", "tcp:127.0.0.1:6633", 0, 0};
 
     assert_int_equal(vsw_open("nonsense", &vsw), -EINVAL);
+    assert_int_equal(vsw_open("ssl:127.0.0.1:6640", &vsw), -EINVAL);
     assert_null(vsw);
     assert_int_equal(vsw_open("unix:/nonexistent/db.sock", &vsw), 0);
     vsw_run(vsw);
@@ -192,12 +198,17 @@ peer_connect(struct peer *p, uint16_t port)
     p->eof = false;
     p->fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(p->fd >= 0);
+    /* Each message in its own segment, without waiting for ACKs. */
+    int one = 1;
+    setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     assert_int_equal(connect(p->fd, (struct sockaddr *) &sin, sizeof sin), 0);
 }
 
-static void
-peer_send(struct peer *p, uint8_t type, uint32_t xid, const void *body,
-          size_t body_len)
+/* Sends one OpenFlow 1.3 message; returns false if the controller closed
+ * the connection. */
+static bool
+peer_try_send(struct peer *p, uint8_t type, uint32_t xid, const void *body,
+              size_t body_len)
 {
     uint8_t msg[256];
     uint16_t len = htons(8 + body_len);
@@ -211,7 +222,15 @@ peer_send(struct peer *p, uint8_t type, uint32_t xid, const void *body,
     if (body_len) {
         memcpy(&msg[8], body, body_len);
     }
-    assert_int_equal(send(p->fd, msg, 8 + body_len, 0), 8 + body_len);
+    ssize_t n = send(p->fd, msg, 8 + body_len, MSG_NOSIGNAL);
+    return n == (ssize_t) (8 + body_len);
+}
+
+static void
+peer_send(struct peer *p, uint8_t type, uint32_t xid, const void *body,
+          size_t body_len)
+{
+    assert_true(peer_try_send(p, type, xid, body, body_len));
 }
 
 /* Reads what is there without blocking. */
@@ -258,7 +277,7 @@ peer_take(struct peer *p, uint8_t type)
 }
 
 /* Runs the controller until the peer received a message of 'type'
- * (returning its xid) or, with 'type' < 0, until the peer saw EOF. */
+ * (returning its xid) or saw EOF (returning -1). */
 static int64_t
 pump(struct fixture *f, struct peer *p, int type)
 {
@@ -268,8 +287,8 @@ pump(struct fixture *f, struct peer *p, int type)
         ofp_controller_run(f->ctl);
         peer_read(p);
         int64_t xid = type >= 0 ? peer_take(p, type) : -1;
-        if (xid >= 0 || (type < 0 && p->eof)) {
-            return type < 0 ? 0 : xid;
+        if (xid >= 0 || p->eof) {
+            return xid;
         }
         ofp_controller_wait(f->ctl);
         ovsx_poll_fd_wait(p->fd, POLLIN);
@@ -286,9 +305,11 @@ pump_request(struct fixture *f, const struct ofp_request *req)
 {
     long long deadline = ovsx_time_msec() + 5000;
 
-    while (ofp_request_status(req) == -EINPROGRESS
-           && ovsx_time_msec() < deadline) {
+    while (ovsx_time_msec() < deadline) {
         ofp_controller_run(f->ctl);
+        if (ofp_request_status(req) != -EINPROGRESS) {
+            break;
+        }
         ofp_controller_wait(f->ctl);
         ovsx_poll_timer_wait_until(deadline);
         ovsx_poll_block();
@@ -303,8 +324,10 @@ peer_handshake(struct fixture *f, struct peer *p)
 {
     peer_connect(p, f->port);
     peer_send(p, OFPT_HELLO, 1, NULL, 0);
-    pump(f, p, OFPT_HELLO);
-    return pump(f, p, OFPT_FEATURES_REQUEST);
+    assert_true(pump(f, p, OFPT_HELLO) >= 0);
+    int64_t xid = pump(f, p, OFPT_FEATURES_REQUEST);
+    assert_true(xid >= 0);
+    return xid;
 }
 
 /* Runs the controller until switch 'dpid' is ready ('ready' true) or gone
@@ -345,6 +368,14 @@ test_controller_garbage(void **state)
     struct fixture *f = *state;
     struct ofp_controller_stats stats;
     struct peer p;
+
+    /* Listening: IP literals only, one controller per port. */
+    struct ofp_controller *bad = NULL;
+    assert_int_equal(ofp_controller_create("localhost", f->port, &bad),
+                     -EINVAL);
+    assert_int_equal(ofp_controller_create("127.0.0.1", f->port, &bad),
+                     -EADDRINUSE);
+    assert_null(bad);
 
     /* A features reply too short to hold the features. */
     int64_t xid = peer_handshake(f, &p);
@@ -485,6 +516,97 @@ test_controller_switch(void **state)
     assert_int_equal(stats.n_bad_messages, 0);
 }
 
+static uint32_t
+next_random(uint32_t *x)
+{
+    /* xorshift32: reproducible, good enough to pick bytes. */
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+/* Connects a switch, makes it ready and starts a dump on it; returns the
+ * dump's xid. */
+static int64_t
+random_peer_start(struct fixture *f, struct peer *p, uint64_t dpid,
+                  struct ofp_request **dump)
+{
+    peer_send_features(p, peer_handshake(f, p), dpid);
+    *dump = ofp_switch_dump_flows(pump_switch(f, dpid, true), -1);
+    return pump(f, p, OFPT_MULTIPART_REQUEST);
+}
+
+/* A hostile switch: messages with valid framing but random types and
+ * bodies, many aimed at the pending dump so the flow decoder sees them.
+ * The controller must neither crash nor leak (ASan), dropping connections
+ * as it sees fit, and must still serve a sane switch afterwards. */
+static void
+test_controller_random_input(void **state)
+{
+    static const uint8_t types[] = {
+        1,
+        OFPT_ECHO_REQUEST,
+        OFPT_FEATURES_REPLY,
+        OFPT_MULTIPART_REPLY,
+        OFPT_MULTIPART_REPLY,
+        OFPT_BARRIER_REPLY,
+        10,
+        12,
+    };
+    struct fixture *f = *state;
+    const uint64_t dpid = 0x77;
+    struct ofp_request *dump = NULL;
+    struct peer p = {.fd = -1};
+    uint32_t rnd = 2463534242u;
+    int64_t dump_xid = 0;
+    int drops = 0;
+
+    for (int i = 0; i < 2000; i++) {
+        if (p.fd < 0) {
+            ofp_request_free(dump);
+            dump_xid = random_peer_start(f, &p, dpid, &dump);
+        }
+
+        uint8_t body[200];
+        size_t len = next_random(&rnd) % sizeof body;
+        for (size_t j = 0; j < len; j++) {
+            body[j] = next_random(&rnd);
+        }
+        uint8_t type = next_random(&rnd) % 4 ? types[i % sizeof types]
+                                             : next_random(&rnd) % 40;
+        if (type == OFPT_MULTIPART_REPLY && len >= 4 && i % 2) {
+            body[0] = 0; /* OFPMP_FLOW, to reach the flow decoder. */
+            body[1] = 1;
+        }
+        uint32_t xid = next_random(&rnd) % 3 ? dump_xid : i;
+
+        /* Messages are handled in order: the echo answer (or EOF) says
+         * the random one was handled. */
+        if (!peer_try_send(&p, type, xid, body, len)
+            || !peer_try_send(&p, OFPT_ECHO_REQUEST, 0xfeed, NULL, 0)
+            || pump(f, &p, OFPT_ECHO_REPLY) < 0) {
+            close(p.fd);
+            p.fd = -1;
+            drops++;
+            pump_switch(f, dpid, false);
+        }
+    }
+    ofp_request_free(dump);
+    if (p.fd >= 0) {
+        close(p.fd);
+    }
+
+    struct ofp_controller_stats stats;
+    ofp_controller_get_stats(f->ctl, &stats);
+    assert_true(drops > 10);
+    assert_true(stats.n_bad_messages > 0);
+    pump_switch(f, dpid, false);
+    random_peer_start(f, &p, dpid, &dump);
+    ofp_request_free(dump);
+    close(p.fd);
+}
+
 int
 main(void)
 {
@@ -494,6 +616,8 @@ main(void)
         cmocka_unit_test(test_flow_mod_invalid),
         cmocka_unit_test(test_vsw_without_server),
         cmocka_unit_test_setup_teardown(test_controller_garbage,
+                                        setup_controller, teardown_controller),
+        cmocka_unit_test_setup_teardown(test_controller_random_input,
                                         setup_controller, teardown_controller),
         cmocka_unit_test_setup_teardown(test_controller_switch,
                                         setup_controller, teardown_controller),

@@ -1,0 +1,159 @@
+#include "agent/agent-config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+static const struct config_int_range port_range = {1, 65535};
+static const struct config_int_range interval_range = {1, 3600};
+
+static void
+free_mappings(struct agent_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_mappings; i++) {
+        free(cfg->mappings[i].physnet);
+        free(cfg->mappings[i].bridge);
+    }
+    free(cfg->mappings);
+    cfg->mappings = NULL;
+    cfg->n_mappings = 0;
+}
+
+/* "physnet:bridge,..." as Neutron's [ovs] bridge_mappings; each physnet
+ * and each bridge at most once. */
+static int
+parse_mappings(const char *value, void *field, const void *arg,
+               char **ret_reason)
+{
+    struct agent_config *cfg = field;
+    char **items = strv_split_commas(value);
+    size_t n = strv_length(items);
+    int r = 0;
+
+    free_mappings(cfg);
+    cfg->mappings = xcalloc(n ? n : 1, sizeof *cfg->mappings);
+    for (size_t i = 0; i < n && !r; i++) {
+        char *colon = strchr(items[i], ':');
+
+        if (!colon || colon == items[i] || !colon[1]
+            || strlen(colon + 1) > 15) {
+            *ret_reason = xasprintf("'%s' is not physnet:bridge (a bridge "
+                                    "name of at most 15 characters)",
+                                    items[i]);
+            r = -EINVAL;
+            break;
+        }
+        *colon = '\0';
+        for (size_t j = 0; j < cfg->n_mappings; j++) {
+            if (!strcmp(cfg->mappings[j].physnet, items[i])
+                || !strcmp(cfg->mappings[j].bridge, colon + 1)) {
+                *ret_reason = xasprintf("'%s' or '%s' is mapped twice",
+                                        items[i], colon + 1);
+                r = -EINVAL;
+            }
+        }
+        cfg->mappings[cfg->n_mappings++] = (struct bridge_mapping){
+            xstrdup(items[i]), xstrdup(colon + 1)};
+    }
+    strv_free(items);
+    return r;
+}
+
+static int
+parse_remote(const char *value, void *field, const void *arg,
+             char **ret_reason)
+{
+    if (!str_startswith(value, "tcp:") && !str_startswith(value, "unix:")) {
+        *ret_reason = xasprintf("'%s' is not tcp:IP:PORT or unix:PATH",
+                                value);
+        return -EINVAL;
+    }
+    return config_parse_string(value, field, arg, ret_reason);
+}
+
+static int
+parse_url(const char *value, void *field, const void *arg, char **ret_reason)
+{
+    if (!str_startswith(value, "http://")
+        && !str_startswith(value, "https://")) {
+        *ret_reason = xasprintf("'%s' is not an http(s):// URL", value);
+        return -EINVAL;
+    }
+    return config_parse_string(value, field, arg, ret_reason);
+}
+
+#define OPT(SECTION, KEY, PARSE, FIELD, ARG)                                  \
+    {                                                                         \
+        SECTION, KEY, PARSE, offsetof(struct agent_config, FIELD), ARG        \
+    }
+
+static const struct config_option agent_options[] = {
+    OPT("DEFAULT", "host", config_parse_string, host, NULL),
+    OPT("ovs", "integration_bridge", config_parse_string, integration_bridge,
+        NULL),
+    {"ovs", "bridge_mappings", parse_mappings, 0, NULL},
+    OPT("ovs", "datapath_type", config_parse_string, datapath_type, NULL),
+    OPT("ovs", "ovsdb_connection", parse_remote, ovsdb_connection, NULL),
+    OPT("ovs", "of_listen_address", config_parse_string, of_listen_address,
+        NULL),
+    OPT("ovs", "of_listen_port", config_parse_int, of_listen_port,
+        &port_range),
+    OPT("ovs", "of_inactivity_probe", config_parse_int, of_inactivity_probe,
+        &interval_range),
+    OPT("agent", "report_interval", config_parse_int, report_interval,
+        &interval_range),
+    OPT("agent", "server_url", parse_url, server_url, NULL),
+};
+
+static void
+agent_config_defaults(struct agent_config *cfg)
+{
+    char host[256] = "localhost";
+
+    gethostname(host, sizeof host - 1);
+    *cfg = (struct agent_config){
+        .host = xstrdup(host),
+        .integration_bridge = xstrdup("br-int"),
+        .datapath_type = xstrdup("system"),
+        .ovsdb_connection = xstrdup("tcp:127.0.0.1:6640"),
+        .of_listen_address = xstrdup("127.0.0.1"),
+        .of_listen_port = 6633,
+        .of_inactivity_probe = 10,
+        .report_interval = 30,
+        .server_url = xstrdup("http://127.0.0.1:9696"),
+    };
+}
+
+int
+agent_config_load(struct agent_config *cfg, char *const *files,
+                  size_t n_files, char **ret_error)
+{
+    agent_config_defaults(cfg);
+    return config_load(files, n_files, agent_options,
+                       ARRAY_SIZE(agent_options), cfg, ret_error);
+}
+
+void
+agent_config_destroy(struct agent_config *cfg)
+{
+    free(cfg->host);
+    free(cfg->integration_bridge);
+    free_mappings(cfg);
+    free(cfg->datapath_type);
+    free(cfg->ovsdb_connection);
+    free(cfg->of_listen_address);
+    free(cfg->server_url);
+}
+
+const char *
+agent_config_bridge(const struct agent_config *cfg, const char *physnet)
+{
+    for (size_t i = 0; physnet && i < cfg->n_mappings; i++) {
+        if (!strcmp(cfg->mappings[i].physnet, physnet)) {
+            return cfg->mappings[i].bridge;
+        }
+    }
+    return NULL;
+}

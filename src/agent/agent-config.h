@@ -1,0 +1,46 @@
+/* neutrino-agent's configuration: the option names of Neutron's Open
+ * vSwitch agent ([DEFAULT] host, [ovs], [agent]) plus [agent] server_url,
+ * loaded from one or more INI files (see core/config.h).  Server and agent
+ * may share one file: each ignores the other's options. */
+#ifndef AGENT_AGENT_CONFIG_H
+#define AGENT_AGENT_CONFIG_H 1
+
+#include <stddef.h>
+
+#include "core/util.h"
+
+/* One entry of [ovs] bridge_mappings: physical network -> bridge. */
+struct bridge_mapping {
+    char *physnet;
+    char *bridge;
+};
+
+struct agent_config {
+    /* [DEFAULT] */
+    char *host;
+    /* [ovs] */
+    char *integration_bridge;
+    struct bridge_mapping *mappings;
+    size_t n_mappings;
+    char *datapath_type;
+    char *ovsdb_connection; /* "tcp:IP:PORT" or "unix:PATH". */
+    char *of_listen_address;
+    int of_listen_port;
+    int of_inactivity_probe; /* Seconds. */
+    /* [agent] */
+    int report_interval; /* Seconds. */
+    char *server_url;
+};
+
+/* Fills 'cfg' with defaults, then loads 'files' in order.  Returns 0, or a
+ * negative errno with '*ret_error' ("FILE:LINE: reason", malloc'd).  The
+ * caller destroys 'cfg' in both cases. */
+int agent_config_load(struct agent_config *cfg, char *const *files,
+                      size_t n_files, char **ret_error) WARN_UNUSED;
+void agent_config_destroy(struct agent_config *);
+
+/* The bridge 'physnet' is mapped to, or NULL. */
+const char *agent_config_bridge(const struct agent_config *,
+                                const char *physnet);
+
+#endif /* agent/agent-config.h */

@@ -1,0 +1,111 @@
+#include "agent/flows.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "core/util.h"
+
+/* Adds "table=T,priority=P[,MATCH]" with 'actions' to 'set'. */
+static void
+add(json_t *set, uint64_t cookie, int table, int priority, const char *match,
+    const char *actions)
+{
+    char *key = xasprintf("table=%d,priority=%d%s%s", table, priority,
+                          *match ? "," : "", match);
+    char *flow = xasprintf("%s,cookie=%#" PRIx64 ",actions=%s", key, cookie,
+                           actions);
+
+    json_object_set_new(set, key, json_string(flow));
+    free(key);
+    free(flow);
+}
+
+void
+flows_int_base(json_t *set, uint64_t cookie)
+{
+    add(set, cookie, 0, 65535, "dl_vlan=4095", "drop");
+    add(set, cookie, 0, 0, "", "resubmit(,60)");
+    add(set, cookie, FLOWS_CANARY_TABLE, 0, "", "drop");
+    add(set, cookie, 24, 0, "", "drop");
+    add(set, cookie, 60, 3, "", "NORMAL");
+}
+
+void
+flows_int_physnet(json_t *set, uint64_t cookie, int ofport)
+{
+    char *match = xasprintf("in_port=%d", ofport);
+
+    add(set, cookie, 0, 2, match, "drop");
+    free(match);
+}
+
+void
+flows_int_network(json_t *set, uint64_t cookie, int ofport, int lvid,
+                  int segid)
+{
+    char *match = segid < 0
+                      ? xasprintf("in_port=%d,vlan_tci=0x0000/0x1fff", ofport)
+                      : xasprintf("in_port=%d,dl_vlan=%d", ofport, segid);
+    char *actions = xasprintf("mod_vlan_vid:%d,resubmit(,60)", lvid);
+
+    add(set, cookie, 0, 3, match, actions);
+    free(match);
+    free(actions);
+}
+
+void
+flows_int_dead_port(json_t *set, uint64_t cookie, int ofport)
+{
+    flows_int_physnet(set, cookie, ofport); /* The same drop. */
+}
+
+void
+flows_phys_base(json_t *set, uint64_t cookie, int ofport)
+{
+    char *match = xasprintf("in_port=%d", ofport);
+
+    add(set, cookie, 0, 2, match, "drop");
+    add(set, cookie, 0, 0, "", "NORMAL");
+    free(match);
+}
+
+void
+flows_phys_network(json_t *set, uint64_t cookie, int ofport, int lvid,
+                   int segid)
+{
+    char *match = xasprintf("in_port=%d,dl_vlan=%d", ofport, lvid);
+    char *actions = segid < 0 ? xstrdup("strip_vlan,NORMAL")
+                              : xasprintf("mod_vlan_vid:%d,NORMAL", segid);
+
+    add(set, cookie, 0, 4, match, actions);
+    free(match);
+    free(actions);
+}
+
+int
+flows_diff(json_t *installed, json_t *desired, uint64_t cookie,
+           flows_emit_func *emit, void *aux)
+{
+    const char *key;
+    json_t *flow;
+    int n = 0;
+
+    json_object_foreach (installed, key, flow) {
+        if (!json_object_get(desired, key)) {
+            char *cmd = xasprintf("delete_strict %s,cookie=%#" PRIx64 "/-1",
+                                  key, cookie);
+            emit(aux, cmd);
+            free(cmd);
+            n++;
+        }
+    }
+    json_object_foreach (desired, key, flow) {
+        if (!json_equal(json_object_get(installed, key), flow)) {
+            char *cmd = xasprintf("add %s", json_string_value(flow));
+            emit(aux, cmd);
+            free(cmd);
+            n++;
+        }
+    }
+    return n;
+}

@@ -1,0 +1,135 @@
+/* neutrino-agent: options, configuration, wiring; then run the loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "agent/agent-config.h"
+#include "agent/http-client.h"
+#include "agent/ovs-agent.h"
+#include "agent/replica.h"
+#include "core/log.h"
+#include "ovs/ofp.h"
+#include "ovs/ovsx.h"
+#include "ovs/vswitch.h"
+
+LOG_DEFINE_THIS_MODULE(main);
+
+static void
+usage(void)
+{
+    printf("usage: neutrino-agent [--config-file FILE]... [--debug]\n"
+           "Wires this host's Open vSwitch for the networks of a\n"
+           "neutrino-server (Neutron's Open vSwitch agent).\n"
+           "  --config-file FILE  INI file with Neutron's options; may be\n"
+           "                      repeated, later files win\n"
+           "  --debug             log at debug level\n"
+           "  --help              show this help\n");
+}
+
+static int
+parse_args(int argc, char *argv[], char ***files, size_t *n_files)
+{
+    static const struct option options[] = {
+        {"config-file", required_argument, NULL, 'c'},
+        {"debug", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            *files = xrealloc(*files, (*n_files + 1) * sizeof **files);
+            (*files)[(*n_files)++] = optarg;
+            break;
+        case 'd':
+            log_set_level(LOG_LEVEL_DEBUG);
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            return -EINVAL;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "neutrino-agent: unexpected argument '%s'\n",
+                argv[optind]);
+        return -EINVAL;
+    }
+    return 1;
+}
+
+/* Runs the agent until a signal ends the process (from ovsx_poll_block). */
+static int
+run(const struct agent_config *cfg)
+{
+    struct ofp_controller *ctl = NULL;
+    struct vsw *vsw = NULL;
+    int r;
+
+    (void) ovs_agent_ensure_manager(cfg);
+    r = vsw_open(cfg->ovsdb_connection, &vsw);
+    if (r) {
+        log_error("cannot use OVSDB at %s: %s", cfg->ovsdb_connection,
+                  strerror(-r));
+        return r;
+    }
+    r = ofp_controller_create(cfg->of_listen_address, cfg->of_listen_port,
+                              &ctl);
+    if (r) {
+        log_error("cannot listen for OpenFlow on %s:%d: %s",
+                  cfg->of_listen_address, cfg->of_listen_port, strerror(-r));
+        vsw_close(vsw);
+        return r;
+    }
+    struct hclient *client = hclient_create(cfg->server_url);
+    struct replica *replica = replica_create(client, cfg->host);
+    struct ovs_agent *agent =
+        ovs_agent_create(cfg, vsw, ctl, replica, client);
+
+    printf("neutrino-agent: host %s, server %s, OpenFlow on %s:%d\n",
+           cfg->host, cfg->server_url, cfg->of_listen_address,
+           cfg->of_listen_port);
+    fflush(stdout);
+    for (;;) {
+        vsw_run(vsw);
+        ofp_controller_run(ctl);
+        hclient_run(client);
+        replica_run(replica);
+        ovs_agent_run(agent);
+
+        vsw_wait(vsw);
+        ofp_controller_wait(ctl);
+        hclient_wait(client);
+        replica_wait(replica);
+        ovs_agent_wait(agent);
+        ovsx_poll_block();
+    }
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct agent_config cfg;
+    char **files = NULL, *error = NULL;
+    size_t n_files = 0;
+    int r = parse_args(argc, argv, &files, &n_files);
+
+    if (r <= 0) {
+        free(files);
+        return r ? 2 : 0;
+    }
+    r = agent_config_load(&cfg, files, n_files, &error);
+    if (r < 0) {
+        fprintf(stderr, "neutrino-agent: %s\n", error);
+    } else {
+        ovsx_init("neutrino-agent");
+        r = run(&cfg);
+    }
+    agent_config_destroy(&cfg);
+    free(error);
+    free(files);
+    return r < 0 ? 1 : 0;
+}

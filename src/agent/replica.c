@@ -1,0 +1,225 @@
+#include "agent/replica.h"
+
+#include <stdio.h>
+
+#include "agent/http-client.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "ovs/ovsx.h"
+
+LOG_DEFINE_THIS_MODULE(replica);
+
+#define FEED_WAIT_MS    30000 /* How long the server may hold a poll. */
+#define RETRY_MIN_MS    250
+#define RETRY_MAX_MS    8000
+
+struct replica {
+    struct hclient *client;
+    char *host;
+    /* Objects keyed by id, one table per resource. */
+    json_t *networks, *subnets, *ports;
+    long long revision; /* 0: needs a snapshot. */
+    bool synced;
+    unsigned int seqno;
+    bool polling;
+    long long retry_at; /* ovsx_time_msec() of the next try. */
+    long long backoff_ms;
+};
+
+struct replica *
+replica_create(struct hclient *client, const char *host)
+{
+    struct replica *r = xcalloc(1, sizeof *r);
+
+    r->client = client;
+    r->host = host ? xstrdup(host) : NULL;
+    r->networks = json_object();
+    r->subnets = json_object();
+    r->ports = json_object();
+    return r;
+}
+
+void
+replica_destroy(struct replica *r)
+{
+    if (r) {
+        json_decref(r->networks);
+        json_decref(r->subnets);
+        json_decref(r->ports);
+        free(r->host);
+        free(r);
+    }
+}
+
+static json_t *
+table_of(struct replica *r, const char *resource)
+{
+    return !resource                     ? NULL
+           : !strcmp(resource, "network") ? r->networks
+           : !strcmp(resource, "subnet")  ? r->subnets
+           : !strcmp(resource, "port")    ? r->ports
+                                          : NULL;
+}
+
+/* Replaces 'table' by the objects of 'list'. */
+static void
+load_table(json_t *table, json_t *list)
+{
+    size_t i;
+    json_t *obj;
+
+    json_object_clear(table);
+    json_array_foreach (list, i, obj) {
+        const char *id = json_string_value(json_object_get(obj, "id"));
+        if (id) {
+            json_object_set(table, id, obj);
+        }
+    }
+}
+
+static void
+apply_changes(struct replica *r, json_t *changes)
+{
+    size_t i;
+    json_t *ch;
+
+    json_array_foreach (changes, i, ch) {
+        json_t *table =
+            table_of(r, json_string_value(json_object_get(ch, "resource")));
+        const char *id = json_string_value(json_object_get(ch, "id"));
+        json_t *obj = json_object_get(ch, "object");
+
+        if (!table || !id) {
+            continue;
+        }
+        if (json_is_true(json_object_get(ch, "deleted")) || !obj) {
+            json_object_del(table, id);
+        } else {
+            json_object_set(table, id, obj);
+        }
+    }
+}
+
+static void
+on_feed(void *aux, long status, json_t *body)
+{
+    struct replica *r = aux;
+    json_t *rev = json_object_get(body, "revision");
+
+    r->polling = false;
+    if (status != 200 || !json_is_integer(rev)) {
+        r->retry_at = ovsx_time_msec() + r->backoff_ms;
+        log_warn("feed poll failed (HTTP %ld), retrying in %lld ms", status,
+                 r->backoff_ms);
+        r->backoff_ms = MIN(r->backoff_ms * 2, RETRY_MAX_MS);
+        return;
+    }
+    r->backoff_ms = RETRY_MIN_MS;
+    if (json_is_true(json_object_get(body, "resync"))) {
+        load_table(r->networks, json_object_get(body, "networks"));
+        load_table(r->subnets, json_object_get(body, "subnets"));
+        load_table(r->ports, json_object_get(body, "ports"));
+        r->synced = true;
+        r->seqno++;
+        log_info("snapshot at revision %lld: %zu networks, %zu ports",
+                 (long long) json_integer_value(rev),
+                 json_object_size(r->networks), json_object_size(r->ports));
+    } else if (json_array_size(json_object_get(body, "changes"))) {
+        apply_changes(r, json_object_get(body, "changes"));
+        r->seqno++;
+    }
+    r->revision = json_integer_value(rev);
+}
+
+void
+replica_run(struct replica *r)
+{
+    char *path;
+
+    if (r->polling || ovsx_time_msec() < r->retry_at) {
+        return;
+    }
+    if (!r->backoff_ms) {
+        r->backoff_ms = RETRY_MIN_MS;
+    }
+    path = xasprintf("/neutrino/v1/feed?since=%lld&timeout=%d%s%s",
+                     r->synced ? r->revision : 0, FEED_WAIT_MS,
+                     r->host ? "&host=" : "", r->host ? r->host : "");
+    hclient_request(r->client, "GET", path, NULL, FEED_WAIT_MS + 10000,
+                    on_feed, r);
+    free(path);
+    r->polling = true;
+}
+
+void
+replica_wait(struct replica *r)
+{
+    if (!r->polling) {
+        ovsx_poll_timer_wait_until(r->retry_at);
+    }
+}
+
+void
+replica_resync(struct replica *r)
+{
+    r->synced = false;
+}
+
+bool
+replica_is_synced(const struct replica *r)
+{
+    return r->synced;
+}
+
+unsigned int
+replica_seqno(const struct replica *r)
+{
+    return r->seqno;
+}
+
+long long
+replica_revision(const struct replica *r)
+{
+    return r->revision;
+}
+
+json_t *
+replica_network(const struct replica *r, const char *id)
+{
+    return id ? json_object_get(r->networks, id) : NULL;
+}
+
+json_t *
+replica_port(const struct replica *r, const char *id)
+{
+    return id ? json_object_get(r->ports, id) : NULL;
+}
+
+json_t *
+replica_ports(const struct replica *r)
+{
+    return r->ports;
+}
+
+static void
+put(struct replica *r, json_t *table, json_t *obj)
+{
+    const char *id = json_string_value(json_object_get(obj, "id"));
+
+    if (id && !json_equal(json_object_get(table, id), obj)) {
+        json_object_set(table, id, obj);
+        r->seqno++;
+    }
+}
+
+void
+replica_put_port(struct replica *r, json_t *port)
+{
+    put(r, r->ports, port);
+}
+
+void
+replica_put_network(struct replica *r, json_t *network)
+{
+    put(r, r->networks, network);
+}
