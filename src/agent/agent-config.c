@@ -54,8 +54,8 @@ parse_mappings(const char *value, void *field, const void *arg,
                 r = -EINVAL;
             }
         }
-        cfg->mappings[cfg->n_mappings++] = (struct bridge_mapping){
-            xstrdup(items[i]), xstrdup(colon + 1)};
+        cfg->mappings[cfg->n_mappings++] =
+            (struct bridge_mapping){xstrdup(items[i]), xstrdup(colon + 1)};
     }
     strv_free(items);
     return r;
@@ -66,8 +66,7 @@ parse_remote(const char *value, void *field, const void *arg,
              char **ret_reason)
 {
     if (!str_startswith(value, "tcp:") && !str_startswith(value, "unix:")) {
-        *ret_reason = xasprintf("'%s' is not tcp:IP:PORT or unix:PATH",
-                                value);
+        *ret_reason = xasprintf("'%s' is not tcp:IP:PORT or unix:PATH", value);
         return -EINVAL;
     }
     return config_parse_string(value, field, arg, ret_reason);
@@ -127,8 +126,8 @@ agent_config_defaults(struct agent_config *cfg)
 }
 
 int
-agent_config_load(struct agent_config *cfg, char *const *files,
-                  size_t n_files, char **ret_error)
+agent_config_load(struct agent_config *cfg, char *const *files, size_t n_files,
+                  char **ret_error)
 {
     agent_config_defaults(cfg);
     return config_load(files, n_files, agent_options,

@@ -12,8 +12,8 @@ add(json_t *set, uint64_t cookie, int table, int priority, const char *match,
 {
     char *key = xasprintf("table=%d,priority=%d%s%s", table, priority,
                           *match ? "," : "", match);
-    char *flow = xasprintf("%s,cookie=%#" PRIx64 ",actions=%s", key, cookie,
-                           actions);
+    char *flow =
+        xasprintf("%s,cookie=%#" PRIx64 ",actions=%s", key, cookie, actions);
 
     json_object_set_new(set, key, json_string(flow));
     free(key);

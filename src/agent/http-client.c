@@ -42,9 +42,8 @@ hclient_create(const char *base_url)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     c->multi = curl_multi_init();
     core_assert(c->multi);
-    c->base_url = xstrndup(base_url, len && base_url[len - 1] == '/'
-                                         ? len - 1
-                                         : len);
+    c->base_url =
+        xstrndup(base_url, len && base_url[len - 1] == '/' ? len - 1 : len);
     return c;
 }
 

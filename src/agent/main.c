@@ -86,8 +86,7 @@ run(const struct agent_config *cfg)
     }
     struct hclient *client = hclient_create(cfg->server_url);
     struct replica *replica = replica_create(client, cfg->host);
-    struct ovs_agent *agent =
-        ovs_agent_create(cfg, vsw, ctl, replica, client);
+    struct ovs_agent *agent = ovs_agent_create(cfg, vsw, ctl, replica, client);
 
     printf("neutrino-agent: host %s, server %s, OpenFlow on %s:%d\n",
            cfg->host, cfg->server_url, cfg->of_listen_address,

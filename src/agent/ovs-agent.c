@@ -19,20 +19,20 @@
 
 LOG_DEFINE_THIS_MODULE(ovs_agent);
 
-#define BIND_RETRY_MS    2000 /* After a refused bind. */
-#define CANARY_MS        1000 /* How often the canary flow is checked. */
-#define REQUEST_TIMEOUT  10000
-#define MAX_BRIDGES      16
+#define BIND_RETRY_MS   2000 /* After a refused bind. */
+#define CANARY_MS       1000 /* How often the canary flow is checked. */
+#define REQUEST_TIMEOUT 10000
+#define MAX_BRIDGES     16
 
 /* One bridge this agent controls, and the state of its flows. */
 struct bridge {
     char *name;
-    char *physnet;  /* NULL for br-int. */
-    char patch[16];     /* phy-<name>, on this bridge. */
-    char int_patch[16]; /* int-<name>, on br-int. */
-    int phy_ofport, int_ofport; /* Of the two, -1: not known. */
-    json_t *desired;   /* Flow set (flows.h). */
-    json_t *installed; /* Sent on this connection; NULL: unknown. */
+    char *physnet;               /* NULL for br-int. */
+    char patch[16];              /* phy-<name>, on this bridge. */
+    char int_patch[16];          /* int-<name>, on br-int. */
+    int phy_ofport, int_ofport;  /* Of the two, -1: not known. */
+    json_t *desired;             /* Flow set (flows.h). */
+    json_t *installed;           /* Sent on this connection; NULL: unknown. */
     struct ofp_request *dump;    /* Stale-flow hunt after a full sync. */
     struct ofp_request *barrier; /* Confirms what was sent. */
     struct vsw_txn *setup;
@@ -215,8 +215,8 @@ on_bind(void *aux, long status, json_t *body)
         replica_put_port(a->replica, json_object_get(body, "port"));
         log_info("port %s bound to %s", c->id, a->cfg->host);
     } else {
-        json_object_set_new(
-            st, "retry", json_integer(ovsx_time_msec() + BIND_RETRY_MS));
+        json_object_set_new(st, "retry",
+                            json_integer(ovsx_time_msec() + BIND_RETRY_MS));
         log_info("port %s not bound here (HTTP %ld): dead VLAN", c->id,
                  status);
     }
@@ -280,10 +280,10 @@ set_status(struct ovs_agent *a, const char *id, const char *status)
     }
     json_object_set_new(st, "sent", json_string(status));
     path = xasprintf("/neutrino/v1/ports/%s/status", id);
-    hclient_request(a->client, "PUT", path,
-                    json_pack("{s:s, s:s}", "host", a->cfg->host, "status",
-                              status),
-                    REQUEST_TIMEOUT, on_status, port_call_new(a, id));
+    hclient_request(
+        a->client, "PUT", path,
+        json_pack("{s:s, s:s}", "host", a->cfg->host, "status", status),
+        REQUEST_TIMEOUT, on_status, port_call_new(a, id));
     free(path);
     log_info("port %s %s", id, status);
 }
@@ -596,8 +596,8 @@ wirable_network(struct ovs_agent *a, json_t *port)
     if (!host || strcmp(host, a->cfg->host) || !vif || strcmp(vif, "ovs")
         || !type || (strcmp(type, "flat") && strcmp(type, "vlan"))
         || !agent_config_bridge(
-            a->cfg, json_string_value(json_object_get(
-                        net, "provider:physical_network")))) {
+            a->cfg, json_string_value(
+                        json_object_get(net, "provider:physical_network")))) {
         return NULL;
     }
     return net;
@@ -654,14 +654,14 @@ set_tag(struct ovs_agent *a, const struct vsw_iface *iface, int tag,
         return;
     }
     if (net) {
-        kv[n++] = (struct vsw_kv){"net_uuid",
-                                  json_string_value(json_object_get(net, "id"))};
+        kv[n++] = (struct vsw_kv){
+            "net_uuid", json_string_value(json_object_get(net, "id"))};
         kv[n++] = (struct vsw_kv){
             "network_type",
             json_string_value(json_object_get(net, "provider:network_type"))};
-        kv[n++] = (struct vsw_kv){
-            "physical_network", json_string_value(json_object_get(
-                                    net, "provider:physical_network"))};
+        kv[n++] = (struct vsw_kv){"physical_network",
+                                  json_string_value(json_object_get(
+                                      net, "provider:physical_network"))};
         kv[n++] = (struct vsw_kv){"tag", tag_text};
         if (json_is_integer(seg)) {
             snprintf(segid, sizeof segid, "%lld",
@@ -797,9 +797,9 @@ compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
         }
     }
     for (size_t i = 0; i < n; i++) {
-        json_t *net = wirable_network(
-            a, is_vif(&ifaces[i]) ? replica_port(a->replica, ifaces[i].iface_id)
-                                  : NULL);
+        json_t *net = wirable_network(a, is_vif(&ifaces[i]) ? replica_port(
+                                             a->replica, ifaces[i].iface_id)
+                                                            : NULL);
         const char *net_id = json_string_value(json_object_get(net, "id"));
         struct bridge *b = net ? bridge_of(a, net) : NULL;
         int lvid = net_id ? lvm_get(a->lvm, net_id) : -1;
@@ -813,8 +813,8 @@ compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
         }
         json_object_set_new(seen, net_id, json_true());
         if (b->int_ofport > 0) {
-            flows_int_network(br_int->desired, a->cookie, b->int_ofport,
-                              lvid, segid_of(net));
+            flows_int_network(br_int->desired, a->cookie, b->int_ofport, lvid,
+                              segid_of(net));
         }
         if (b->phy_ofport > 0) {
             flows_phys_network(b->desired, a->cookie, b->phy_ofport, lvid,
@@ -851,8 +851,9 @@ port_statuses(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
             set_tag(a, f, LVM_DEAD_VLAN, NULL, 0);
             bind_port(a, f->iface_id);
         } else if (clean && a->started
-                   && f->tag == lvm_get(a->lvm, json_string_value(
-                                                    json_object_get(net, "id")))) {
+                   && f->tag
+                          == lvm_get(a->lvm, json_string_value(json_object_get(
+                                                 net, "id")))) {
             set_status(a, f->iface_id, "ACTIVE");
         }
     }
@@ -978,8 +979,8 @@ ovs_agent_ensure_manager(const struct agent_config *cfg)
     if (sscanf(cfg->ovsdb_connection, "tcp:127.0.0.1:%d", &port) != 1) {
         return 0;
     }
-    remote = xasprintf("unix:%s/db.sock",
-                       rundir ? rundir : "/var/run/openvswitch");
+    remote =
+        xasprintf("unix:%s/db.sock", rundir ? rundir : "/var/run/openvswitch");
     target = xasprintf("ptcp:%d:127.0.0.1", port);
     r = vsw_open(remote, &vsw);
     while (!r && !vsw_is_connected(vsw) && ovsx_time_msec() < deadline) {
@@ -996,8 +997,8 @@ ovs_agent_ensure_manager(const struct agent_config *cfg)
         r = wait_txn(vsw, txn, deadline);
     }
     if (r) {
-        log_warn("cannot make sure Manager %s exists through %s: %s",
-                 target, remote, strerror(-r));
+        log_warn("cannot make sure Manager %s exists through %s: %s", target,
+                 remote, strerror(-r));
     }
     vsw_txn_free(txn);
     vsw_close(vsw);

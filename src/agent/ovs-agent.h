@@ -30,9 +30,9 @@ struct vsw;
 
 struct ovs_agent;
 
-struct ovs_agent *ovs_agent_create(const struct agent_config *,
-                                   struct vsw *, struct ofp_controller *,
-                                   struct replica *, struct hclient *);
+struct ovs_agent *ovs_agent_create(const struct agent_config *, struct vsw *,
+                                   struct ofp_controller *, struct replica *,
+                                   struct hclient *);
 void ovs_agent_destroy(struct ovs_agent *);
 
 void ovs_agent_run(struct ovs_agent *);

@@ -9,9 +9,9 @@
 
 LOG_DEFINE_THIS_MODULE(replica);
 
-#define FEED_WAIT_MS    30000 /* How long the server may hold a poll. */
-#define RETRY_MIN_MS    250
-#define RETRY_MAX_MS    8000
+#define FEED_WAIT_MS 30000 /* How long the server may hold a poll. */
+#define RETRY_MIN_MS 250
+#define RETRY_MAX_MS 8000
 
 struct replica {
     struct hclient *client;
@@ -54,7 +54,7 @@ replica_destroy(struct replica *r)
 static json_t *
 table_of(struct replica *r, const char *resource)
 {
-    return !resource                     ? NULL
+    return !resource                      ? NULL
            : !strcmp(resource, "network") ? r->networks
            : !strcmp(resource, "subnet")  ? r->subnets
            : !strcmp(resource, "port")    ? r->ports
