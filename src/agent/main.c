@@ -1,12 +1,12 @@
 /* neutrino-agent: options, configuration, wiring; then run the loop. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 
 #include "agent/agent-config.h"
 #include "agent/http-client.h"
 #include "agent/ovs-agent.h"
 #include "agent/replica.h"
+#include "core/cmdline.h"
 #include "core/log.h"
 #include "ovs/ofp.h"
 #include "ovs/ovsx.h"
@@ -14,52 +14,14 @@
 
 LOG_DEFINE_THIS_MODULE(main);
 
-static void
-usage(void)
-{
-    printf("usage: neutrino-agent [--config-file FILE]... [--debug]\n"
-           "Wires this host's Open vSwitch for the networks of a\n"
-           "neutrino-server (Neutron's Open vSwitch agent).\n"
-           "  --config-file FILE  INI file with Neutron's options; may be\n"
-           "                      repeated, later files win\n"
-           "  --debug             log at debug level\n"
-           "  --help              show this help\n");
-}
-
-static int
-parse_args(int argc, char *argv[], char ***files, size_t *n_files)
-{
-    static const struct option options[] = {
-        {"config-file", required_argument, NULL, 'c'},
-        {"debug", no_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            *files = xrealloc(*files, (*n_files + 1) * sizeof **files);
-            (*files)[(*n_files)++] = optarg;
-            break;
-        case 'd':
-            log_set_level(LOG_LEVEL_DEBUG);
-            break;
-        case 'h':
-            usage();
-            return 0;
-        default:
-            return -EINVAL;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "neutrino-agent: unexpected argument '%s'\n",
-                argv[optind]);
-        return -EINVAL;
-    }
-    return 1;
-}
+static const char usage[] =
+    "usage: neutrino-agent [--config-file FILE]... [--debug]\n"
+    "Wires this host's Open vSwitch for the networks of a\n"
+    "neutrino-server (Neutron's Open vSwitch agent).\n"
+    "  --config-file FILE  INI file with Neutron's options; may be\n"
+    "                      repeated, later files win\n"
+    "  --debug             log at debug level\n"
+    "  --help              show this help\n";
 
 /* Runs the agent until a signal ends the process (from ovsx_poll_block). */
 static int
@@ -114,7 +76,8 @@ main(int argc, char *argv[])
     struct agent_config cfg;
     char **files = NULL, *error = NULL;
     size_t n_files = 0;
-    int r = parse_args(argc, argv, &files, &n_files);
+    int r =
+        cmdline_parse("neutrino-agent", usage, argc, argv, &files, &n_files);
 
     if (r <= 0) {
         free(files);

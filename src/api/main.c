@@ -1,6 +1,5 @@
 /* neutrino-server: options, configuration, wiring; then run the loop. */
 #include <errno.h>
-#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,20 +12,18 @@
 #include "api/http.h"
 #include "api/server-config.h"
 #include "api/store.h"
+#include "core/cmdline.h"
 #include "core/log.h"
 
 LOG_DEFINE_THIS_MODULE(main);
 
-static void
-usage(void)
-{
-    printf("usage: neutrino-server [--config-file FILE]... [--debug]\n"
-           "Serves the OpenStack Networking (Neutron) v2.0 API.\n"
-           "  --config-file FILE  INI file with Neutron's options; may be\n"
-           "                      repeated, later files win\n"
-           "  --debug             log at debug level\n"
-           "  --help              show this help\n");
-}
+static const char usage[] =
+    "usage: neutrino-server [--config-file FILE]... [--debug]\n"
+    "Serves the OpenStack Networking (Neutron) v2.0 API.\n"
+    "  --config-file FILE  INI file with Neutron's options; may be\n"
+    "                      repeated, later files win\n"
+    "  --debug             log at debug level\n"
+    "  --help              show this help\n";
 
 /* Makes the directories above 'path' (like mkdir -p of its dirname). */
 static void
@@ -42,41 +39,6 @@ make_parent_dirs(const char *path)
         }
     }
     free(copy);
-}
-
-static int
-parse_args(int argc, char *argv[], char ***files, size_t *n_files)
-{
-    static const struct option options[] = {
-        {"config-file", required_argument, NULL, 'c'},
-        {"debug", no_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            *files = xrealloc(*files, (*n_files + 1) * sizeof **files);
-            (*files)[(*n_files)++] = optarg;
-            break;
-        case 'd':
-            log_set_level(LOG_LEVEL_DEBUG);
-            break;
-        case 'h':
-            usage();
-            return 0;
-        default:
-            return -EINVAL;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "neutrino-server: unexpected argument '%s'\n",
-                argv[optind]);
-        return -EINVAL;
-    }
-    return 1;
 }
 
 static int
@@ -135,7 +97,7 @@ main(int argc, char *argv[])
     /* Large list responses get pages of their own, returned when freed,
      * rather than growing the heap for good. */
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    r = parse_args(argc, argv, &files, &n_files);
+    r = cmdline_parse("neutrino-server", usage, argc, argv, &files, &n_files);
 
     if (r <= 0) {
         free(files);
