@@ -10,4 +10,8 @@ apt-get install -y -q --no-install-recommends \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
     python3 python3-pytest python3-requests python3-openstackclient \
-    curl procps
+    curl procps \
+    openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump
+# openvswitch-switch only for its daemons and tools: the system tests start
+# private ovsdb-server/ovs-vswitchd instances inside namespaces; the
+# machine's own openvswitch service is never started by them.
