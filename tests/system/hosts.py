@@ -14,7 +14,7 @@ Ownership and safety (the machine is shared and has ONE uplink, eth0):
 - A `Lab` records everything it creates (namespaces, root-namespace
   devices, processes, relays, its temp dir) and undoes it in reverse order
   in `Lab.cleanup()`; that runs from pytest finalizers, from `atexit`, and
-  on SIGTERM/SIGHUP (turned into SystemExit so finalizers still run).
+  on SIGTERM/SIGHUP (turned into KeyboardInterrupt so finalizers run).
 - veth pairs are created in the root namespace under fresh temporary names
   (`<prefix><tag>t<n>`), each end is moved into its namespace and renamed
   there, so no device is ever created under a final name such as eth0 in
@@ -78,7 +78,11 @@ def run(argv, check=True, timeout=CMD_TIMEOUT, env=None, input=None):
 
 
 def wait_until(pred, timeout, interval=0.05, what="condition"):
-    """Poll pred() until it returns a true value (returned) or time is up."""
+    """Poll pred() until it returns a true value (returned) or time is up.
+
+    A failed assertion or command inside pred() means "not yet"; the last
+    one is reported on timeout.  DaemonDied ends the wait at once.
+    """
     deadline = time.monotonic() + timeout
     last_exc = None
     while True:
@@ -86,7 +90,8 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
             value = pred()
             if value:
                 return value
-        except (HarnessError, OSError, subprocess.TimeoutExpired) as exc:
+        except (AssertionError, HarnessError, OSError,
+                subprocess.TimeoutExpired) as exc:
             last_exc = exc
         if time.monotonic() >= deadline:
             raise HarnessError("timed out after %.1fs waiting for %s%s" % (
@@ -242,15 +247,16 @@ _signals_installed = False
 
 
 def _install_signal_cleanup():
-    """SIGTERM/SIGHUP unwind like an exception, so finalizers and atexit
-    handlers run instead of the process dying with namespaces left over."""
+    """SIGTERM/SIGHUP unwind like Ctrl-C (pytest stops the session and
+    runs finalizers; atexit handlers run) instead of killing the process
+    with namespaces left over."""
     global _signals_installed
     if _signals_installed or threading.current_thread() is not \
             threading.main_thread():
         return
 
     def handler(signum, frame):
-        raise SystemExit(128 + signum)
+        raise KeyboardInterrupt("signal %d" % signum)
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, handler)
@@ -272,11 +278,21 @@ class Lab:
         self._cleaned = False
         _install_signal_cleanup()
         atexit.register(self.cleanup)
-        self._push("remove %s" % self.dir,
-                   lambda: shutil.rmtree(self.dir, ignore_errors=True))
+        self._push("remove %s" % self.dir, self._remove_dir)
+
+    def _remove_dir(self):
+        # Logs of daemons and agents live there: keep them on request.
+        if os.environ.get("NTH_KEEP_LOGS"):
+            print("lab logs kept in %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def _push(self, what, fn):
         self._undo.append((what, fn))
+
+    def defer(self, what, fn):
+        """Run fn at cleanup, before whatever was created earlier goes."""
+        self._push(what, fn)
 
     def name(self, role):
         """Namespace name for role, unique to this lab."""

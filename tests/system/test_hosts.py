@@ -54,6 +54,55 @@ def topo(module_lab):
     return {"phys": phys, "router": router, "a": a, "b": b, **vms}
 
 
+SEED_002_BR_INT = """NXST_FLOW reply (xid=0x4):
+ cookie=0x0, duration=60707.969s, table=0, n_packets=412, n_bytes=33330, \
+idle_age=2789, priority=3,in_port=6,vlan_tci=0x0000 \
+actions=mod_vlan_vid:1,NORMAL
+ cookie=0x0, duration=60805.188s, table=0, n_packets=8, n_bytes=648, \
+idle_age=60795, priority=2,in_port=6 actions=drop
+ cookie=0x0, duration=60805.896s, table=0, n_packets=132, n_bytes=14877, \
+idle_age=2789, priority=1 actions=NORMAL
+"""
+
+SEED_002_BR_DATA = """ cookie=0x0, duration=60773.926s, table=0, \
+n_packets=125, n_bytes=14387, idle_age=2855, priority=4,in_port=5,dl_vlan=1 \
+actions=strip_vlan,NORMAL
+"""
+
+SEED_000_SHOW = """77a2e96a-ca65-449f-afc7-c7cbe9dff27c
+    Manager "ptcp:6640:127.0.0.1"
+        is_connected: true
+    Bridge br-int
+        Controller "tcp:127.0.0.1:6633"
+            is_connected: true
+        fail_mode: secure
+        Port int-br-provider
+            Interface int-br-provider
+                type: patch
+                options: {peer=phy-br-provider}
+    ovs_version: "3.1.4"
+"""
+
+
+def test_parsers_read_the_seeds():
+    tr, drop, normal = hosts.parse_flows(SEED_002_BR_INT)
+    assert (tr.priority, tr.match["in_port"], tr.untagged, tr.sets_vlan,
+            tr.continues, tr.n_packets) == (3, "6", True, 1, True, 412)
+    assert drop.drops and drop.match == {"in_port": "6"} and \
+        drop.vlan is None
+    assert normal.match == {} and normal.actions == "NORMAL"
+    (strip,) = hosts.parse_flows(SEED_002_BR_DATA)
+    assert strip.vlan == 1 and strip.strips_vlan and strip.sets_vlan is None
+    tree = hosts.parse_show(SEED_000_SHOW)[0][1]
+    assert hosts.show_find(tree, 'Manager "ptcp:6640:127.0.0.1"',
+                           "is_connected: true")
+    assert hosts.show_find(tree, "Bridge br-int", "Port int-br-provider",
+                           "Interface int-br-provider",
+                           "options: {peer=phy-br-provider}")
+    assert hosts.show_find(tree, "Bridge br-int", "fail_mode: standalone") \
+        is None
+
+
 def test_netdev_bridges_and_plugging(topo, record_property):
     a = topo["a"]
     for br in ("br-int", "br-provider"):
