@@ -134,6 +134,34 @@ def test_flat_ping(topo):
         assert r.loss == 0, "%s -> %s: %s\n%s" % (src.netns, dst, r, r.text)
 
 
+def test_dhcp_lease_across_ovs(topo):
+    """udhcpc in an instance on host B gets a lease from a DHCP server on
+    the router: the reply crosses the physical network and both of B's
+    userspace bridges with valid checksums."""
+    lab, router, vm3 = topo["router"].lab, topo["router"], topo["vm3"]
+    conf = lab.dir / "udhcpd.conf"
+    conf.write_text("\n".join([
+        "start 172.17.0.100", "end 172.17.0.110", "interface eth0",
+        "lease_file %s" % (lab.dir / "udhcpd.leases"),
+        "pidfile %s" % (lab.dir / "udhcpd.pid"),
+        "option subnet 255.240.0.0", "option router 172.16.0.1",
+        "option lease 600", ""]))
+    (lab.dir / "udhcpd.leases").touch()
+    server = lab.spawn(["busybox", "udhcpd", "-f", conf],
+                       lab.dir / "udhcpd.log", netns=router.netns)
+    try:
+        lease = vm3.udhcpc(timeout=10)
+    finally:
+        lab.stop(server)
+    assert lease is not None, (lab.dir / "udhcpd.log").read_text()
+    assert lease["mask"] == "12" and lease["router"] == "172.16.0.1", lease
+    assert lease["serverid"] == "172.16.0.1", lease
+    assert 100 <= int(lease["ip"].split(".")[3]) <= 110, lease
+    addrs = vm3.run(["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout
+    assert "%s/12" % lease["ip"] in addrs, addrs
+    assert vm3.ping(router.ip, count=2, interval=0.1).loss == 0
+
+
 def test_vswitchd_restart_alone(topo):
     a, vm1, vm3 = topo["a"], topo["vm1"], topo["vm3"]
     old = a.vswitchd.pid
