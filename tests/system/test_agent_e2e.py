@@ -43,6 +43,11 @@ from pathlib import Path
 import pytest
 
 import hosts
+from seedcheck import (CONVERGE, DEAD_VLAN, ROUTER_CIDR, ROUTER_IP,
+                       SEED_HOST, SEED_VIF_DETAILS, SEED_VIF_DETAILS_ROW,
+                       VLAN, check_int_flows, check_phys_flows,
+                       check_port_other_config, create_port, plug,
+                       seed_network, vif_count, wait_show)
 
 REPO = Path(__file__).resolve().parents[2]
 AGENT_BIN = os.environ.get("NEUTRINO_AGENT") or str(
@@ -65,23 +70,7 @@ def _load_func_conftest():
 
 
 func = _load_func_conftest()
-
-SEED_HOST = "controller.home.local"
-ROUTER_CIDR = "172.16.0.1/12"
-ROUTER_IP = "172.16.0.1"
-DEAD_VLAN = 4095
-VLAN = 101
 AGENT_DOWN_TIME = 6
-CONVERGE = 10.0  # seconds an agent gets to wire a port
-SEED_VIF_DETAILS = {"bound_drivers": {"0": "openvswitch"},
-                    "bridge_name": "br-int", "connectivity": "l2",
-                    "datapath_type": "netdev", "ovs_hybrid_plug": False,
-                    "port_filter": True}
-# Seed 000's `port show` row, with the datapath this machine can run.
-SEED_VIF_DETAILS_ROW = (
-    "bound_drivers.0='openvswitch', bridge_name='br-int', connectivity='l2',"
-    " datapath_type='netdev', ovs_hybrid_plug='False', port_filter='True'")
-
 
 # ---------------------------------------------------------------- plumbing
 class Api:
@@ -193,176 +182,6 @@ class AgentHost:
                          what="tag %s on %s" % (tag, port))
 
 
-def create_port(api, network, name):
-    p = api.osc("port", "create", "--network", network, name)
-    ip = p["fixed_ips"][0]["ip_address"]
-    return p["id"], p["mac_address"], ip
-
-
-def plug(lab, agent, role, port_id, mac, ip, prefix, gateway):
-    vm = hosts.Instance(lab, agent.ovs, role, port_id, mac, mtu=1500)
-    vm.set_ip("%s/%d" % (ip, prefix), gateway)
-    return vm
-
-
-def seed_network(api):
-    """Seed 000's network and subnet, with the real CLI."""
-    net = api.osc("network", "create", "--share", "--external",
-                  "--provider-physical-network", "provider",
-                  "--provider-network-type", "flat", "provider")
-    sub = api.osc("subnet", "create", "--network", "provider",
-                  "--allocation-pool", "start=172.17.0.0,end=172.17.0.255",
-                  "--gateway", "172.16.0.1", "--subnet-range",
-                  "172.16.0.0/12", "provider")
-    return net, sub
-
-
-# ---------------------------------------------------------------- checks
-def vif_count(agent):
-    """Interfaces on br-int that name a port (what Neutron's `devices`
-    counts)."""
-    out = json.loads(agent.ovs.vsctl("--format=json", "--columns=name,"
-                                     "external_ids", "list", "Interface"))
-    on_int = set(agent.ovs.vsctl("list-ifaces", "br-int").split())
-    n = 0
-    for name, ids in out["data"]:
-        pairs = dict(ids[1])
-        n += name in on_int and "iface-id" in pairs
-    return n
-
-
-def single(flows, what, pred):
-    found = [f for f in flows if pred(f)]
-    assert len(found) == 1, "expected one %s flow, found %d in:\n%s" % (
-        what, len(found), "\n".join(f.text for f in flows))
-    return found[0]
-
-
-def check_run_cookie(flows):
-    """Every flow of a bridge carries one non-zero cookie (this run's)."""
-    cookies = {f.cookie for f in flows}
-    assert len(cookies) == 1 and 0 not in cookies, \
-        "cookies %s in:\n%s" % (sorted(hex(c) for c in cookies),
-                                "\n".join(f.text for f in flows))
-    return cookies.pop()
-
-
-def check_int_flows(agent, lvid, segid=None):
-    """br-int as seed 002: from the patch port, untagged (flat) or with
-    the segmentation id (VLAN) → mod_vlan_vid:<lvid>, prio 3; the rest from
-    it dropped, prio 2; NORMAL below; plus dead-VLAN drop and the canary."""
-    flows = agent.ovs.dump_flows("br-int")
-    cookie = check_run_cookie(flows)
-    p = agent.int_patch
-
-    def from_patch(f):
-        return f.table == 0 and f.match.get("in_port") == p
-
-    tr = single(flows, "translation", lambda f: from_patch(f) and (
-        f.untagged if segid is None else f.vlan == segid) and
-        f.sets_vlan == lvid)
-    assert tr.priority == 3 and tr.continues, tr
-    drop = single(flows, "patch drop", lambda f: from_patch(f) and
-                  set(f.match) == {"in_port"})
-    assert drop.priority == 2 and drop.drops, drop
-    t0 = [f for f in flows if f.table == 0]
-    dead = single(flows, "dead VLAN", lambda f: f.table == 0 and
-                  f.vlan == DEAD_VLAN)
-    assert dead.drops and dead.priority == max(f.priority for f in t0), dead
-    canary = [f for f in flows if f.table == 23]
-    assert canary and all(f.drops for f in canary), flows
-    fallback = [f for f in t0 if not f.match]
-    assert fallback and fallback[0].continues and \
-        fallback[0].priority < drop.priority, t0
-    assert any("NORMAL" in f.actions for f in flows), flows
-    return cookie
-
-
-def check_phys_flows(agent, lvid, segid=None):
-    """The physical bridge as seed 002: from its patch port with the local
-    VLAN → strip_vlan (flat) / mod_vlan_vid:<segid> (VLAN), prio 4; the
-    rest from it dropped, prio 2; NORMAL below."""
-    flows = agent.ovs.dump_flows(agent.bridge)
-    cookie = check_run_cookie(flows)
-    p = agent.phy_patch
-
-    def from_patch(f):
-        return f.table == 0 and f.match.get("in_port") == p
-
-    tr = single(flows, "translation", lambda f: from_patch(f) and
-                f.vlan == lvid)
-    if segid is None:
-        assert tr.strips_vlan and tr.sets_vlan is None, tr
-    else:
-        assert tr.sets_vlan == segid and not tr.strips_vlan, tr
-    assert tr.priority == 4 and "NORMAL" in tr.actions, tr
-    drop = single(flows, "patch drop", lambda f: from_patch(f) and
-                  set(f.match) == {"in_port"})
-    assert drop.priority == 2 and drop.drops, drop
-    normal = [f for f in flows if f.table == 0 and not f.match]
-    assert normal and normal[0].actions == "NORMAL" and \
-        normal[0].priority < 2, flows
-    return cookie
-
-
-def check_show(agent, vifs):
-    """`ovs-vsctl show` has seed 000's structure.  vifs: {tap: tag}."""
-    # The first line is the Open_vSwitch row's UUID; all else is below it.
-    tree = hosts.parse_show(agent.ovs.show())[0][1]
-    problems = []
-
-    def need(*path):
-        if hosts.show_find(tree, *path) is None:
-            problems.append(" / ".join(path))
-
-    need('Manager "ptcp:6640:127.0.0.1"', "is_connected: true")
-    for br in ("br-int", agent.bridge):
-        b = "Bridge %s" % br
-        need(b, 'Controller "tcp:127.0.0.1:6633"', "is_connected: true")
-        need(b, "fail_mode: secure")
-        need(b, "datapath_type: netdev")
-        need(b, "Port %s" % br, "Interface %s" % br, "type: internal")
-    for br, mine, peer in (("br-int", agent.int_patch, agent.phy_patch),
-                           (agent.bridge, agent.phy_patch, agent.int_patch)):
-        b = "Bridge %s" % br
-        need(b, "Port %s" % mine, "Interface %s" % mine, "type: patch")
-        need(b, "Port %s" % mine, "Interface %s" % mine,
-             "options: {peer=%s}" % peer)
-    need("Bridge %s" % agent.bridge, "Port eth0", "Interface eth0")
-    for tap, tag in vifs.items():
-        need("Bridge br-int", "Port %s" % tap, "tag: %d" % tag)
-        need("Bridge br-int", "Port %s" % tap, "Interface %s" % tap)
-    return problems
-
-
-def wait_show(agent, vifs, timeout=CONVERGE):
-    """Controllers' is_connected is refreshed by ovs-vswitchd now and then,
-    so wait for the whole picture."""
-    last = []
-
-    def ok():
-        last[:] = check_show(agent, vifs)
-        return not last
-    try:
-        hosts.wait_until(ok, timeout, interval=0.2, what="ovs-vsctl show")
-    except hosts.HarnessError:
-        pytest.fail("ovs-vsctl show lacks:\n  %s\n%s" % (
-            "\n  ".join(last), agent.ovs.show()))
-
-
-def check_port_other_config(agent, tap, net_id, lvid, net_type, segid=None):
-    """The local VLAN is remembered on the Port as Neutron does it."""
-    want = {"net_uuid": net_id, "network_type": net_type,
-            "physical_network": agent.physnet, "tag": str(lvid)}
-    if segid is not None:
-        want["segmentation_id"] = str(segid)
-    have = {k: agent.ovs.vsctl("--if-exists", "get", "Port", tap,
-                               "other_config:" + k).strip().strip('"')
-            for k in want}
-    assert have == want, "Port %s other_config: %s, want %s" % (tap, have,
-                                                               want)
-
-
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def dep(module_lab):
@@ -375,10 +194,10 @@ def dep(module_lab):
     router = hosts.Router(lab, phys, ROUTER_CIDR)
     agent = AgentHost(lab, "ctl", SEED_HOST, api, phys).start()
     agent.add_nic()
-    net, sub = seed_network(api)
+    net, sub = seed_network(api.osc)
     vms = []
     for n in (1, 2):
-        port_id, mac, ip = create_port(api, "provider", "vm%d-port" % n)
+        port_id, mac, ip = create_port(api.osc, "provider", "vm%d-port" % n)
         t0 = time.monotonic()
         vms.append(plug(lab, agent, "vm%d" % n, port_id, mac, ip, 12,
                         ROUTER_IP))
@@ -419,8 +238,11 @@ def test_ovs_vsctl_show_as_seed(dep):
 
 def test_flows_as_seed(dep):
     agent = dep["agent"]
-    check_int_flows(agent, lvid=1)
-    check_phys_flows(agent, lvid=1)
+    for br, cookie in (("br-int", check_int_flows(agent, lvid=1)),
+                       (agent.bridge, check_phys_flows(agent, lvid=1))):
+        # No firewall yet: every flow of the bridge is of this run's cookie.
+        flows = agent.ovs.dump_flows(br)
+        assert {f.cookie for f in flows} == {cookie}, flows
 
 
 def test_instances_ping_each_other_and_router(dep):
@@ -464,7 +286,7 @@ def test_vlan_network_tagged_on_the_wire(dep):
     dev = router.add_vlan(VLAN, "192.168.101.1/24")
     vms = []
     for n in (3, 4):
-        port_id, mac, ip = create_port(api, net["id"], "vm%d-port" % n)
+        port_id, mac, ip = create_port(api.osc, net["id"], "vm%d-port" % n)
         vms.append(plug(lab, agent, "vm%d" % n, port_id, mac, ip, 24,
                         "192.168.101.1"))
     for vm in vms:
@@ -501,7 +323,7 @@ def test_vlan_network_tagged_on_the_wire(dep):
 
 def test_agent_restart_loses_no_packet(dep):
     agent, vm1 = dep["agent"], dep["vm1"]
-    old = check_int_flows(agent, lvid=1)
+    old = {check_int_flows(agent, lvid=1), check_phys_flows(agent, lvid=1)}
     tag_before = agent.tag(vm1.tap)
     vm1.wait_ping(ROUTER_IP)
     result = vm1.ping_background(ROUTER_IP, count=800, interval=0.01)
@@ -511,9 +333,12 @@ def test_agent_restart_loses_no_packet(dep):
     agent.start()
 
     def converged():
-        new_int = check_int_flows(agent, lvid=1)
-        check_phys_flows(agent, lvid=1)
-        return new_int != old
+        new = {check_int_flows(agent, lvid=1),
+               check_phys_flows(agent, lvid=1)}
+        stale = [f for br in ("br-int", agent.bridge)
+                 for f in agent.ovs.dump_flows(br) if f.cookie in old]
+        assert not stale, stale
+        return not new & old
     hosts.wait_until(converged, CONVERGE, interval=0.1,
                      what="the restarted agent to replace its flows")
     r = result()
@@ -554,7 +379,7 @@ def test_unbindable_port_dead_vlan_and_down(dep):
             "--provider-physical-network", "physnet2", "unmapped")
     api.osc("subnet", "create", "--network", "unmapped", "--subnet-range",
             "10.99.0.0/24", "unmapped")
-    port_id, mac, ip = create_port(api, "unmapped", "vmy-port")
+    port_id, mac, ip = create_port(api.osc, "unmapped", "vmy-port")
     vm = plug(lab, agent, "vmy", port_id, mac, ip, 24, None)
     agent.wait_tag(vm.tap, DEAD_VLAN)
     time.sleep(1.0)
@@ -603,7 +428,7 @@ def test_two_hosts_seed_002(lab):
             "192.168.100.0/24", "--gateway", "192.168.100.1", "demo-sub")
     vms = []
     for node in nodes:
-        port_id, mac, ip = create_port(api, "demo-net", node.hostname)
+        port_id, mac, ip = create_port(api.osc, "demo-net", node.hostname)
         vms.append(plug(lab, node, "vm-" + node.hostname.split(".")[0],
                         port_id, mac, ip, 24, "192.168.100.1"))
     for node, vm in zip(nodes, vms):
