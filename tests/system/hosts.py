@@ -1,14 +1,17 @@
 """Namespace test hosts: private Open vSwitch instances, a physical network,
 an upstream router and instances plugged the way libvirt/os-vif plug VMs.
 
-Topology the classes build (every name starts with the lab's prefix):
+The topology the tests build from these classes (names get the lab's prefix):
 
-    Instance ns ── eth0═veth═tapXXXXXXXXXXX ── br-int ┐
-                                          TestHost ns│ (own ovsdb-server
-                               br-provider ── eth0 ══╪══ + ovs-vswitchd)
-                                                     │
-    PhysNet ns:  Linux bridge br0 ── p1, p2, ... ════┘
-    Router ns:   eth0 (172.16.0.1/12) [+ eth0.<vid>] ══ PhysNet
+    Instance ns   eth0
+                   |veth
+    TestHost ns   tap<11 chars of port id> in br-int   (own ovsdb-server
+                  br-int: int-br-provider               + ovs-vswitchd)
+                      =patch= br-provider: phy-br-provider, eth0
+                   |veth (eth0)
+    PhysNet ns    Linux bridge br0 (ports p1, p2, ...)
+                   |veth
+    Router ns     eth0 172.16.0.1/12 [+ eth0.<vid> for VLAN tests]
 
 Ownership and safety (the machine is shared and has ONE uplink, eth0):
 - A `Lab` records everything it creates (namespaces, root-namespace
@@ -50,6 +53,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 PREFIX = "nth"
@@ -447,7 +451,9 @@ class Flow:
         self.stats = {}
         self.match = {}
         self.flags = set()
-        for tok in re.split(r",\s*", head):
+        # Fields are separated by commas, flags such as reset_counts by
+        # spaces.
+        for tok in re.split(r"[,\s]+", head):
             tok = tok.strip()
             if not tok:
                 continue
@@ -877,7 +883,7 @@ class Instance:
         self.port_id = port_id
         self.mac = mac
         self.bridge = bridge
-        self.vm_uuid = vm_uuid or secrets.token_hex(16)
+        self.vm_uuid = vm_uuid or str(uuid.uuid4())
         self.tap = "tap" + port_id[:11]
         self.netns = lab.add_netns(role)
         self.ip = None

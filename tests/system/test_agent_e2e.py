@@ -70,7 +70,8 @@ def _load_func_conftest():
 
 
 func = _load_func_conftest()
-AGENT_DOWN_TIME = 6
+AGENT_DOWN_TIME = 6  # the server's, so a stopped agent is soon shown dead
+
 
 # ---------------------------------------------------------------- plumbing
 class Api:

@@ -109,11 +109,9 @@ def test_netdev_bridges_and_plugging(topo, record_property):
         assert a.get("Bridge", br, "datapath_type") == "netdev"
     assert a.get("Interface", "int-br-provider", "type") == "patch"
     vm1 = topo["vm1"]
-    ids = a.vsctl("get", "Interface", vm1.tap, "external_ids")
-    for want in ('iface-id="%s"' % vm1.port_id, "iface-status=active",
-                 'attached-mac="%s"' % vm1.mac,
-                 'vm-uuid="%s"' % vm1.vm_uuid):
-        assert want in ids, ids
+    for key, want in (("iface-id", vm1.port_id), ("iface-status", "active"),
+                      ("attached-mac", vm1.mac), ("vm-uuid", vm1.vm_uuid)):
+        assert a.get("Interface", vm1.tap, "external_ids:" + key) == want
     assert len(vm1.tap) == 14 and vm1.tap == "tap" + vm1.port_id[:11]
     mac_in_vm = vm1.run(["cat", "/sys/class/net/eth0/address"]).stdout
     assert mac_in_vm.strip() == vm1.mac
