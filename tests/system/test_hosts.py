@@ -122,6 +122,29 @@ def test_netdev_bridges_and_plugging(topo, record_property):
     print("datapath_type=system works here: %s" % works)
 
 
+def test_ovsdb_over_tcp_inside_the_namespace(topo):
+    """tcp:127.0.0.1:6640 answers inside the host (Neutron's default
+    ovsdb_connection), and a Manager row with that target, as Neutron's
+    agent adds it, shares the listener and shows is_connected."""
+    a = topo["a"]
+    p = a.run(["ovs-vsctl", "--db=" + a.ovsdb_tcp_remote, "--timeout=5",
+               "list-br"])
+    assert set(p.stdout.split()) == {"br-int", "br-provider"}
+    a.vsctl("set-manager", "ptcp:6640:127.0.0.1")
+    mon = a.lab.spawn(["ovsdb-client", "monitor", a.ovsdb_tcp_remote,
+                       "Open_vSwitch", "Bridge", "name"],
+                      a.dir / "monitor.out", netns=a.netns)
+    try:
+        hosts.wait_until(lambda: hosts.show_find(
+            hosts.parse_show(a.show())[0][1], 'Manager "ptcp:6640:127.0.0.1"',
+            "is_connected: true"), 10, interval=0.2,
+            what="the Manager row to show the tcp client")
+    finally:
+        a.lab.stop(mon)
+        a.vsctl("del-manager")
+    assert "listen failed" not in a.log_tail("ovsdb-server.log", 100000)
+
+
 def test_flat_ping(topo):
     vm1, vm2, vm3 = topo["vm1"], topo["vm2"], topo["vm3"]
     gw = topo["router"].ip
