@@ -218,15 +218,19 @@ class NetnsRelay:
         up.settimeout(None)
         with self.lock:
             self.conns.update((conn, up))
-        socks = [conn, up]
+        # Each direction ends on its own: EOF from one side is passed on
+        # as a half-close, so a reply still flows back.
+        dest = {conn: up, up: conn}
         try:
-            while not self.closed:
-                ready, _, _ = select.select(socks, [], [], 0.5)
+            while dest and not self.closed:
+                ready, _, _ = select.select(list(dest), [], [], 0.5)
                 for s in ready:
                     data = s.recv(65536)
-                    if not data:
-                        return
-                    (up if s is conn else conn).sendall(data)
+                    if data:
+                        dest[s].sendall(data)
+                        continue
+                    dest[s].shutdown(socket.SHUT_WR)
+                    del dest[s]
         except OSError:
             pass
         finally:

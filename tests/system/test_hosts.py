@@ -12,6 +12,9 @@ translation flows are added by hand with ovs-ofctl the way the agent will
 (local VLAN 1 on br-int, 101 on the wire).
 """
 
+import socket
+import subprocess
+import threading
 import time
 import uuid
 
@@ -252,3 +255,51 @@ def test_vlan_tagged_on_the_wire(topo):
     # physical bridge drops them, so it cannot reach the VLAN.
     vm2.set_ip("192.168.101.12/24")
     assert vm2.ping("192.168.101.1", count=2, interval=0.2).loss == 1.0
+
+
+def test_helpers_refuse_what_they_did_not_create(lab):
+    with pytest.raises(hosts.HarnessError, match="refusing"):
+        lab.del_link(None, "eth0")  # the machine's uplink
+    with pytest.raises(hosts.HarnessError, match="refusing"):
+        lab.del_netns(lab.name("not-mine"))
+    other = subprocess.Popen(["sleep", "5"])
+    try:
+        with pytest.raises(hosts.HarnessError, match="refusing"):
+            lab.stop(other)
+    finally:
+        other.kill()
+        other.wait()
+    assert "eth0" in hosts.root_links()
+
+
+CLIENT = """import socket, sys
+s = socket.create_connection(("127.0.0.1", 9696), timeout=5)
+s.sendall(sys.argv[1].encode())
+s.shutdown(socket.SHUT_WR)
+print(s.recv(1024).decode(), end="")
+"""
+
+
+def test_relay_joins_a_namespace_to_a_root_service(lab):
+    """What the agent tests use to reach the server: a socket listening in
+    a host's namespace relays to 127.0.0.1 of the test's namespace."""
+    srv = socket.create_server(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+
+    def echo_upper():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(conn.recv(1024).upper())
+    threading.Thread(target=echo_upper, daemon=True).start()
+    try:
+        ns = lab.add_netns("relay")
+        lab.relay(ns, "127.0.0.1", 9696, ("127.0.0.1", port))
+        for word in ("hello", "again"):
+            p = lab.ns_run(ns, ["/usr/bin/python3", "-c", CLIENT, word])
+            assert p.stdout == word.upper()
+    finally:
+        srv.close()
