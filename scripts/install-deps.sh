@@ -9,7 +9,11 @@ apt-get install -y -q --no-install-recommends \
     gcc clang clang-format libclang-rt-14-dev meson ninja-build pkg-config \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
-    libmnl-dev iproute2 openvswitch-switch ethtool iputils-ping \
+    libmnl-dev libssl-dev openvswitch-source make binutils \
     python3 python3-pytest python3-requests python3-openstackclient \
     curl procps \
-    openvswitch-source libssl-dev make binutils openvswitch-switch
+    openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump
+# openvswitch-source: the Open vSwitch library the agent is built on
+# (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
+# tests start private ovsdb-server/ovs-vswitchd instances inside namespaces
+# and never the machine's own openvswitch service.

@@ -19,8 +19,10 @@ meson test -C build-asan --suite unit --suite fuzz --print-errorlogs
 tests/fuzz/run.sh 30
 NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/func
-# As root, in namespaces (skipped otherwise): src/nl, the OVS island and
-# the agent against real ovsdb-server and ovs-vswitchd.
+# As root, in namespaces (skipped otherwise): namespace test hosts with
+# private OVS instances, src/nl, the OVS island and the agent end to end.
 NEUTRINO_NLTOOL="$PWD/build-asan/tests/system/nl-tool" \
 NEUTRINO_OVS_DRIVER="$PWD/build-asan/tests/system/ovs-driver" \
+NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
+NEUTRINO_AGENT="$PWD/build-asan/neutrino-agent" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/system

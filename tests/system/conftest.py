@@ -1,173 +1,73 @@
-"""Fixtures for the system tests: real namespaces, links and Open vSwitch
-processes, as root.
+"""Fixtures for the system tests (root, namespaces, private OVS instances).
 
-Every namespace a test makes is named ``ntn-<random>-<role>`` and deleted
-again when the test ends, passed or failed; processes are killed by the
-PIDs the test started.  Nothing outside those namespaces is touched: links
-are created directly inside them (never under a final name in the root
-namespace).  Not root, or no ``ip`` command: the tests are skipped.
-
-Environment:
-  NEUTRINO_NLTOOL   path of nl-tool (default: <repo>/build/tests/system/nl-tool)
+Not root, or a tool missing → every test here is skipped with the reason.
+`lab` (per test) and `module_lab` (per module) give a hosts.Lab whose
+cleanup runs as a finalizer even when the test fails; at the end of the
+session nothing carrying the prefix may be left (namespaces, root links,
+processes running from the labs' temp dirs).
 """
 
 import os
-import secrets
 import shutil
-import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-NLTOOL = os.environ.get("NEUTRINO_NLTOOL") or str(
-    REPO / "build" / "tests" / "system" / "nl-tool")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import hosts  # noqa: E402
+
+TOOLS = ("ip", "ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovsdb-tool",
+         "ovs-vswitchd", "ethtool", "ping", "busybox", "tcpdump", "nsenter",
+         "timeout")
 
 
-def run(*args, check=True):
-    """Runs a command; returns its stdout.  Fails the test on a non-zero exit
-    status when 'check', showing stderr."""
-    proc = subprocess.run([str(a) for a in args], capture_output=True,
-                          text=True, timeout=60)
-    if check and proc.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, args))}: exit {proc.returncode}: "
-                    f"{proc.stderr.strip()}")
-    return proc
+def _skip_reason():
+    if os.geteuid() != 0:
+        return "system tests need root (namespaces, veths, OVS)"
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        return ("missing tools: %s (scripts/install-deps.sh installs them)"
+                % " ".join(missing))
+    if not Path(hosts.OVS_SCHEMA).exists():
+        return "no %s (openvswitch-switch)" % hosts.OVS_SCHEMA
+    return None
 
 
-def nltool(*args, check=True):
-    return run(NLTOOL, *args, check=check)
-
-
-def ip(ns, *args):
-    """Output of 'ip -n NS ARGS...' (NS None: the root namespace)."""
-    prefix = ["ip", "-n", ns] if ns else ["ip"]
-    return run(*prefix, *args).stdout
+def pytest_collection_modifyitems(config, items):
+    reason = _skip_reason()
+    if reason is None:
+        return
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _need_root():
-    if os.geteuid() != 0:
-        pytest.skip("system tests need root")
-    if not shutil.which("ip"):
-        pytest.skip("system tests need iproute2")
-    if not os.access(NLTOOL, os.X_OK):
-        pytest.skip(f"no nl-tool at {NLTOOL} (build first)")
-
-
-class Namespaces:
-    """Makes ntn-* namespaces with nl-tool and deletes them all at the end."""
-
-    def __init__(self):
-        self.tag = "ntn-" + secrets.token_hex(3)
-        self.names = []
-
-    def name(self, role):
-        return f"{self.tag}-{role}"
-
-    def add(self, role):
-        name = self.name(role)
-        nltool("netns-add", name)
-        self.names.append(name)
-        return name
-
-    def cleanup(self):
-        for name in reversed(self.names):
-            if os.path.exists(f"/run/netns/{name}"):
-                subprocess.run(["ip", "netns", "delete", name],
-                               capture_output=True)
+def no_leftovers():
+    """Refuse to start over leftovers; assert none remain at the end."""
+    if _skip_reason() is not None:
+        yield
+        return
+    before = hosts.leftovers()
+    assert not before, "leftovers of an earlier run (remove them by hand):\n" \
+        + "\n".join(before)
+    yield
+    after = hosts.leftovers()
+    assert not after, "left behind:\n" + "\n".join(after)
 
 
 @pytest.fixture
-def netns():
-    spaces = Namespaces()
-    try:
-        yield spaces
-    finally:
-        spaces.cleanup()
+def lab():
+    lab = hosts.Lab()
+    yield lab
+    lab.cleanup()
 
 
-class OvsHost:
-    """An ovsdb-server and ovs-vswitchd of our own inside namespace 'ns', with
-    every file in 'rundir' (OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR/...), and
-    bridges of datapath_type=netdev (no kernel module needed)."""
-
-    def __init__(self, ns, rundir):
-        self.ns = ns
-        self.dir = Path(rundir)
-        self.env = dict(os.environ, OVS_RUNDIR=str(rundir),
-                        OVS_DBDIR=str(rundir), OVS_LOGDIR=str(rundir),
-                        OVS_SYSCONFDIR=str(rundir), OVS_PKGDATADIR="/usr/share/openvswitch")
-        self.db = f"unix:{self.dir}/db.sock"
-        self.procs = {}
-
-    def _spawn(self, name, *args):
-        # 'ip netns exec' execs the daemon: the PID is the daemon's.
-        log = open(self.dir / f"{name}.out", "w")
-        self.procs[name] = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns, name, *args,
-             "--no-chdir", f"--log-file={self.dir}/{name}.log",
-             f"--pidfile={self.dir}/{name}.pid",
-             f"--unixctl={self.dir}/{name}.ctl"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def start(self):
-        run("ovsdb-tool", "create", self.dir / "conf.db",
-            "/usr/share/openvswitch/vswitch.ovsschema")
-        self._spawn("ovsdb-server", self.dir / "conf.db",
-                    f"--remote=punix:{self.dir}/db.sock")
-        wait_for(lambda: (self.dir / "db.sock").exists(), "ovsdb-server")
-        self.vsctl("--no-wait", "init")
-        self.start_vswitchd()
-
-    def start_vswitchd(self):
-        self._spawn("ovs-vswitchd", self.db)
-        wait_for(lambda: (self.dir / "ovs-vswitchd.ctl").exists(),
-                 "ovs-vswitchd")
-
-    def stop(self, name):
-        proc = self.procs.pop(name, None)
-        if proc is None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        # A restarted daemon must not find the old control socket.
-        (self.dir / f"{name}.ctl").unlink(missing_ok=True)
-
-    def restart_vswitchd(self):
-        self.stop("ovs-vswitchd")
-        self.start_vswitchd()
-
-    def vsctl(self, *args):
-        return run("ovs-vsctl", f"--db={self.db}", "--timeout=10",
-                   *args).stdout
-
-    def cleanup(self):
-        for name in list(self.procs):
-            self.stop(name)
-
-
-def wait_for(predicate, what, timeout=10.0):
-    import time
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def ovs_host(netns, tmp_path):
-    """A test host: namespace ntn-*-ovs running its own Open vSwitch."""
-    if not shutil.which("ovs-vswitchd") or not os.path.exists("/dev/net/tun"):
-        pytest.skip("needs openvswitch-switch and /dev/net/tun")
-    host = OvsHost(netns.add("ovs"), tmp_path)
-    try:
-        host.start()
-        yield host
-    finally:
-        host.cleanup()
+@pytest.fixture(scope="module")
+def module_lab():
+    lab = hosts.Lab()
+    yield lab
+    lab.cleanup()

@@ -4,7 +4,10 @@ of seed 000's "環境の確認" section)."""
 
 import re
 
-from conftest import ip, nltool, run
+from nlhelpers import ip, nltool, requirements, run
+from nlhelpers import netns, ovs_host  # noqa: F401 (fixtures)
+
+pytestmark = requirements
 
 MAC = "fa:16:3e:4a:1e:19"
 DEV = "ns-43bf8dcc-08"   # The namespace end, as with ovs_use_veth.

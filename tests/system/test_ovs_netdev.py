@@ -13,7 +13,10 @@ working across the restart.  These tests pin that behaviour down."""
 import subprocess
 import time
 
-from conftest import ip, nltool, run
+from nlhelpers import ip, nltool, requirements, run
+from nlhelpers import netns, ovs_host  # noqa: F401 (fixtures)
+
+pytestmark = requirements
 
 MAC = "fa:16:3e:4a:1e:19"
 PORT = "tap43bf8dcc-08"
