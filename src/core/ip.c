@@ -30,29 +30,22 @@ ip_parse(const char *s, struct ip_addr *ret)
                           : ip_parse_version(s, 4, ret);
 }
 
-int
-ip_parse_version(const char *s, int version, struct ip_addr *ret)
+void
+ip_from_bytes(int version, const uint8_t *bytes, struct ip_addr *ret)
 {
-    uint8_t buf[16];
     int n = version == 4 ? 4 : 16;
     ip_u128 v = 0;
 
-    if ((version != 4 && version != 6)
-        || inet_pton(version == 4 ? AF_INET : AF_INET6, s, buf) != 1) {
-        return -EINVAL;
-    }
     for (int i = 0; i < n; i++) {
-        v = (v << 8) | buf[i];
+        v = (v << 8) | bytes[i];
     }
     ret->version = version;
     ret->v = v;
-    return 0;
 }
 
-void
-ip_format(const struct ip_addr *a, char buf[IP_STRLEN])
+size_t
+ip_to_bytes(const struct ip_addr *a, uint8_t bytes[16])
 {
-    uint8_t bytes[16];
     int n = a->version == 4 ? 4 : 16;
     ip_u128 v = a->v;
 
@@ -60,6 +53,28 @@ ip_format(const struct ip_addr *a, char buf[IP_STRLEN])
         bytes[i] = v & 0xff;
         v >>= 8;
     }
+    return n;
+}
+
+int
+ip_parse_version(const char *s, int version, struct ip_addr *ret)
+{
+    uint8_t buf[16];
+
+    if ((version != 4 && version != 6)
+        || inet_pton(version == 4 ? AF_INET : AF_INET6, s, buf) != 1) {
+        return -EINVAL;
+    }
+    ip_from_bytes(version, buf, ret);
+    return 0;
+}
+
+void
+ip_format(const struct ip_addr *a, char buf[IP_STRLEN])
+{
+    uint8_t bytes[16];
+
+    ip_to_bytes(a, bytes);
     inet_ntop(a->version == 4 ? AF_INET : AF_INET6, bytes, buf, IP_STRLEN);
 }
 

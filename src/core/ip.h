@@ -8,6 +8,7 @@
 #define CORE_IP_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef unsigned __int128 ip_u128;
@@ -35,6 +36,11 @@ int ip_parse(const char *s, struct ip_addr *ret);
 
 /* Parses like ip_parse() but accepts only 'version' (4 or 6). */
 int ip_parse_version(const char *s, int version, struct ip_addr *ret);
+
+/* The address of 'version' in network byte order 'bytes' (4 or 16 of
+ * them), and back: ip_to_bytes() returns how many it wrote. */
+void ip_from_bytes(int version, const uint8_t *bytes, struct ip_addr *ret);
+size_t ip_to_bytes(const struct ip_addr *, uint8_t bytes[16]);
 
 /* Writes the canonical form (lower-case, compressed IPv6) into 'buf'. */
 void ip_format(const struct ip_addr *, char buf[IP_STRLEN]);

@@ -27,29 +27,18 @@ nl_ip_family_ok(int family)
 int
 nl_ip_from_attr(const struct nlattr *attr, int version, struct ip_addr *ret)
 {
-    const uint8_t *bytes = mnl_attr_get_payload(attr);
-    size_t len = ip_bits(version) / 8;
-    ip_u128 v = 0;
-
-    if (mnl_attr_get_payload_len(attr) != len) {
+    if (mnl_attr_get_payload_len(attr) != ip_bits(version) / 8) {
         return -EBADMSG;
     }
-    for (size_t i = 0; i < len; i++) {
-        v = (v << 8) | bytes[i];
-    }
-    ret->version = version;
-    ret->v = v;
+    ip_from_bytes(version, mnl_attr_get_payload(attr), ret);
     return 0;
 }
 
 void
 nl_ip_put_attr(struct nlmsghdr *nlh, uint16_t type, const struct ip_addr *addr)
 {
-    size_t len = ip_bits(addr->version) / 8;
     uint8_t bytes[16];
+    size_t len = ip_to_bytes(addr, bytes);
 
-    for (size_t i = 0; i < len; i++) {
-        bytes[i] = addr->v >> (8 * (len - 1 - i));
-    }
     mnl_attr_put(nlh, type, len, bytes);
 }
