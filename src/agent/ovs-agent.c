@@ -204,10 +204,6 @@ on_bind(void *aux, long status, json_t *body)
     struct ovs_agent *a = c->agent;
     json_t *st;
 
-    if (status < 0) { /* The client is going away. */
-        free(c);
-        return;
-    }
     st = port_state(a, c->id);
     json_object_del(st, "busy");
     if (status == 200) {
@@ -248,10 +244,6 @@ on_status(void *aux, long status, json_t *body)
     struct port_call *c = aux;
     json_t *st;
 
-    if (status < 0) {
-        free(c);
-        return;
-    }
     st = port_state(c->agent, c->id);
     json_object_del(st, "busy");
     if (status != 204) {
@@ -294,9 +286,6 @@ on_report(void *aux, long status, json_t *body)
     struct ovs_agent *a = aux;
     const char *state = json_string_value(json_object_get(body, "state"));
 
-    if (status < 0) {
-        return;
-    }
     a->reporting = false;
     if (status != 200) {
         log_warn("state report failed (HTTP %ld)", status);
