@@ -369,6 +369,21 @@ def test_vswitchd_restart_flows_back_within_2s(dep):
     vm1.wait_ping(ROUTER_IP, timeout=5)
 
 
+def test_ovsdb_server_restart_agent_reconnects(dep):
+    """The agent's OVSDB session survives ovsdb-server going away: once it
+    is back, a newly plugged port is wired as before."""
+    api, agent, lab, vm1 = dep["api"], dep["agent"], dep["lab"], dep["vm1"]
+    agent.ovs.restart_ovsdb()
+    port_id, mac, ip = create_port(api.osc, dep["net"]["id"], "vm9-port")
+    vm9 = plug(lab, agent, "vm9", port_id, mac, ip, 12, ROUTER_IP)
+    api.wait_port(port_id, status="ACTIVE", binding_host_id=SEED_HOST)
+    assert agent.tag(vm9.tap) == agent.tag(vm1.tap) == 1
+    vm9.wait_ping(vm1.ip, timeout=5)
+    assert agent.alive()
+    vm9.unplug()
+    api.wait_port(port_id, status="DOWN")
+
+
 def test_unknown_iface_id_gets_dead_vlan(dep):
     agent, lab = dep["agent"], dep["lab"]
     stranger = hosts.Instance(lab, agent.ovs, "vmx", str(uuid.uuid4()),
