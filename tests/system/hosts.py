@@ -56,7 +56,8 @@ import time
 import uuid
 from pathlib import Path
 
-PREFIX = "nth"
+# NTH_PREFIX lets two runs share a machine without seeing each other.
+PREFIX = os.environ.get("NTH_PREFIX", "nth")
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 OVSDB_TCP_PORT = 6640
 CMD_TIMEOUT = 30
