@@ -245,10 +245,11 @@ render(struct api_request *req, const struct resource_ops *ops, json_t *row,
 static char *
 dump(json_t *body)
 {
-    char *s = json_dumps(body, JSON_COMPACT);
+    struct ds text = DS_EMPTY_INITIALIZER;
 
+    json_put_value(&text, body);
     json_decref(body);
-    return s;
+    return ds_steal(&text);
 }
 
 static void

@@ -429,8 +429,12 @@ bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
     } else if (json_is_boolean(v)) {
         sqlite3_bind_int(stmt, idx, json_is_true(v));
     } else {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        sqlite3_bind_text(stmt, idx, s, -1, free);
+        struct ds text = DS_EMPTY_INITIALIZER;
+        size_t len;
+
+        json_put_value(&text, v);
+        len = text.len;
+        sqlite3_bind_text(stmt, idx, ds_steal(&text), len, free);
     }
 }
 
