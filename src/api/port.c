@@ -258,6 +258,12 @@ cidr_of(json_t *subnet)
     return n;
 }
 
+/* What allocation reads of a network's subnets: a light projection, so
+ * the rows' JSON columns are not parsed for every port. */
+static const char *const alloc_subnet_fields[] = {
+    "id", "ip_version", "cidr", "ipv6_address_mode", NULL,
+};
+
 /* Allocation state of one port request: the network's subnets and the
  * fixed_ips chosen so far. */
 struct ip_request {
@@ -265,7 +271,7 @@ struct ip_request {
     const char *port_id;
     const char *network_id;
     const char *mac;
-    json_t *subnets; /* Rows of the network's subnets. */
+    json_t *subnets; /* The network's subnets (alloc_subnet_fields). */
     json_t *out;     /* Resulting fixed_ips. */
     bool lowest;     /* DHCP ports take the lowest address. */
 };
@@ -589,7 +595,9 @@ allocate_ips(struct api_request *req, json_t *port, json_t *fixed_ips)
         .port_id = get_str(port, "id"),
         .network_id = get_str(port, "network_id"),
         .mac = get_str(port, "mac_address"),
-        .subnets = subnets_of_network(req, get_str(port, "network_id")),
+        .subnets = store_rows_where_fields(
+            req->store, &subnet_def, "network_id", get_str(port, "network_id"),
+            alloc_subnet_fields),
         .out = json_array(),
         .lowest = !strcmp(get_str(port, "device_owner"), "network:dhcp"),
     };

@@ -28,13 +28,14 @@ struct cached_stmt {
  * life. */
 enum generated_kind {
     GEN_INSERT,       /* All columns. */
-    GEN_SELECT_WHERE, /* All columns, WHERE 'column' = ?. */
+    GEN_SELECT_WHERE, /* 'names' (NULL: all columns), WHERE 'column' = ?. */
 };
 
 struct generated_stmt {
     const struct resource_def *def;
     enum generated_kind kind;
     const char *column;
+    const char *const *names; /* Compared by address. */
     sqlite3_stmt *stmt;
 };
 
@@ -588,9 +589,24 @@ put_columns(struct ds *sql, const struct resource_def *def)
     }
 }
 
+/* Appends the columns of the attributes 'names' (NULL: all columns). */
+static void
+put_named_columns(struct ds *sql, const struct resource_def *def,
+                  const char *const *names)
+{
+    if (!names) {
+        put_columns(sql, def);
+        return;
+    }
+    for (size_t i = 0; names[i]; i++) {
+        ds_put_format(sql, "%s%s", i ? ", " : "",
+                      resource_attr(def, names[i])->column);
+    }
+}
+
 static char *
 generate_sql(const struct resource_def *def, enum generated_kind kind,
-             const char *column)
+             const char *column, const char *const *names)
 {
     struct ds sql = DS_EMPTY_INITIALIZER;
     int n = 0;
@@ -607,7 +623,7 @@ generate_sql(const struct resource_def *def, enum generated_kind kind,
         ds_put_char(&sql, ')');
     } else {
         ds_put_cstr(&sql, "SELECT ");
-        put_columns(&sql, def);
+        put_named_columns(&sql, def, names);
         ds_put_format(&sql, " FROM %s WHERE %s = ?", def->table, column);
         if (strcmp(column, "id")) {
             ds_put_cstr(&sql, " ORDER BY created_at, id");
@@ -619,21 +635,22 @@ generate_sql(const struct resource_def *def, enum generated_kind kind,
 /* A reset statement generated from 'def', prepared once. */
 static sqlite3_stmt *
 prepare_generated(struct store *st, const struct resource_def *def,
-                  enum generated_kind kind, const char *column)
+                  enum generated_kind kind, const char *column,
+                  const char *const *names)
 {
     struct generated_stmt *g;
     char *sql;
 
     for (size_t i = 0; i < st->n_generated; i++) {
         g = &st->generated[i];
-        if (g->def == def && g->kind == kind
+        if (g->def == def && g->kind == kind && g->names == names
             && (!column || !strcmp(g->column, column))) {
             sqlite3_reset(g->stmt);
             sqlite3_clear_bindings(g->stmt);
             return g->stmt;
         }
     }
-    sql = generate_sql(def, kind, column);
+    sql = generate_sql(def, kind, column, names);
     if (st->n_generated == ARRAY_SIZE(st->generated)) {
         sqlite3_stmt *stmt = prepare(st, sql); /* Cache full: the usual
                                                 * way. */
@@ -649,7 +666,7 @@ prepare_generated(struct store *st, const struct resource_def *def,
         return NULL;
     }
     free(sql);
-    *g = (struct generated_stmt){def, kind, column, g->stmt};
+    *g = (struct generated_stmt){def, kind, column, names, g->stmt};
     st->n_generated++;
     return g->stmt;
 }
@@ -657,7 +674,7 @@ prepare_generated(struct store *st, const struct resource_def *def,
 int
 store_insert(struct store *st, const struct resource_def *def, json_t *row)
 {
-    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_INSERT, NULL);
+    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_INSERT, NULL, NULL);
     int n = 0;
 
     if (!stmt) {
@@ -740,10 +757,30 @@ row_to_json(sqlite3_stmt *stmt, const struct resource_def *def)
     return obj;
 }
 
+/* The attributes 'names' (NULL: all) of the current row of 'stmt'. */
+static json_t *
+named_row_to_json(sqlite3_stmt *stmt, const struct resource_def *def,
+                  const char *const *names)
+{
+    json_t *obj;
+
+    if (!names) {
+        return row_to_json(stmt, def);
+    }
+    obj = json_object();
+    for (int i = 0; names[i]; i++) {
+        json_object_set_new(
+            obj, names[i],
+            column_json(stmt, i, resource_attr(def, names[i])->type));
+    }
+    return obj;
+}
+
 json_t *
 store_get(struct store *st, const struct resource_def *def, const char *id)
 {
-    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_SELECT_WHERE, "id");
+    sqlite3_stmt *stmt =
+        prepare_generated(st, def, GEN_SELECT_WHERE, "id", NULL);
     json_t *row = NULL;
 
     if (!stmt) {
@@ -761,7 +798,16 @@ json_t *
 store_rows_where(struct store *st, const struct resource_def *def,
                  const char *column, const char *value)
 {
-    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_SELECT_WHERE, column);
+    return store_rows_where_fields(st, def, column, value, NULL);
+}
+
+json_t *
+store_rows_where_fields(struct store *st, const struct resource_def *def,
+                        const char *column, const char *value,
+                        const char *const *names)
+{
+    sqlite3_stmt *stmt =
+        prepare_generated(st, def, GEN_SELECT_WHERE, column, names);
     json_t *rows = json_array();
 
     if (!stmt) {
@@ -769,7 +815,7 @@ store_rows_where(struct store *st, const struct resource_def *def,
     }
     bind_text(stmt, 1, value);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-        json_array_append_new(rows, row_to_json(stmt, def));
+        json_array_append_new(rows, named_row_to_json(stmt, def, names));
     }
     sqlite3_reset(stmt);
     return rows;

@@ -78,6 +78,12 @@ int store_list_json(struct store *, const struct resource_def *,
 /* The rows of 'def' whose 'column' equals 'value', in creation order. */
 json_t *store_rows_where(struct store *, const struct resource_def *,
                          const char *column, const char *value);
+/* The same with only the attributes 'names' (stored ones, NULL-terminated;
+ * NULL: all): cheaper where only a few are needed.  The statement is
+ * prepared once per 'names' array, so it must be static. */
+json_t *store_rows_where_fields(struct store *, const struct resource_def *,
+                                const char *column, const char *value,
+                                const char *const *names);
 
 /* Ids of the rows of 'def' whose 'column' equals 'value', in creation
  * order. */
