@@ -285,6 +285,10 @@ store_open(const char *path, bool sync_full, struct store **ret,
     struct store *st = xcalloc(1, sizeof *st);
     int r;
 
+    /* SQLite's memory statistics take a global mutex on every allocation,
+     * and nothing reads them.  Only possible before SQLite initialises
+     * (the first open); later calls fail harmlessly. */
+    (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (sqlite3_open_v2(path, &st->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                             | SQLITE_OPEN_NOMUTEX,
@@ -417,6 +421,9 @@ run(struct store *st, sqlite3_stmt *stmt)
     return rc == SQLITE_DONE ? 0 : step_error(st, rc);
 }
 
+/* Text is bound without a copy (SQLITE_STATIC): each statement is stepped
+ * and reset while the caller's strings live, and its bindings are cleared
+ * before it is used again (prepare()). */
 static void
 bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
 {
@@ -424,7 +431,7 @@ bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
         sqlite3_bind_null(stmt, idx);
     } else if (json_is_string(v)) {
         sqlite3_bind_text(stmt, idx, json_string_value(v),
-                          json_string_length(v), SQLITE_TRANSIENT);
+                          json_string_length(v), SQLITE_STATIC);
     } else if (json_is_integer(v)) {
         sqlite3_bind_int64(stmt, idx, json_integer_value(v));
     } else if (json_is_boolean(v)) {
@@ -442,7 +449,7 @@ bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
 static void
 bind_text(sqlite3_stmt *stmt, int idx, const char *s)
 {
-    sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, idx, s, -1, SQLITE_STATIC);
 }
 
 /* Runs 'sql', which returns no rows, with 'n' text parameters. */
