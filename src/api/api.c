@@ -247,6 +247,7 @@ dump(json_t *body)
 {
     struct ds text = DS_EMPTY_INITIALIZER;
 
+    ds_reserve(&text, 1024); /* A port's JSON; grown by doubling from there. */
     json_put_value(&text, body);
     json_decref(body);
     return ds_steal(&text);

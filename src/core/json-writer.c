@@ -9,6 +9,7 @@ json_put_string(struct ds *ds, const char *s, size_t len)
     static const char hex[] = "0123456789abcdef";
     size_t start = 0;
 
+    ds_reserve(ds, len + 2); /* Enough unless something is escaped. */
     ds_put_char(ds, '"');
     for (size_t i = 0; i < len; i++) {
         unsigned char c = s[i];
