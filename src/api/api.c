@@ -344,26 +344,28 @@ check_revision(json_t *row, long long wanted)
  * transaction (opened on first use), under a savepoint that is undone if
  * 'fn' fails.  The batch commits in api_commit_batch() before any of its
  * responses leave, so nothing uncommitted is ever acknowledged, and a burst
- * of requests costs one commit. */
+ * of requests costs one commit.  The request that opens the transaction
+ * needs no savepoint (SQLite copies every page a savepoint's writes touch):
+ * undoing it is rolling back the transaction. */
 static struct api_error *
 in_transaction(struct call *c, bool write,
                struct api_error *(*fn)(struct call *, void *), void *aux)
 {
     struct store *st = c->req.store;
+    bool first = !store_in_transaction(st);
     struct api_error *e;
-    int r = store_in_transaction(st) ? 0 : store_begin(st, true);
+    int r = first ? store_begin(st, true) : store_savepoint(st);
 
-    if (!r) {
-        r = store_savepoint(st);
-    }
     if (r) {
         return api_error_from_store(r);
     }
     e = fn(c, aux);
-    if (!e) {
+    if (!e && !first) {
         e = api_error_from_store(store_release(st));
     }
-    if (e) {
+    if (e && first) {
+        store_rollback(st);
+    } else if (e) {
         store_rollback_to(st);
     }
     return e;
