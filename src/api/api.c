@@ -125,7 +125,14 @@ struct api_error *
 resource_get(struct api_request *req, const struct resource_def *def,
              const char *id, json_t **ret)
 {
-    json_t *row = store_get(req->store, def, id);
+    return resource_get_fields(req, def, id, NULL, ret);
+}
+
+struct api_error *
+resource_get_fields(struct api_request *req, const struct resource_def *def,
+                    const char *id, const char *const *names, json_t **ret)
+{
+    json_t *row = store_get_fields(req->store, def, id, names);
 
     if (!row) {
         return api_error_new(404, def->not_found, "%s %s could not be found.",

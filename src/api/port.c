@@ -716,12 +716,19 @@ port_insert(struct api_request *req, json_t *port, json_t *network)
 static struct api_error *
 port_create(struct api_request *req, json_t *port, char **ret_id)
 {
+    /* What port_insert() reads of the network. */
+    static const char *const network_fields[] = {
+        "id",
+        "port_security_enabled",
+        NULL,
+    };
     json_t *network = NULL;
     struct api_error *e;
 
     json_object_del(port, "tags"); /* Accepted, applied only by an ML2
                                     * extension driver we do not have. */
-    e = network_get_row(req, get_str(port, "network_id"), &network);
+    e = resource_get_fields(req, &network_def, get_str(port, "network_id"),
+                            network_fields, &network);
     if (!e) {
         e = resource_init_row(req, port, 1, ret_id);
     }

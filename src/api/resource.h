@@ -60,6 +60,11 @@ struct api_error *api_error_from_store(int r);
 struct api_error *resource_get(struct api_request *,
                                const struct resource_def *, const char *id,
                                json_t **ret);
+/* The same with only the attributes 'names' (see store_get_fields()). */
+struct api_error *resource_get_fields(struct api_request *,
+                                      const struct resource_def *,
+                                      const char *id, const char *const *names,
+                                      json_t **ret);
 
 /* Copies 'changes' into 'row', returning true if any value differs. */
 bool resource_merge(json_t *row, json_t *changes);

@@ -786,8 +786,15 @@ named_row_to_json(sqlite3_stmt *stmt, const struct resource_def *def,
 json_t *
 store_get(struct store *st, const struct resource_def *def, const char *id)
 {
+    return store_get_fields(st, def, id, NULL);
+}
+
+json_t *
+store_get_fields(struct store *st, const struct resource_def *def,
+                 const char *id, const char *const *names)
+{
     sqlite3_stmt *stmt =
-        prepare_generated(st, def, GEN_SELECT_WHERE, "id", NULL);
+        prepare_generated(st, def, GEN_SELECT_WHERE, "id", names);
     json_t *row = NULL;
 
     if (!stmt) {
@@ -795,7 +802,7 @@ store_get(struct store *st, const struct resource_def *def, const char *id)
     }
     bind_text(stmt, 1, id);
     if (sqlite3_step(stmt) == SQLITE_ROW) {
-        row = row_to_json(stmt, def);
+        row = named_row_to_json(stmt, def, names);
     }
     sqlite3_reset(stmt);
     return row;
