@@ -436,6 +436,10 @@ bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
         sqlite3_bind_int64(stmt, idx, json_integer_value(v));
     } else if (json_is_boolean(v)) {
         sqlite3_bind_int(stmt, idx, json_is_true(v));
+    } else if (json_is_array(v) && !json_array_size(v)) {
+        sqlite3_bind_text(stmt, idx, "[]", 2, SQLITE_STATIC);
+    } else if (json_is_object(v) && !json_object_size(v)) {
+        sqlite3_bind_text(stmt, idx, "{}", 2, SQLITE_STATIC);
     } else {
         struct ds text = DS_EMPTY_INITIALIZER;
         size_t len;
