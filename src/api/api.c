@@ -16,6 +16,7 @@ LOG_DEFINE_THIS_MODULE(api);
 struct api {
     struct store *store;
     const struct server_config *cfg;
+    json_t *batch_cache; /* See struct api_request. */
 };
 
 static const struct resource_ops *const resources[] = {
@@ -92,13 +93,17 @@ api_new(struct store *store, const struct server_config *cfg)
 
     api->store = store;
     api->cfg = cfg;
+    api->batch_cache = json_object();
     return api;
 }
 
 void
 api_free(struct api *api)
 {
-    free(api);
+    if (api) {
+        json_decref(api->batch_cache);
+        free(api);
+    }
 }
 
 /* ---- Helpers shared with the resource modules (resource.h). ---- */
@@ -370,6 +375,9 @@ in_transaction(struct call *c, bool write,
     if (!e && !first) {
         e = api_error_from_store(store_release(st));
     }
+    if (e) {
+        json_object_clear(c->api->batch_cache);
+    }
     if (e && first) {
         store_rollback(st);
     } else if (e) {
@@ -384,6 +392,8 @@ api_commit_batch(void *aux)
     struct api *api = aux;
     int r;
 
+    /* Other servers may write once our transaction ends. */
+    json_object_clear(api->batch_cache);
     if (!store_in_transaction(api->store)) {
         return true;
     }
@@ -1361,6 +1371,13 @@ api_handle_request(const struct http_request *http, struct http_response *resp,
 
     timestamp_now(c.req.now);
     c.segs = split_path(http_request_path(http), &c.n_segs);
+    if (c.n_segs == 2 && !strcmp(c.segs[0], "v2.0")
+        && !strcmp(c.segs[1], "ports")
+        && !strcmp(http_request_method(http), "POST")) {
+        c.req.batch_cache = api->batch_cache;
+    } else {
+        json_object_clear(api->batch_cache);
+    }
     resp->request_id = xstrdup(ctx->request_id);
     route(&c, resp);
     for (size_t i = 0; i < c.n_segs; i++) {

@@ -21,6 +21,11 @@ struct api_request {
     const struct server_config *cfg;
     const struct request_context *ctx;
     char now[TIMESTAMP_LEN]; /* Timestamp of this request's writes. */
+    /* Reads kept for the rest of the batch's transaction, by network id
+     * (port.c), or NULL: set only for port creates, which never change
+     * what is kept (their network's and its subnets' projections); any
+     * other request, a failure and the end of the transaction empty it. */
+    json_t *batch_cache;
 };
 
 struct resource_ops {
