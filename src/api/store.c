@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "api/wal-vfs.h"
 #include "core/config.h"
 #include "core/ds.h"
 #include "core/json-writer.h"
@@ -51,6 +52,7 @@ struct checkpointer {
 };
 
 struct store {
+    struct walvfs *vfs; /* The connection's VFS: one write per WAL frame. */
     sqlite3 *db;
     struct cached_stmt cache[STMT_CACHE_MAX];
     size_t n_cache;
@@ -283,17 +285,27 @@ store_open(const char *path, bool sync_full, struct store **ret,
            char **ret_error)
 {
     struct store *st = xcalloc(1, sizeof *st);
+    char *vfs_name = xasprintf("neutrino-wal-%p", (void *) st);
     int r;
 
     /* SQLite's memory statistics take a global mutex on every allocation,
      * and nothing reads them.  Only possible before SQLite initialises
      * (the first open); later calls fail harmlessly. */
     (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    if (sqlite3_open_v2(path, &st->db,
+    r = walvfs_new(vfs_name, &st->vfs);
+    if (r) {
+        *ret_error = xasprintf("%s: cannot set up the SQLite VFS: %s", path,
+                               strerror(-r));
+        free(vfs_name);
+        store_close(st);
+        return r;
+    }
+    r = sqlite3_open_v2(path, &st->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                             | SQLITE_OPEN_NOMUTEX,
-                        NULL)
-        != SQLITE_OK) {
+                        vfs_name);
+    free(vfs_name);
+    if (r != SQLITE_OK) {
         *ret_error = xasprintf(
             "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
         store_close(st);
@@ -340,6 +352,7 @@ store_close(struct store *st)
             free(st->cache[i].sql);
         }
         sqlite3_close(st->db);
+        walvfs_free(st->vfs); /* After its last connection. */
         free(st);
     }
 }
