@@ -21,6 +21,7 @@ struct api {
     struct store *store;
     const struct server_config *cfg;
     struct feed *feed;
+    json_t *batch_cache; /* See struct api_request. */
 };
 
 static const struct resource_ops *const resources[] = {
@@ -103,13 +104,17 @@ api_new(struct store *store, const struct server_config *cfg,
     api->store = store;
     api->cfg = cfg;
     api->feed = feed;
+    api->batch_cache = json_object();
     return api;
 }
 
 void
 api_free(struct api *api)
 {
-    free(api);
+    if (api) {
+        json_decref(api->batch_cache);
+        free(api);
+    }
 }
 
 struct feed *
@@ -142,7 +147,14 @@ struct api_error *
 resource_get(struct api_request *req, const struct resource_def *def,
              const char *id, json_t **ret)
 {
-    json_t *row = store_get(req->store, def, id);
+    return resource_get_fields(req, def, id, NULL, ret);
+}
+
+struct api_error *
+resource_get_fields(struct api_request *req, const struct resource_def *def,
+                    const char *id, const char *const *names, json_t **ret)
+{
+    json_t *row = store_get_fields(req->store, def, id, names);
 
     if (!row) {
         return api_error_new(404, def->not_found, "%s %s could not be found.",
@@ -264,10 +276,12 @@ api_render(struct api_request *req, const struct resource_ops *ops,
 static char *
 dump(json_t *body)
 {
-    char *s = json_dumps(body, JSON_COMPACT);
+    struct ds text = DS_EMPTY_INITIALIZER;
 
+    ds_reserve(&text, 1024); /* A port's JSON; grown by doubling from there. */
+    json_put_value(&text, body);
     json_decref(body);
-    return s;
+    return ds_steal(&text);
 }
 
 void
@@ -353,26 +367,31 @@ check_revision(json_t *row, long long wanted)
  * transaction (opened on first use), under a savepoint that is undone if
  * 'fn' fails.  The batch commits in api_commit_batch() before any of its
  * responses leave, so nothing uncommitted is ever acknowledged, and a burst
- * of requests costs one commit. */
+ * of requests costs one commit.  The request that opens the transaction
+ * needs no savepoint (SQLite copies every page a savepoint's writes touch):
+ * undoing it is rolling back the transaction. */
 struct api_error *
 api_in_transaction(struct call *c, bool write,
                    struct api_error *(*fn)(struct call *, void *), void *aux)
 {
     struct store *st = c->req.store;
+    bool first = !store_in_transaction(st);
     struct api_error *e;
-    int r = store_in_transaction(st) ? 0 : store_begin(st, true);
+    int r = first ? store_begin(st, true) : store_savepoint(st);
 
-    if (!r) {
-        r = store_savepoint(st);
-    }
     if (r) {
         return api_error_from_store(r);
     }
     e = fn(c, aux);
-    if (!e) {
+    if (!e && !first) {
         e = api_error_from_store(store_release(st));
     }
     if (e) {
+        json_object_clear(c->api->batch_cache);
+    }
+    if (e && first) {
+        store_rollback(st);
+    } else if (e) {
         store_rollback_to(st);
     }
     return e;
@@ -384,6 +403,8 @@ api_commit_batch(void *aux)
     struct api *api = aux;
     int r;
 
+    /* Other servers may write once our transaction ends. */
+    json_object_clear(api->batch_cache);
     if (!store_in_transaction(api->store)) {
         return true;
     }
@@ -1368,6 +1389,13 @@ api_handle_request(const struct http_request *http, struct http_response *resp,
 
     timestamp_now(c.req.now);
     c.segs = split_path(http_request_path(http), &c.n_segs);
+    if (c.n_segs == 2 && !strcmp(c.segs[0], "v2.0")
+        && !strcmp(c.segs[1], "ports")
+        && !strcmp(http_request_method(http), "POST")) {
+        c.req.batch_cache = api->batch_cache;
+    } else {
+        json_object_clear(api->batch_cache);
+    }
     resp->request_id = xstrdup(ctx->request_id);
     route(&c, resp);
     for (size_t i = 0; i < c.n_segs; i++) {

@@ -5,9 +5,12 @@
 
 #include "core/util.h"
 
-/* Neutron draws from the first 1000 free addresses. */
+/* Neutron draws from the first 1000 free addresses.  We look at no more
+ * than the first few free ranges for them: once a subnet's low addresses
+ * are fragmented (most ranges a single address), every range read costs a
+ * row, while a few already keep concurrent allocators apart. */
 #define IPAM_WINDOW        1000
-#define IPAM_WINDOW_RANGES 32
+#define IPAM_WINDOW_RANGES 8
 
 void
 ipam_usable_range(const struct ip_net *cidr, struct ip_range *ret)

@@ -4,7 +4,8 @@
  * allocation nor release ever scans a subnet's addresses.
  *
  * Allocation picks uniformly among the first 1000 free addresses of the
- * pools (Neutron's window), or the lowest free address for DHCP ports.
+ * pools (Neutron's window) that lie in the first 8 free ranges, or the
+ * lowest free address for DHCP ports.
  * All functions run inside the caller's write transaction. */
 #ifndef API_IPAM_H
 #define API_IPAM_H 1
@@ -40,7 +41,7 @@ int ipam_reset_ranges(struct store *, const char *subnet_id,
                       const struct ip_range *pools, size_t n) WARN_UNUSED;
 
 /* Takes a free address of 'subnet_id': the lowest if 'lowest', else a
- * random one of the first 1000.  -ENOSPC when the pools are exhausted. */
+ * random one of the window.  -ENOSPC when the pools are exhausted. */
 int ipam_allocate_any(struct store *, const char *subnet_id, int version,
                       bool lowest, struct ip_addr *ret) WARN_UNUSED;
 

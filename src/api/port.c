@@ -259,6 +259,56 @@ cidr_of(json_t *subnet)
     return n;
 }
 
+/* What allocation reads of a network's subnets: a light projection, so
+ * the rows' JSON columns are not parsed for every port. */
+static const char *const alloc_subnet_fields[] = {
+    "id", "ip_version", "cidr", "ipv6_address_mode", NULL,
+};
+
+/* 'what' of network 'network_id' from the batch cache (a new reference),
+ * or NULL. */
+static json_t *
+cache_get(struct api_request *req, const char *network_id, const char *what)
+{
+    json_t *entry = req->batch_cache
+                        ? json_object_get(req->batch_cache, network_id)
+                        : NULL;
+
+    return json_incref(json_object_get(entry, what));
+}
+
+static void
+cache_put(struct api_request *req, const char *network_id, const char *what,
+          json_t *value)
+{
+    json_t *entry;
+
+    if (!req->batch_cache) {
+        return;
+    }
+    entry = json_object_get(req->batch_cache, network_id);
+    if (!entry) {
+        entry = json_object();
+        json_object_set_new(req->batch_cache, network_id, entry);
+    }
+    json_object_set(entry, what, value);
+}
+
+/* The network's subnets (alloc_subnet_fields), in creation order. */
+static json_t *
+alloc_subnets(struct api_request *req, const char *network_id)
+{
+    json_t *subnets = cache_get(req, network_id, "subnets");
+
+    if (!subnets) {
+        subnets =
+            store_rows_where_fields(req->store, &subnet_def, "network_id",
+                                    network_id, alloc_subnet_fields);
+        cache_put(req, network_id, "subnets", subnets);
+    }
+    return subnets;
+}
+
 /* Allocation state of one port request: the network's subnets and the
  * fixed_ips chosen so far. */
 struct ip_request {
@@ -266,7 +316,7 @@ struct ip_request {
     const char *port_id;
     const char *network_id;
     const char *mac;
-    json_t *subnets; /* Rows of the network's subnets. */
+    json_t *subnets; /* The network's subnets (alloc_subnet_fields). */
     json_t *out;     /* Resulting fixed_ips. */
     bool lowest;     /* DHCP ports take the lowest address. */
 };
@@ -590,7 +640,7 @@ allocate_ips(struct api_request *req, json_t *port, json_t *fixed_ips)
         .port_id = get_str(port, "id"),
         .network_id = get_str(port, "network_id"),
         .mac = get_str(port, "mac_address"),
-        .subnets = subnets_of_network(req, get_str(port, "network_id")),
+        .subnets = alloc_subnets(req, get_str(port, "network_id")),
         .out = json_array(),
         .lowest = !strcmp(get_str(port, "device_owner"), "network:dhcp"),
     };
@@ -717,12 +767,22 @@ port_insert(struct api_request *req, json_t *port, json_t *network)
 static struct api_error *
 port_create(struct api_request *req, json_t *port, char **ret_id)
 {
-    json_t *network = NULL;
-    struct api_error *e;
+    /* What port_insert() reads of the network. */
+    static const char *const network_fields[] = {
+        "id", "port_security_enabled", "provider:physical_network", NULL};
+    const char *network_id = get_str(port, "network_id");
+    json_t *network = cache_get(req, network_id, "network");
+    struct api_error *e = NULL;
 
     json_object_del(port, "tags"); /* Accepted, applied only by an ML2
                                     * extension driver we do not have. */
-    e = network_get_row(req, get_str(port, "network_id"), &network);
+    if (!network) {
+        e = resource_get_fields(req, &network_def, network_id, network_fields,
+                                &network);
+        if (!e) {
+            cache_put(req, network_id, "network", network);
+        }
+    }
     if (!e) {
         e = resource_init_row(req, port, 1, ret_id);
     }

@@ -21,6 +21,11 @@ struct api_request {
     const struct server_config *cfg;
     const struct request_context *ctx;
     char now[TIMESTAMP_LEN]; /* Timestamp of this request's writes. */
+    /* Reads kept for the rest of the batch's transaction, by network id
+     * (port.c), or NULL: set only for port creates, which never change
+     * what is kept (their network's and its subnets' projections); any
+     * other request, a failure and the end of the transaction empty it. */
+    json_t *batch_cache;
 };
 
 struct resource_ops {
@@ -60,6 +65,11 @@ struct api_error *api_error_from_store(int r);
 struct api_error *resource_get(struct api_request *,
                                const struct resource_def *, const char *id,
                                json_t **ret);
+/* The same with only the attributes 'names' (see store_get_fields()). */
+struct api_error *resource_get_fields(struct api_request *,
+                                      const struct resource_def *,
+                                      const char *id, const char *const *names,
+                                      json_t **ret);
 
 /* Copies 'changes' into 'row', returning true if any value differs. */
 bool resource_merge(json_t *row, json_t *changes);

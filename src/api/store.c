@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "api/wal-vfs.h"
 #include "core/config.h"
 #include "core/ds.h"
 #include "core/json-writer.h"
@@ -28,13 +29,14 @@ struct cached_stmt {
  * life. */
 enum generated_kind {
     GEN_INSERT,       /* All columns. */
-    GEN_SELECT_WHERE, /* All columns, WHERE 'column' = ?. */
+    GEN_SELECT_WHERE, /* 'names' (NULL: all columns), WHERE 'column' = ?. */
 };
 
 struct generated_stmt {
     const struct resource_def *def;
     enum generated_kind kind;
     const char *column;
+    const char *const *names; /* Compared by address. */
     sqlite3_stmt *stmt;
 };
 
@@ -50,6 +52,7 @@ struct checkpointer {
 };
 
 struct store {
+    struct walvfs *vfs; /* The connection's VFS: one write per WAL frame. */
     sqlite3 *db;
     struct cached_stmt cache[STMT_CACHE_MAX];
     size_t n_cache;
@@ -304,13 +307,27 @@ store_open(const char *path, bool sync_full, struct store **ret,
            char **ret_error)
 {
     struct store *st = xcalloc(1, sizeof *st);
+    char *vfs_name = xasprintf("neutrino-wal-%p", (void *) st);
     int r;
 
-    if (sqlite3_open_v2(path, &st->db,
+    /* SQLite's memory statistics take a global mutex on every allocation,
+     * and nothing reads them.  Only possible before SQLite initialises
+     * (the first open); later calls fail harmlessly. */
+    (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    r = walvfs_new(vfs_name, &st->vfs);
+    if (r) {
+        *ret_error = xasprintf("%s: cannot set up the SQLite VFS: %s", path,
+                               strerror(-r));
+        free(vfs_name);
+        store_close(st);
+        return r;
+    }
+    r = sqlite3_open_v2(path, &st->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                             | SQLITE_OPEN_NOMUTEX,
-                        NULL)
-        != SQLITE_OK) {
+                        vfs_name);
+    free(vfs_name);
+    if (r != SQLITE_OK) {
         *ret_error = xasprintf(
             "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
         store_close(st);
@@ -357,6 +374,7 @@ store_close(struct store *st)
             free(st->cache[i].sql);
         }
         sqlite3_close(st->db);
+        walvfs_free(st->vfs); /* After its last connection. */
         free(st);
     }
 }
@@ -438,6 +456,9 @@ run(struct store *st, sqlite3_stmt *stmt)
     return rc == SQLITE_DONE ? 0 : step_error(st, rc);
 }
 
+/* Text is bound without a copy (SQLITE_STATIC): each statement is stepped
+ * and reset while the caller's strings live, and its bindings are cleared
+ * before it is used again (prepare()). */
 static void
 bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
 {
@@ -445,21 +466,29 @@ bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
         sqlite3_bind_null(stmt, idx);
     } else if (json_is_string(v)) {
         sqlite3_bind_text(stmt, idx, json_string_value(v),
-                          json_string_length(v), SQLITE_TRANSIENT);
+                          json_string_length(v), SQLITE_STATIC);
     } else if (json_is_integer(v)) {
         sqlite3_bind_int64(stmt, idx, json_integer_value(v));
     } else if (json_is_boolean(v)) {
         sqlite3_bind_int(stmt, idx, json_is_true(v));
+    } else if (json_is_array(v) && !json_array_size(v)) {
+        sqlite3_bind_text(stmt, idx, "[]", 2, SQLITE_STATIC);
+    } else if (json_is_object(v) && !json_object_size(v)) {
+        sqlite3_bind_text(stmt, idx, "{}", 2, SQLITE_STATIC);
     } else {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        sqlite3_bind_text(stmt, idx, s, -1, free);
+        struct ds text = DS_EMPTY_INITIALIZER;
+        size_t len;
+
+        json_put_value(&text, v);
+        len = text.len;
+        sqlite3_bind_text(stmt, idx, ds_steal(&text), len, free);
     }
 }
 
 static void
 bind_text(sqlite3_stmt *stmt, int idx, const char *s)
 {
-    sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, idx, s, -1, SQLITE_STATIC);
 }
 
 /* Runs 'sql', which returns no rows, with 'n' text parameters. */
@@ -525,8 +554,17 @@ column_json(sqlite3_stmt *stmt, int col, enum col_type type)
     case COL_BOOL:
         return json_boolean(sqlite3_column_int(stmt, col));
     case COL_JSON: {
-        json_t *v = json_loads((const char *) sqlite3_column_text(stmt, col),
-                               JSON_DECODE_ANY, NULL);
+        const char *text = (const char *) sqlite3_column_text(stmt, col);
+        json_t *v;
+
+        /* Most JSON columns hold an empty list or dict: skip the parser's
+         * set-up for those. */
+        if (!strcmp(text, "[]")) {
+            return json_array();
+        } else if (!strcmp(text, "{}")) {
+            return json_object();
+        }
+        v = json_loads(text, JSON_DECODE_ANY, NULL);
         return v ? v : json_null();
     }
     case COL_TEXT:
@@ -597,9 +635,24 @@ put_columns(struct ds *sql, const struct resource_def *def)
     }
 }
 
+/* Appends the columns of the attributes 'names' (NULL: all columns). */
+static void
+put_named_columns(struct ds *sql, const struct resource_def *def,
+                  const char *const *names)
+{
+    if (!names) {
+        put_columns(sql, def);
+        return;
+    }
+    for (size_t i = 0; names[i]; i++) {
+        ds_put_format(sql, "%s%s", i ? ", " : "",
+                      resource_attr(def, names[i])->column);
+    }
+}
+
 static char *
 generate_sql(const struct resource_def *def, enum generated_kind kind,
-             const char *column)
+             const char *column, const char *const *names)
 {
     struct ds sql = DS_EMPTY_INITIALIZER;
     int n = 0;
@@ -616,7 +669,7 @@ generate_sql(const struct resource_def *def, enum generated_kind kind,
         ds_put_char(&sql, ')');
     } else {
         ds_put_cstr(&sql, "SELECT ");
-        put_columns(&sql, def);
+        put_named_columns(&sql, def, names);
         ds_put_format(&sql, " FROM %s WHERE %s = ?", def->table, column);
         if (strcmp(column, "id")) {
             ds_put_cstr(&sql, " ORDER BY created_at, id");
@@ -628,21 +681,22 @@ generate_sql(const struct resource_def *def, enum generated_kind kind,
 /* A reset statement generated from 'def', prepared once. */
 static sqlite3_stmt *
 prepare_generated(struct store *st, const struct resource_def *def,
-                  enum generated_kind kind, const char *column)
+                  enum generated_kind kind, const char *column,
+                  const char *const *names)
 {
     struct generated_stmt *g;
     char *sql;
 
     for (size_t i = 0; i < st->n_generated; i++) {
         g = &st->generated[i];
-        if (g->def == def && g->kind == kind
+        if (g->def == def && g->kind == kind && g->names == names
             && (!column || !strcmp(g->column, column))) {
             sqlite3_reset(g->stmt);
             sqlite3_clear_bindings(g->stmt);
             return g->stmt;
         }
     }
-    sql = generate_sql(def, kind, column);
+    sql = generate_sql(def, kind, column, names);
     if (st->n_generated == ARRAY_SIZE(st->generated)) {
         sqlite3_stmt *stmt = prepare(st, sql); /* Cache full: the usual
                                                 * way. */
@@ -658,7 +712,7 @@ prepare_generated(struct store *st, const struct resource_def *def,
         return NULL;
     }
     free(sql);
-    *g = (struct generated_stmt){def, kind, column, g->stmt};
+    *g = (struct generated_stmt){def, kind, column, names, g->stmt};
     st->n_generated++;
     return g->stmt;
 }
@@ -807,7 +861,7 @@ store_insert(struct store *st, const struct resource_def *def, json_t *row)
     if (r) {
         return r;
     }
-    stmt = prepare_generated(st, def, GEN_INSERT, NULL);
+    stmt = prepare_generated(st, def, GEN_INSERT, NULL, NULL);
     if (!stmt) {
         return -EIO;
     }
@@ -892,10 +946,37 @@ row_to_json(sqlite3_stmt *stmt, const struct resource_def *def)
     return obj;
 }
 
+/* The attributes 'names' (NULL: all) of the current row of 'stmt'. */
+static json_t *
+named_row_to_json(sqlite3_stmt *stmt, const struct resource_def *def,
+                  const char *const *names)
+{
+    json_t *obj;
+
+    if (!names) {
+        return row_to_json(stmt, def);
+    }
+    obj = json_object();
+    for (int i = 0; names[i]; i++) {
+        json_object_set_new(
+            obj, names[i],
+            column_json(stmt, i, resource_attr(def, names[i])->type));
+    }
+    return obj;
+}
+
 json_t *
 store_get(struct store *st, const struct resource_def *def, const char *id)
 {
-    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_SELECT_WHERE, "id");
+    return store_get_fields(st, def, id, NULL);
+}
+
+json_t *
+store_get_fields(struct store *st, const struct resource_def *def,
+                 const char *id, const char *const *names)
+{
+    sqlite3_stmt *stmt =
+        prepare_generated(st, def, GEN_SELECT_WHERE, "id", names);
     json_t *row = NULL;
 
     if (!stmt) {
@@ -903,7 +984,7 @@ store_get(struct store *st, const struct resource_def *def, const char *id)
     }
     bind_text(stmt, 1, id);
     if (sqlite3_step(stmt) == SQLITE_ROW) {
-        row = row_to_json(stmt, def);
+        row = named_row_to_json(stmt, def, names);
     }
     sqlite3_reset(stmt);
     return row;
@@ -913,7 +994,16 @@ json_t *
 store_rows_where(struct store *st, const struct resource_def *def,
                  const char *column, const char *value)
 {
-    sqlite3_stmt *stmt = prepare_generated(st, def, GEN_SELECT_WHERE, column);
+    return store_rows_where_fields(st, def, column, value, NULL);
+}
+
+json_t *
+store_rows_where_fields(struct store *st, const struct resource_def *def,
+                        const char *column, const char *value,
+                        const char *const *names)
+{
+    sqlite3_stmt *stmt =
+        prepare_generated(st, def, GEN_SELECT_WHERE, column, names);
     json_t *rows = json_array();
 
     if (!stmt) {
@@ -921,7 +1011,7 @@ store_rows_where(struct store *st, const struct resource_def *def,
     }
     bind_text(stmt, 1, value);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-        json_array_append_new(rows, row_to_json(stmt, def));
+        json_array_append_new(rows, named_row_to_json(stmt, def, names));
     }
     sqlite3_reset(stmt);
     return rows;

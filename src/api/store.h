@@ -57,6 +57,9 @@ int store_delete(struct store *, const struct resource_def *,
                  const char *id) WARN_UNUSED;
 /* Returns the row, or NULL if there is none. */
 json_t *store_get(struct store *, const struct resource_def *, const char *id);
+/* The same with only the attributes 'names', as store_rows_where_fields(). */
+json_t *store_get_fields(struct store *, const struct resource_def *,
+                         const char *id, const char *const *names);
 /* Lists rows matching 'q' in its order and page.  -ENOENT: the marker does
  * not exist. */
 int store_list(struct store *, const struct resource_def *,
@@ -78,6 +81,12 @@ int store_list_json(struct store *, const struct resource_def *,
 /* The rows of 'def' whose 'column' equals 'value', in creation order. */
 json_t *store_rows_where(struct store *, const struct resource_def *,
                          const char *column, const char *value);
+/* The same with only the attributes 'names' (stored ones, NULL-terminated;
+ * NULL: all): cheaper where only a few are needed.  The statement is
+ * prepared once per 'names' array, so it must be static. */
+json_t *store_rows_where_fields(struct store *, const struct resource_def *,
+                                const char *column, const char *value,
+                                const char *const *names);
 
 /* Ids of the rows of 'def' whose 'column' equals 'value', in creation
  * order. */

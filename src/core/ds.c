@@ -25,7 +25,7 @@ ds_clear(struct ds *ds)
     }
 }
 
-static void
+void
 ds_reserve(struct ds *ds, size_t extra)
 {
     if (ds->len + extra + 1 > ds->cap) {
@@ -56,7 +56,9 @@ ds_put_cstr(struct ds *ds, const char *s)
 void
 ds_put_char(struct ds *ds, char c)
 {
-    ds_put_buf(ds, &c, 1);
+    ds_reserve(ds, 1);
+    ds->s[ds->len++] = c;
+    ds->s[ds->len] = '\0';
 }
 
 void

@@ -28,6 +28,9 @@ void ds_put_cstr(struct ds *, const char *);
 void ds_put_buf(struct ds *, const char *, size_t);
 void ds_put_char(struct ds *, char);
 void ds_put_format(struct ds *, const char *fmt, ...) PRINTF_FORMAT(2, 3);
+/* Makes room for 'extra' more bytes, so the appends that follow do not
+ * reallocate one by one. */
+void ds_reserve(struct ds *, size_t extra);
 /* Returns the contents ("" when empty); valid until the next change. */
 const char *ds_cstr(struct ds *);
 /* Returns the malloc'd contents and leaves 'ds' empty. */

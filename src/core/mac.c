@@ -2,7 +2,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -42,8 +41,14 @@ mac_parse(const char *s, uint8_t mac[6])
 void
 mac_format(const uint8_t mac[6], char buf[MAC_STRLEN])
 {
-    snprintf(buf, MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-             mac[2], mac[3], mac[4], mac[5]);
+    static const char hex[] = "0123456789abcdef";
+
+    /* By hand, as uuid_generate(): one per port create. */
+    for (int i = 0; i < 6; i++) {
+        buf[i * 3] = hex[mac[i] >> 4];
+        buf[i * 3 + 1] = hex[mac[i] & 0xf];
+        buf[i * 3 + 2] = i < 5 ? ':' : '\0';
+    }
 }
 
 void

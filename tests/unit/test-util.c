@@ -86,6 +86,55 @@ test_json_put_string(void **state)
     check_json_string("abcdef", 2, "\"ab\"");
 }
 
+/* json_put_value() writes what json_dumps() does. */
+static void
+test_json_put_value(void **state)
+{
+    static const char *const texts[] = {
+        "{}",
+        "[]",
+        "null",
+        "true",
+        "false",
+        "0",
+        "-9223372036854775807",
+        "-9223372036854775808",
+        "9223372036854775807",
+        "-1",
+        "42",
+        "1.5",
+        "1e100",
+        "\"caf\u00e9 \\\" /\"",
+        "{\"b\": [1, {\"c\": null}], \"a\": \"x\", \"\u00e9\": {}}",
+        "[[], [[true, false]], {\"k\": [0.25]}]",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+        json_t *v = json_loads(texts[i], JSON_DECODE_ANY, NULL);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        struct ds ds = DS_EMPTY_INITIALIZER;
+
+        assert_non_null(v);
+        json_put_value(&ds, v);
+        assert_string_equal(ds_cstr(&ds), want);
+        ds_destroy(&ds);
+        free(want);
+        json_decref(v);
+    }
+}
+
+static void
+test_json_put_value_escapes(void **state)
+{
+    json_t *v = json_pack("{s:s}", "a\x01", "\x1f\n");
+    struct ds ds = DS_EMPTY_INITIALIZER;
+
+    json_put_value(&ds, v);
+    assert_string_equal(ds_cstr(&ds), "{\"a\\u0001\":\"\\u001f\\n\"}");
+    ds_destroy(&ds);
+    json_decref(v);
+}
+
 static void
 test_u128_format(void **state)
 {
@@ -110,6 +159,8 @@ main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_timestamps),
         cmocka_unit_test(test_json_put_string),
+        cmocka_unit_test(test_json_put_value),
+        cmocka_unit_test(test_json_put_value_escapes),
         cmocka_unit_test(test_u128_format),
     };
 
