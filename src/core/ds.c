@@ -67,6 +67,8 @@ ds_put_format(struct ds *ds, const char *fmt, ...)
     va_list args;
     int n;
 
+    /* Also keeps gcc's UBSan build from warning about a null 'fmt'. */
+    core_assert(fmt);
     va_start(args, fmt);
     n = vsnprintf(NULL, 0, fmt, args);
     va_end(args);
