@@ -24,16 +24,20 @@ struct http_server {
     sd_event *event;
     sd_event_source *io;
     sd_event_source *timer;
+    sd_event_source *wake; /* Runs libmicrohttpd after a resume. */
     int port;
     size_t max_body;
     http_handler_func *handler;
     http_batch_func *batch;
     void *aux;
+    http_gate_func *gate;
+    void *gate_aux;
     struct http_request *held; /* Requests whose response waits for
                                 * 'batch'. */
 };
 
 struct http_request {
+    struct http_server *server;
     struct MHD_Connection *conn;
     const char *method;
     char *path;
@@ -44,6 +48,9 @@ struct http_request {
     struct http_response resp; /* Held until the batch completes. */
     bool held;
     struct http_request *next_held;
+    bool gate_passed; /* The gate let it through. */
+    void *data;       /* Left by the gate for the handler. */
+    void (*data_free)(void *);
 };
 
 static void
@@ -54,6 +61,9 @@ request_free(struct http_request *req)
             free(req->resp.body);
             free(req->resp.request_id);
             free(req->resp.extra_header_value);
+        }
+        if (req->data_free) {
+            req->data_free(req->data);
         }
         free(req->path);
         free(req->args);
@@ -77,9 +87,11 @@ collect_arg(void *aux, enum MHD_ValueKind kind, const char *key,
 }
 
 static struct http_request *
-request_new(struct MHD_Connection *conn, const char *url, const char *method)
+request_new(struct http_server *server, struct MHD_Connection *conn,
+            const char *url, const char *method)
 {
     struct http_request *req = xcalloc(1, sizeof *req);
+    req->server = server;
     req->conn = conn;
     req->method = method;
     req->path = xstrdup(url); /* libmicrohttpd strips the query. */
@@ -150,7 +162,7 @@ access_handler(void *aux, struct MHD_Connection *conn, const char *url,
         if (len > HTTP_DISCARD_MAX) {
             return send_too_large(conn);
         }
-        req = request_new(conn, url, method);
+        req = request_new(server, conn, url, method);
         req->too_large = len > server->max_body;
         *con_cls = req;
         return MHD_YES;
@@ -173,6 +185,17 @@ access_handler(void *aux, struct MHD_Connection *conn, const char *url,
         /* Resumed after its batch: send what the handler answered. */
         req->held = false;
         return send_response(conn, &req->resp);
+    }
+    if (server->gate && !req->gate_passed) {
+        switch (server->gate(req, &resp, server->gate_aux)) {
+        case HTTP_GATE_ANSWER:
+            return send_response(conn, &resp);
+        case HTTP_GATE_WAIT:
+            MHD_suspend_connection(conn);
+            return MHD_YES;
+        case HTTP_GATE_PASS:
+            break;
+        }
     }
     server->handler(req, &resp, server->aux);
     if (!server->batch) {
@@ -274,6 +297,13 @@ on_timer(sd_event_source *s, uint64_t usec, void *aux)
 }
 
 static int
+on_wake(sd_event_source *s, void *aux)
+{
+    http_server_run(aux);
+    return 0;
+}
+
+static int
 on_io(sd_event_source *s, int fd, uint32_t revents, void *aux)
 {
     http_server_run(aux);
@@ -353,6 +383,12 @@ http_server_new(sd_event *event, const char *host, int port, size_t max_body,
     info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     r = sd_event_add_io(event, &server->io, info->epoll_fd, EPOLLIN, on_io,
                         server);
+    if (r >= 0) {
+        r = sd_event_add_defer(event, &server->wake, on_wake, server);
+    }
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(server->wake, SD_EVENT_OFF);
+    }
     if (r < 0) {
         http_server_free(server);
         return r;
@@ -367,10 +403,52 @@ http_server_free(struct http_server *server)
     if (server) {
         sd_event_source_disable_unref(server->io);
         sd_event_source_disable_unref(server->timer);
+        sd_event_source_disable_unref(server->wake);
         MHD_stop_daemon(server->daemon); /* Closes the listening fd. */
         sd_event_unref(server->event);
         free(server);
     }
+}
+
+void
+http_server_set_gate(struct http_server *server, http_gate_func *gate,
+                     void *aux)
+{
+    server->gate = gate;
+    server->gate_aux = aux;
+}
+
+void
+http_request_resume(struct http_request *req, struct http_response *resp)
+{
+    if (resp) {
+        /* Sent as a held response when libmicrohttpd calls us again. */
+        req->resp = *resp;
+        req->held = true;
+    } else {
+        req->gate_passed = true;
+    }
+    MHD_resume_connection(req->conn);
+    /* Resumed connections are served by the next MHD_run(), which nothing
+     * else may trigger soon. */
+    (void) sd_event_source_set_enabled(req->server->wake, SD_EVENT_ONESHOT);
+}
+
+void
+http_request_set_data(struct http_request *req, void *data,
+                      void (*free_fn)(void *))
+{
+    if (req->data_free) {
+        req->data_free(req->data);
+    }
+    req->data = data;
+    req->data_free = free_fn;
+}
+
+void *
+http_request_data(const struct http_request *req)
+{
+    return req->data;
 }
 
 int
