@@ -26,6 +26,7 @@ struct ks_call {
     char *subject_token; /* X-Subject-Token of the answer. */
     char *token;         /* Token validated; NULL: service authentication. */
     bool retried;        /* Already re-sent after a 401. */
+    unsigned generation; /* Of the service token it was sent with. */
     keystone_validate_func *cb;
     void *aux;
     struct ks_call *prev, *next; /* In 'active' or 'waiting'. */
@@ -40,6 +41,7 @@ struct keystone {
     int timeout_ms;
     char *service_token; /* NULL until authenticated. */
     int64_t service_expires;
+    unsigned generation;       /* Counts service tokens obtained. */
     struct ks_call *auth_call; /* Authentication in flight. */
     struct ks_call *active;    /* Validations in flight. */
     struct ks_call *waiting;   /* Validations awaiting the token. */
@@ -197,6 +199,7 @@ static void
 start_validation(struct ks_call *call)
 {
     list_push(&call->ks->active, call);
+    call->generation = call->ks->generation;
     call_start(call, "/v3/auth/tokens?nocatalog", NULL);
 }
 
@@ -289,6 +292,7 @@ auth_done(struct keystone *ks, CURLcode res)
     free(ks->service_token);
     ks->service_token = TAKE_PTR(call->subject_token);
     ks->service_expires = info->expires_at;
+    ks->generation++;
     token_info_free(info);
     call_free(call);
     while (ks->waiting) {
@@ -316,9 +320,12 @@ validation_done(struct ks_call *call, CURLcode res)
     } else if (code == 404) {
         call_finish(call, -EACCES, NULL); /* "Could not find token". */
     } else if (code == 401 && !call->retried) {
-        /* Our own token is no longer good: get another, then retry. */
-        free(ks->service_token);
-        ks->service_token = NULL;
+        /* Our own token is no longer good: get another (unless a newer
+         * one came meanwhile), then retry. */
+        if (call->generation == ks->generation) {
+            free(ks->service_token);
+            ks->service_token = NULL;
+        }
         call->retried = true;
         call_reset_transfer(call);
         dispatch(call);

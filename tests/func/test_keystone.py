@@ -257,6 +257,29 @@ def test_revoked_token(ks_server, keystone, tmp_path):
     assert_unauthorized(get(server, "/v2.0/networks", token=token), keystone)
 
 
+def test_service_token_renewed(ks_server, keystone):
+    """When Keystone revokes the server's own token (here: the service
+    user's password is set, which revokes that user's tokens), the next
+    validation gets 401, and the server authenticates again and retries."""
+    server = ks_server()
+    first, _ = keystone.token("member1", "demo1")
+    assert get(server, "/v2.0/networks", token=first).status_code == 200
+    admin, _ = keystone.token("admin", "admin", "admin-secret")
+    hdrs = {"X-Auth-Token": admin}
+    users = requests.get(keystone.url + "/v3/users?name=neutron", headers=hdrs,
+                         timeout=60).json()["users"]
+    r = requests.patch(keystone.url + "/v3/users/" + users[0]["id"], headers=hdrs,
+                       json={"user": {"password": "secret"}}, timeout=60)
+    assert r.status_code == 200, r.text
+    # Revocation events have one-second resolution: a token issued within
+    # the same second would be revoked too.
+    time.sleep(1.1)
+    second, _ = keystone.token("member2", "demo2")
+    before = len(keystone.validations())
+    assert get(server, "/v2.0/networks", token=second).status_code == 200
+    assert keystone.validations_since(before, 2) == [401, 200]
+
+
 def test_keystone_down(ks_server, keystone):
     """Cached tokens keep working without Keystone; new ones get 503.
     Runs last: it restarts Keystone."""
