@@ -30,8 +30,10 @@ struct auth;
 int auth_new(sd_event *event, const struct server_config *cfg,
              struct auth **ret, char **ret_error) WARN_UNUSED;
 
-/* Answers every suspended request with 503 and frees 'auth'.  Call before
- * http_server_free(). */
+/* Cancels the validations in flight, resuming their requests with 503
+ * (which goes out if the HTTP server runs again; at shutdown their
+ * connections just close), and frees 'auth'.  Call before
+ * http_server_free(), which needs no request left suspended. */
 void auth_free(struct auth *);
 
 /* The http_gate_func; 'aux' is the struct auth. */

@@ -276,7 +276,7 @@ server_config_defaults(struct server_config *cfg)
         .ks_auth_type = xstrdup("password"),
         .ks_user_domain_name = xstrdup("Default"),
         .ks_project_domain_name = xstrdup("Default"),
-        .ks_http_connect_timeout = 10,
+        .ks_http_connect_timeout = 30,
         .ks_token_cache_time = 300, /* keystonemiddleware's default. */
         .ks_token_cache_size = 10000,
         .ks_token_cache_invalid_time = 10,

@@ -93,7 +93,7 @@ start() {
     fi
     OS_KEYSTONE_CONFIG_FILES="$DIR/keystone.conf" \
     uwsgi --plugin python3 --http11-socket "127.0.0.1:$PORT" \
-        --wsgi-file /usr/bin/keystone-wsgi-public --master --processes 1 \
+        --wsgi-file /usr/bin/keystone-wsgi-public --master --processes 2 \
         --threads 1 --lazy-apps --die-on-term --buffer-size 65535 \
         --env "OS_KEYSTONE_CONFIG_FILES=$DIR/keystone.conf" \
         --pidfile "$DIR/uwsgi.pid" --daemonize "$DIR/uwsgi.log"
