@@ -38,6 +38,7 @@ struct options {
     const char *port_id;
     const char *path;       /* For OP_LIST, appended to 'url'. */
     const char *project_id; /* Put into bodies and X-Project-Id. */
+    const char *token;      /* X-Auth-Token, for auth_strategy keystone. */
     const char *name_prefix;
     const char *device_owner;
     long count; /* Requests, or ports for create-ports. */
@@ -233,6 +234,12 @@ worker_main(void *aux)
         snprintf(h, sizeof h, "X-Project-Id: %s", opt->project_id);
         headers = curl_slist_append(headers, h);
     }
+    if (opt->token) {
+        char h[8192];
+
+        snprintf(h, sizeof h, "X-Auth-Token: %s", opt->token);
+        headers = curl_slist_append(headers, h);
+    }
 
     switch (opt->op) {
     case OP_CREATE_PORTS:
@@ -419,6 +426,7 @@ usage(void)
            "  --name-prefix S      port names are S0, S1, ... [bench-]\n"
            "  --device-owner S     device_owner of created ports\n"
            "  --project-id P       project_id in bodies and X-Project-Id\n"
+           "  --token T            X-Auth-Token of every request\n"
            "  --timeout SECS       per request [600]\n");
 }
 
@@ -447,6 +455,7 @@ parse_options(int argc, char *argv[], struct options *opt)
         {"port-id", required_argument, NULL, 'p'},
         {"path", required_argument, NULL, 'P'},
         {"project-id", required_argument, NULL, 'j'},
+        {"token", required_argument, NULL, 'T'},
         {"name-prefix", required_argument, NULL, 'N'},
         {"device-owner", required_argument, NULL, 'd'},
         {"count", required_argument, NULL, 'c'},
@@ -485,6 +494,9 @@ parse_options(int argc, char *argv[], struct options *opt)
             break;
         case 'j':
             opt->project_id = optarg;
+            break;
+        case 'T':
+            opt->token = optarg;
             break;
         case 'N':
             opt->name_prefix = optarg;

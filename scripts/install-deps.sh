@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs what building, running and testing neutrino needs, from Debian's
-# archive only.  Safe to run again.
+# archive only.  Safe to run again.  Keystone for the auth tests comes as
+# python3-keystone (the code, keystone-manage, keystone-wsgi-public), not
+# the keystone package, whose service would start on installation.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 [ "$(id -u)" = 0 ] || { echo "run as root (apt-get)" >&2; exit 1; }
@@ -11,6 +13,7 @@ apt-get install -y -q --no-install-recommends \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
     libmnl-dev libssl-dev openvswitch-source make binutils \
     python3 python3-pytest python3-requests python3-openstackclient \
+    python3-keystone uwsgi-core uwsgi-plugin-python3 python3-keystoneclient \
     curl procps \
     openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump
 # openvswitch-source: the Open vSwitch library the agent is built on

@@ -1379,9 +1379,16 @@ api_handle_request(const struct http_request *http, struct http_response *resp,
 {
     struct api *api = aux;
     const char *project = http_request_header(http, "X-Project-Id");
-    struct request_context *ctx = request_context_noauth(
-        project && *project ? project : api->cfg->noauth_project_id);
-    struct call c = {
+    struct request_context *own = NULL, *ctx = http_request_data(http);
+    struct call c;
+
+    /* Authenticated requests bring their context (api/auth.h); without
+     * one, noauth: admin of X-Project-Id or the default project. */
+    if (!ctx) {
+        ctx = own = request_context_noauth(
+            project && *project ? project : api->cfg->noauth_project_id);
+    }
+    c = (struct call){
         .api = api,
         .http = http,
         .req = {api->store, api->cfg, ctx, ""},
@@ -1402,5 +1409,5 @@ api_handle_request(const struct http_request *http, struct http_response *resp,
         free(c.segs[i]);
     }
     free(c.segs);
-    request_context_free(ctx);
+    request_context_free(own);
 }

@@ -27,12 +27,14 @@ struct http_server {
     sd_event *event;
     sd_event_source *io;
     sd_event_source *timer;
-    sd_event_source *wake; /* Runs the daemon after a deferred answer. */
+    sd_event_source *wake; /* Runs libmicrohttpd after a resume. */
     int port;
     size_t max_body;
     http_handler_func *handler;
     http_batch_func *batch;
     void *aux;
+    http_gate_func *gate;
+    void *gate_aux;
     struct http_request *held; /* Requests whose response waits for
                                 * 'batch'. */
 };
@@ -51,6 +53,9 @@ struct http_request {
     struct http_request *next_held;
     http_cancel_func *cancel; /* Deferred: not answered yet. */
     void *cancel_aux;
+    bool gate_passed; /* The gate let it through. */
+    void *data;       /* Left by the gate for the handler. */
+    void (*data_free)(void *);
 };
 
 static void
@@ -61,6 +66,9 @@ request_free(struct http_request *req)
             free(req->resp.body);
             free(req->resp.request_id);
             free(req->resp.extra_header_value);
+        }
+        if (req->data_free) {
+            req->data_free(req->data);
         }
         free(req->path);
         free(req->args);
@@ -182,6 +190,17 @@ access_handler(void *aux, struct MHD_Connection *conn, const char *url,
         /* Resumed after its batch: send what the handler answered. */
         req->held = false;
         return send_response(conn, &req->resp);
+    }
+    if (server->gate && !req->gate_passed) {
+        switch (server->gate(req, &resp, server->gate_aux)) {
+        case HTTP_GATE_ANSWER:
+            return send_response(conn, &resp);
+        case HTTP_GATE_WAIT:
+            MHD_suspend_connection(conn);
+            return MHD_YES;
+        case HTTP_GATE_PASS:
+            break;
+        }
     }
     server->handler(req, &resp, server->aux);
     if (req->cancel) {
@@ -311,14 +330,14 @@ on_timer(sd_event_source *s, uint64_t usec, void *aux)
 }
 
 static int
-on_io(sd_event_source *s, int fd, uint32_t revents, void *aux)
+on_wake(sd_event_source *s, void *aux)
 {
     http_server_run(aux);
     return 0;
 }
 
 static int
-on_wake(sd_event_source *s, void *aux)
+on_io(sd_event_source *s, int fd, uint32_t revents, void *aux)
 {
     http_server_run(aux);
     return 0;
@@ -425,6 +444,47 @@ http_server_free(struct http_server *server)
         sd_event_unref(server->event);
         free(server);
     }
+}
+
+void
+http_server_set_gate(struct http_server *server, http_gate_func *gate,
+                     void *aux)
+{
+    server->gate = gate;
+    server->gate_aux = aux;
+}
+
+void
+http_request_resume(struct http_request *req, struct http_response *resp)
+{
+    if (resp) {
+        /* Sent as a held response when libmicrohttpd calls us again. */
+        req->resp = *resp;
+        req->held = true;
+    } else {
+        req->gate_passed = true;
+    }
+    MHD_resume_connection(req->conn);
+    /* Resumed connections are served by the next MHD_run(), which nothing
+     * else may trigger soon. */
+    (void) sd_event_source_set_enabled(req->server->wake, SD_EVENT_ONESHOT);
+}
+
+void
+http_request_set_data(struct http_request *req, void *data,
+                      void (*free_fn)(void *))
+{
+    if (req->data_free) {
+        req->data_free(req->data);
+    }
+    req->data = data;
+    req->data_free = free_fn;
+}
+
+void *
+http_request_data(const struct http_request *req)
+{
+    return req->data;
 }
 
 int

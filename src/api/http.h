@@ -44,6 +44,20 @@ typedef void http_handler_func(const struct http_request *,
  * committed); if it returns false they are replaced by 503 errors. */
 typedef bool http_batch_func(void *aux);
 
+/* What a gate decides about a request before its handler runs. */
+enum http_gate {
+    HTTP_GATE_PASS,   /* Run the handler now. */
+    HTTP_GATE_ANSWER, /* Send the response the gate filled in. */
+    HTTP_GATE_WAIT,   /* Suspended until http_request_resume(). */
+};
+
+/* Called once per complete request, before the handler (authentication).
+ * Must not block; on HTTP_GATE_WAIT it must later call
+ * http_request_resume() exactly once, from the loop, never from inside
+ * this call. */
+typedef enum http_gate http_gate_func(struct http_request *,
+                                      struct http_response *, void *aux);
+
 /* Listens on 'host' (an IPv4 or IPv6 literal) and 'port' (0: ephemeral)
  * and serves requests on 'event'.  Bodies over 'max_body' bytes get 413
  * without reaching 'handler'.  'batch' may be NULL.  Returns 0 or a
@@ -53,6 +67,20 @@ int http_server_new(sd_event *event, const char *host, int port,
                     http_batch_func *batch, void *aux,
                     struct http_server **ret) WARN_UNUSED;
 void http_server_free(struct http_server *);
+
+/* Puts 'gate' in front of the handler of every request. */
+void http_server_set_gate(struct http_server *, http_gate_func *gate,
+                          void *aux);
+
+/* Resumes a request its gate suspended: with 'resp' NULL its handler runs;
+ * otherwise 'resp' is sent (its malloc'd members are taken over). */
+void http_request_resume(struct http_request *, struct http_response *resp);
+
+/* Data a gate leaves for the handler (e.g. the request context); freed
+ * with the request by 'free_fn'.  NULL if none was set. */
+void http_request_set_data(struct http_request *, void *data,
+                           void (*free_fn)(void *));
+void *http_request_data(const struct http_request *);
 
 /* The port actually bound. */
 int http_server_port(const struct http_server *);

@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "api/api.h"
+#include "api/auth.h"
 #include "api/feed.h"
 #include "api/http.h"
 #include "api/server-config.h"
@@ -47,7 +48,9 @@ serve(const struct server_config *cfg, struct store *store)
     struct http_server *http = NULL;
     struct feed *feed = NULL;
     struct api *api = NULL;
+    struct auth *auth = NULL;
     sd_event *event = NULL;
+    char *error = NULL;
     int r;
 
     r = sd_event_default(&event);
@@ -59,21 +62,32 @@ serve(const struct server_config *cfg, struct store *store)
         r = http_server_new(event, cfg->bind_host, cfg->bind_port,
                             cfg->max_request_body_size, api_handle_request,
                             api_commit_batch, api, &http);
+        if (r < 0) {
+            log_error_errno(r, "cannot listen on %s:%d", cfg->bind_host,
+                            cfg->bind_port);
+        }
     }
-    if (r < 0) {
-        log_error_errno(r, "cannot listen on %s:%d", cfg->bind_host,
-                        cfg->bind_port);
-    } else {
+    if (r >= 0 && streq(cfg->auth_strategy, "keystone")) {
+        r = auth_new(event, cfg, &auth, &error);
+        if (r < 0) {
+            log_error("%s", error);
+        } else {
+            http_server_set_gate(http, auth_gate, auth);
+        }
+    }
+    if (r >= 0) {
         printf("neutrino-server: listening on http://%s%s%s:%d\n",
                strchr(cfg->bind_host, ':') ? "[" : "", cfg->bind_host,
                strchr(cfg->bind_host, ':') ? "]" : "", http_server_port(http));
         fflush(stdout);
         r = sd_event_loop(event);
     }
+    auth_free(auth); /* Answers the requests it holds, so first. */
     http_server_free(http);
     feed_free(feed);
     api_free(api);
     sd_event_unref(event);
+    free(error);
     return r;
 }
 

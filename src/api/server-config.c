@@ -13,13 +13,16 @@ static const struct config_int_range mtu_range = {0, 65535};
 static const struct config_int_range count_range = {0, 1000000};
 static const struct config_int_range limit_range = {-1, 1000000000};
 static const struct config_int_range body_range = {1024, 64 << 20};
+static const struct config_int_range cache_time_range = {-1, 86400 * 365};
+static const struct config_int_range seconds_range = {1, 86400};
+static const struct config_int_range cache_size_range = {1, 10000000};
 
 static int
 parse_auth_strategy(const char *value, void *field, const void *arg,
                     char **ret_reason)
 {
-    if (strcmp(value, "noauth")) {
-        *ret_reason = xstrdup("only 'noauth' is supported");
+    if (strcmp(value, "noauth") && strcmp(value, "keystone")) {
+        *ret_reason = xstrdup("must be 'noauth' or 'keystone'");
         return -EINVAL;
     }
     return config_parse_string(value, field, arg, ret_reason);
@@ -221,6 +224,26 @@ static const struct config_option server_options[] = {
         NULL),
     OPT("oslo_middleware", "max_request_body_size", config_parse_int,
         max_request_body_size, &body_range),
+#define KS_STR(KEY)                                                           \
+    OPT("keystone_authtoken", #KEY, config_parse_string, ks_##KEY, NULL)
+    KS_STR(www_authenticate_uri),
+    KS_STR(auth_url),
+    KS_STR(auth_type),
+    KS_STR(username),
+    KS_STR(password),
+    KS_STR(project_name),
+    KS_STR(user_domain_name),
+    KS_STR(project_domain_name),
+    KS_STR(region_name),
+#undef KS_STR
+    OPT("keystone_authtoken", "http_connect_timeout", config_parse_int,
+        ks_http_connect_timeout, &seconds_range),
+    OPT("keystone_authtoken", "token_cache_time", config_parse_int,
+        ks_token_cache_time, &cache_time_range),
+    OPT("keystone_authtoken", "token_cache_size", config_parse_int,
+        ks_token_cache_size, &cache_size_range),
+    OPT("keystone_authtoken", "token_cache_invalid_time", config_parse_int,
+        ks_token_cache_invalid_time, &seconds_range),
 };
 
 static void
@@ -250,6 +273,13 @@ server_config_defaults(struct server_config *cfg)
         .tenant_network_types = strv_split_commas("vlan"),
         .flat_networks = strv_split_commas("*"),
         .max_request_body_size = 114688,
+        .ks_auth_type = xstrdup("password"),
+        .ks_user_domain_name = xstrdup("Default"),
+        .ks_project_domain_name = xstrdup("Default"),
+        .ks_http_connect_timeout = 30,
+        .ks_token_cache_time = 300, /* keystonemiddleware's default. */
+        .ks_token_cache_size = 10000,
+        .ks_token_cache_invalid_time = 10,
     };
 }
 
@@ -276,6 +306,15 @@ server_config_destroy(struct server_config *cfg)
     strv_free(cfg->flat_networks);
     free_vlan_ranges(&cfg->vlan_ranges);
     free_physnet_mtus(&cfg->physnet_mtus);
+    free(cfg->ks_www_authenticate_uri);
+    free(cfg->ks_auth_url);
+    free(cfg->ks_auth_type);
+    free(cfg->ks_username);
+    free(cfg->ks_password);
+    free(cfg->ks_project_name);
+    free(cfg->ks_user_domain_name);
+    free(cfg->ks_project_domain_name);
+    free(cfg->ks_region_name);
 }
 
 const char *

@@ -39,7 +39,7 @@ struct server_config {
     /* [DEFAULT] */
     char *bind_host;
     int bind_port;           /* 0: an ephemeral port. */
-    char *auth_strategy;     /* "noauth" ("keystone" is a later issue). */
+    char *auth_strategy;     /* "noauth" or "keystone". */
     char *noauth_project_id; /* Project of requests without X-Project-Id */
     struct base_mac base_mac;
     int global_physnet_mtu;
@@ -62,6 +62,20 @@ struct server_config {
     struct vlan_ranges vlan_ranges;
     /* [oslo_middleware] */
     int max_request_body_size;
+    /* [keystone_authtoken], keystonemiddleware's names (see api/auth.h). */
+    char *ks_www_authenticate_uri; /* NULL: auth_url without "/v3". */
+    char *ks_auth_url;
+    char *ks_auth_type; /* Only "password". */
+    char *ks_username;
+    char *ks_password;
+    char *ks_project_name;
+    char *ks_user_domain_name;
+    char *ks_project_domain_name;
+    char *ks_region_name;            /* Accepted; auth_url is used as is. */
+    int ks_http_connect_timeout;     /* s, per request to Keystone. */
+    int ks_token_cache_time;         /* s; -1: no caching. */
+    int ks_token_cache_size;         /* Entries. */
+    int ks_token_cache_invalid_time; /* s a rejected token is remembered. */
 };
 
 /* Fills 'cfg' with defaults, then loads 'files' in order.  Returns 0, or a
