@@ -310,6 +310,9 @@ find_rule(const struct policy *policy, const char *name)
 {
     struct rule key = {.name = (char *) name};
 
+    if (!policy->n_rules) {
+        return NULL; /* bsearch() must not see a null array. */
+    }
     return bsearch(&key, policy->rules, policy->n_rules, sizeof *policy->rules,
                    rule_cmp);
 }
