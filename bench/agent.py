@@ -81,6 +81,23 @@ def vm_rss_kib(pid):
     raise RuntimeError("no VmRSS for pid %d" % pid)
 
 
+def rss_parts(pid):
+    """RssAnon and RssFile (KiB) from /proc/PID/status, and the Rss of its
+    [heap] mapping (malloc's main arena) from smaps."""
+    parts = {}
+    for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+        key = line.split(":")[0]
+        if key in ("RssAnon", "RssFile"):
+            parts[key] = int(line.split()[1])
+    heap = False
+    for line in Path("/proc/%d/smaps" % pid).read_text().splitlines():
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            heap = line.endswith("[heap]")
+        elif heap and line.startswith("Rss:"):
+            parts["heap"] = int(line.split()[1])
+    return parts
+
+
 def tree_pids(pid):
     """pid and all its descendants (by /proc/*/stat parent fields)."""
     children = {}
@@ -380,28 +397,43 @@ def cookies(ovs, bridges):
 def measure_restart(ovs, bridges, http, ids, tags_before, old, restart,
                     new_cookie, timeout):
     """Restarts the agent ('restart' returns the spawn time) and polls
-    until converged; returns (seconds, polls)."""
+    until converged.  Returns (seconds, polls, phases): phases maps each
+    condition to the seconds after the spawn it was first seen to hold
+    ("cookie": the new run's cookie is known, "no-old": no flow of the old
+    run is left, "new-only": only the new cookie, "tags": every tag as
+    before, "active": every port ACTIVE), for finding what takes long."""
     t0 = restart()
     polls = 0
+    phases = {}
     deadline = t0 + timeout
+
+    def mark(name):
+        phases.setdefault(name, time.monotonic() - t0)
+
     while time.monotonic() < deadline:
         polls += 1
         cookie = new_cookie()
         if cookie is None:
             time.sleep(0.001)
             continue
+        mark("cookie")
         seen = set(cookies(ovs, bridges))
         if not seen or seen & old:
             continue
+        mark("no-old")
         if cookie is not True and seen != {cookie}:
             continue
+        mark("new-only")
         tags = port_tags(ovs)
         if any(tags.get(tap_of(i)) != tags_before[tap_of(i)] for i in ids):
             continue
+        mark("tags")
         if not all_active(http, ids):
             continue
-        return time.monotonic() - t0, polls
-    raise RuntimeError("no re-convergence within %.0fs" % timeout)
+        mark("active")
+        return time.monotonic() - t0, polls, phases
+    raise RuntimeError("no re-convergence within %.0fs (reached: %s)" % (
+        timeout, phases))
 
 
 def wait_for(pred, timeout, what, interval=0.2):
@@ -413,21 +445,25 @@ def restart_phase(res, ovs, bridges, http, ids, tagw, agent_pid, restart,
     """Idle RSS, then the restart measurement, into 'res'."""
     time.sleep(3)  # let the agent settle (idle)
     res["rss_kib"] = vm_rss_kib(agent_pid())
+    res["rss_parts"] = rss_parts(agent_pid())
     res["rss_tree_kib"] = sum(vm_rss_kib(p) for p in tree_pids(agent_pid())
                               if Path("/proc/%d" % p).exists())
     tags_before = port_tags(ovs)
     old = set(cookies(ovs, bridges))
     _, changes0 = tagw.snapshot()
     log("%s: restarting the agent with %d ports" % (what, len(ids)))
-    secs, polls = measure_restart(ovs, bridges, http, ids, tags_before, old,
-                                  restart, new_cookie, 600)
+    secs, polls, phases = measure_restart(ovs, bridges, http, ids,
+                                          tags_before, old, restart,
+                                          new_cookie, 600)
     _, changes1 = tagw.snapshot()
     res["restart_s"] = secs
     res["restart_polls"] = polls
+    res["restart_phases"] = phases
     res["restart_tag_changes"] = changes1 - changes0
     res["restart_ports"] = len(ids)
-    log("%s: re-converged in %.3fs (%d polls), %d tag changes on the way"
-        % (what, secs, polls, changes1 - changes0))
+    log("%s: re-converged in %.3fs (%d polls), %d tag changes on the way;"
+        " phases %s" % (what, secs, polls, changes1 - changes0, " ".join(
+            "%s=%.3f" % kv for kv in phases.items())))
 
 
 # ------------------------------------------------------------------ neutrino
@@ -487,21 +523,39 @@ def run_neutrino(args):
         log("neutrino: %d more ports ACTIVE %.2fs after the bulk plug began"
             % (len(rest), res["bulk_s"]))
         left0 = feed.left_active
+        # What a restarted agent asks for first: the feed's full snapshot.
+        t = time.monotonic()
+        http.ok("GET", "/neutrino/v1/feed?since=0&host=%s" % HOST)
+        res["snapshot_s"] = time.monotonic() - t
+
+        # The agent's log has no time stamps: the lines the new run writes
+        # are stamped here as they appear (seconds after the spawn).
+        stamped = []
 
         def restart():
+            t = time.monotonic()
             agent.stop()
+            res["stop_s"] = time.monotonic() - t
             agent.log_mark = agent.log.stat().st_size
             agent.start()
             return agent.spawned
 
         def new_cookie():
-            text = agent.log.read_text(errors="replace")[agent.log_mark:]
+            with open(agent.log, "rb") as f:
+                f.seek(agent.log_mark)
+                text = f.read().decode(errors="replace")
+            now = time.monotonic() - agent.spawned
+            lines = text.splitlines()
+            stamped.extend((now, line) for line in lines[len(stamped):])
             m = re.search(r"cookie of this run: (0x[0-9a-f]+)", text)
             return int(m.group(1), 16) if m else None
 
         restart_phase(res, ovs, ["br-int", agent.bridge], http, ids, tagw,
                       lambda: agent.proc.pid, restart, new_cookie,
                       "neutrino")
+        if args.debug:
+            for t, line in stamped[:60]:
+                log("restart +%.3fs: %s" % (t, line[:150]))
         time.sleep(1)
         res["restart_left_active"] = feed.left_active - left0
         res["rss_after_restart_kib"] = vm_rss_kib(agent.proc.pid)
@@ -661,6 +715,17 @@ def notes(nt, nn):
                       if "restart_left_active" in res else "",
                       res["rss_tree_kib"] / 1024.0,
                       res["rss_after_restart_kib"] / 1024.0))
+        out.append("%s: restart phases (s after spawn, first seen): %s" % (
+            name, " ".join("%s %.3f" % kv
+                           for kv in res["restart_phases"].items())))
+        out.append("%s: agent RSS at idle: %s" % (name, ", ".join(
+            "%s %.1f MB" % (k, v / 1024.0)
+            for k, v in sorted(res["rss_parts"].items()))))
+        if "snapshot_s" in res:
+            out.append("%s: one GET of the feed's snapshot (%d ports, from "
+                       "the root namespace) took %.3fs; agent stopped in "
+                       "%.3fs" % (name, res["restart_ports"],
+                                  res["snapshot_s"], res["stop_s"]))
     return out
 
 

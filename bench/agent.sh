@@ -27,9 +27,9 @@
 #
 # Prints metric | neutrino | neutron | ratio | target | met?, also written
 # to bench/results-agent-latest.txt (or --output).  The ratio is
-# neutron/neutrino (how many times better neutrino does).  Everything the run creates
-# (namespaces, devices, OVS instances, processes, temp dirs) is removed at
-# the end, also on failure; --keep keeps the logs (their path is printed).
+# neutron/neutrino (how many times better neutrino does).  Everything the
+# run creates (namespaces, devices, OVS instances, processes, temp dirs) is
+# removed at the end, also on failure; --keep keeps the logs (their path is printed).
 # --debug runs neutrino-agent with --debug (its log is in the lab's dir).
 set -euo pipefail
 
