@@ -945,14 +945,18 @@ wait_txn(struct vsw *vsw, struct vsw_txn *txn, long long deadline)
 {
     int r;
 
-    while ((r = vsw_txn_status(txn)) == -EINPROGRESS
-           && ovsx_time_msec() < deadline) {
+    /* Checked right after vsw_run(): blocking once the transaction has
+     * ended would sleep until 'deadline', since nothing else wakes us. */
+    for (;;) {
         vsw_run(vsw);
+        r = vsw_txn_status(txn);
+        if (r != -EINPROGRESS || ovsx_time_msec() >= deadline) {
+            return r;
+        }
         vsw_wait(vsw);
         ovsx_poll_timer_wait_until(deadline);
         ovsx_poll_block();
     }
-    return r;
 }
 
 int
@@ -972,8 +976,11 @@ ovs_agent_ensure_manager(const struct agent_config *cfg)
         xasprintf("unix:%s/db.sock", rundir ? rundir : "/var/run/openvswitch");
     target = xasprintf("ptcp:%d:127.0.0.1", port);
     r = vsw_open(remote, &vsw);
-    while (!r && !vsw_is_connected(vsw) && ovsx_time_msec() < deadline) {
-        vsw_run(vsw);
+    while (!r && ovsx_time_msec() < deadline) {
+        vsw_run(vsw); /* As in wait_txn(): look before blocking. */
+        if (vsw_is_connected(vsw)) {
+            break;
+        }
         vsw_wait(vsw);
         ovsx_poll_timer_wait_until(deadline);
         ovsx_poll_block();
