@@ -1,5 +1,6 @@
 #include "agent/replica.h"
 
+#include <malloc.h>
 #include <stdio.h>
 
 #include "agent/http-client.h"
@@ -51,6 +52,48 @@ replica_destroy(struct replica *r)
     }
 }
 
+/* What the agent's roles read of a port.  A replica of every port of a
+ * host in full would cost several KB each; the rest (timestamps, tags,
+ * descriptions, binding details) is the server's business. */
+static const char *const port_keys[] = {
+    "id",
+    "network_id",
+    "mac_address",
+    "fixed_ips",
+    "status",
+    "admin_state_up",
+    "device_owner",
+    "device_id",
+    "project_id",
+    "name",
+    "dns_name",
+    "extra_dhcp_opts",
+    "binding:host_id",
+    "binding:vif_type",
+    "allowed_address_pairs",
+    "port_security_enabled",
+    "security_groups",
+};
+
+/* A new reference to what the replica keeps of 'obj' in 'table'. */
+static json_t *
+slim(struct replica *r, json_t *table, json_t *obj)
+{
+    json_t *copy;
+
+    if (table != r->ports) {
+        return json_incref(obj);
+    }
+    copy = json_object();
+    for (size_t i = 0; i < ARRAY_SIZE(port_keys); i++) {
+        json_t *v = json_object_get(obj, port_keys[i]);
+        if (v) {
+            json_object_set(copy, port_keys[i], v);
+        }
+    }
+    return copy;
+}
+
 static json_t *
 table_of(struct replica *r, const char *resource)
 {
@@ -63,7 +106,7 @@ table_of(struct replica *r, const char *resource)
 
 /* Replaces 'table' by the objects of 'list'. */
 static void
-load_table(json_t *table, json_t *list)
+load_table(struct replica *r, json_t *table, json_t *list)
 {
     size_t i;
     json_t *obj;
@@ -72,7 +115,7 @@ load_table(json_t *table, json_t *list)
     json_array_foreach (list, i, obj) {
         const char *id = json_string_value(json_object_get(obj, "id"));
         if (id) {
-            json_object_set(table, id, obj);
+            json_object_set_new(table, id, slim(r, table, obj));
         }
     }
 }
@@ -95,7 +138,7 @@ apply_changes(struct replica *r, json_t *changes)
         if (json_is_true(json_object_get(ch, "deleted")) || !obj) {
             json_object_del(table, id);
         } else {
-            json_object_set(table, id, obj);
+            json_object_set_new(table, id, slim(r, table, obj));
         }
     }
 }
@@ -116,9 +159,10 @@ on_feed(void *aux, long status, json_t *body)
     }
     r->backoff_ms = RETRY_MIN_MS;
     if (json_is_true(json_object_get(body, "resync"))) {
-        load_table(r->networks, json_object_get(body, "networks"));
-        load_table(r->subnets, json_object_get(body, "subnets"));
-        load_table(r->ports, json_object_get(body, "ports"));
+        load_table(r, r->networks, json_object_get(body, "networks"));
+        load_table(r, r->subnets, json_object_get(body, "subnets"));
+        load_table(r, r->ports, json_object_get(body, "ports"));
+        malloc_trim(0); /* The answer was big; give its pages back. */
         r->synced = true;
         r->seqno++;
         log_info("snapshot at revision %lld: %zu networks, %zu ports",
@@ -205,11 +249,13 @@ static void
 put(struct replica *r, json_t *table, json_t *obj)
 {
     const char *id = json_string_value(json_object_get(obj, "id"));
+    json_t *kept = id ? slim(r, table, obj) : NULL;
 
-    if (id && !json_equal(json_object_get(table, id), obj)) {
-        json_object_set(table, id, obj);
+    if (kept && !json_equal(json_object_get(table, id), kept)) {
+        json_object_set(table, id, kept);
         r->seqno++;
     }
+    json_decref(kept);
 }
 
 void
