@@ -257,7 +257,7 @@ class FeedWatcher:
         self.status = {}
         self.left_active = 0
         self.closed = False
-        data = self.http.ok("GET", "/neutrino/v1/feed?since=0")
+        data = self.http.ok("GET", "/neutrino/v1/feed")
         self.rev = data["revision"]
         for p in data.get("ports", []):
             self._saw(p["id"], p["status"], time.monotonic())
@@ -538,7 +538,7 @@ def run_neutrino(args):
         left0 = feed.left_active
         # What a restarted agent asks for first: the feed's full snapshot.
         t = time.monotonic()
-        http.ok("GET", "/neutrino/v1/feed?since=0&host=%s" % HOST)
+        http.ok("GET", "/neutrino/v1/feed?host=%s" % HOST)
         res["snapshot_s"] = time.monotonic() - t
 
         # The agent's log has no time stamps: the lines the new run writes

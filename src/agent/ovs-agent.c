@@ -289,7 +289,8 @@ on_report(void *aux, long status, json_t *body)
     a->reporting = false;
     if (status != 200) {
         log_warn("state report failed (HTTP %ld)", status);
-        a->next_report = ovsx_time_msec() + 1000;
+        a->next_report =
+            ovsx_time_msec() + MIN(a->cfg->report_interval, 5) * 1000LL;
         return;
     }
     a->started = true;

@@ -186,9 +186,15 @@ replica_run(struct replica *r)
     if (!r->backoff_ms) {
         r->backoff_ms = RETRY_MIN_MS;
     }
-    path = xasprintf("/neutrino/v1/feed?since=%lld&timeout=%d%s%s",
-                     r->synced ? r->revision : 0, FEED_WAIT_MS,
-                     r->host ? "&host=" : "", r->host ? r->host : "");
+    if (r->synced) {
+        path = xasprintf("/neutrino/v1/feed?since=%lld&timeout=%d%s%s",
+                         r->revision, FEED_WAIT_MS, r->host ? "&host=" : "",
+                         r->host ? r->host : "");
+    } else {
+        /* No revision: a snapshot. */
+        path = xasprintf("/neutrino/v1/feed?timeout=%d%s%s", FEED_WAIT_MS,
+                         r->host ? "&host=" : "", r->host ? r->host : "");
+    }
     hclient_request(r->client, "GET", path, NULL, FEED_WAIT_MS + 10000,
                     on_feed, r);
     free(path);

@@ -146,7 +146,7 @@ read_feed(struct api_request *req, long long *since, const char *host,
     if (r) {
         return api_error_from_store(r);
     }
-    if (*since <= 0 || *since < floor || *since > latest) {
+    if (*since < 0 || *since < floor || *since > latest) {
         return read_snapshot(req, latest, host, ret);
     }
     if (*since == latest) {
@@ -306,7 +306,7 @@ parse_number(const char *name, const char *text, long long max, long long *ret)
 }
 
 struct poll_args {
-    long long since;
+    long long since; /* -1: none given, a snapshot is wanted. */
     const char *host;
     json_t *answer;
 };
@@ -322,7 +322,7 @@ do_poll(struct call *c, void *aux)
 void
 feed_handle(struct feed *feed, struct call *c, struct http_response *resp)
 {
-    struct poll_args a = {0};
+    struct poll_args a = {.since = -1};
     long long timeout = FEED_TIMEOUT_MS;
     struct api_error *e = NULL;
     const struct http_arg *args;

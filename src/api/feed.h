@@ -22,7 +22,7 @@ struct feed *feed_new(sd_event *event, struct store *store,
 /* Answers the waiting polls with what they have (nothing new). */
 void feed_free(struct feed *);
 
-/* Serves GET /neutrino/v1/feed?since=REV[&host=H][&timeout=MS]. */
+/* Serves GET /neutrino/v1/feed[?since=REV][&host=H][&timeout=MS]. */
 void feed_handle(struct feed *, struct call *, struct http_response *);
 
 /* After a batch of writes committed: answers the waiting polls that have

@@ -40,7 +40,10 @@ def flat_network(server):
 
 
 def feed(server, since, timeout=0, host=None):
-    params = {"since": since, "timeout": timeout}
+    """GET the feed; since=None asks for a snapshot."""
+    params = {"timeout": timeout}
+    if since is not None:
+        params["since"] = since
     if host:
         params["host"] = host
     return server.ok(server.get("/neutrino/v1/feed", params=params), 200)
@@ -207,11 +210,11 @@ def test_agent_paths_unknown_port_and_path(server):
 
 # ---------------------------------------------------------------------- feed
 def test_feed_snapshot_then_changes(server):
-    snap = feed(server, 0)
+    snap = feed(server, None)
     assert snap["resync"] is True and snap["revision"] == 0
     assert snap["networks"] == snap["subnets"] == snap["ports"] == []
     net = flat_network(server)
-    snap = feed(server, 0)
+    snap = feed(server, None)
     assert snap["resync"] is True and snap["revision"] > 0
     assert [n["id"] for n in snap["networks"]] == [net["id"]]
     assert snap["networks"][0] == server.show("network", net["id"])
@@ -241,7 +244,7 @@ def test_feed_snapshot_then_changes(server):
 
 def test_feed_long_poll_wakes_on_commit(server):
     net = flat_network(server)
-    rev = feed(server, 0)["revision"]
+    rev = feed(server, None)["revision"]
     result = {}
 
     def poll():
@@ -262,27 +265,37 @@ def test_feed_long_poll_wakes_on_commit(server):
 
 def test_feed_long_poll_times_out_empty(server):
     flat_network(server)
-    rev = feed(server, 0)["revision"]
+    rev = feed(server, None)["revision"]
     t0 = time.monotonic()
     answer = feed(server, rev, timeout=300)
     assert time.monotonic() - t0 >= 0.25
     assert answer == {"revision": rev, "resync": False, "changes": []}
 
 
+def test_feed_empty_database_waits(server):
+    """Revision 0 is a revision: an agent that has it waits for news
+    instead of being sent the same empty snapshot again and again."""
+    assert feed(server, None)["revision"] == 0
+    t0 = time.monotonic()
+    assert feed(server, 0, timeout=300) == {"revision": 0, "resync": False,
+                                            "changes": []}
+    assert time.monotonic() - t0 >= 0.25
+
+
 def test_feed_host_filter(server):
     net = flat_network(server)
     report(server, host="h1")
     report(server, host="h2")
-    rev = feed(server, 0)["revision"]
+    rev = feed(server, None)["revision"]
     p1 = server.create("port", network_id=net["id"], **{"binding:host_id": "h1"})
     p2 = server.create("port", network_id=net["id"], **{"binding:host_id": "h2"})
     ids = [c["id"] for c in feed(server, rev, host="h1")["changes"]]
     assert p1["id"] in ids and p2["id"] not in ids
-    snap = feed(server, 0, host="h2")
+    snap = feed(server, None, host="h2")
     assert [p["id"] for p in snap["ports"]] == [p2["id"]]
     assert snap["networks"] and snap["subnets"]
     # Moving a port away tells the host it left.
-    rev = feed(server, 0)["revision"]
+    rev = feed(server, None)["revision"]
     server.update("port", p1["id"], **{"binding:host_id": "h2"})
     assert [c["id"] for c in feed(server, rev, host="h1")["changes"]] == [p1["id"]]
     assert [c["id"] for c in feed(server, rev, host="h2")["changes"]] == [p1["id"]]
@@ -299,7 +312,7 @@ def test_feed_bad_parameters(server, params):
 def test_feed_survives_restart(make_server):
     server = make_server()
     net = flat_network(server)
-    rev = feed(server, 0)["revision"]
+    rev = feed(server, None)["revision"]
     server.restart(hard=True)
     assert feed(server, rev)["changes"] == []
     server.update("network", net["id"], name="renamed")
