@@ -1010,21 +1010,49 @@ port_of_host(struct api_request *req, const char *id, const char *host,
     return NULL;
 }
 
+/* A DHCP agent may claim its network's DHCP port: the one the server
+ * reserved, or one it claimed before (same device_id).  409 otherwise. */
+static struct api_error *
+claim_dhcp_port(json_t *port, const char *device_id)
+{
+    const char *owner = get_str(port, "device_owner");
+    const char *current = get_str(port, "device_id");
+
+    if (!owner || strcmp(owner, "network:dhcp")) {
+        return api_error_new(409, "PortBindingFailed",
+                             "Port %s is not a DHCP port: its device_id "
+                             "is not the agent's to set.",
+                             get_str(port, "id"));
+    }
+    if (current && *current && strcmp(current, "reserved_dhcp_port")
+        && strcmp(current, device_id)) {
+        return api_error_new(409, "PortBindingFailed",
+                             "DHCP port %s is held by device %s.",
+                             get_str(port, "id"), current);
+    }
+    json_object_set_new(port, "device_id", json_string(device_id));
+    return NULL;
+}
+
 struct api_error *
 port_bind(struct api_request *req, const char *id, const char *host,
-          json_t **ret_port, json_t **ret_network)
+          const char *device_id, json_t **ret_port, json_t **ret_network)
 {
-    json_t *port = NULL, *network = NULL, *before;
+    json_t *port = NULL, *network = NULL, *before = NULL;
     struct api_error *e = port_of_host(req, id, host, &port);
 
+    if (!e) {
+        before = json_deep_copy(port);
+        e = device_id ? claim_dhcp_port(port, device_id) : NULL;
+    }
     if (!e) {
         e = network_get_row(req, get_str(port, "network_id"), &network);
     }
     if (e) {
         json_decref(port);
+        json_decref(before);
         return e;
     }
-    before = json_deep_copy(port);
     json_object_set_new(port, "binding:host_id", json_string(host));
     set_binding(req, port, network);
     if (strcmp(get_str(port, "binding:vif_type"), "ovs")) {

@@ -169,6 +169,39 @@ def test_agent_binds_plugged_port_and_reports_status(server):
     assert server.show("port", port["id"])["status"] == "DOWN"
 
 
+def test_dhcp_agent_claims_reserved_dhcp_port(server):
+    net = flat_network(server)
+    report(server, host="controller.home.local")
+    dhcp = [p for p in server.list("ports", params={"network_id": net["id"]})
+            if p["device_owner"] == "network:dhcp"]
+    assert len(dhcp) == 1 and dhcp[0]["device_id"] == "reserved_dhcp_port"
+    dev = "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-" + net["id"]
+    path = "/neutrino/v1/ports/%s/bind" % dhcp[0]["id"]
+    body = server.ok(server.post(path, {"host": "controller.home.local",
+                                        "device_id": dev}), 200)
+    claimed = body["port"]
+    assert claimed["device_id"] == dev
+    assert claimed["binding:host_id"] == "controller.home.local"
+    assert claimed["binding:vif_type"] == "ovs"
+    assert server.show("port", dhcp[0]["id"])["device_id"] == dev
+    # The same claim again changes nothing; another device may not take it.
+    again = server.ok(server.post(path, {"host": "controller.home.local",
+                                         "device_id": dev}), 200)["port"]
+    assert again["revision_number"] == claimed["revision_number"]
+    assert_neutron_error(server.post(path, {"host": "controller.home.local",
+                                            "device_id": "dhcpother"}),
+                         409, "PortBindingFailed")
+    # Only a DHCP port can be claimed; a device_id with a newline is refused.
+    vm = server.create("port", network_id=net["id"])
+    assert_neutron_error(server.post("/neutrino/v1/ports/%s/bind" % vm["id"],
+                                     {"host": "controller.home.local",
+                                      "device_id": dev}),
+                         409, "PortBindingFailed")
+    assert_neutron_error(server.post(path, {"host": "controller.home.local",
+                                            "device_id": "dhcp\nx"}), 400)
+    assert server.show("port", vm["id"]) == vm
+
+
 def test_bind_without_agent_fails_and_changes_nothing(server):
     net = flat_network(server)
     port = server.create("port", network_id=net["id"])
