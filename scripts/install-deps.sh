@@ -12,7 +12,8 @@ apt-get install -y -q --no-install-recommends \
     libmnl-dev libssl-dev openvswitch-source make binutils \
     python3 python3-pytest python3-requests python3-openstackclient \
     curl procps \
-    openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump
+    openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump \
+    dnsmasq-base dnsmasq-utils
 # openvswitch-source: the Open vSwitch library the agent is built on
 # (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
 # tests start private ovsdb-server/ovs-vswitchd instances inside namespaces

@@ -1,0 +1,328 @@
+"""Issue 5 end to end: neutrino-agent's DHCP role on a namespace test host.
+
+The seed 000 deployment (agenthost.py: neutrino-server, one host running
+neutrino-agent with its own Open vSwitch on the userspace datapath, the
+physical network and the router 172.16.0.1) with the seed's network and
+subnet.  The seed's inspection commands ("環境の確認": ip netns, ip -d link
+show, ip addr, ip route, ss -ano -4, ps ax | grep dnsmasq, the interface
+file) must show the seed's shape, ids aside.  Two differences are by design
+and checked as such: the namespace's port is the veth end ns-<11> (Neutron's
+ovs_use_veth form, needed on the userspace datapath) rather than an OVS
+internal port tap<11>, and nothing listens on 169.254.169.254:80 yet (the
+metadata role is a later step).
+
+Then an instance plugged into br-int runs busybox udhcpc and must get
+exactly its port's address, the gateway, the MTU and the route to
+169.254.169.254 via the DHCP port; a deleted port's host line and lease go;
+a killed dnsmasq is back within a second; a restarted agent adopts what it
+finds; a second subnet restarts dnsmasq with two ranges; a network without
+DHCP subnets loses its namespace.
+"""
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+import hosts
+from agenthost import AGENT_BIN, AgentHost, Api
+from seedcheck import (CONVERGE, ROUTER_CIDR, ROUTER_IP, SEED_HOST,
+                       create_port, seed_network)
+
+pytestmark = pytest.mark.skipif(
+    not os.access(AGENT_BIN, os.X_OK),
+    reason="%s does not exist (or set NEUTRINO_AGENT)" % AGENT_BIN)
+
+# uuid5(NAMESPACE_DNS, "controller"): seed 000's DHCP port device_id prefix.
+SEED_DEVICE_PREFIX = "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-"
+# Seed 000's `ps ax | grep dnsmasq`, with STATE and NET and SUB for the ids.
+SEED_DNSMASQ = [
+    "dnsmasq", "--no-hosts", "--no-resolv",
+    "--pid-file=STATE/dhcp/NET/pid",
+    "--dhcp-hostsfile=STATE/dhcp/NET/host",
+    "--addn-hosts=STATE/dhcp/NET/addn_hosts",
+    "--dhcp-optsfile=STATE/dhcp/NET/opts",
+    "--dhcp-leasefile=STATE/dhcp/NET/leases",
+    "--dhcp-match=set:ipxe,175", "--dhcp-userclass=set:ipxe6,iPXE",
+    "--local-service", "--bind-dynamic",
+    "--dhcp-range=set:subnet-SUB,172.16.0.0,static,255.240.0.0,86400s",
+    "--dhcp-option-force=option:mtu,1500", "--dhcp-lease-max=1048576",
+    "--conf-file=/dev/null", "--domain=openstacklocal",
+]
+
+
+class Dhcp:
+    """The deployment and what the tests look at."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.api = Api(lab)
+        self.phys = hosts.PhysNet(lab)
+        self.router = hosts.Router(lab, self.phys, ROUTER_CIDR)
+        self.agent = AgentHost(lab, "ctl", SEED_HOST, self.api, self.phys,
+                               dhcp={"enable_isolated_metadata": "True"})
+        self.agent.start()
+        self.agent.add_nic()
+        self.net, self.sub = seed_network(self.api.osc)
+        self.net_id = self.net["id"]
+        self.ns = "qdhcp-" + self.net_id
+        self.dir = self.agent.state_path / "dhcp" / self.net_id
+        self.dhcp_port = self.wait_dhcp_port(status="ACTIVE")
+        self.ns_dev = "ns-" + self.dhcp_port["id"][:11]
+        self.tap = "tap" + self.dhcp_port["id"][:11]
+
+    def dhcp_ports(self):
+        return [p for p in self.api.server.list(
+            "ports", params={"network_id": self.net_id})
+            if p["device_owner"] == "network:dhcp"]
+
+    def wait_dhcp_port(self, timeout=CONVERGE, **want):
+        def ready():
+            ports = self.dhcp_ports()
+            if not self.agent.alive():
+                raise hosts.DaemonDied("agent exited:\n" +
+                                       self.agent.log_tail())
+            return ports[0] if len(ports) == 1 and all(
+                ports[0].get(k) == v for k, v in want.items()) else None
+        return hosts.wait_until(ready, timeout, interval=0.1,
+                                what="the DHCP port to have %s" % want)
+
+    def in_ns(self, *argv, **kw):
+        return self.agent.view(["ip", "netns", "exec", self.ns] + list(argv),
+                               **kw).stdout
+
+    def read(self, name):
+        try:
+            return (self.dir / name).read_text()
+        except FileNotFoundError:
+            return None
+
+    def dnsmasq_pid(self):
+        pids = self.agent.dnsmasq_pids()
+        return pids[0] if len(pids) == 1 else None
+
+    def dnsmasq_args(self):
+        pid = self.dnsmasq_pid()
+        raw = open("/proc/%d/cmdline" % pid, "rb").read()
+        return [a.decode() for a in raw.split(b"\0") if a]
+
+    def seed_args(self, sub_id=None):
+        return [a.replace("STATE", str(self.agent.state_path))
+                .replace("NET", self.net_id)
+                .replace("SUB", sub_id or self.sub["id"])
+                for a in SEED_DNSMASQ]
+
+    def instance(self, role, name):
+        port_id, mac, ip = create_port(self.api.osc, self.net_id, name)
+        vm = hosts.Instance(self.lab, self.agent.ovs, role, port_id, mac,
+                            mtu=1500)
+        self.api.wait_port(port_id, status="ACTIVE")
+        return vm, ip
+
+
+@pytest.fixture(scope="module")
+def d(module_lab):
+    return Dhcp(module_lab)
+
+
+def test_ip_netns_shows_qdhcp(d):
+    out = d.agent.view(["ip", "netns"]).stdout
+    assert re.search(r"^%s( \(id: \d+\))?$" % d.ns, out, re.M), out
+
+
+def test_dhcp_port_claimed_and_active(d):
+    p = d.dhcp_port
+    assert p["device_id"] == SEED_DEVICE_PREFIX + d.net_id, p
+    assert p["binding:host_id"] == SEED_HOST and \
+        p["binding:vif_type"] == "ovs", p
+    assert p["status"] == "ACTIVE"
+    assert [f["ip_address"] for f in p["fixed_ips"]] == ["172.17.0.0"], p
+    # On br-int with the network's local VLAN, as the seed's ovs-vsctl show.
+    assert d.agent.tag(d.tap) == 1
+    ids = d.agent.ovs.get("Interface", d.tap, "external_ids")
+    for kv in ('iface-id="%s"' % p["id"], "iface-status=active",
+               'attached-mac="%s"' % p["mac_address"]):
+        assert kv in ids, ids
+
+
+def test_ip_link_in_namespace(d):
+    out = d.in_ns("ip", "-d", "link", "show")
+    links = re.findall(r"^\d+: (\S+?)(?:@\S+)?: <([^>]*)> mtu (\d+)", out,
+                       re.M)
+    assert [l[0] for l in links] == ["lo", d.ns_dev], out
+    assert "UP" in links[0][1].split(",") and "UP" in links[1][1].split(",")
+    assert links[1][2] == "1500"
+    assert "link/ether %s " % d.dhcp_port["mac_address"] in out, out
+    assert re.search(r"^\s+veth ", out, re.M), out
+
+
+def test_ip_addr_in_namespace(d):
+    out = d.in_ns("ip", "addr", "show", d.ns_dev)
+    assert "inet 172.17.0.0/12 brd 172.31.255.255 scope global %s" % \
+        d.ns_dev in out, out
+    assert "inet 169.254.169.254/32 " in out, out
+    assert "inet 127.0.0.1/8 scope host lo" in d.in_ns("ip", "addr", "show",
+                                                       "lo")
+
+
+def test_ip_route_in_namespace(d):
+    out = d.in_ns("ip", "route").splitlines()
+    assert out == [
+        "default via 172.16.0.1 dev %s proto static " % d.ns_dev,
+        "172.16.0.0/12 dev %s proto kernel scope link src 172.17.0.0 "
+        % d.ns_dev] or [l.strip() for l in out] == [
+        "default via 172.16.0.1 dev %s proto static" % d.ns_dev,
+        "172.16.0.0/12 dev %s proto kernel scope link src 172.17.0.0"
+        % d.ns_dev], out
+
+
+def test_ss_in_namespace(d):
+    out = d.in_ns("ss", "-ano", "-4")
+    socks = {(m[0], m[1], m[2]) for m in re.findall(
+        r"^(udp|tcp)\s+(UNCONN|LISTEN)\s+\d+\s+\d+\s+(\S+)", out, re.M)}
+    want = {("udp", "UNCONN", a + ":53") for a in
+            ("127.0.0.1", "172.17.0.0", "169.254.169.254")}
+    want |= {("tcp", "LISTEN", a + ":53") for a in
+             ("127.0.0.1", "172.17.0.0", "169.254.169.254")}
+    want.add(("udp", "UNCONN", "0.0.0.0:67"))
+    assert want <= socks, out
+    # The metadata listener (169.254.169.254:80) is the metadata role's.
+    assert socks - want <= {("tcp", "LISTEN", "169.254.169.254:80")}, out
+
+
+def test_dnsmasq_command_line_flag_by_flag(d):
+    ps = hosts.run(["ps", "ax", "-o", "args"]).stdout
+    lines = [l for l in ps.splitlines() if l.startswith("dnsmasq ") and
+             str(d.agent.state_path) in l]
+    assert len(lines) == 1, ps
+    have, want = d.dnsmasq_args(), d.seed_args()
+    for i, (h, w) in enumerate(zip(have, want)):
+        assert h == w, "flag %d: %r, seed %r" % (i, h, w)
+    assert len(have) == len(want), have
+
+
+def test_interface_and_other_files(d):
+    assert d.read("interface") == d.ns_dev
+    opts = d.read("opts")
+    sub = d.sub["id"]
+    assert opts == (
+        "tag:subnet-%s,option:classless-static-route,169.254.169.254/32,"
+        "172.17.0.0,0.0.0.0/0,172.16.0.1\n"
+        "tag:subnet-%s,249,169.254.169.254/32,172.17.0.0,0.0.0.0/0,"
+        "172.16.0.1\n"
+        "tag:subnet-%s,option:router,172.16.0.1" % (sub, sub, sub)), opts
+    assert int(d.read("pid")) == d.dnsmasq_pid()
+    # The DHCP port itself is no host.
+    assert d.dhcp_port["mac_address"] not in d.read("host")
+
+
+def test_instance_gets_its_lease(d):
+    vm, ip = d.instance("vm1", "vm1-port")
+    hosts.wait_until(lambda: vm.mac in (d.read("host") or ""), CONVERGE,
+                     what="vm1's host line")
+    lease = vm.udhcpc(timeout=10)
+    assert lease, "no DHCP lease"
+    assert lease["ip"] == ip, lease
+    assert lease["mask"] == "12", lease
+    assert lease["router"] == ROUTER_IP, lease
+    assert lease["mtu"] == "1500", lease
+    assert lease["serverid"] == "172.17.0.0", lease
+    routes = lease["staticroutes"].split()
+    assert routes == ["169.254.169.254/32", "172.17.0.0", "0.0.0.0/0",
+                      ROUTER_IP], lease
+    assert "host-%s.openstacklocal" % ip.replace(".", "-") in \
+        d.read("host")
+    vm.set_ip(ip + "/12", ROUTER_IP)
+    vm.wait_ping(ROUTER_IP)
+    d.vm1 = vm
+
+
+def test_deleted_port_loses_host_line_and_lease(d):
+    vm, ip = d.instance("vm2", "vm2-port")
+    hosts.wait_until(lambda: vm.mac in (d.read("host") or ""), CONVERGE,
+                     what="vm2's host line")
+    assert vm.udhcpc(timeout=10)["ip"] == ip
+    hosts.wait_until(lambda: vm.mac in (d.read("leases") or ""), 5,
+                     what="dnsmasq to record vm2's lease")
+    pid = d.dnsmasq_pid()
+    vm.unplug()
+    d.api.osc("port", "delete", vm.port_id, fmt=None)
+    hosts.wait_until(lambda: vm.mac not in d.read("host"), CONVERGE,
+                     what="vm2's host line to go")
+    hosts.wait_until(lambda: vm.mac not in (d.read("leases") or ""), 5,
+                     what="vm2's lease to be released")
+    assert d.dnsmasq_pid() == pid  # a SIGHUP, not a restart
+
+
+def test_killed_dnsmasq_respawned_within_a_second(d):
+    pid = d.dnsmasq_pid()
+    os.kill(pid, signal.SIGKILL)
+    t0 = time.monotonic()
+    new = hosts.wait_until(lambda: (d.dnsmasq_pid() or pid) != pid and
+                           d.dnsmasq_pid(), 5, interval=0.02,
+                           what="a new dnsmasq")
+    elapsed = time.monotonic() - t0
+    print("dnsmasq respawned in %.3fs" % elapsed)
+    assert elapsed < 1.0, elapsed
+    assert d.dnsmasq_args() == d.seed_args()
+    hosts.wait_until(lambda: d.read("pid") and int(d.read("pid")) == new, 2,
+                     what="the pid file")
+    assert d.vm1.udhcpc(timeout=10)["ip"] == d.vm1.ip
+
+
+def link_index(d):
+    out = d.in_ns("ip", "-o", "link", "show", d.ns_dev)
+    return int(out.split(":")[0])
+
+
+def test_agent_restart_converges_not_rebuilds(d):
+    pid, index = d.dnsmasq_pid(), link_index(d)
+    addrs = d.in_ns("ip", "-o", "addr", "show", d.ns_dev)
+    d.agent.stop()
+    d.agent.start()
+    hosts.wait_until(lambda: "dnsmasq %d adopted" % pid in
+                     d.agent.log_tail(), CONVERGE, what="dnsmasq adopted")
+    time.sleep(1.0)  # and whatever else it would change, changed
+    assert d.agent.alive(), d.agent.log_tail()
+    assert d.dnsmasq_pid() == pid
+    assert link_index(d) == index
+    assert d.in_ns("ip", "-o", "addr", "show", d.ns_dev) == addrs
+    log = d.agent.log_tail(10 ** 7)
+    assert log.count("veth %s / %s created" % (d.tap, d.ns_dev)) == 1, log
+    assert log.count("namespace %s created" % d.ns) == 1, log
+    assert d.vm1.udhcpc(timeout=10)["ip"] == d.vm1.ip
+
+
+def test_second_subnet_restarts_dnsmasq(d):
+    pid = d.dnsmasq_pid()
+    sub2 = d.api.osc("subnet", "create", "--network", d.net_id,
+                     "--subnet-range", "10.20.0.0/24", "second")
+    hosts.wait_until(lambda: d.dnsmasq_pid() not in (None, pid), CONVERGE,
+                     what="dnsmasq to restart")
+    ranges = [a for a in d.dnsmasq_args() if a.startswith("--dhcp-range=")]
+    want = sorted([(d.sub["id"], "172.16.0.0,static,255.240.0.0,86400s"),
+                   (sub2["id"], "10.20.0.0,static,255.255.255.0,86400s")])
+    assert ranges == ["--dhcp-range=set:subnet-%s,%s" % w for w in want]
+    assert "--dhcp-lease-max=%d" % (1048576 + 256) in d.dnsmasq_args()
+    # The DHCP port got an address there and the namespace has it.
+    hosts.wait_until(lambda: "inet 10.20.0." in d.in_ns(
+        "ip", "addr", "show", d.ns_dev), CONVERGE, what="10.20.0.x on ns-")
+    assert d.vm1.udhcpc(timeout=10)["ip"] == d.vm1.ip
+
+
+def test_vlan_network_dhcp_then_removed(d):
+    net = d.api.osc("network", "create", "--provider-network-type", "vlan",
+                    "--provider-physical-network", "provider",
+                    "--provider-segment", "102", "vlan102")
+    sub = d.api.osc("subnet", "create", "--network", net["id"],
+                    "--subnet-range", "192.168.102.0/24", "vlan102-sub")
+    ns = "qdhcp-" + net["id"]
+    hosts.wait_until(lambda: ns in d.agent.view(["ip", "netns"]).stdout,
+                     CONVERGE, what=ns)
+    d.api.osc("subnet", "delete", sub["id"], fmt=None)
+    hosts.wait_until(lambda: ns not in d.agent.view(["ip", "netns"]).stdout,
+                     CONVERGE, what=ns + " to go")
+    assert not (d.agent.state_path / "dhcp" / net["id"]).exists()
+    assert d.ns in d.agent.view(["ip", "netns"]).stdout
