@@ -185,9 +185,13 @@ def test_vlan_network_tagged_on_the_wire(dep):
     assert router.rx_packets(dev) > rx0
 
     # The host's last port of the network goes: local VLAN and flows go.
+    # (The network's DHCP port is plugged here too, by the DHCP role: it
+    # goes with the network's last DHCP subnet.)
     for vm in vms:
         vm.unplug()
         api.wait_port(vm.port_id, status="DOWN")
+        api.osc("port", "delete", vm.port_id, fmt=None)
+    api.osc("subnet", "delete", "vlan-sub", fmt=None)
     hosts.wait_until(lambda: not any(
         f.sets_vlan == lvid for f in agent.ovs.dump_flows("br-int")),
         CONVERGE, what="the VLAN network's flows to go")
