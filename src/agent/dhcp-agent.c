@@ -59,7 +59,7 @@ struct dhcp_net {
     char ns_dev[16]; /* ns-<11>, in the namespace. */
     char *dir;       /* state_path/dhcp/<id>. */
     bool seen;       /* Still wanted, in this reconcile. */
-    bool plumbed;    /* Namespace, veth and addresses are right. */
+    char *plumbed;   /* What plumb() last made right (plumb_key()). */
 
     pid_t pid;      /* dnsmasq, 0: none. */
     int pidfd;      /* Readable when 'pid' ends; -1: none. */
@@ -181,6 +181,7 @@ net_free(struct dhcp_net *n)
     free(n->port_id);
     free(n->dir);
     free(n->cmdline);
+    free(n->plumbed);
     free(n);
 }
 
@@ -1042,12 +1043,37 @@ teardown(struct dhcp_agent *a, const char *id, const char *dir, pid_t pid,
     free(name);
 }
 
+/* What the namespace's plumbing depends on: once it is right for a key,
+ * events that leave the key alone (other ports) skip plumb(). */
+static char *
+plumb_key(json_t *network, json_t *subnets, json_t *port)
+{
+    json_t *k = json_pack("{s:O?, s:O?, s:O?, s:[]}", "mtu",
+                          json_object_get(network, "mtu"), "mac",
+                          json_object_get(port, "mac_address"), "ips",
+                          json_object_get(port, "fixed_ips"), "subnets");
+    char *text;
+    size_t i;
+    json_t *sub;
+
+    json_array_foreach (subnets, i, sub) {
+        json_array_append_new(json_object_get(k, "subnets"),
+                              json_pack("{s:O?, s:O?}", "cidr",
+                                        json_object_get(sub, "cidr"), "gw",
+                                        json_object_get(sub, "gateway_ip")));
+    }
+    text = json_dumps(k, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(k);
+    return text;
+}
+
 /* Serves network 'n': claim, plumbing, files, dnsmasq, status. */
 static void
 serve(struct dhcp_agent *a, struct dhcp_net *n, json_t *network,
       json_t *subnets, json_t *port, const char *device_id)
 {
     long long now = ovsx_time_msec();
+    char *key;
 
     if (n->busy || now < n->next_try) {
         return;
@@ -1058,9 +1084,17 @@ serve(struct dhcp_agent *a, struct dhcp_net *n, json_t *network,
                        device_id));
         return;
     }
-    if (plumb(a, n, network, subnets, port)) {
-        n->next_try = now + RETRY_MS;
-        return;
+    key = plumb_key(network, subnets, port);
+    if (!n->plumbed || strcmp(n->plumbed, key)) {
+        if (plumb(a, n, network, subnets, port)) {
+            n->next_try = now + RETRY_MS;
+            free(key);
+            return;
+        }
+        free(n->plumbed);
+        n->plumbed = key;
+    } else {
+        free(key);
     }
     plug_tap(a, n, port);
     ensure_dnsmasq(a, n, network, subnets, write_files(a, n, subnets, port));

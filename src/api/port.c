@@ -177,6 +177,19 @@ convert_address_pairs(json_t *value, json_t **ret)
     return NULL;
 }
 
+/* A line break (or any control character) in an option would become a
+ * line of its own in dnsmasq's files: refused here, before it is stored. */
+static bool
+has_control_chars(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static char *
 convert_dhcp_opts(json_t *value, json_t **ret)
 {
@@ -192,7 +205,12 @@ convert_dhcp_opts(json_t *value, json_t **ret)
         json_t *ver = json_object_get(opt, "ip_version");
 
         if (!json_is_object(opt) || !name || !*name || strlen(name) > 64
-            || !val || (!json_is_string(val) && !json_is_null(val))
+            || has_control_chars(name) || !val
+            || (!json_is_string(val) && !json_is_null(val))
+            || (json_is_string(val)
+                && (has_control_chars(json_string_value(val))
+                    || strlen(json_string_value(val))
+                           != json_string_length(val)))
             || (ver && json_integer_value(ver) != 4
                 && json_integer_value(ver) != 6)) {
             char *s = schema_repr(opt);

@@ -871,7 +871,7 @@ bound|renew)
     ip addr add "$ip/$mask" dev "$interface"
     [ -n "$router" ] && ip route replace default via "${router%% *}"
     env | grep -E '^(ip|mask|subnet|router|dns|serverid|lease|mtu|domain|\
-hostname|staticroutes|broadcast)=' > "$LEASE_FILE" ;;
+hostname|staticroutes|broadcast|bootfile)=' > "$LEASE_FILE" ;;
 esac
 """
 

@@ -27,7 +27,7 @@ import time
 import pytest
 
 import hosts
-from agenthost import AGENT_BIN, AgentHost, Api
+from agenthost import AGENT_BIN, AgentHost, Api, func
 from seedcheck import (CONVERGE, ROUTER_CIDR, ROUTER_IP, SEED_HOST,
                        create_port, seed_network)
 
@@ -237,6 +237,80 @@ def test_instance_gets_its_lease(d):
     vm.set_ip(ip + "/12", ROUTER_IP)
     vm.wait_ping(ROUTER_IP)
     d.vm1 = vm
+
+
+def test_extra_dhcp_opts_reach_the_instance(d):
+    port_id, mac, ip = create_port(
+        d.api.osc, d.net_id, "pxe-port", "--extra-dhcp-option",
+        "name=bootfile-name,value=pxelinux.0")
+    vm = hosts.Instance(d.lab, d.agent.ovs, "pxe", port_id, mac, mtu=1500)
+    hosts.wait_until(lambda: "set:port-" + port_id in (d.read("host") or ""),
+                     CONVERGE, what="the PXE port's tagged host line")
+    assert "tag:port-%s,option:bootfile-name,pxelinux.0" % port_id in \
+        d.read("opts").split("\n")
+    lease = vm.udhcpc(timeout=10, request=("staticroutes", "bootfile"))
+    assert lease and lease["ip"] == ip, lease
+    assert lease.get("bootfile") == "pxelinux.0", lease
+    # Other instances get no boot file.
+    other = d.vm1.udhcpc(timeout=10, request=("bootfile",))
+    assert "bootfile" not in other, other
+
+
+def test_agent_list_shows_dhcp_agent(d):
+    rows = func.parse_table(d.api.osc("network", "agent", "list",
+                                      fmt="table"))
+    dhcp = [r for r in rows[1:] if r[1] == "DHCP agent"]
+    assert len(dhcp) == 1, rows
+    assert dhcp[0][2] == SEED_HOST and dhcp[0][4] == ":-)" and \
+        dhcp[0][6] == "neutrino-agent", rows
+
+
+def test_port_create_to_host_line(d):
+    """How soon a new port's lease can be had: port create answered ->
+    its host line written and dnsmasq told (one at a time, then a bulk)."""
+    times = []
+    for n in range(20):
+        t0 = time.monotonic()
+        p = d.api.server.create("port", network_id=d.net_id,
+                                name="t%d" % n)
+        hosts.wait_until(lambda: p["mac_address"] in (d.read("host") or ""),
+                         5, interval=0.005, what="a host line")
+        times.append(time.monotonic() - t0)
+    times.sort()
+    p50, p99 = times[len(times) // 2], times[-1]
+    print("port create -> host line: p50 %.3fs, max %.3fs" % (p50, p99))
+    assert p99 < 1.0, times
+    # The seed's pool has 256 addresses: the bulk goes to a /20 of its own.
+    net = d.api.server.create("network", name="bulk", **{
+        "provider:network_type": "vlan",
+        "provider:physical_network": "provider",
+        "provider:segmentation_id": 103})
+    d.api.server.subnet(net["id"], "10.30.0.0/20")
+    host_file = d.agent.state_path / "dhcp" / net["id"] / "host"
+    hosts.wait_until(host_file.exists, CONVERGE, what="the bulk network")
+    body = {"ports": [{"network_id": net["id"], "name": "bulk%d" % n}
+                      for n in range(1000)]}
+    t0 = time.monotonic()
+    made = d.api.server.ok(d.api.server.post("/v2.0/ports", body),
+                           201)["ports"]
+    answered = time.monotonic() - t0
+    macs = [p["mac_address"] for p in made]
+    hosts.wait_until(lambda: all(m in host_file.read_text() for m in macs),
+                     30, interval=0.02, what="1000 host lines")
+    served = time.monotonic() - t0
+    print("bulk of 1000 ports: answered in %.3fs, all in the host file "
+          "%.3fs after the POST" % (answered, served))
+    assert served < 5.0
+    t0 = time.monotonic()
+    for p in made:
+        d.api.server.remove("port", p["id"])
+    hosts.wait_until(lambda: host_file.read_text() == "", 30,
+                     interval=0.02, what="1000 host lines to go")
+    print("1000 single deletes, host file clean after %.3fs"
+          % (time.monotonic() - t0))
+    d.api.server.remove("network", net["id"])
+    hosts.wait_until(lambda: not host_file.exists(), CONVERGE,
+                     what="the bulk network's files to go")
 
 
 def test_deleted_port_loses_host_line_and_lease(d):
