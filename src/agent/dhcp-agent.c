@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "agent/agent-config.h"
 #include "agent/dnsmasq.h"
 #include "agent/http-client.h"
+#include "agent/metadata.h"
 #include "agent/ovs-agent.h"
 #include "agent/replica.h"
 #include "core/config.h"
@@ -71,6 +73,7 @@ struct dhcp_net {
     int backoff_ms;
     bool killing; /* SIGKILLed for a restart; waiting for its end. */
 
+    struct metadata_server *md; /* 169.254.169.254:80, or NULL. */
     struct vsw_txn *port_txn;
     long long next_try; /* Of the claim or plumbing after a failure. */
     bool busy;          /* A claim or status call is in flight. */
@@ -177,6 +180,7 @@ net_free(struct dhcp_net *n)
         close(n->launcher_fd);
     }
     vsw_txn_free(n->port_txn);
+    metadata_server_destroy(n->md);
     free(n->id);
     free(n->port_id);
     free(n->dir);
@@ -680,6 +684,35 @@ plug_tap(struct dhcp_agent *a, struct dhcp_net *n, json_t *port)
     }
 }
 
+/* Opens the metadata listener 169.254.169.254:80 in the namespace. */
+static void
+start_metadata(struct dhcp_agent *a, struct dhcp_net *n)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = htons(80),
+                              .sin_addr.s_addr = htonl(0xa9fea9fe)};
+    char *name = netns_name(n->id);
+    int fd = -1, sock = -1, one = 1;
+
+    if (!netns_open(name, &fd)) {
+        sock = netns_socket(fd, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        close(fd);
+    }
+    if (sock < 0
+        || setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)
+        || bind(sock, (struct sockaddr *) &sin, sizeof sin)
+        || listen(sock, 128)) {
+        log_warn("network %s: no metadata listener: %s", n->id,
+                 strerror(errno));
+        if (sock >= 0) {
+            close(sock);
+        }
+    } else {
+        n->md = metadata_server_create(sock, n->id, a->replica);
+    }
+    free(name);
+}
+
 /* ---- dnsmasq. ---- */
 
 static void
@@ -942,6 +975,14 @@ on_report(void *aux, long status, json_t *body)
 }
 
 static void
+on_metadata_report(void *aux, long status, json_t *body)
+{
+    if (status > 0 && status != 200) {
+        log_warn("metadata agent state report failed (HTTP %ld)", status);
+    }
+}
+
+static void
 report_state(struct dhcp_agent *a)
 {
     json_int_t n_subnets = 0, n_ports = 0;
@@ -974,6 +1015,17 @@ report_state(struct dhcp_agent *a)
         REQUEST_TIMEOUT, on_report, a);
     a->reporting = true;
     a->next_report = ovsx_time_msec() + a->cfg->report_interval * 1000LL;
+    if (a->cfg->enable_isolated_metadata || a->cfg->force_metadata) {
+        hclient_request(
+            a->client, "POST", "/neutrino/v1/agents/report",
+            json_pack("{s:{s:s, s:s, s:s, s:s, s:b, s:{s:s, s:b}}}",
+                      "agent_state", "binary", "neutrino-agent", "host",
+                      a->cfg->host, "topic", "N/A", "agent_type",
+                      "Metadata agent", "start_flag", !a->started,
+                      "configurations", "metadata_proxy_socket", "in-process",
+                      "log_agent_heartbeats", false),
+            REQUEST_TIMEOUT, on_metadata_report, a);
+    }
 }
 
 /* ---- Reconciling. ---- */
@@ -1096,6 +1148,10 @@ serve(struct dhcp_agent *a, struct dhcp_net *n, json_t *network,
     } else {
         free(key);
     }
+    if (!n->md
+        && (a->cfg->enable_isolated_metadata || a->cfg->force_metadata)) {
+        start_metadata(a, n);
+    }
     plug_tap(a, n, port);
     ensure_dnsmasq(a, n, network, subnets, write_files(a, n, subnets, port));
 }
@@ -1211,6 +1267,9 @@ dhcp_agent_run(struct dhcp_agent *a)
         long long *timers[] = {&n->next_try, &n->next_spawn};
 
         a->dirty |= reap_net(a, n);
+        if (n->md) {
+            metadata_server_run(n->md);
+        }
         for (size_t t = 0; t < ARRAY_SIZE(timers); t++) {
             long long due = *timers[t];
             if (due && due <= now) {
@@ -1254,6 +1313,9 @@ dhcp_agent_wait(struct dhcp_agent *a)
         }
         if (n->pidfd > 0) {
             ovsx_poll_fd_wait(n->pidfd, POLLIN);
+        }
+        if (n->md) {
+            metadata_server_wait(n->md);
         }
     }
     /* The OVS role's wiring is not an event of ours: look again. */

@@ -18,8 +18,11 @@
  *   line changes (subnets, MTU, options), a respawn at once when it dies
  *   (with a doubling delay if it keeps dying), leases of removed hosts
  *   released with dhcp_release;
+ * - with enable_isolated_metadata or force_metadata, serves metadata on
+ *   169.254.169.254:80 inside the namespace (metadata.h);
  * - reports the DHCP port ACTIVE once dnsmasq serves and the OVS role has
- *   wired the port; reports itself as "DHCP agent";
+ *   wired the port; reports itself as "DHCP agent" (and "Metadata agent"
+ *   when it serves metadata);
  * - removes all of it when the network has no DHCP subnet left.
  *
  * Everything it changes is converged, not rebuilt: after an agent restart

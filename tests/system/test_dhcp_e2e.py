@@ -8,8 +8,8 @@ show, ip addr, ip route, ss -ano -4, ps ax | grep dnsmasq, the interface
 file) must show the seed's shape, ids aside.  Two differences are by design
 and checked as such: the namespace's port is the veth end ns-<11> (Neutron's
 ovs_use_veth form, needed on the userspace datapath) rather than an OVS
-internal port tap<11>, and nothing listens on 169.254.169.254:80 yet (the
-metadata role is a later step).
+internal port tap<11>, and 169.254.169.254:80 is the agent's own listener
+rather than haproxy.
 
 Then an instance plugged into br-int runs busybox udhcpc and must get
 exactly its port's address, the gateway, the MTU and the route to
@@ -19,10 +19,12 @@ finds; a second subnet restarts dnsmasq with two ranges; a network without
 DHCP subnets loses its namespace.
 """
 
+import json
 import os
 import re
 import signal
 import time
+import uuid
 
 import pytest
 
@@ -115,9 +117,13 @@ class Dhcp:
                 for a in SEED_DNSMASQ]
 
     def instance(self, role, name):
-        port_id, mac, ip = create_port(self.api.osc, self.net_id, name)
+        """As Nova plugs one: the port's device_id is the VM's uuid."""
+        vm_uuid = str(uuid.uuid4())
+        port_id, mac, ip = create_port(self.api.osc, self.net_id, name,
+                                       "--device", vm_uuid,
+                                       "--device-owner", "compute:nova")
         vm = hosts.Instance(self.lab, self.agent.ovs, role, port_id, mac,
-                            mtu=1500)
+                            vm_uuid=vm_uuid, mtu=1500)
         self.api.wait_port(port_id, status="ACTIVE")
         return vm, ip
 
@@ -188,8 +194,9 @@ def test_ss_in_namespace(d):
              ("127.0.0.1", "172.17.0.0", "169.254.169.254")}
     want.add(("udp", "UNCONN", "0.0.0.0:67"))
     assert want <= socks, out
-    # The metadata listener (169.254.169.254:80) is the metadata role's.
-    assert socks - want <= {("tcp", "LISTEN", "169.254.169.254:80")}, out
+    # The metadata listener, as the seed's haproxy.
+    want.add(("tcp", "LISTEN", "169.254.169.254:80"))
+    assert socks == want, out
 
 
 def test_dnsmasq_command_line_flag_by_flag(d):
@@ -239,6 +246,55 @@ def test_instance_gets_its_lease(d):
     d.vm1 = vm
 
 
+def fetch(run, path, *headers):
+    """GET http://169.254.169.254<path> with curl: (ok, body).  (busybox
+    wget -T crashes on Debian 12.)"""
+    argv = ["curl", "-sS", "-f", "-m", "5"]
+    for h in headers:
+        argv += ["-H", h]
+    p = run(argv + ["http://169.254.169.254" + path], check=False)
+    return p.returncode == 0, p.stdout if p.returncode == 0 else \
+        p.stdout + p.stderr
+
+
+def test_instance_reads_its_metadata(d):
+    vm = d.vm1
+    # What cloud-init makes of option 121.
+    vm.run(["ip", "route", "replace", "169.254.169.254/32", "via",
+            "172.17.0.0"])
+    port = d.api.port_api(vm.port_id)
+    ok, text = fetch(vm.run, "/openstack/latest/meta_data.json")
+    assert ok, text
+    md = json.loads(text)
+    assert md["uuid"] == port["device_id"] == vm.vm_uuid, (md, port)
+    ok, text = fetch(vm.run, "/openstack/latest/network_data.json")
+    nd = json.loads(text)
+    assert nd["links"][0]["ethernet_mac_address"] == vm.mac, nd
+    assert nd["links"][0]["mtu"] == 1500, nd
+    net0 = nd["networks"][0]
+    assert (net0["ip_address"], net0["netmask"], net0["network_id"]) == \
+        (vm.ip, "255.240.0.0", d.net_id), nd
+    assert net0["routes"] == [{"network": "0.0.0.0", "netmask": "0.0.0.0",
+                               "gateway": ROUTER_IP}], nd
+    ok, text = fetch(vm.run, "/openstack")
+    assert ok and text.split("\n")[-1] == "latest", text
+    ok, text = fetch(vm.run, "/latest/meta-data/local-ipv4")
+    assert ok and text == vm.ip, text
+    ok, text = fetch(vm.run, "/2009-04-04/meta-data/mac")
+    assert ok and text == vm.mac, text
+    # A forged X-Forwarded-For changes nothing: the source address counts.
+    ok, text = fetch(vm.run, "/latest/meta-data/local-ipv4",
+                     "X-Forwarded-For: 172.17.0.99")
+    assert ok and text == vm.ip, text
+    # An address that is no port of the network gets nothing.
+    d.lab.ns_run(d.router.netns, ["ip", "route", "replace",
+                                  "169.254.169.254/32", "via", "172.17.0.0"])
+    ok, text = fetch(lambda argv, **kw: d.lab.ns_run(d.router.netns, argv,
+                                                     **kw),
+                     "/openstack/latest/meta_data.json")
+    assert not ok, text
+
+
 def test_extra_dhcp_opts_reach_the_instance(d):
     port_id, mac, ip = create_port(
         d.api.osc, d.net_id, "pxe-port", "--extra-dhcp-option",
@@ -259,10 +315,11 @@ def test_extra_dhcp_opts_reach_the_instance(d):
 def test_agent_list_shows_dhcp_agent(d):
     rows = func.parse_table(d.api.osc("network", "agent", "list",
                                       fmt="table"))
-    dhcp = [r for r in rows[1:] if r[1] == "DHCP agent"]
-    assert len(dhcp) == 1, rows
-    assert dhcp[0][2] == SEED_HOST and dhcp[0][4] == ":-)" and \
-        dhcp[0][6] == "neutrino-agent", rows
+    for kind in ("DHCP agent", "Metadata agent"):
+        found = [r for r in rows[1:] if r[1] == kind]
+        assert len(found) == 1, rows
+        assert found[0][2] == SEED_HOST and found[0][4] == ":-)" and \
+            found[0][6] == "neutrino-agent", rows
 
 
 def test_port_create_to_host_line(d):

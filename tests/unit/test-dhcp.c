@@ -1,7 +1,7 @@
 /* Unit tests for the DHCP role's pure parts: dnsmasq's command line and
  * files (agent/dnsmasq.h) against seed 000 and the reference's examples,
- * the refusal of injected values, and Neutron's DHCP device_id
- * (agent/dhcp-agent.h). */
+ * the refusal of injected values, Neutron's DHCP device_id
+ * (agent/dhcp-agent.h) and the metadata answers (agent/metadata.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 
 #include "agent/dhcp-agent.h"
 #include "agent/dnsmasq.h"
+#include "agent/metadata.h"
 
 #define NET  "85f372ef-f39a-42bb-a06b-9f9ed8e4e58e"
 #define SUB  "ef7c7472-0b1d-497f-bc86-889a5c6ae52c"
@@ -270,6 +271,57 @@ test_device_id_as_seed(void **state)
     free(id);
 }
 
+static void
+test_metadata_answers(void **state)
+{
+    json_t *subnets = seed_subnets(), *ports = seed_ports();
+    json_t *vm = json_object_get(ports, VM2);
+    json_t *net = load("{\"id\": \"" NET "\", \"mtu\": 1500}");
+    const char *type;
+    char *body;
+    json_t *doc;
+
+    json_object_set_new(vm, "device_id", json_string("vm-uuid-2"));
+    assert_int_equal(metadata_answer(net, subnets, vm,
+                                     "/openstack/latest/meta_data.json", &body,
+                                     &type),
+                     200);
+    assert_string_equal(type, "application/json");
+    doc = json_loads(body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(doc, "uuid")),
+                        "vm-uuid-2");
+    assert_string_equal(json_string_value(json_object_get(doc, "hostname")),
+                        "host-172-17-0-42");
+    json_decref(doc);
+    free(body);
+    assert_int_equal(metadata_answer(net, subnets, vm,
+                                     "/2009-04-04/meta-data/local-ipv4", &body,
+                                     &type),
+                     200);
+    assert_string_equal(body, "172.17.0.42");
+    free(body);
+    assert_int_equal(metadata_answer(net, subnets, vm,
+                                     "/openstack/2018-08-27/"
+                                     "network_data.json",
+                                     &body, &type),
+                     200);
+    assert_non_null(strstr(body, "\"netmask\": \"255.240.0.0\""));
+    assert_non_null(strstr(body, "\"gateway\": \"172.16.0.1\""));
+    free(body);
+    /* Unknown paths and versions, and a source that is no port: 404. */
+    assert_int_equal(metadata_answer(net, subnets, vm,
+                                     "/openstack/1999-01-01/meta_data.json",
+                                     &body, &type),
+                     404);
+    free(body);
+    assert_int_equal(
+        metadata_answer(net, subnets, NULL, "/openstack", &body, &type), 404);
+    free(body);
+    json_decref(net);
+    json_decref(subnets);
+    json_decref(ports);
+}
+
 int
 main(void)
 {
@@ -280,6 +332,7 @@ main(void)
         cmocka_unit_test(test_injection_refused),
         cmocka_unit_test(test_parse_hosts_and_leases),
         cmocka_unit_test(test_device_id_as_seed),
+        cmocka_unit_test(test_metadata_answers),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
