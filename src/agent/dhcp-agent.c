@@ -217,7 +217,10 @@ pidfd_open(pid_t pid)
 static pid_t
 spawn_in_netns(int netns_fd, char **argv)
 {
-    pid_t pid = fork();
+    /* vfork: the child only makes system calls before exec, and copying a
+     * big (sanitized) agent's page tables a thousand times would stall
+     * the loop. */
+    pid_t pid = vfork();
     sigset_t all;
 
     if (pid) {
@@ -742,27 +745,26 @@ host_in(const struct dnsmasq_host *h, const struct dnsmasq_host *v, size_t n)
     return false;
 }
 
-/* Releases the leases of hosts in the old host file or the leases file
- * that 'new_hosts' no longer has, as Neutron does with dhcp_release. */
+/* Releases, with dhcp_release as Neutron does, the leases dnsmasq holds
+ * (its leases file) for hosts 'new_hosts' no longer has.  (Neutron also
+ * tries every host that left the host file, leased or not: a process
+ * each, releasing nothing.) */
 static void
-release_stale(struct dhcp_agent *a, struct dhcp_net *n, const char *old_hosts,
-              const char *new_hosts)
+release_stale(struct dhcp_agent *a, struct dhcp_net *n, const char *new_hosts)
 {
     char *leases = read_file(n->dir, "leases");
-    struct dnsmasq_host *old = NULL, *held = NULL, *cur = NULL;
-    size_t n_old = dnsmasq_parse_hosts(old_hosts, false, &old);
+    struct dnsmasq_host *held = NULL, *cur = NULL;
     size_t n_held = dnsmasq_parse_hosts(leases, true, &held);
     size_t n_cur = dnsmasq_parse_hosts(new_hosts, false, &cur);
     char *name = netns_name(n->id);
     int fd = -1;
 
-    for (size_t i = 0; i < n_old + n_held; i++) {
-        struct dnsmasq_host *h = i < n_old ? &old[i] : &held[i - n_old];
+    for (size_t i = 0; i < n_held; i++) {
+        struct dnsmasq_host *h = &held[i];
         char *argv[] = {"dhcp_release", n->ns_dev, h->ip, h->mac, NULL};
         pid_t pid;
 
-        if (host_in(h, cur, n_cur) || (i >= n_old && host_in(h, old, n_old))
-            || (fd < 0 && netns_open(name, &fd))) {
+        if (host_in(h, cur, n_cur) || (fd < 0 && netns_open(name, &fd))) {
             continue;
         }
         pid = spawn_in_netns(fd, argv);
@@ -779,7 +781,6 @@ release_stale(struct dhcp_agent *a, struct dhcp_net *n, const char *old_hosts,
     }
     free(name);
     free(leases);
-    free(old);
     free(held);
     free(cur);
 }
@@ -792,8 +793,7 @@ write_files(struct dhcp_agent *a, struct dhcp_net *n, json_t *subnets,
     struct dnsmasq_config dc;
     json_t *ports = replica_ports(a->replica);
     char *text[F_N];
-    char *old_hosts = read_file(n->dir, "host");
-    bool changed = false;
+    bool changed = false, hosts_changed = false;
     int r = mkdir_p(n->dir);
 
     dnsmasq_config_of(a, n, &dc);
@@ -804,19 +804,19 @@ write_files(struct dhcp_agent *a, struct dhcp_net *n, json_t *subnets,
     for (int i = 0; i < F_N; i++) {
         r = r ? r : write_atomically(n->dir, file_names[i], text[i]);
         changed = changed || r > 0;
+        hosts_changed = hosts_changed || (i == F_HOST && r > 0);
         r = r > 0 ? 0 : r;
     }
     if (r) {
         log_warn("network %s: cannot write %s: %s", n->id, n->dir,
                  strerror(-r));
     }
-    if (n->pid && old_hosts && strcmp(old_hosts, text[F_HOST])) {
-        release_stale(a, n, old_hosts, text[F_HOST]);
+    if (n->pid && hosts_changed) {
+        release_stale(a, n, text[F_HOST]);
     }
     for (int i = 0; i < F_N; i++) {
         free(text[i]);
     }
-    free(old_hosts);
     return changed;
 }
 
