@@ -16,7 +16,9 @@ exactly its port's address, the gateway, the MTU and the route to
 169.254.169.254 via the DHCP port; a deleted port's host line and lease go;
 a killed dnsmasq is back within a second; a restarted agent adopts what it
 finds; a second subnet restarts dnsmasq with two ranges; a network without
-DHCP subnets loses its namespace.
+DHCP subnets loses its namespace.  The instance reads its metadata at
+169.254.169.254.  Last, seed 002's two hosts: an instance on the compute
+node leased by the network node's dnsmasq.
 """
 
 import json
@@ -457,3 +459,49 @@ def test_vlan_network_dhcp_then_removed(d):
                      CONVERGE, what=ns + " to go")
     assert not (d.agent.state_path / "dhcp" / net["id"]).exists()
     assert d.ns in d.agent.view(["ip", "netns"]).stdout
+
+
+def test_two_hosts_compute_instance_leased_by_network_node(lab):
+    """Seed 002: the network node serves DHCP (its agent claimed the DHCP
+    port first); an instance on the compute node gets its lease across the
+    flat network, and the compute node's agent leaves the network alone."""
+    api = Api(lab)
+    phys = hosts.PhysNet(lab)
+    hosts.Router(lab, phys, "192.168.100.1/24")
+    nodes = {role: AgentHost(lab, role, role + ".home.local", api, phys,
+                             bridge="br-data", precreate_bridge=True,
+                             dhcp={"enable_isolated_metadata": "True"})
+             for role in ("network", "compute")}
+    nodes["network"].start().wait_bridges()
+    net = api.osc("network", "create", "--share",
+                  "--provider-physical-network", "provider",
+                  "--provider-network-type", "flat", "demo-net")
+    api.osc("subnet", "create", "--network", "demo-net", "--subnet-range",
+            "192.168.100.0/24", "--gateway", "192.168.100.1", "demo-sub")
+
+    def dhcp_active():
+        ports = [p for p in api.server.list(
+            "ports", params={"network_id": net["id"]})
+            if p["device_owner"] == "network:dhcp"]
+        return ports and ports[0]["status"] == "ACTIVE" and ports[0]
+    dhcp = hosts.wait_until(dhcp_active, CONVERGE, what="the DHCP port")
+    assert dhcp["binding:host_id"] == "network.home.local", dhcp
+    nodes["compute"].start().wait_bridges()
+    vm_uuid = str(uuid.uuid4())
+    port_id, mac, ip = create_port(api.osc, "demo-net", "vm", "--device",
+                                   vm_uuid, "--device-owner", "compute:nova")
+    vm = hosts.Instance(lab, nodes["compute"].ovs, "vm-compute", port_id, mac,
+                        vm_uuid=vm_uuid, mtu=1500)
+    api.wait_port(port_id, status="ACTIVE",
+                  binding_host_id="compute.home.local")
+    lease = vm.udhcpc(timeout=15)
+    assert lease and lease["ip"] == ip, lease
+    assert lease["serverid"] == dhcp["fixed_ips"][0]["ip_address"], lease
+    assert lease["staticroutes"].split()[:2] == [
+        "169.254.169.254/32", dhcp["fixed_ips"][0]["ip_address"]], lease
+    # Only the network node has the namespace and a dnsmasq.
+    ns = "qdhcp-" + net["id"]
+    assert ns in nodes["network"].view(["ip", "netns"]).stdout
+    assert ns not in nodes["compute"].view(["ip", "netns"]).stdout
+    assert len(nodes["network"].dnsmasq_pids()) == 1
+    assert nodes["compute"].dnsmasq_pids() == []
