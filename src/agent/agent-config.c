@@ -104,6 +104,12 @@ static const struct config_option agent_options[] = {
     OPT("DEFAULT", "dnsmasq_lease_max", config_parse_int, dnsmasq_lease_max,
         &lease_max_range),
     OPT("DEFAULT", "dhcp_domain", config_parse_string, dhcp_domain, NULL),
+    OPT("DEFAULT", "nova_metadata_host", config_parse_string,
+        nova_metadata_host, NULL),
+    OPT("DEFAULT", "nova_metadata_port", config_parse_int, nova_metadata_port,
+        &port_range),
+    OPT("DEFAULT", "metadata_proxy_shared_secret", config_parse_string,
+        metadata_proxy_shared_secret, NULL),
     OPT("ovs", "integration_bridge", config_parse_string, integration_bridge,
         NULL),
     {"ovs", "bridge_mappings", parse_mappings, 0, NULL},
@@ -132,6 +138,7 @@ agent_config_defaults(struct agent_config *cfg)
         .dhcp_lease_duration = 86400,
         .dnsmasq_lease_max = 1 << 24,
         .dhcp_domain = xstrdup("openstacklocal"),
+        .nova_metadata_port = 8775,
         .integration_bridge = xstrdup("br-int"),
         .datapath_type = xstrdup("system"),
         .ovsdb_connection = xstrdup("tcp:127.0.0.1:6640"),
@@ -159,6 +166,8 @@ agent_config_destroy(struct agent_config *cfg)
     free(cfg->state_path);
     strv_free(cfg->dnsmasq_dns_servers);
     free(cfg->dhcp_domain);
+    free(cfg->nova_metadata_host);
+    free(cfg->metadata_proxy_shared_secret);
     free(cfg->integration_bridge);
     free_mappings(cfg);
     free(cfg->datapath_type);

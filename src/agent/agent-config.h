@@ -29,6 +29,11 @@ struct agent_config {
     int dhcp_lease_duration;       /* Seconds; -1: infinite. */
     int dnsmasq_lease_max;         /* --dhcp-lease-max cap. */
     char *dhcp_domain;             /* --domain= of dnsmasq. */
+    /* [DEFAULT], as Neutron's metadata agent names them: with both host
+     * and secret set, metadata requests go to Nova. */
+    char *nova_metadata_host;
+    int nova_metadata_port;
+    char *metadata_proxy_shared_secret;
     /* [ovs] */
     char *integration_bridge;
     struct bridge_mapping *mappings;

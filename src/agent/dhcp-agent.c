@@ -711,7 +711,14 @@ start_metadata(struct dhcp_agent *a, struct dhcp_net *n)
             close(sock);
         }
     } else {
-        n->md = metadata_server_create(sock, n->id, a->replica);
+        const struct agent_config *c = a->cfg;
+        char *nova = c->nova_metadata_host && c->metadata_proxy_shared_secret
+                         ? xasprintf("http://%s:%d", c->nova_metadata_host,
+                                     c->nova_metadata_port)
+                         : NULL;
+        n->md = metadata_server_create(sock, n->id, a->replica, nova,
+                                       c->metadata_proxy_shared_secret);
+        free(nova);
     }
     free(name);
 }

@@ -2,20 +2,24 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/http-client.h"
 #include "agent/replica.h"
 #include "core/ds.h"
 #include "core/ip.h"
 #include "core/util.h"
 #include "ovs/ovsx.h"
 
-#define JSON_TYPE "application/json"
-#define TEXT_TYPE "text/plain; charset=UTF-8"
+#define JSON_TYPE    "application/json"
+#define NOVA_TIMEOUT 30000 /* ms, as haproxy's server timeout. */
+#define TEXT_TYPE    "text/plain; charset=UTF-8"
 
 /* The OpenStack metadata versions Nova lists, oldest first. */
 static const char *const os_versions[] = {
@@ -37,6 +41,22 @@ struct metadata_server {
     int epoll_fd;
     char *net_id;
     struct replica *replica;
+    struct hclient *nova;  /* Proxy mode: Nova's metadata API; or NULL. */
+    char *secret;          /* metadata_proxy_shared_secret. */
+    struct md_call *calls; /* Connections waiting for Nova. */
+    bool wake;             /* A call ended: MHD must run again. */
+};
+
+/* One request forwarded to Nova, attached to its connection. */
+struct md_call {
+    struct metadata_server *server;
+    struct MHD_Connection *conn;
+    struct md_call *prev, *next;
+    bool done;
+    int status;
+    char *body;
+    size_t len;
+    char *type;
 };
 
 static const char *
@@ -284,6 +304,133 @@ port_of(struct metadata_server *s, const char *ip)
 }
 
 static enum MHD_Result
+respond(struct MHD_Connection *conn, int status, char *body, size_t len,
+        const char *type)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    enum MHD_Result ret;
+
+    MHD_add_response_header(r, "Content-Type", type ? type : TEXT_TYPE);
+    ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Neutron's X-Instance-ID-Signature: hex HMAC-SHA256 of the instance id
+ * keyed with the shared secret.  'hex' holds 65 bytes. */
+static void
+sign(const char *secret, const char *instance_id, char *hex)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    HMAC(EVP_sha256(), secret, (int) strlen(secret),
+         (const unsigned char *) instance_id, strlen(instance_id), md, &len);
+    for (unsigned int i = 0; i < len && i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+}
+
+static void
+on_nova(void *aux, long status, const char *body, size_t len, const char *type)
+{
+    struct md_call *c = aux;
+
+    /* Nova's answers pass as Neutron's agent passes them: 200 with its
+     * body, client errors by code, anything else 500. */
+    c->status = status == 200 || status == 400 || status == 403
+                        || status == 404 || status == 409
+                    ? (int) status
+                    : 500;
+    c->body = xmalloc(len + 1);
+    memcpy(c->body, body, len);
+    c->len = len;
+    c->type = type ? xstrdup(type) : NULL;
+    c->done = true;
+    c->server->wake = true;
+    MHD_resume_connection(c->conn);
+}
+
+static void
+put_escaped(struct ds *ds, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = *s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || strchr("-._~", c)) {
+            ds_put_char(ds, c);
+        } else {
+            ds_put_format(ds, "%%%02X", c);
+        }
+    }
+}
+
+static enum MHD_Result
+put_arg(void *aux, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct ds *ds = aux;
+
+    ds_put_char(ds, ds->len ? '&' : '?');
+    put_escaped(ds, key);
+    if (value) {
+        ds_put_char(ds, '=');
+        put_escaped(ds, value);
+    }
+    return MHD_YES;
+}
+
+/* The request's path with its query string (MHD hands them apart). */
+static char *
+path_and_query(struct MHD_Connection *conn, const char *url)
+{
+    struct ds query;
+    char *full;
+
+    ds_init(&query);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, put_arg, &query);
+    full = xasprintf("%s%s", url, query.len ? ds_cstr(&query) : "");
+    ds_destroy(&query);
+    return full;
+}
+
+/* Forwards the request of 'port' (at 'ip') to Nova with Neutron's headers
+ * and suspends the connection until the answer. */
+static void
+forward(struct metadata_server *s, struct MHD_Connection *conn,
+        const char *url, json_t *port, const char *ip, void **con_cls)
+{
+    struct md_call *c = xcalloc(1, sizeof *c);
+    const char *instance = str(port, "device_id");
+    const char *project = str(port, "project_id");
+    char sig[65] = "";
+    char *headers[4], *path;
+
+    instance = instance ? instance : "";
+    sign(s->secret, instance, sig);
+    headers[0] = xasprintf("X-Forwarded-For: %s", ip);
+    headers[1] = xasprintf("X-Instance-ID: %s", instance);
+    headers[2] = xasprintf("X-Tenant-ID: %s", project ? project : "");
+    headers[3] = xasprintf("X-Instance-ID-Signature: %s", sig);
+    c->server = s;
+    c->conn = conn;
+    c->next = s->calls;
+    if (c->next) {
+        c->next->prev = c;
+    }
+    s->calls = c;
+    *con_cls = c;
+    MHD_suspend_connection(conn);
+    path = path_and_query(conn, url);
+    hclient_get_raw(s->nova, path, (const char *const *) headers, 4,
+                    NOVA_TIMEOUT, on_nova, c);
+    free(path);
+    for (size_t i = 0; i < 4; i++) {
+        free(headers[i]);
+    }
+}
+
+static enum MHD_Result
 handle(void *aux, struct MHD_Connection *conn, const char *url,
        const char *method, const char *version, const char *upload,
        size_t *upload_size, void **con_cls)
@@ -293,13 +440,18 @@ handle(void *aux, struct MHD_Connection *conn, const char *url,
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr_in *sin =
         info ? (const struct sockaddr_in *) info->client_addr : NULL;
+    struct md_call *call = *con_cls;
     char ip[INET_ADDRSTRLEN] = "";
-    struct MHD_Response *r;
     const char *type;
+    json_t *port;
     char *body;
     int status;
-    enum MHD_Result ret;
 
+    if (call) { /* Nova answered. */
+        body = call->body;
+        call->body = NULL;
+        return respond(conn, call->status, body, call->len, call->type);
+    }
     if (*upload_size) {
         *upload_size = 0; /* Bodies are not wanted: dropped. */
         return MHD_YES;
@@ -307,25 +459,53 @@ handle(void *aux, struct MHD_Connection *conn, const char *url,
     if (sin && sin->sin_family == AF_INET) {
         inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip);
     }
+    port = port_of(s, ip);
     if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
         status = 405;
         body = xstrdup("405 Method Not Allowed");
         type = TEXT_TYPE;
+    } else if (s->nova && port) {
+        forward(s, conn, url, port, ip, con_cls);
+        return MHD_YES;
     } else {
         status = metadata_answer(replica_network(s->replica, s->net_id),
-                                 replica_subnets(s->replica), port_of(s, ip),
-                                 url, &body, &type);
+                                 replica_subnets(s->replica), port, url, &body,
+                                 &type);
     }
-    r = MHD_create_response_from_buffer(strlen(body), body,
-                                        MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(r, "Content-Type", type);
-    ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return respond(conn, status, body, strlen(body), type);
+}
+
+static void
+call_free(struct md_call *c)
+{
+    struct metadata_server *s = c->server;
+
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        s->calls = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    free(c->body);
+    free(c->type);
+    free(c);
+}
+
+static void
+completed(void *aux, struct MHD_Connection *conn, void **con_cls,
+          enum MHD_RequestTerminationCode code)
+{
+    if (*con_cls) {
+        call_free(*con_cls);
+        *con_cls = NULL;
+    }
 }
 
 struct metadata_server *
-metadata_server_create(int fd, const char *net_id, struct replica *replica)
+metadata_server_create(int fd, const char *net_id, struct replica *replica,
+                       const char *nova_url, const char *secret)
 {
     struct metadata_server *s = xcalloc(1, sizeof *s);
     const union MHD_DaemonInfo *info;
@@ -333,8 +513,9 @@ metadata_server_create(int fd, const char *net_id, struct replica *replica)
     s->net_id = xstrdup(net_id);
     s->replica = replica;
     s->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL, 0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 1024,
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handle, s,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed,
+        s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 1024,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) 16,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 32 * 1024,
@@ -347,6 +528,10 @@ metadata_server_create(int fd, const char *net_id, struct replica *replica)
     }
     info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     s->epoll_fd = info->epoll_fd;
+    if (nova_url) {
+        s->nova = hclient_create(nova_url);
+        s->secret = xstrdup(secret ? secret : "");
+    }
     return s;
 }
 
@@ -354,8 +539,17 @@ void
 metadata_server_destroy(struct metadata_server *s)
 {
     if (s) {
+        /* Nova's pending answers are abandoned; their connections must be
+         * resumed before the daemon may stop (it then closes them). */
+        hclient_destroy(s->nova);
+        for (struct md_call *c = s->calls; c; c = c->next) {
+            if (!c->done) {
+                MHD_resume_connection(c->conn);
+            }
+        }
         MHD_stop_daemon(s->daemon);
         free(s->net_id);
+        free(s->secret);
         free(s);
     }
 }
@@ -363,6 +557,10 @@ metadata_server_destroy(struct metadata_server *s)
 void
 metadata_server_run(struct metadata_server *s)
 {
+    if (s->nova) {
+        hclient_run(s->nova);
+    }
+    s->wake = false;
     MHD_run(s->daemon);
 }
 
@@ -371,6 +569,12 @@ metadata_server_wait(struct metadata_server *s)
 {
     MHD_UNSIGNED_LONG_LONG timeout;
 
+    if (s->nova) {
+        hclient_wait(s->nova);
+    }
+    if (s->wake) {
+        ovsx_poll_immediate_wake();
+    }
     ovsx_poll_fd_wait(s->epoll_fd, POLLIN);
     if (MHD_get_timeout(s->daemon, &timeout) == MHD_YES) {
         ovsx_poll_timer_wait((long long) timeout);

@@ -11,8 +11,8 @@
  * OpenStack version list and /openstack/VERSION/{meta_data.json,
  * network_data.json}, the EC2 version list and /VERSION/meta-data/ keys
  * (instance-id, local-ipv4, hostname, local-hostname, mac,
- * placement/availability-zone).  Proxying to Nova's metadata API is not
- * done yet. */
+ * placement/availability-zone), or proxies to Nova's metadata API (see
+ * metadata_server_create()). */
 #ifndef AGENT_METADATA_H
 #define AGENT_METADATA_H 1
 
@@ -23,10 +23,17 @@ struct replica;
 struct metadata_server;
 
 /* Serves network 'net_id' on the listening socket 'fd' (taken over, also
- * on failure) from 'replica' (must outlive the server).  Returns NULL if
- * libmicrohttpd cannot start. */
+ * on failure) from 'replica' (must outlive the server).  With 'nova_url'
+ * ("http://HOST:PORT") the requests of the network's ports are forwarded
+ * there instead, with Neutron's headers: X-Forwarded-For (the source
+ * address), X-Instance-ID (the port's device_id), X-Tenant-ID (its
+ * project) and X-Instance-ID-Signature (hex HMAC-SHA256 of the instance id
+ * keyed with 'secret'); Nova's 200/400/403/404/409 pass through, anything
+ * else is 500.  Returns NULL if libmicrohttpd cannot start. */
 struct metadata_server *metadata_server_create(int fd, const char *net_id,
-                                               struct replica *replica);
+                                               struct replica *replica,
+                                               const char *nova_url,
+                                               const char *secret);
 void metadata_server_destroy(struct metadata_server *);
 
 void metadata_server_run(struct metadata_server *);

@@ -21,10 +21,14 @@ DHCP subnets loses its namespace.  The instance reads its metadata at
 node leased by the network node's dnsmasq.
 """
 
+import hashlib
+import hmac
+import http.server
 import json
 import os
 import re
 import signal
+import threading
 import time
 import uuid
 
@@ -505,3 +509,89 @@ def test_two_hosts_compute_instance_leased_by_network_node(lab):
     assert ns not in nodes["compute"].view(["ip", "netns"]).stdout
     assert len(nodes["network"].dnsmasq_pids()) == 1
     assert nodes["compute"].dnsmasq_pids() == []
+
+
+class NovaPeer:
+    """Nova's metadata API as far as the proxy sees it: it checks Neutron's
+    headers and the signature, records each request and answers with what
+    it got (403 for a bad signature, as Nova)."""
+
+    def __init__(self, lab, netns, secret, port=8775):
+        self.secret = secret
+        self.seen = []
+        self.sock = hosts.listen_in_netns(netns, "127.0.0.1", port)
+        peer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                h = {k: self.headers.get(k) for k in (
+                    "X-Forwarded-For", "X-Instance-ID", "X-Tenant-ID",
+                    "X-Instance-ID-Signature")}
+                peer.seen.append((self.path, h))
+                want = hmac.new(peer.secret.encode(),
+                                (h["X-Instance-ID"] or "").encode(),
+                                hashlib.sha256).hexdigest()
+                status = 200 if h["X-Instance-ID-Signature"] == want else 403
+                body = json.dumps({"path": self.path, "headers": h}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", port), Handler,
+                                             bind_and_activate=False)
+        self.server.socket = self.sock
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+        lab.defer("stop the Nova peer", self.close)
+
+    def close(self):
+        self.server.shutdown()
+        self.sock.close()
+
+
+def test_metadata_proxied_to_nova_with_signed_headers(lab):
+    secret = "s3cr3t"
+    api = Api(lab)
+    phys = hosts.PhysNet(lab)
+    hosts.Router(lab, phys, ROUTER_CIDR)
+    agent = AgentHost(lab, "ctl", SEED_HOST, api, phys, dhcp={
+        "enable_isolated_metadata": "True",
+        "nova_metadata_host": "127.0.0.1", "nova_metadata_port": "8775",
+        "metadata_proxy_shared_secret": secret})
+    nova = NovaPeer(lab, agent.ovs.netns, secret)
+    agent.start()
+    agent.add_nic()
+    net, _ = seed_network(api.osc)
+    vm_uuid = str(uuid.uuid4())
+    port_id, mac, ip = create_port(api.osc, net["id"], "vm", "--device",
+                                   vm_uuid, "--device-owner", "compute:nova")
+    vm = hosts.Instance(lab, agent.ovs, "vm", port_id, mac, vm_uuid=vm_uuid,
+                        mtu=1500)
+    api.wait_port(port_id, status="ACTIVE")
+    lease = vm.udhcpc(timeout=10)
+    assert lease and lease["ip"] == ip, lease
+    vm.set_ip(ip + "/12", ROUTER_IP)
+    dhcp_ip = lease["staticroutes"].split()[1]
+    vm.run(["ip", "route", "replace", "169.254.169.254/32", "via", dhcp_ip])
+    project = api.port_api(port_id)["project_id"]
+    ok, text = fetch(vm.run, "/openstack/latest/meta_data.json?x=1",
+                     "X-Forwarded-For: 172.17.0.99")
+    assert ok, text
+    got = json.loads(text)
+    assert got["path"] == "/openstack/latest/meta_data.json?x=1", got
+    h = got["headers"]
+    assert h["X-Forwarded-For"] == ip, h  # the forged one is not passed on
+    assert h["X-Instance-ID"] == vm_uuid and h["X-Tenant-ID"] == project, h
+    assert h["X-Instance-ID-Signature"] == hmac.new(
+        secret.encode(), vm_uuid.encode(), hashlib.sha256).hexdigest(), h
+    assert len(nova.seen) == 1
+    # Nova's refusal (a secret that differs) reaches the instance as is.
+    nova.secret = "another"
+    ok, text = fetch(vm.run, "/openstack/latest/meta_data.json")
+    assert not ok and "403" in text, text
