@@ -543,13 +543,15 @@ make_veth(struct dhcp_agent *a, struct dhcp_net *n, int ns_fd)
 /* The addresses and routes the namespace's port must have. */
 static size_t
 desired_l3(const struct dhcp_agent *a, json_t *port, json_t *subnets,
-           int index, struct ip_net *addrs, size_t max, struct nl_route *route,
-           bool *has_route)
+           int index, struct ip_net *addrs, size_t max,
+           struct nl_route routes[2], size_t *n_routes)
 {
     size_t n = 0, i;
     json_t *fip;
+    struct ip_net link_local;
 
-    *has_route = false;
+    *n_routes = 0;
+    (void) ipnet_parse("fe80::/10", &link_local);
     json_array_foreach (json_object_get(port, "fixed_ips"), i, fip) {
         json_t *sub = NULL, *s;
         size_t j;
@@ -567,12 +569,13 @@ desired_l3(const struct dhcp_agent *a, json_t *port, json_t *subnets,
             continue;
         }
         addrs[n++] = (struct ip_net){ip, net.prefixlen};
-        if (!*has_route && str(sub, "gateway_ip")
-            && !ip_parse(str(sub, "gateway_ip"), &gw)
-            && ipnet_contains(&net, &gw)) {
-            struct ip_net any = {{4, 0}, 0};
-            nl_route_init(route, &any, &gw, index);
-            *has_route = true;
+        /* One default route per IP version, via the first subnet's
+         * gateway that is on the link. */
+        if (str(sub, "gateway_ip") && !ip_parse(str(sub, "gateway_ip"), &gw)
+            && (ipnet_contains(&net, &gw) || ipnet_contains(&link_local, &gw))
+            && !(*n_routes && routes[0].dst.addr.version == gw.version)) {
+            struct ip_net any = {{gw.version, 0}, 0};
+            nl_route_init(&routes[(*n_routes)++], &any, &gw, index);
         }
     }
     if (n < max
@@ -591,9 +594,9 @@ plumb(struct dhcp_agent *a, struct dhcp_net *n, json_t *network,
     struct nl_sock *ns = NULL;
     struct nl_link link, lo;
     struct ip_net addrs[16];
-    struct nl_route route;
+    struct nl_route routes[2];
+    size_t n_routes;
     uint8_t mac[6];
-    bool has_route;
     int fd = -1, r;
     uint32_t mtu = json_integer_value(json_object_get(network, "mtu"));
 
@@ -644,9 +647,8 @@ plumb(struct dhcp_agent *a, struct dhcp_net *n, json_t *network,
     }
     if (!r) {
         size_t n_addrs = desired_l3(a, port, subnets, link.index, addrs,
-                                    ARRAY_SIZE(addrs), &route, &has_route);
-        r = nl_converge_link(ns, link.index, addrs, n_addrs, &route,
-                             has_route);
+                                    ARRAY_SIZE(addrs), routes, &n_routes);
+        r = nl_converge_link(ns, link.index, addrs, n_addrs, routes, n_routes);
         r = r > 0 ? 0 : r;
     }
     if (r) {

@@ -32,6 +32,30 @@ compare_ids(const void *a_, const void *b_)
     return strcmp(str(*a, "id"), str(*b, "id"));
 }
 
+/* IPv4 subnets, and IPv6 ones whose addresses or options come from
+ * DHCPv6 (stateful, stateless, or no mode given); SLAAC-only subnets are
+ * the routers' business. */
+static bool
+subnet_has_dhcp(json_t *sub)
+{
+    json_int_t version =
+        json_integer_value(json_object_get(sub, "ip_version"));
+    const char *mode = str(sub, "ipv6_address_mode");
+
+    return version == 4
+           || (version == 6
+               && (!mode || !strcmp(mode, "dhcpv6-stateful")
+                   || !strcmp(mode, "dhcpv6-stateless")));
+}
+
+static bool
+is_stateless(json_t *sub)
+{
+    const char *mode = str(sub, "ipv6_address_mode");
+
+    return mode && !strcmp(mode, "dhcpv6-stateless");
+}
+
 json_t *
 dnsmasq_subnets(json_t *subnets, const char *net_id)
 {
@@ -44,8 +68,7 @@ dnsmasq_subnets(json_t *subnets, const char *net_id)
         const char *net = str(sub, "network_id");
         if (net && !strcmp(net, net_id)
             && json_is_true(json_object_get(sub, "enable_dhcp"))
-            && json_integer_value(json_object_get(sub, "ip_version")) == 4
-            && str(sub, "cidr")) {
+            && str(sub, "cidr") && subnet_has_dhcp(sub)) {
             json_array_append(out, sub);
         }
     }
@@ -129,13 +152,19 @@ dnsmasq_argv(const struct dnsmasq_config *cfg, json_t *network,
             continue;
         }
         net = ipnet_network(&net);
-        struct ip_addr m = ipnet_netmask(&net);
         ip_format(&net.addr, addr);
-        ip_format(&m, mask);
+        if (net.addr.version == 4) {
+            struct ip_addr m = ipnet_netmask(&net);
+            ip_format(&m, mask);
+        } else if (net.prefixlen >= 64) {
+            snprintf(mask, sizeof mask, "%d", net.prefixlen);
+        } else {
+            continue; /* dnsmasq serves no shorter IPv6 prefix. */
+        }
         argv_add(&argv, &n,
                  xasprintf("--dhcp-range=set:subnet-%s,%s,static,%s,%s",
                            str(sub, "id"), addr, mask, lease));
-        total += ipnet_size(&net);
+        total += MIN(ipnet_size(&net), (ip_u128) cfg->lease_max);
     }
     if (mtu > 0) {
         argv_add(
@@ -214,7 +243,8 @@ port_opts(json_t *port)
         json_int_t version =
             json_integer_value(json_object_get(opt, "ip_version"));
 
-        if ((version && version != 4) || !dnsmasq_opt_is_safe(name, true)
+        if ((version && version != 4 && version != 6)
+            || !dnsmasq_opt_is_safe(name, true)
             || !dnsmasq_opt_is_safe(value ? value : "", false)
             || !strcmp(name, "client-id") || !strcmp(name, "61")) {
             continue;
@@ -232,6 +262,8 @@ struct served {
     char name[IP_STRLEN + 8];
     const char *port_id;
     bool has_opts;
+    int version;    /* Of 'ip'. */
+    bool stateless; /* IPv6 address not from DHCPv6: only options. */
 };
 
 typedef void served_fn(const struct served *, void *aux);
@@ -263,12 +295,14 @@ for_each_served(json_t *subnets, json_t *ports, served_fn *fn, void *aux)
         json_array_foreach (json_object_get(port, "fixed_ips"), j, fip) {
             struct served s = {.port_id = ids[i],
                                .has_opts = json_array_size(opts) > 0};
+            json_t *sub = find_subnet(subnets, str(fip, "subnet_id"));
             struct ip_addr ip;
 
-            if (!find_subnet(subnets, str(fip, "subnet_id"))
-                || ip_parse_version(str(fip, "ip_address"), 4, &ip)) {
+            if (!sub || ip_parse(str(fip, "ip_address"), &ip)) {
                 continue;
             }
+            s.version = ip.version;
+            s.stateless = ip.version == 6 && is_stateless(sub);
             mac_format(mac, s.mac);
             ip_format(&ip, s.ip);
             snprintf(s.name, sizeof s.name, "host-%s", s.ip);
@@ -293,8 +327,17 @@ put_host(const struct served *s, void *aux)
 {
     struct file_ctx *f = aux;
 
-    ds_put_format(&f->ds, "%s,%s.%s,%s", s->mac, s->name, f->cfg->domain,
-                  s->ip);
+    if (s->version == 4) {
+        ds_put_format(&f->ds, "%s,%s.%s,%s", s->mac, s->name, f->cfg->domain,
+                      s->ip);
+    } else if (!s->stateless) {
+        ds_put_format(&f->ds, "%s,tag:dhcpv6,%s.%s,[%s]", s->mac, s->name,
+                      f->cfg->domain, s->ip);
+    } else if (s->has_opts) {
+        ds_put_format(&f->ds, "%s,tag:dhcpv6", s->mac);
+    } else {
+        return; /* Nothing dnsmasq needs to know. */
+    }
     if (s->has_opts) {
         ds_put_format(&f->ds, ",set:port-%s", s->port_id);
     }
@@ -315,8 +358,10 @@ put_lease(const struct served *s, void *aux)
 {
     struct file_ctx *f = aux;
 
-    ds_put_format(&f->ds, "%lld %s %s * *\n", (long long) f->expiry, s->mac,
-                  s->ip);
+    if (s->version == 4) {
+        ds_put_format(&f->ds, "%lld %s %s * *\n", (long long) f->expiry,
+                      s->mac, s->ip);
+    }
 }
 
 static char *
@@ -400,7 +445,8 @@ put_routes(const struct dnsmasq_config *cfg, struct ds *routes, json_t *sub,
     json_t *v;
 
     json_array_foreach (subnets, i, v) {
-        if (v != sub) {
+        if (v != sub
+            && json_integer_value(json_object_get(v, "ip_version")) == 4) {
             ds_put_format(routes, ",%s,0.0.0.0", str(v, "cidr"));
         }
     }
@@ -445,6 +491,8 @@ put_subnet_opts(const struct dnsmasq_config *cfg, struct ds *out, json_t *sub,
 {
     const char *id = str(sub, "id"), *gw = str(sub, "gateway_ip");
     json_t *dns = json_object_get(sub, "dns_nameservers"), *v;
+    int version = json_integer_value(json_object_get(sub, "ip_version"));
+    const char *opt = version == 4 ? "option" : "option6";
     struct ds routes;
     size_t i;
 
@@ -455,13 +503,20 @@ put_subnet_opts(const struct dnsmasq_config *cfg, struct ds *out, json_t *sub,
         json_array_foreach (dns, i, v) {
             struct ip_addr ip;
             char text[IP_STRLEN];
-            if (!ip_parse_version(json_string_value(v), 4, &ip) && ip.v != 0) {
+            if (!ip_parse_version(json_string_value(v), version, &ip)
+                && ip.v != 0) {
                 ip_format(&ip, text);
-                ds_put_format(&list, ",%s", text);
+                ds_put_format(&list, version == 4 ? ",%s" : ",[%s]", text);
             }
         }
-        put_line(out, "tag:subnet-%s,option:dns-server%s", id, ds_cstr(&list));
+        put_line(out, "tag:subnet-%s,%s:dns-server%s", id, opt,
+                 ds_cstr(&list));
         ds_destroy(&list);
+    }
+    if (version == 6) {
+        put_line(out, "tag:subnet-%s,option6:domain-search,%s", id,
+                 cfg->domain);
+        return; /* Routes come from router advertisements. */
     }
     ds_init(&routes);
     put_routes(cfg, &routes, sub, subnets, ports, dhcp_port);
@@ -492,14 +547,17 @@ put_port_opts(struct ds *out, json_t *subnets, json_t *ports)
     qsort(ids, n, sizeof *ids, cmp_strp);
     for (size_t i = 0; i < n; i++) {
         json_t *opts, *opt;
-        bool served = false;
+        bool has[7] = {false}; /* Served addresses, by IP version. */
         size_t j;
 
         port = json_object_get(ports, ids[i]);
         json_array_foreach (json_object_get(port, "fixed_ips"), j, opt) {
-            served = served || find_subnet(subnets, str(opt, "subnet_id"));
+            json_t *sub = find_subnet(subnets, str(opt, "subnet_id"));
+            json_int_t v =
+                json_integer_value(json_object_get(sub, "ip_version"));
+            has[v == 6 ? 6 : 4] |= sub != NULL;
         }
-        if (!served || !dnsmasq_port_is_served(port)) {
+        if (!dnsmasq_port_is_served(port)) {
             continue;
         }
         opts = port_opts(port);
@@ -507,9 +565,16 @@ put_port_opts(struct ds *out, json_t *subnets, json_t *ports)
             const char *name = str(opt, "opt_name");
             const char *value = str(opt, "opt_value");
             bool numeric = strspn(name, "0123456789") == strlen(name);
+            bool v6 =
+                json_integer_value(json_object_get(opt, "ip_version")) == 6;
 
-            put_line(out, "tag:port-%s,%s%s,%s", ids[i],
-                     numeric ? "" : "option:", name, value ? value : "");
+            if (has[v6 ? 6 : 4]) {
+                put_line(out, "tag:port-%s,%s%s,%s", ids[i],
+                         numeric ? ""
+                         : v6    ? "option6:"
+                                 : "option:",
+                         name, value ? value : "");
+            }
         }
         json_decref(opts);
     }

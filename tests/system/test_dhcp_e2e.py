@@ -458,6 +458,22 @@ def test_vlan_network_dhcp_then_removed(d):
     ns = "qdhcp-" + net["id"]
     hosts.wait_until(lambda: ns in d.agent.view(["ip", "netns"]).stdout,
                      CONVERGE, what=ns)
+    # A DHCPv6-stateful subnet is served by the same dnsmasq.
+    sub6 = d.api.osc("subnet", "create", "--network", net["id"],
+                     "--ip-version", "6", "--subnet-range", "fd00:102::/64",
+                     "--ipv6-address-mode", "dhcpv6-stateful",
+                     "--ipv6-ra-mode", "dhcpv6-stateful", "vlan102-v6")
+
+    def v6_served():
+        out = d.agent.view(["ip", "netns", "exec", ns, "ss", "-ano", "-6",
+                            "-u"]).stdout
+        return ":547 " in out and out
+    hosts.wait_until(v6_served, CONVERGE, what="dnsmasq on UDP 547")
+    args = [a for pid in d.agent.dnsmasq_pids() for a in open(
+        "/proc/%d/cmdline" % pid, "rb").read().decode().split("\0")]
+    assert "--dhcp-range=set:subnet-%s,fd00:102::,static,64,86400s" % \
+        sub6["id"] in args, args
+    d.api.osc("subnet", "delete", sub6["id"], fmt=None)
     d.api.osc("subnet", "delete", sub["id"], fmt=None)
     hosts.wait_until(lambda: ns not in d.agent.view(["ip", "netns"]).stdout,
                      CONVERGE, what=ns + " to go")

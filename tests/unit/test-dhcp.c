@@ -271,6 +271,71 @@ test_device_id_as_seed(void **state)
     free(id);
 }
 
+#define SUB6  "b0000000-0000-0000-0000-000000000006"
+#define SUB6S "c0000000-0000-0000-0000-000000000006"
+#define SLAAC "d0000000-0000-0000-0000-000000000006"
+
+static void
+test_ipv6_modes(void **state)
+{
+    json_t *all = load(
+        "{\"" SUB6 "\": {\"id\": \"" SUB6 "\", \"network_id\": \"" NET
+        "\", \"cidr\": \"fd00:1::/64\", \"ip_version\": 6,"
+        " \"enable_dhcp\": true, \"ipv6_address_mode\": \"dhcpv6-stateful\","
+        " \"dns_nameservers\": [\"2001:db8::1\"]},"
+        " \"" SUB6S "\": {\"id\": \"" SUB6S "\", \"network_id\": \"" NET
+        "\", \"cidr\": \"fd00:2::/64\", \"ip_version\": 6,"
+        " \"enable_dhcp\": true, \"ipv6_address_mode\": \"dhcpv6-stateless\","
+        " \"dns_nameservers\": []},"
+        " \"" SLAAC "\": {\"id\": \"" SLAAC "\", \"network_id\": \"" NET
+        "\", \"cidr\": \"fd00:3::/64\", \"ip_version\": 6,"
+        " \"enable_dhcp\": true, \"ipv6_address_mode\": \"slaac\"}}");
+    json_t *ports =
+        load("{\"" VM2 "\": {\"id\": \"" VM2 "\", \"network_id\": \"" NET
+             "\", \"mac_address\": \"fa:16:3e:aa:bb:cc\", \"fixed_ips\":"
+             " [{\"subnet_id\": \"" SUB6 "\", \"ip_address\": \"fd00:1::5\"},"
+             " {\"subnet_id\": \"" SUB6S "\", \"ip_address\":"
+             " \"fd00:2::f816:3eff:feaa:bbcc\"}], \"extra_dhcp_opts\":"
+             " [{\"opt_name\": \"bootfile-url\", \"opt_value\": \"tftp://x\","
+             " \"ip_version\": 6}]}}");
+    json_t *subs = dnsmasq_subnets(all, NET);
+    json_t *net = load("{\"id\": \"" NET "\", \"mtu\": 1500}");
+    char **argv = dnsmasq_argv(&seed_cfg, net, subs);
+    char *hosts = dnsmasq_hosts(&seed_cfg, subs, ports);
+    char *opts = dnsmasq_opts(&seed_cfg, subs, ports, NULL);
+    char *leases = dnsmasq_leases(&seed_cfg, subs, ports, 0);
+    size_t n = 0;
+
+    assert_int_equal(json_array_size(subs), 2); /* SLAAC: not ours. */
+    while (argv[n] && strncmp(argv[n], "--dhcp-range=", 13)) {
+        n++;
+    }
+    assert_string_equal(argv[n], "--dhcp-range=set:subnet-" SUB6
+                                 ",fd00:1::,static,64,86400s");
+    assert_string_equal(argv[n + 1], "--dhcp-range=set:subnet-" SUB6S
+                                     ",fd00:2::,static,64,86400s");
+    assert_string_equal(
+        hosts, "fa:16:3e:aa:bb:cc,tag:dhcpv6,host-fd00-1--5.openstacklocal,"
+               "[fd00:1::5],set:port-" VM2 "\n"
+               "fa:16:3e:aa:bb:cc,tag:dhcpv6,set:port-" VM2 "\n");
+    assert_string_equal(
+        opts, "tag:subnet-" SUB6 ",option6:dns-server,[2001:db8::1]\n"
+              "tag:subnet-" SUB6 ",option6:domain-search,"
+              "openstacklocal\n"
+              "tag:subnet-" SUB6S ",option6:domain-search,"
+              "openstacklocal\n"
+              "tag:port-" VM2 ",option6:bootfile-url,tftp://x");
+    assert_string_equal(leases, ""); /* dnsmasq keeps IPv6 leases itself. */
+    dnsmasq_argv_free(argv);
+    free(hosts);
+    free(opts);
+    free(leases);
+    json_decref(subs);
+    json_decref(all);
+    json_decref(ports);
+    json_decref(net);
+}
+
 static void
 test_metadata_answers(void **state)
 {
@@ -332,6 +397,7 @@ main(void)
         cmocka_unit_test(test_injection_refused),
         cmocka_unit_test(test_parse_hosts_and_leases),
         cmocka_unit_test(test_device_id_as_seed),
+        cmocka_unit_test(test_ipv6_modes),
         cmocka_unit_test(test_metadata_answers),
     };
 
