@@ -17,4 +17,5 @@ apt-get install -y -q --no-install-recommends \
 # openvswitch-source: the Open vSwitch library the agent is built on
 # (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
 # tests start private ovsdb-server/ovs-vswitchd instances inside namespaces
-# and never the machine's own openvswitch service.
+# and never the machine's own openvswitch service.  dnsmasq-base and
+# dnsmasq-utils: the DHCP role's dnsmasq and dhcp_release.

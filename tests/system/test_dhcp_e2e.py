@@ -332,7 +332,7 @@ def test_port_create_to_host_line(d):
     """How soon a new port's lease can be had: port create answered ->
     its host line written and dnsmasq told (one at a time, then a bulk)."""
     times = []
-    for n in range(20):
+    for n in range(100):
         t0 = time.monotonic()
         p = d.api.server.create("port", network_id=d.net_id,
                                 name="t%d" % n)
@@ -340,9 +340,10 @@ def test_port_create_to_host_line(d):
                          5, interval=0.005, what="a host line")
         times.append(time.monotonic() - t0)
     times.sort()
-    p50, p99 = times[len(times) // 2], times[-1]
-    print("port create -> host line: p50 %.3fs, max %.3fs" % (p50, p99))
-    assert p99 < 1.0, times
+    p50, p99 = times[len(times) // 2], times[98]
+    print("port create -> host line, 100 ports: p50 %.3fs, p99 %.3fs, "
+          "max %.3fs" % (p50, p99, times[-1]))
+    assert p99 < 0.3, times
     # The seed's pool has 256 addresses: the bulk goes to a /20 of its own.
     net = d.api.server.create("network", name="bulk", **{
         "provider:network_type": "vlan",
