@@ -45,6 +45,7 @@ LOG_DEFINE_THIS_MODULE(dhcp_agent);
 #define BACKOFF_MAX_MS  5000  /* ...doubling up to this. */
 #define STABLE_MS       10000 /* A run this long resets the delay. */
 #define REAP_MS         50    /* How often helper processes are reaped. */
+#define TAKEOVER_MS     5000  /* How often others' DHCP agents are checked. */
 #define NS_PREFIX       "qdhcp-"
 #define METADATA_NET    "169.254.169.254/32"
 
@@ -97,6 +98,13 @@ struct dhcp_agent {
     long long next_report, next_retry;
     bool reporting, started;
     bool awaiting_wiring; /* A DHCP port waits for the OVS role. */
+
+    /* Networks another host's DHCP agent holds move here when the server
+     * shows that agent dead (and the server agrees to the claim). */
+    json_t *alive_hosts; /* Hosts with an alive DHCP agent; NULL: unknown. */
+    bool foreign;        /* Some network is held by another host. */
+    bool listing;        /* The agent list is being fetched. */
+    long long next_listing;
 };
 
 static const char *
@@ -198,6 +206,7 @@ dhcp_agent_destroy(struct dhcp_agent *a)
         }
         free(a->nets);
         free(a->helpers);
+        json_decref(a->alive_hosts);
         nl_sock_close(a->nl);
         free(a);
     }
@@ -1037,6 +1046,64 @@ report_state(struct dhcp_agent *a)
     }
 }
 
+static void
+on_agents(void *aux, long status, json_t *body)
+{
+    struct dhcp_agent *a = aux;
+    size_t i;
+    json_t *agent;
+
+    if (status < 0) {
+        return;
+    }
+    a->listing = false;
+    if (status != 200) {
+        return;
+    }
+    json_decref(a->alive_hosts);
+    a->alive_hosts = json_object();
+    json_array_foreach (json_object_get(body, "agents"), i, agent) {
+        if (json_is_true(json_object_get(agent, "alive"))
+            && str(agent, "host")) {
+            json_object_set_new(a->alive_hosts, str(agent, "host"),
+                                json_true());
+        }
+    }
+    a->dirty = true;
+}
+
+/* Asks which DHCP agents are alive, while other hosts hold networks. */
+static void
+list_agents(struct dhcp_agent *a)
+{
+    long long now = ovsx_time_msec();
+
+    if (!a->foreign || a->listing || now < a->next_listing) {
+        return;
+    }
+    hclient_request(a->client, "GET", "/v2.0/agents?agent_type=DHCP%20agent",
+                    NULL, REQUEST_TIMEOUT, on_agents, a);
+    a->listing = true;
+    a->next_listing = now + TAKEOVER_MS;
+}
+
+/* True if this host may serve network 'port' is the DHCP port of: it is
+ * free, ours, or held by a host whose DHCP agent the server shows dead. */
+static bool
+may_serve(struct dhcp_agent *a, json_t *port, const char *device_id)
+{
+    const char *dev = str(port, "device_id");
+    const char *host = str(port, "binding:host_id");
+
+    if (!dev || !*dev || !strcmp(dev, "reserved_dhcp_port")
+        || !strcmp(dev, device_id)) {
+        return true;
+    }
+    a->foreign = true;
+    return a->alive_hosts && host && *host
+           && !json_object_get(a->alive_hosts, host);
+}
+
 /* ---- Reconciling. ---- */
 
 /* The DHCP port of network 'net_id', or NULL. */
@@ -1140,6 +1207,9 @@ serve(struct dhcp_agent *a, struct dhcp_net *n, json_t *network,
         return;
     }
     if (!claimed(a, port, device_id)) {
+        if (!a->started) {
+            return; /* Unknown to the server yet: others could take it. */
+        }
         call(a, n, "POST", "bind",
              json_pack("{s:s, s:s}", "host", a->cfg->host, "device_id",
                        device_id));
@@ -1200,16 +1270,15 @@ reconcile(struct dhcp_agent *a)
     for (size_t i = 0; i < a->n_nets; i++) {
         a->nets[i]->seen = false;
     }
+    a->foreign = false;
     json_object_foreach (networks, id, network) {
         json_t *subnets = dnsmasq_subnets(replica_subnets(a->replica), id);
         json_t *port = dhcp_port_of(a, id);
         char *device_id = dhcp_agent_device_id(a->cfg->host, id);
-        const char *dev = str(port, "device_id");
         struct dhcp_net *n = find_net(a, id);
 
         if (json_array_size(subnets) && port && str(port, "id")
-            && (!dev || !*dev || !strcmp(dev, "reserved_dhcp_port")
-                || !strcmp(dev, device_id))) {
+            && may_serve(a, port, device_id)) {
             if (n && strcmp(n->port_id, str(port, "id"))) {
                 n->seen = false; /* A new DHCP port: start afresh. */
                 a->dirty = true;
@@ -1299,6 +1368,7 @@ dhcp_agent_run(struct dhcp_agent *a)
         reconcile(a);
     }
     report_ports(a);
+    list_agents(a);
 }
 
 void
@@ -1314,6 +1384,9 @@ dhcp_agent_wait(struct dhcp_agent *a)
     }
     if (a->next_retry) {
         ovsx_poll_timer_wait_until(a->next_retry);
+    }
+    if (a->foreign && !a->listing) {
+        ovsx_poll_timer_wait_until(a->next_listing);
     }
     for (size_t i = 0; i < a->n_nets; i++) {
         struct dhcp_net *n = a->nets[i];

@@ -1028,27 +1028,54 @@ port_of_host(struct api_request *req, const char *id, const char *host,
     return NULL;
 }
 
-/* A DHCP agent may claim its network's DHCP port: the one the server
- * reserved, or one it claimed before (same device_id).  409 otherwise. */
-static struct api_error *
-claim_dhcp_port(json_t *port, const char *device_id)
+/* True if the host holding DHCP port 'port' has no alive DHCP agent: the
+ * network then moves to the next agent that claims it. */
+static bool
+dhcp_holder_is_dead(struct api_request *req, json_t *port)
 {
-    const char *owner = get_str(port, "device_owner");
-    const char *current = get_str(port, "device_id");
+    const char *holder = get_str(port, "binding:host_id");
+    json_t *agent =
+        holder && *holder ? agent_find(req, AGENT_TYPE_DHCP, holder) : NULL;
+    bool dead = !agent || !agent_is_alive(req, agent);
 
+    json_decref(agent);
+    return dead;
+}
+
+/* The DHCP port 'id' if the DHCP agent on 'host' may claim it as
+ * 'device_id': the one the server reserved, one this device claimed
+ * before, or one whose holder's DHCP agent is dead.  409 otherwise. */
+static struct api_error *
+claim_dhcp_port(struct api_request *req, const char *id, const char *host,
+                const char *device_id, json_t **ret)
+{
+    struct api_error *e = resource_get(req, &port_def, id, ret);
+    const char *owner, *current, *bound;
+
+    if (e) {
+        return e;
+    }
+    owner = get_str(*ret, "device_owner");
+    current = get_str(*ret, "device_id");
+    bound = get_str(*ret, "binding:host_id");
     if (!owner || strcmp(owner, "network:dhcp")) {
-        return api_error_new(409, "PortBindingFailed",
-                             "Port %s is not a DHCP port: its device_id "
-                             "is not the agent's to set.",
-                             get_str(port, "id"));
+        e = api_error_new(409, "PortBindingFailed",
+                          "Port %s is not a DHCP port: its device_id is not "
+                          "the agent's to set.",
+                          id);
+    } else if (((current && *current && strcmp(current, "reserved_dhcp_port")
+                 && strcmp(current, device_id))
+                || (bound && *bound && strcmp(bound, host)))
+               && !dhcp_holder_is_dead(req, *ret)) {
+        e = api_error_new(409, "PortBindingFailed",
+                          "DHCP port %s is held by device %s.", id,
+                          current ? current : "");
     }
-    if (current && *current && strcmp(current, "reserved_dhcp_port")
-        && strcmp(current, device_id)) {
-        return api_error_new(409, "PortBindingFailed",
-                             "DHCP port %s is held by device %s.",
-                             get_str(port, "id"), current);
+    if (e) {
+        json_decref(*ret);
+        *ret = NULL;
+        return e;
     }
-    json_object_set_new(port, "device_id", json_string(device_id));
     return NULL;
 }
 
@@ -1057,11 +1084,15 @@ port_bind(struct api_request *req, const char *id, const char *host,
           const char *device_id, json_t **ret_port, json_t **ret_network)
 {
     json_t *port = NULL, *network = NULL, *before = NULL;
-    struct api_error *e = port_of_host(req, id, host, &port);
+    struct api_error *e =
+        device_id ? claim_dhcp_port(req, id, host, device_id, &port)
+                  : port_of_host(req, id, host, &port);
 
     if (!e) {
         before = json_deep_copy(port);
-        e = device_id ? claim_dhcp_port(port, device_id) : NULL;
+        if (device_id) {
+            json_object_set_new(port, "device_id", json_string(device_id));
+        }
     }
     if (!e) {
         e = network_get_row(req, get_str(port, "network_id"), &network);

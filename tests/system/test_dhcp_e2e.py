@@ -35,7 +35,7 @@ import uuid
 import pytest
 
 import hosts
-from agenthost import AGENT_BIN, AgentHost, Api, func
+from agenthost import AGENT_BIN, AGENT_DOWN_TIME, AgentHost, Api, func
 from seedcheck import (CONVERGE, ROUTER_CIDR, ROUTER_IP, SEED_HOST,
                        create_port, seed_network)
 
@@ -500,50 +500,93 @@ def test_vlan_network_dhcp_then_removed(d):
     assert d.ns in d.agent.view(["ip", "netns"]).stdout
 
 
+class TwoHosts:
+    """Seed 002's layout: a network node that claimed the DHCP port first
+    and a compute node with an instance."""
+
+    def __init__(self, lab, api):
+        self.api = api
+        phys = hosts.PhysNet(lab)
+        hosts.Router(lab, phys, "192.168.100.1/24")
+        self.nodes = {role: AgentHost(
+            lab, role, role + ".home.local", api, phys, bridge="br-data",
+            precreate_bridge=True, dhcp={"enable_isolated_metadata": "True"})
+            for role in ("network", "compute")}
+        self.nodes["network"].start().wait_bridges()
+        self.net = api.osc("network", "create", "--share",
+                           "--provider-physical-network", "provider",
+                           "--provider-network-type", "flat", "demo-net")
+        api.osc("subnet", "create", "--network", "demo-net",
+                "--subnet-range", "192.168.100.0/24", "--gateway",
+                "192.168.100.1", "demo-sub")
+        self.dhcp = self.wait_dhcp("network.home.local")
+        self.nodes["compute"].start().wait_bridges()
+        vm_uuid = str(uuid.uuid4())
+        port_id, mac, self.ip = create_port(
+            api.osc, "demo-net", "vm", "--device", vm_uuid, "--device-owner",
+            "compute:nova")
+        self.vm = hosts.Instance(lab, self.nodes["compute"].ovs, "vm-compute",
+                                 port_id, mac, vm_uuid=vm_uuid, mtu=1500)
+        api.wait_port(port_id, status="ACTIVE",
+                      binding_host_id="compute.home.local")
+        self.ns = "qdhcp-" + self.net["id"]
+
+    def wait_dhcp(self, host, timeout=CONVERGE):
+        def served():
+            ports = [p for p in self.api.server.list(
+                "ports", params={"network_id": self.net["id"]})
+                if p["device_owner"] == "network:dhcp"]
+            p = ports[0] if ports else {}
+            return p.get("status") == "ACTIVE" and \
+                p.get("binding:host_id") == host and p
+        return hosts.wait_until(served, timeout, interval=0.1,
+                                what="the DHCP port ACTIVE on " + host)
+
+    def check_served_by(self, role):
+        other = "compute" if role == "network" else "network"
+        lease = self.vm.udhcpc(timeout=15)
+        assert lease and lease["ip"] == self.ip, lease
+        dhcp_ip = self.dhcp["fixed_ips"][0]["ip_address"]
+        assert lease["serverid"] == dhcp_ip, lease
+        assert lease["staticroutes"].split()[:2] == [
+            "169.254.169.254/32", dhcp_ip], lease
+        assert self.ns in self.nodes[role].view(["ip", "netns"]).stdout
+        assert self.ns not in self.nodes[other].view(["ip", "netns"]).stdout
+        assert len(self.nodes[role].dnsmasq_pids()) == 1
+        assert self.nodes[other].dnsmasq_pids() == []
+
+
 def test_two_hosts_compute_instance_leased_by_network_node(lab):
     """Seed 002: the network node serves DHCP (its agent claimed the DHCP
     port first); an instance on the compute node gets its lease across the
     flat network, and the compute node's agent leaves the network alone."""
-    api = Api(lab)
-    phys = hosts.PhysNet(lab)
-    hosts.Router(lab, phys, "192.168.100.1/24")
-    nodes = {role: AgentHost(lab, role, role + ".home.local", api, phys,
-                             bridge="br-data", precreate_bridge=True,
-                             dhcp={"enable_isolated_metadata": "True"})
-             for role in ("network", "compute")}
-    nodes["network"].start().wait_bridges()
-    net = api.osc("network", "create", "--share",
-                  "--provider-physical-network", "provider",
-                  "--provider-network-type", "flat", "demo-net")
-    api.osc("subnet", "create", "--network", "demo-net", "--subnet-range",
-            "192.168.100.0/24", "--gateway", "192.168.100.1", "demo-sub")
+    TwoHosts(lab, Api(lab)).check_served_by("network")
 
-    def dhcp_active():
-        ports = [p for p in api.server.list(
-            "ports", params={"network_id": net["id"]})
-            if p["device_owner"] == "network:dhcp"]
-        return ports and ports[0]["status"] == "ACTIVE" and ports[0]
-    dhcp = hosts.wait_until(dhcp_active, CONVERGE, what="the DHCP port")
-    assert dhcp["binding:host_id"] == "network.home.local", dhcp
-    nodes["compute"].start().wait_bridges()
-    vm_uuid = str(uuid.uuid4())
-    port_id, mac, ip = create_port(api.osc, "demo-net", "vm", "--device",
-                                   vm_uuid, "--device-owner", "compute:nova")
-    vm = hosts.Instance(lab, nodes["compute"].ovs, "vm-compute", port_id, mac,
-                        vm_uuid=vm_uuid, mtu=1500)
-    api.wait_port(port_id, status="ACTIVE",
-                  binding_host_id="compute.home.local")
-    lease = vm.udhcpc(timeout=15)
-    assert lease and lease["ip"] == ip, lease
-    assert lease["serverid"] == dhcp["fixed_ips"][0]["ip_address"], lease
-    assert lease["staticroutes"].split()[:2] == [
-        "169.254.169.254/32", dhcp["fixed_ips"][0]["ip_address"]], lease
-    # Only the network node has the namespace and a dnsmasq.
-    ns = "qdhcp-" + net["id"]
-    assert ns in nodes["network"].view(["ip", "netns"]).stdout
-    assert ns not in nodes["compute"].view(["ip", "netns"]).stdout
-    assert len(nodes["network"].dnsmasq_pids()) == 1
-    assert nodes["compute"].dnsmasq_pids() == []
+
+def test_network_moves_when_its_dhcp_agent_dies(lab):
+    """The network node dies (agent and dnsmasq gone): once the server
+    shows its DHCP agent dead, the compute node's agent claims the DHCP
+    port and serves the network (same port, same address)."""
+    t = TwoHosts(lab, Api(lab, overrides={
+        "DEFAULT": {"agent_down_time": str(AGENT_DOWN_TIME)}}))
+    t.check_served_by("network")
+    t.nodes["network"].stop()
+    t.nodes["network"].kill_dnsmasqs()
+    t0 = time.monotonic()
+    t.wait_dhcp("compute.home.local", timeout=AGENT_DOWN_TIME + 20)
+    print("DHCP moved %.1fs after the network node died"
+          % (time.monotonic() - t0))
+    # The dead node's namespace stays until its agent returns.
+    lease = t.vm.udhcpc(timeout=15)
+    assert lease and lease["ip"] == t.ip, lease
+    assert lease["serverid"] == t.dhcp["fixed_ips"][0]["ip_address"]
+    assert t.ns in t.nodes["compute"].view(["ip", "netns"]).stdout
+    assert len(t.nodes["compute"].dnsmasq_pids()) == 1
+    # The network node comes back: it lets go of what it no longer holds.
+    t.nodes["network"].start()
+    hosts.wait_until(lambda: t.ns not in t.nodes["network"].view(
+        ["ip", "netns"]).stdout, CONVERGE, what="the old namespace to go")
+    assert t.nodes["network"].dnsmasq_pids() == []
 
 
 class NovaPeer:
