@@ -40,7 +40,8 @@
 LOG_DEFINE_THIS_MODULE(dhcp_agent);
 
 #define REQUEST_TIMEOUT 10000
-#define RETRY_MS        2000  /* After a failed claim or plumbing step. */
+#define RETRY_MS        2000  /* After a failed claim or plumbing step... */
+#define RETRY_MAX_MS    30000 /* ...doubling up to this while it fails. */
 #define BACKOFF_MIN_MS  100   /* Respawn delay after a quick death... */
 #define BACKOFF_MAX_MS  5000  /* ...doubling up to this. */
 #define STABLE_MS       10000 /* A run this long resets the delay. */
@@ -77,6 +78,7 @@ struct dhcp_net {
     struct metadata_server *md; /* 169.254.169.254:80, or NULL. */
     struct vsw_txn *port_txn;
     long long next_try; /* Of the claim or plumbing after a failure. */
+    int retry_ms;       /* The delay after the next failure. */
     bool busy;          /* A claim or status call is in flight. */
 };
 
@@ -934,9 +936,13 @@ on_call(void *aux, long status, json_t *body)
             replica_put_port(c->agent->replica, json_object_get(body, "port"));
         }
         if (status != 200 && status != 204) {
-            log_warn("network %s: DHCP port call failed (HTTP %ld)", n->id,
-                     status);
-            n->next_try = ovsx_time_msec() + RETRY_MS;
+            log_warn("network %s: DHCP port call failed (HTTP %ld), again "
+                     "in %d ms",
+                     n->id, status, n->retry_ms);
+            n->next_try = ovsx_time_msec() + n->retry_ms;
+            n->retry_ms = MIN(n->retry_ms * 2, RETRY_MAX_MS);
+        } else {
+            n->retry_ms = RETRY_MS;
         }
         c->agent->dirty = true;
     }
@@ -1137,6 +1143,7 @@ net_new(struct dhcp_agent *a, const char *id, json_t *port)
     n->dir = xasprintf("%s/dhcp/%s", a->cfg->state_path, id);
     n->pidfd = n->launcher_fd = -1;
     n->backoff_ms = BACKOFF_MIN_MS;
+    n->retry_ms = RETRY_MS;
     a->nets = xrealloc(a->nets, (a->n_nets + 1) * sizeof *a->nets);
     a->nets[a->n_nets++] = n;
     return n;
@@ -1218,12 +1225,14 @@ serve(struct dhcp_agent *a, struct dhcp_net *n, json_t *network,
     key = plumb_key(network, subnets, port);
     if (!n->plumbed || strcmp(n->plumbed, key)) {
         if (plumb(a, n, network, subnets, port)) {
-            n->next_try = now + RETRY_MS;
+            n->next_try = now + n->retry_ms;
+            n->retry_ms = MIN(n->retry_ms * 2, RETRY_MAX_MS);
             free(key);
             return;
         }
         free(n->plumbed);
         n->plumbed = key;
+        n->retry_ms = RETRY_MS;
     } else {
         free(key);
     }
