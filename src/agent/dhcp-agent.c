@@ -50,7 +50,7 @@ LOG_DEFINE_THIS_MODULE(dhcp_agent);
 #define NS_PREFIX       "qdhcp-"
 #define METADATA_NET    "169.254.169.254/32"
 
-/* The files of a network, in the order of 'struct dhcp_net''s 'files'. */
+/* The files rewritten on every change (the leases file only at a start). */
 enum dhcp_file { F_HOST, F_ADDN_HOSTS, F_OPTS, F_INTERFACE, F_N };
 static const char *const file_names[F_N] = {"host", "addn_hosts", "opts",
                                             "interface"};
@@ -380,7 +380,7 @@ kill_dnsmasq(struct dhcp_net *n)
 /* Notices a launcher that ended (dnsmasq daemonized or failed) and a
  * dnsmasq that died.  Returns true if something changed. */
 static bool
-reap_net(struct dhcp_agent *a, struct dhcp_net *n)
+reap_net(struct dhcp_net *n)
 {
     struct pollfd pfd = {.fd = n->launcher_fd, .events = POLLIN};
     long long now = ovsx_time_msec();
@@ -419,7 +419,6 @@ reap_net(struct dhcp_agent *a, struct dhcp_net *n)
         forget_dnsmasq(n);
         changed = true;
     }
-    (void) a;
     return changed;
 }
 
@@ -1353,7 +1352,7 @@ dhcp_agent_run(struct dhcp_agent *a)
         struct dhcp_net *n = a->nets[i];
         long long *timers[] = {&n->next_try, &n->next_spawn};
 
-        a->dirty |= reap_net(a, n);
+        a->dirty |= reap_net(n);
         if (n->md) {
             metadata_server_run(n->md);
         }
