@@ -47,6 +47,7 @@ openstack CLI at it (no Keystone needed):
         --gateway 172.16.0.1 --subnet-range 172.16.0.0/12 provider
     openstack network agent list
     ovs-vsctl show
+    ip netns          # qdhcp-<network id>: the DHCP role's namespace
 
 MSG
 wait $server

@@ -8,6 +8,8 @@
 
 static const struct config_int_range port_range = {1, 65535};
 static const struct config_int_range interval_range = {1, 3600};
+static const struct config_int_range lease_range = {-1, 0x7fffffff};
+static const struct config_int_range lease_max_range = {1, 0x7fffffff};
 
 static void
 free_mappings(struct agent_config *cfg)
@@ -90,6 +92,24 @@ parse_url(const char *value, void *field, const void *arg, char **ret_reason)
 
 static const struct config_option agent_options[] = {
     OPT("DEFAULT", "host", config_parse_string, host, NULL),
+    OPT("DEFAULT", "state_path", config_parse_string, state_path, NULL),
+    OPT("DEFAULT", "ovs_use_veth", config_parse_bool, ovs_use_veth, NULL),
+    OPT("DEFAULT", "enable_isolated_metadata", config_parse_bool,
+        enable_isolated_metadata, NULL),
+    OPT("DEFAULT", "force_metadata", config_parse_bool, force_metadata, NULL),
+    OPT("DEFAULT", "dnsmasq_dns_servers", config_parse_strv,
+        dnsmasq_dns_servers, NULL),
+    OPT("DEFAULT", "dhcp_lease_duration", config_parse_int,
+        dhcp_lease_duration, &lease_range),
+    OPT("DEFAULT", "dnsmasq_lease_max", config_parse_int, dnsmasq_lease_max,
+        &lease_max_range),
+    OPT("DEFAULT", "dhcp_domain", config_parse_string, dhcp_domain, NULL),
+    OPT("DEFAULT", "nova_metadata_host", config_parse_string,
+        nova_metadata_host, NULL),
+    OPT("DEFAULT", "nova_metadata_port", config_parse_int, nova_metadata_port,
+        &port_range),
+    OPT("DEFAULT", "metadata_proxy_shared_secret", config_parse_string,
+        metadata_proxy_shared_secret, NULL),
     OPT("ovs", "integration_bridge", config_parse_string, integration_bridge,
         NULL),
     {"ovs", "bridge_mappings", parse_mappings, 0, NULL},
@@ -114,6 +134,11 @@ agent_config_defaults(struct agent_config *cfg)
     gethostname(host, sizeof host - 1);
     *cfg = (struct agent_config){
         .host = xstrdup(host),
+        .state_path = xstrdup("/var/lib/neutrino"),
+        .dhcp_lease_duration = 86400,
+        .dnsmasq_lease_max = 1 << 24,
+        .dhcp_domain = xstrdup("openstacklocal"),
+        .nova_metadata_port = 8775,
         .integration_bridge = xstrdup("br-int"),
         .datapath_type = xstrdup("system"),
         .ovsdb_connection = xstrdup("tcp:127.0.0.1:6640"),
@@ -138,6 +163,11 @@ void
 agent_config_destroy(struct agent_config *cfg)
 {
     free(cfg->host);
+    free(cfg->state_path);
+    strv_free(cfg->dnsmasq_dns_servers);
+    free(cfg->dhcp_domain);
+    free(cfg->nova_metadata_host);
+    free(cfg->metadata_proxy_shared_secret);
     free(cfg->integration_bridge);
     free_mappings(cfg);
     free(cfg->datapath_type);

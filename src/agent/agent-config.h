@@ -1,10 +1,12 @@
 /* neutrino-agent's configuration: the option names of Neutron's Open
- * vSwitch agent ([DEFAULT] host, [ovs], [agent]) plus [agent] server_url,
+ * vSwitch agent ([DEFAULT] host, [ovs], [agent]) and of its DHCP agent
+ * ([DEFAULT] state_path, dhcp_*, dnsmasq_*, ...) plus [agent] server_url,
  * loaded from one or more INI files (see core/config.h).  Server and agent
  * may share one file: each ignores the other's options. */
 #ifndef AGENT_AGENT_CONFIG_H
 #define AGENT_AGENT_CONFIG_H 1
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/util.h"
@@ -18,6 +20,20 @@ struct bridge_mapping {
 struct agent_config {
     /* [DEFAULT] */
     char *host;
+    /* [DEFAULT], as Neutron's DHCP agent names them. */
+    char *state_path;              /* dnsmasq's files: state_path/dhcp. */
+    bool ovs_use_veth;             /* Accepted; the DHCP port is a veth. */
+    bool enable_isolated_metadata; /* 169.254.169.254 in qdhcp. */
+    bool force_metadata;           /* The same, routed or not. */
+    char **dnsmasq_dns_servers;    /* --server= of dnsmasq. */
+    int dhcp_lease_duration;       /* Seconds; -1: infinite. */
+    int dnsmasq_lease_max;         /* --dhcp-lease-max cap. */
+    char *dhcp_domain;             /* --domain= of dnsmasq. */
+    /* [DEFAULT], as Neutron's metadata agent names them: with both host
+     * and secret set, metadata requests go to Nova. */
+    char *nova_metadata_host;
+    int nova_metadata_port;
+    char *metadata_proxy_shared_secret;
     /* [ovs] */
     char *integration_bridge;
     struct bridge_mapping *mappings;

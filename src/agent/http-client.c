@@ -30,6 +30,7 @@ struct hrequest {
     struct ds answer;
     bool too_big;
     hclient_done_func *done;
+    hclient_raw_func *raw_done; /* Instead of 'done' for raw requests. */
     void *aux;
 };
 
@@ -93,21 +94,19 @@ write_answer(char *data, size_t size, size_t n, void *aux)
     return size * n;
 }
 
-void
-hclient_request(struct hclient *c, const char *method, const char *path,
-                json_t *body, long timeout_ms, hclient_done_func *done,
-                void *aux)
+/* A new request for 'path', not yet started. */
+static struct hrequest *
+hrequest_new(struct hclient *c, const char *method, const char *path,
+             long timeout_ms, void *aux)
 {
     struct hrequest *r = xcalloc(1, sizeof *r);
     char *url = xasprintf("%s%s", c->base_url, path);
 
     r->client = c;
-    r->done = done;
     r->aux = aux;
     ds_init(&r->answer);
     r->easy = curl_easy_init();
     core_assert(r->easy);
-    r->headers = curl_slist_append(NULL, "Accept: application/json");
     curl_easy_setopt(r->easy, CURLOPT_URL, url);
     curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -116,15 +115,15 @@ hclient_request(struct hclient *c, const char *method, const char *path,
     curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_answer);
     curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
-    if (body) {
-        r->body = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        r->headers =
-            curl_slist_append(r->headers, "Content-Type: application/json");
-        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-    }
-    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
     free(url);
+    return r;
+}
+
+/* Starts 'r' with its headers. */
+static void
+hrequest_start(struct hclient *c, struct hrequest *r)
+{
+    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
     c->n_pending++;
     r->next = c->requests;
     if (r->next) {
@@ -134,15 +133,50 @@ hclient_request(struct hclient *c, const char *method, const char *path,
     curl_multi_add_handle(c->multi, r->easy);
 }
 
+void
+hclient_request(struct hclient *c, const char *method, const char *path,
+                json_t *body, long timeout_ms, hclient_done_func *done,
+                void *aux)
+{
+    struct hrequest *r = hrequest_new(c, method, path, timeout_ms, aux);
+
+    r->done = done;
+    r->headers = curl_slist_append(NULL, "Accept: application/json");
+    if (body) {
+        r->body = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        r->headers =
+            curl_slist_append(r->headers, "Content-Type: application/json");
+        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+    }
+    hrequest_start(c, r);
+}
+
+void
+hclient_get_raw(struct hclient *c, const char *path,
+                const char *const *headers, size_t n_headers, long timeout_ms,
+                hclient_raw_func *done, void *aux)
+{
+    struct hrequest *r = hrequest_new(c, "GET", path, timeout_ms, aux);
+
+    r->raw_done = done;
+    for (size_t i = 0; i < n_headers; i++) {
+        r->headers = curl_slist_append(r->headers, headers[i]);
+    }
+    hrequest_start(c, r);
+}
+
 static void
 finish(struct hrequest *r, CURLcode result)
 {
     long status = 0;
     json_t *json = NULL;
+    char *type = NULL;
 
     if (result == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-        if (r->answer.len) {
+        curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &type);
+        if (r->answer.len && !r->raw_done) {
             json = json_loadb(ds_cstr(&r->answer), r->answer.len, 0, NULL);
         }
     } else {
@@ -150,7 +184,12 @@ finish(struct hrequest *r, CURLcode result)
                                             ? "answer too large"
                                             : curl_easy_strerror(result));
     }
-    r->done(r->aux, status, json);
+    if (r->raw_done) {
+        r->raw_done(r->aux, status, r->answer.len ? ds_cstr(&r->answer) : "",
+                    r->answer.len, type);
+    } else {
+        r->done(r->aux, status, json);
+    }
     json_decref(json);
     hrequest_free(r);
 }

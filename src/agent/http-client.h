@@ -32,6 +32,18 @@ void hclient_request(struct hclient *, const char *method, const char *path,
                      json_t *body, long timeout_ms, hclient_done_func *done,
                      void *aux);
 
+/* Called once per raw request when it ends: 'status' as above, the
+ * answer's bytes 'body' ('len' of them) and its Content-Type ('type', NULL
+ * if none), all borrowed for the duration of the call. */
+typedef void hclient_raw_func(void *aux, long status, const char *body,
+                              size_t len, const char *type);
+
+/* Sends GET 'path' with the 'n_headers' extra header lines 'headers'
+ * ("Name: value") and hands the answer over as it is (not as JSON). */
+void hclient_get_raw(struct hclient *, const char *path,
+                     const char *const *headers, size_t n_headers,
+                     long timeout_ms, hclient_raw_func *done, void *aux);
+
 /* Requests sent and not yet ended. */
 size_t hclient_pending(const struct hclient *);
 

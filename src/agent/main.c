@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "agent/agent-config.h"
+#include "agent/dhcp-agent.h"
 #include "agent/http-client.h"
 #include "agent/ovs-agent.h"
 #include "agent/replica.h"
@@ -17,7 +18,8 @@ LOG_DEFINE_THIS_MODULE(main);
 static const char usage[] =
     "usage: neutrino-agent [--config-file FILE]... [--debug]\n"
     "Wires this host's Open vSwitch for the networks of a\n"
-    "neutrino-server (Neutron's Open vSwitch agent).\n"
+    "neutrino-server and serves their DHCP (Neutron's Open vSwitch\n"
+    "and DHCP agents).\n"
     "  --config-file FILE  INI file with Neutron's options; may be\n"
     "                      repeated, later files win\n"
     "  --debug             log at debug level\n"
@@ -49,6 +51,10 @@ run(const struct agent_config *cfg)
     struct hclient *client = hclient_create(cfg->server_url);
     struct replica *replica = replica_create(client, cfg->host);
     struct ovs_agent *agent = ovs_agent_create(cfg, vsw, ctl, replica, client);
+    /* The DHCP role serves every port of its networks, wherever bound. */
+    struct replica *all_ports = replica_create(client, NULL);
+    struct dhcp_agent *dhcp =
+        dhcp_agent_create(cfg, vsw, all_ports, client, agent);
 
     printf("neutrino-agent: host %s, server %s, OpenFlow on %s:%d\n",
            cfg->host, cfg->server_url, cfg->of_listen_address,
@@ -59,13 +65,17 @@ run(const struct agent_config *cfg)
         ofp_controller_run(ctl);
         hclient_run(client);
         replica_run(replica);
+        replica_run(all_ports);
         ovs_agent_run(agent);
+        dhcp_agent_run(dhcp);
 
         vsw_wait(vsw);
         ofp_controller_wait(ctl);
         hclient_wait(client);
         replica_wait(replica);
+        replica_wait(all_ports);
         ovs_agent_wait(agent);
+        dhcp_agent_wait(dhcp);
         ovsx_poll_block();
     }
 }

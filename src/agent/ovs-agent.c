@@ -814,6 +814,16 @@ compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     json_decref(seen);
 }
 
+/* The DHCP role reports its ports' status (once dnsmasq serves). */
+static bool
+is_dhcp_port(json_t *port)
+{
+    const char *owner =
+        json_string_value(json_object_get(port, "device_owner"));
+
+    return owner && str_startswith(owner, "network:dhcp");
+}
+
 /* Binds unknown VIFs, dead-tags what cannot be wired, reports statuses. */
 static void
 port_statuses(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
@@ -840,7 +850,7 @@ port_statuses(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
         if (!net) {
             set_tag(a, f, LVM_DEAD_VLAN, NULL, 0);
             bind_port(a, f->iface_id);
-        } else if (clean && a->started
+        } else if (clean && a->started && !is_dhcp_port(port)
                    && f->tag
                           == lvm_get(a->lvm, json_string_value(json_object_get(
                                                  net, "id")))) {
@@ -851,11 +861,8 @@ port_statuses(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     json_object_foreach (replica_ports(a->replica), id, port) {
         const char *host =
             json_string_value(json_object_get(port, "binding:host_id"));
-        const char *owner =
-            json_string_value(json_object_get(port, "device_owner"));
         if (host && !strcmp(host, a->cfg->host)
-            && !json_object_get(plugged, id)
-            && !(owner && str_startswith(owner, "network:dhcp"))) {
+            && !json_object_get(plugged, id) && !is_dhcp_port(port)) {
             set_status(a, id, "DOWN");
         }
     }
@@ -938,6 +945,34 @@ ovs_agent_wait(struct ovs_agent *a)
     if (a->bridges[0].clean && !a->canary) {
         ovsx_poll_timer_wait_until(a->next_canary);
     }
+}
+
+bool
+ovs_agent_port_wired(const struct ovs_agent *a, const char *port_id)
+{
+    struct vsw_iface *ifaces = NULL;
+    bool wired = false;
+    size_t n = 0;
+
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        if (!a->bridges[i].clean) {
+            return false;
+        }
+    }
+    if (vsw_list_ifaces(a->vsw, a->bridges[0].name, &ifaces, &n)) {
+        return false;
+    }
+    for (size_t i = 0; i < n && !wired; i++) {
+        json_t *port = replica_port(a->replica, port_id);
+        const char *net =
+            json_string_value(json_object_get(port, "network_id"));
+        int lvid = net ? lvm_get(a->lvm, net) : -1;
+
+        wired = ifaces[i].iface_id && !strcmp(ifaces[i].iface_id, port_id)
+                && lvid > 0 && ifaces[i].tag == lvid;
+    }
+    free(ifaces);
+    return wired;
 }
 
 /* Waits (running the loop) until 'txn' ends or 'deadline' passes. */

@@ -22,6 +22,8 @@
 #ifndef AGENT_OVS_AGENT_H
 #define AGENT_OVS_AGENT_H 1
 
+#include <stdbool.h>
+
 struct agent_config;
 struct hclient;
 struct ofp_controller;
@@ -37,6 +39,12 @@ void ovs_agent_destroy(struct ovs_agent *);
 
 void ovs_agent_run(struct ovs_agent *);
 void ovs_agent_wait(struct ovs_agent *);
+
+/* True once the interface of port 'port_id' on br-int carries its
+ * network's local VLAN and every bridge holds its flows: what the DHCP role
+ * waits for before it reports its own port ACTIVE (the OVS role leaves the
+ * status of network:dhcp ports to it). */
+bool ovs_agent_port_wired(const struct ovs_agent *, const char *port_id);
 
 /* When [ovs] ovsdb_connection is tcp:127.0.0.1:PORT, makes sure the local
  * ovsdb-server listens there (a Manager ptcp:PORT:127.0.0.1, as Neutron

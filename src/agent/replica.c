@@ -251,6 +251,18 @@ replica_ports(const struct replica *r)
     return r->ports;
 }
 
+json_t *
+replica_networks(const struct replica *r)
+{
+    return r->networks;
+}
+
+json_t *
+replica_subnets(const struct replica *r)
+{
+    return r->subnets;
+}
+
 static void
 put(struct replica *r, json_t *table, json_t *obj)
 {

@@ -36,8 +36,10 @@ long long replica_revision(const struct replica *);
 
 json_t *replica_network(const struct replica *, const char *id);
 json_t *replica_port(const struct replica *, const char *id);
-/* All ports, as an object keyed by id. */
+/* All ports, networks, subnets, each as an object keyed by id. */
 json_t *replica_ports(const struct replica *);
+json_t *replica_networks(const struct replica *);
+json_t *replica_subnets(const struct replica *);
 
 /* Stores a fresher copy of an object the agent got from another answer
  * (e.g. a bind); the feed confirms it later.  Borrows the reference. */

@@ -177,6 +177,19 @@ convert_address_pairs(json_t *value, json_t **ret)
     return NULL;
 }
 
+/* A line break (or any control character) in an option would become a
+ * line of its own in dnsmasq's files: refused here, before it is stored. */
+static bool
+has_control_chars(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static char *
 convert_dhcp_opts(json_t *value, json_t **ret)
 {
@@ -192,7 +205,12 @@ convert_dhcp_opts(json_t *value, json_t **ret)
         json_t *ver = json_object_get(opt, "ip_version");
 
         if (!json_is_object(opt) || !name || !*name || strlen(name) > 64
-            || !val || (!json_is_string(val) && !json_is_null(val))
+            || has_control_chars(name) || !val
+            || (!json_is_string(val) && !json_is_null(val))
+            || (json_is_string(val)
+                && (has_control_chars(json_string_value(val))
+                    || strlen(json_string_value(val))
+                           != json_string_length(val)))
             || (ver && json_integer_value(ver) != 4
                 && json_integer_value(ver) != 6)) {
             char *s = schema_repr(opt);
@@ -1070,21 +1088,80 @@ port_of_host(struct api_request *req, const char *id, const char *host,
     return NULL;
 }
 
+/* True if the host holding DHCP port 'port' has no alive DHCP agent: the
+ * network then moves to the next agent that claims it. */
+static bool
+dhcp_holder_is_dead(struct api_request *req, json_t *port)
+{
+    const char *holder = get_str(port, "binding:host_id");
+    json_t *agent =
+        holder && *holder ? agent_find(req, AGENT_TYPE_DHCP, holder) : NULL;
+    bool dead = !agent || !agent_is_alive(req, agent);
+
+    json_decref(agent);
+    return dead;
+}
+
+/* The DHCP port 'id' if the DHCP agent on 'host' may claim it as
+ * 'device_id': the one the server reserved, one this device claimed
+ * before, or one whose holder's DHCP agent is dead.  409 otherwise. */
+static struct api_error *
+claim_dhcp_port(struct api_request *req, const char *id, const char *host,
+                const char *device_id, json_t **ret)
+{
+    struct api_error *e = resource_get(req, &port_def, id, ret);
+    const char *owner, *current, *bound;
+
+    if (e) {
+        return e;
+    }
+    owner = get_str(*ret, "device_owner");
+    current = get_str(*ret, "device_id");
+    bound = get_str(*ret, "binding:host_id");
+    if (!owner || strcmp(owner, "network:dhcp")) {
+        e = api_error_new(409, "PortBindingFailed",
+                          "Port %s is not a DHCP port: its device_id is not "
+                          "the agent's to set.",
+                          id);
+    } else if (((current && *current && strcmp(current, "reserved_dhcp_port")
+                 && strcmp(current, device_id))
+                || (bound && *bound && strcmp(bound, host)))
+               && !dhcp_holder_is_dead(req, *ret)) {
+        e = api_error_new(409, "PortBindingFailed",
+                          "DHCP port %s is held by device %s.", id,
+                          current ? current : "");
+    }
+    if (e) {
+        json_decref(*ret);
+        *ret = NULL;
+        return e;
+    }
+    return NULL;
+}
+
 struct api_error *
 port_bind(struct api_request *req, const char *id, const char *host,
-          json_t **ret_port, json_t **ret_network)
+          const char *device_id, json_t **ret_port, json_t **ret_network)
 {
-    json_t *port = NULL, *network = NULL, *before;
-    struct api_error *e = port_of_host(req, id, host, &port);
+    json_t *port = NULL, *network = NULL, *before = NULL;
+    struct api_error *e =
+        device_id ? claim_dhcp_port(req, id, host, device_id, &port)
+                  : port_of_host(req, id, host, &port);
 
+    if (!e) {
+        before = json_deep_copy(port);
+        if (device_id) {
+            json_object_set_new(port, "device_id", json_string(device_id));
+        }
+    }
     if (!e) {
         e = network_get_row(req, get_str(port, "network_id"), &network);
     }
     if (e) {
         json_decref(port);
+        json_decref(before);
         return e;
     }
-    before = json_deep_copy(port);
     json_object_set_new(port, "binding:host_id", json_string(host));
     set_binding(req, port, network);
     if (strcmp(get_str(port, "binding:vif_type"), "ovs")) {

@@ -98,11 +98,14 @@ struct api_error *port_remove_subnet_ips(struct api_request *, json_t *port,
                                          bool delete_if_empty);
 struct api_error *port_delete_row(struct api_request *, json_t *port);
 /* Binds port 'id' to 'host' for the Open vSwitch agent there
- * (docs/agent-protocol.md); sets the port's and its network's rows.  404
- * for no such port, 409 PortBindingFailed when 'host' cannot take it. */
+ * (docs/agent-protocol.md); sets the port's and its network's rows.  With
+ * 'device_id' (may be NULL) the DHCP agent on 'host' also claims the
+ * network's DHCP port under that device_id.  404 for no such port, 409
+ * PortBindingFailed when 'host' cannot take it or the port is not a DHCP
+ * port free for that device. */
 struct api_error *port_bind(struct api_request *, const char *id,
-                            const char *host, json_t **ret_port,
-                            json_t **ret_network);
+                            const char *host, const char *device_id,
+                            json_t **ret_port, json_t **ret_network);
 /* Sets the status ("ACTIVE", "DOWN") of port 'id' as its host's agent
  * reports it.  404 for no such port, 409 if bound to another host. */
 struct api_error *port_set_status(struct api_request *, const char *id,

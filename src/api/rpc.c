@@ -33,9 +33,42 @@ body_host(json_t *body, struct api_error **e)
     return json_string_value(host);
 }
 
+static bool
+has_control(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The optional "device_id" of a bind: a string of at most 255 characters
+ * without control characters, or NULL when absent. */
+static const char *
+body_device_id(json_t *body, struct api_error **e)
+{
+    json_t *v = json_object_get(body, "device_id");
+    const char *s = json_string_value(v);
+
+    if (!v) {
+        return NULL;
+    }
+    if (!s || !*s || json_string_length(v) > 255
+        || strlen(s) != json_string_length(v) || has_control(s)) {
+        *e = api_bad_request("Invalid input for device_id. Reason: not a "
+                             "non-empty string of at most 255 printable "
+                             "characters.");
+        return NULL;
+    }
+    return s;
+}
+
 struct port_args {
     const char *id;
     const char *host;
+    const char *device_id;
     const char *status;
     json_t *answer;
 };
@@ -45,7 +78,8 @@ do_bind(struct call *c, void *aux)
 {
     struct port_args *a = aux;
     json_t *port, *network;
-    struct api_error *e = port_bind(&c->req, a->id, a->host, &port, &network);
+    struct api_error *e =
+        port_bind(&c->req, a->id, a->host, a->device_id, &port, &network);
 
     if (!e) {
         api_render(&c->req, &port_ops, port, NULL);
@@ -80,6 +114,9 @@ handle_port(struct call *c, const char *id, const char *verb,
     }
     body = api_parse_body(c->http, &e);
     a.host = body_host(body, &e);
+    if (!e && bind) {
+        a.device_id = body_device_id(body, &e);
+    }
     if (!e && !bind) {
         json_t *status = body_member(body, "status", &e);
         a.status = json_string_value(status);

@@ -388,10 +388,12 @@ vsw_ensure_manager(struct vsw *vsw, const char *target,
 }
 
 /* Inserts a Port named 'name' with one Interface of type 'type' (NULL:
- * system) into 'br', returning the Interface for further settings. */
+ * system) into 'br', returning the Interface for further settings (and the
+ * Port in '*ret_port' if that is not NULL). */
 static struct ovsrec_interface *
-insert_port(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
-            const char *name, const char *type)
+insert_port_row(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
+                const char *name, const char *type,
+                struct ovsrec_port **ret_port)
 {
     struct ovsrec_interface *iface = ovsrec_interface_insert(txn);
     ovsrec_interface_set_name(iface, name);
@@ -404,7 +406,17 @@ insert_port(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
     ovsrec_port_set_interfaces(port, &iface, 1);
     ovsrec_bridge_verify_ports(br);
     ovsrec_bridge_update_ports_addvalue(br, port);
+    if (ret_port) {
+        *ret_port = port;
+    }
     return iface;
+}
+
+static struct ovsrec_interface *
+insert_port(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
+            const char *name, const char *type)
+{
+    return insert_port_row(txn, br, name, type, NULL);
 }
 
 static const struct ovsrec_bridge *
@@ -614,6 +626,86 @@ vsw_set_port_vlan(struct vsw *vsw, const char *port_name, int tag,
         if (!streq_null(old, kv[i].value)) {
             ovsrec_port_update_other_config_setkey(port, kv[i].key,
                                                    kv[i].value);
+        }
+    }
+    return txn_commit(vsw, txn, ret_txn);
+}
+
+/* Puts the pairs 'kv' into 'iface''s external_ids where they differ. */
+static void
+merge_external_ids(const struct ovsrec_interface *iface,
+                   const struct vsw_kv *kv, size_t n_kv)
+{
+    for (size_t i = 0; i < n_kv; i++) {
+        const char *old = smap_get(&iface->external_ids, kv[i].key);
+        if (!streq_null(old, kv[i].value)) {
+            ovsrec_interface_update_external_ids_setkey(iface, kv[i].key,
+                                                        kv[i].value);
+        }
+    }
+}
+
+int
+vsw_ensure_port(struct vsw *vsw, const char *bridge, const char *name,
+                const char *type, int tag, const struct vsw_kv *kv,
+                size_t n_kv, struct vsw_txn **ret_txn)
+{
+    if (tag < 0 || tag > 4095) {
+        return -EINVAL;
+    }
+    if (!ovsdb_idl_has_ever_connected(vsw->idl)) {
+        return -ENOTCONN;
+    }
+    const struct ovsrec_bridge *br = find_bridge(vsw, bridge);
+    if (!br) {
+        return -ENOENT;
+    }
+    const struct ovsrec_port *port = find_port(vsw, name);
+    bool on_br = false;
+    for (size_t i = 0; port && i < br->n_ports && !on_br; i++) {
+        on_br = br->ports[i] == port;
+    }
+    if (port
+        && (!on_br || port->n_interfaces != 1
+            || strcmp(port->interfaces[0]->type, type ? type : ""))) {
+        return -EEXIST;
+    }
+
+    struct ovsdb_idl_txn *txn = txn_begin(vsw, "ensure port", name);
+    if (!port) {
+        struct ovsrec_port *new;
+        struct ovsrec_interface *iface =
+            insert_port_row(txn, br, name, type, &new);
+        int64_t tag64 = tag;
+
+        merge_external_ids(iface, kv, n_kv);
+        if (tag) {
+            ovsrec_port_set_tag(new, &tag64, 1);
+        }
+    } else {
+        merge_external_ids(port->interfaces[0], kv, n_kv);
+    }
+    return txn_commit(vsw, txn, ret_txn);
+}
+
+int
+vsw_delete_port(struct vsw *vsw, const char *bridge, const char *name,
+                struct vsw_txn **ret_txn)
+{
+    if (!ovsdb_idl_has_ever_connected(vsw->idl)) {
+        return -ENOTCONN;
+    }
+    const struct ovsrec_bridge *br = find_bridge(vsw, bridge);
+    if (!br) {
+        return -ENOENT;
+    }
+    const struct ovsrec_port *port = find_port(vsw, name);
+    struct ovsdb_idl_txn *txn = txn_begin(vsw, "delete port", name);
+    for (size_t i = 0; port && i < br->n_ports; i++) {
+        if (br->ports[i] == port) {
+            ovsrec_bridge_verify_ports(br);
+            ovsrec_bridge_update_ports_delvalue(br, port);
+            break;
         }
     }
     return txn_commit(vsw, txn, ret_txn);

@@ -172,4 +172,22 @@ int vsw_set_port_vlan(struct vsw *vsw, const char *port, int tag,
                       struct vsw_txn **ret_txn)
     __attribute__((warn_unused_result));
 
+/* Ensures bridge 'bridge' has a Port 'name' with one Interface 'name' of
+ * type 'type' (NULL or "": system; "internal", ...) whose external_ids hold
+ * the 'n_kv' pairs 'kv' (other keys are kept).  A Port it creates gets tag
+ * 'tag' (0: none; 4095 keeps it on Neutron's dead VLAN until the caller's
+ * policy tags it); an existing one keeps its tag.  -ENOENT: no such bridge;
+ * -EEXIST: 'name' is another kind of port or on another bridge; -EINVAL:
+ * 'tag' out of 0..4095. */
+int vsw_ensure_port(struct vsw *vsw, const char *bridge, const char *name,
+                    const char *type, int tag, const struct vsw_kv *kv,
+                    size_t n_kv, struct vsw_txn **ret_txn)
+    __attribute__((warn_unused_result));
+
+/* Removes Port 'name' (with its Interfaces) from bridge 'bridge'; a port
+ * that is not there is not an error.  -ENOENT: no such bridge. */
+int vsw_delete_port(struct vsw *vsw, const char *bridge, const char *name,
+                    struct vsw_txn **ret_txn)
+    __attribute__((warn_unused_result));
+
 #endif /* ovs/vswitch.h */

@@ -172,6 +172,66 @@ def test_agent_binds_plugged_port_and_reports_status(server):
     assert server.show("port", port["id"])["status"] == "DOWN"
 
 
+def test_dhcp_agent_claims_reserved_dhcp_port(server):
+    net = flat_network(server)
+    report(server, host="controller.home.local")
+    report(server, host="controller.home.local", agent_type="DHCP agent")
+    dhcp = [p for p in server.list("ports", params={"network_id": net["id"]})
+            if p["device_owner"] == "network:dhcp"]
+    assert len(dhcp) == 1 and dhcp[0]["device_id"] == "reserved_dhcp_port"
+    dev = "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-" + net["id"]
+    path = "/neutrino/v1/ports/%s/bind" % dhcp[0]["id"]
+    body = server.ok(server.post(path, {"host": "controller.home.local",
+                                        "device_id": dev}), 200)
+    claimed = body["port"]
+    assert claimed["device_id"] == dev
+    assert claimed["binding:host_id"] == "controller.home.local"
+    assert claimed["binding:vif_type"] == "ovs"
+    assert server.show("port", dhcp[0]["id"])["device_id"] == dev
+    # The same claim again changes nothing; another device may not take it.
+    again = server.ok(server.post(path, {"host": "controller.home.local",
+                                         "device_id": dev}), 200)["port"]
+    assert again["revision_number"] == claimed["revision_number"]
+    assert_neutron_error(server.post(path, {"host": "controller.home.local",
+                                            "device_id": "dhcpother"}),
+                         409, "PortBindingFailed")
+    report(server, host="other")
+    assert_neutron_error(server.post(path, {"host": "other",
+                                            "device_id": "dhcpother"}),
+                         409, "PortBindingFailed")
+    # Only a DHCP port can be claimed; a device_id with a newline is refused.
+    vm = server.create("port", network_id=net["id"])
+    assert_neutron_error(server.post("/neutrino/v1/ports/%s/bind" % vm["id"],
+                                     {"host": "controller.home.local",
+                                      "device_id": dev}),
+                         409, "PortBindingFailed")
+    assert_neutron_error(server.post(path, {"host": "controller.home.local",
+                                            "device_id": "dhcp\nx"}), 400)
+    assert server.show("port", vm["id"]) == vm
+
+
+def test_dhcp_port_moves_when_its_dhcp_agent_is_gone(server):
+    """A network whose DHCP agent is dead (here: never reported) goes to
+    the next DHCP agent that claims it."""
+    net = flat_network(server)
+    for host in ("ghost", "network2"):
+        report(server, host=host)
+    report(server, host="network2", agent_type="DHCP agent")
+    dhcp = [p for p in server.list("ports", params={"network_id": net["id"]})
+            if p["device_owner"] == "network:dhcp"][0]
+    path = "/neutrino/v1/ports/%s/bind" % dhcp["id"]
+    server.ok(server.post(path, {"host": "ghost", "device_id": "dhcpghost"}),
+              200)
+    moved = server.ok(server.post(path, {"host": "network2",
+                                         "device_id": "dhcpnet2"}), 200)
+    assert moved["port"]["device_id"] == "dhcpnet2"
+    assert moved["port"]["binding:host_id"] == "network2"
+    # network2's agent is alive: the ghost cannot take it back.
+    assert_neutron_error(server.post(path, {"host": "ghost",
+                                            "device_id": "dhcpghost"}),
+                         409, "PortBindingFailed")
+
+
 def test_bind_without_agent_fails_and_changes_nothing(server):
     net = flat_network(server)
     port = server.create("port", network_id=net["id"])

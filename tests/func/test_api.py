@@ -775,6 +775,24 @@ def test_port_extension_defaults(server):
                                      "ip_version": 4}]
 
 
+@pytest.mark.parametrize("opt", [
+    {"opt_name": "bootfile-name", "opt_value": "pxe.0\ndhcp-host=evil"},
+    {"opt_name": "bootfile-name\n", "opt_value": "pxe.0"},
+    {"opt_name": "bootfile-name", "opt_value": "pxe.0\r"},
+    {"opt_name": "bootfile-name", "opt_value": "pxe\u00000"},
+])
+def test_extra_dhcp_opts_no_line_breaks(server, opt):
+    """A line break would become a line of dnsmasq's files."""
+    n = server.create("network", name="opts")
+    r = server.post("/v2.0/ports", {"port": {"network_id": n["id"],
+                                             "extra_dhcp_opts": [opt]}})
+    assert_neutron_error(r, 400)
+    p = server.create("port", network_id=n["id"])
+    r = server.put("/v2.0/ports/" + p["id"],
+                   {"port": {"extra_dhcp_opts": [opt]}})
+    assert_neutron_error(r, 400)
+
+
 def test_vlan_segmentation_id_update(server):
     n = server.create("network", name="seg", **{
         "provider:network_type": "vlan", "provider:physical_network": "provider",

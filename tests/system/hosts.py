@@ -872,7 +872,7 @@ bound|renew)
     ip addr add "$ip/$mask" dev "$interface"
     [ -n "$router" ] && ip route replace default via "${router%% *}"
     env | grep -E '^(ip|mask|subnet|router|dns|serverid|lease|mtu|domain|\
-hostname|staticroutes|broadcast)=' > "$LEASE_FILE" ;;
+hostname|staticroutes|broadcast|bootfile)=' > "$LEASE_FILE" ;;
 esac
 """
 
@@ -952,9 +952,11 @@ class Instance:
                    timeout, interval=0.1, what="%s to reach %s" % (
                        self.netns, dst))
 
-    def udhcpc(self, timeout=10):
-        """busybox udhcpc on eth0; returns the lease's variables (ip, mask,
-        router, dns, serverid, lease, mtu, ...) or None if none came."""
+    def udhcpc(self, timeout=10, request=("staticroutes",)):
+        """busybox udhcpc on eth0, also asking for the options named in
+        request (udhcpc's names; option 121 is not asked by default);
+        returns the lease's variables (ip, mask, router, dns, serverid,
+        lease, mtu, staticroutes, ...) or None if none came."""
         script = self.lab.dir / "udhcpc.sh"
         if not script.exists():
             script.write_text(UDHCPC_SCRIPT)
@@ -964,7 +966,9 @@ class Instance:
         tries = max(1, int(timeout))
         self.run(["env", "LEASE_FILE=%s" % lease, "busybox", "udhcpc", "-i",
                   "eth0", "-f", "-q", "-n", "-t", tries, "-T", 1, "-A", 1,
-                  "-s", script], check=False, timeout=timeout + 10)
+                  "-s", script] + [a for name in request
+                                   for a in ("-O", name)],
+                 check=False, timeout=timeout + 10)
         if not lease.exists():
             return None
         out = dict(line.split("=", 1) for line in

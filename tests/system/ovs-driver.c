@@ -13,6 +13,9 @@
  *   bridge NAME DPTYPE CONTROLLER PROBE_MS MAC_TABLE_SIZE
  *   patch BR_A PORT_A BR_B PORT_B PEERED(0|1)
  *   vlan PORT TAG [KEY=VALUE]...     vsw_set_port_vlan
+ *   port BRIDGE NAME TYPE TAG [KEY=VALUE]...
+ *                                    vsw_ensure_port (TYPE "-": system)
+ *   del-port BRIDGE NAME             vsw_delete_port
  *   bridge-info NAME                 "ok dpid=HEX type=TYPE"
  *   ifaces BRIDGE                    "iface name=... ..." lines, "end"
  *   wait-switch BRIDGE               until the bridge's datapath is connected
@@ -207,6 +210,38 @@ cmd_vlan(struct driver *d, char **argv, int argc)
         d, vsw_set_port_vlan(d->vsw, argv[1], atoi(argv[2]), kv, n, &d->txn));
 }
 
+/* Parses argv[first..] as KEY=VALUE pairs into 'kv'; -EINVAL if one is
+ * not. */
+static int
+parse_kv(char **argv, int argc, int first, struct vsw_kv *kv, size_t *n)
+{
+    *n = 0;
+    for (int i = first; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq) {
+            return -EINVAL;
+        }
+        *eq = '\0';
+        kv[(*n)++] = (struct vsw_kv){argv[i], eq + 1};
+    }
+    return 0;
+}
+
+static void
+cmd_port(struct driver *d, char **argv, int argc)
+{
+    struct vsw_kv kv[MAX_ARGS];
+    const char *type = strcmp(argv[3], "-") ? argv[3] : NULL;
+    size_t n;
+
+    if (parse_kv(argv, argc, 5, kv, &n)) {
+        reply_status(-EINVAL);
+        return;
+    }
+    start_txn(d, vsw_ensure_port(d->vsw, argv[1], argv[2], type, atoi(argv[4]),
+                                 kv, n, &d->txn));
+}
+
 /* Joins argv[first..] with spaces into 'buf'. */
 static void
 join_args(char **argv, int argc, int first, char *buf, size_t size)
@@ -291,6 +326,10 @@ execute(struct driver *d, char *line)
                                             argv[4], atoi(argv[5]), &d->txn));
     } else if (!strcmp(c, "vlan") && argc >= 3) {
         cmd_vlan(d, argv, argc);
+    } else if (!strcmp(c, "port") && argc >= 5) {
+        cmd_port(d, argv, argc);
+    } else if (!strcmp(c, "del-port") && argc == 3) {
+        start_txn(d, vsw_delete_port(d->vsw, argv[1], argv[2], &d->txn));
     } else if (!strcmp(c, "bridge-info") && argc == 2) {
         cmd_bridge_info(d, argv[1]);
     } else if (!strcmp(c, "ifaces") && argc == 2) {

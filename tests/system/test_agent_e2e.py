@@ -23,8 +23,8 @@ Where the processes run, and why:
   ovs-vswitchd in the namespace cannot reach a controller listening on the
   root namespace's loopback.)
 - The agent also gets a private mount namespace with an empty tmpfs on
-  /run/netns, so namespaces it may create (qdhcp-*, later roles) are its
-  own, never collide between hosts, and vanish with it.
+  /run/netns, so namespaces it creates (qdhcp-*) are its own and never
+  collide between hosts (agenthost.py, where Api and AgentHost live).
 
 The expectations come from seed 000 (`ovs-vsctl show`, `port show`) and
 seed 002 (`ovs-ofctl dump-flows` of br-int and the physical bridge, the
@@ -32,156 +32,25 @@ network node + compute node layout), with datapath_type netdev (these
 machines have no openvswitch kernel module).
 """
 
-import importlib.util
 import json
 import os
-import signal
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
 import hosts
+from agenthost import AGENT_BIN, AGENT_DOWN_TIME, AgentHost, Api, func
 from seedcheck import (CONVERGE, DEAD_VLAN, ROUTER_CIDR, ROUTER_IP,
                        SEED_HOST, SEED_VIF_DETAILS, SEED_VIF_DETAILS_ROW,
                        VLAN, check_int_flows, check_phys_flows,
                        check_port_other_config, create_port, plug,
                        seed_network, vif_count, wait_show)
 
-REPO = Path(__file__).resolve().parents[2]
-AGENT_BIN = os.environ.get("NEUTRINO_AGENT") or str(
-    REPO / "build" / "neutrino-agent")
-
 pytestmark = pytest.mark.skipif(
     not os.access(AGENT_BIN, os.X_OK),
     reason="%s does not exist yet (issue 4: neutrino-agent); these tests run"
     " once it is built (or set NEUTRINO_AGENT)" % AGENT_BIN)
-
-
-def _load_func_conftest():
-    """tests/func/conftest.py under another name: its Server and CLI
-    runner, without registering its fixtures here."""
-    spec = importlib.util.spec_from_file_location(
-        "func_conftest", REPO / "tests" / "func" / "conftest.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-func = _load_func_conftest()
-AGENT_DOWN_TIME = 6  # the server's, so a stopped agent is soon shown dead
-
-
-# ---------------------------------------------------------------- plumbing
-class Api:
-    """The server plus the real openstack CLI pointed at it."""
-
-    def __init__(self, lab, overrides=None):
-        self.server = func.Server(lab.dir / "server", overrides=overrides)
-        self.server.start()
-        lab.defer("kill neutrino-server", self.server.kill)
-        self.home = lab.dir / "osc-home"
-        self.home.mkdir()
-
-    @property
-    def port(self):
-        return self.server.port
-
-    def osc(self, *args, fmt="json"):
-        return func.run_osc(self.server.url, self.home, *args, fmt=fmt)
-
-    def port_api(self, port_id):
-        return self.server.show("port", port_id)
-
-    def wait_port(self, port_id, timeout=CONVERGE, **want):
-        """Until the port's API attributes have the wanted values (use
-        binding_host_id for binding:host_id); returns the port."""
-        want = {k.replace("binding_", "binding:"): v for k, v in want.items()}
-        return hosts.wait_until(
-            lambda: self._port_is(port_id, want), timeout, interval=0.05,
-            what="port %s to have %s" % (port_id, want))
-
-    def _port_is(self, port_id, want):
-        p = self.port_api(port_id)
-        return p if all(p.get(k) == v for k, v in want.items()) else None
-
-
-class AgentHost:
-    """A test host running neutrino-agent, with its NIC on the physical
-    network."""
-
-    def __init__(self, lab, role, hostname, api, phys, bridge="br-provider",
-                 physnet="provider", precreate_bridge=False):
-        self.lab = lab
-        self.hostname = hostname
-        self.bridge = bridge
-        self.physnet = physnet
-        self.ovs = hosts.TestHost(lab, role)
-        phys.attach(self.ovs.netns, "eth0")
-        self.int_patch = "int-" + bridge
-        self.phy_patch = "phy-" + bridge
-        lab.relay(self.ovs.netns, "127.0.0.1", 9696, ("127.0.0.1", api.port))
-        self.conf = self.ovs.dir / "agent.conf"
-        func.write_ini(self.conf, {
-            "DEFAULT": {"host": hostname},
-            "ovs": {"integration_bridge": "br-int",
-                    "bridge_mappings": "%s:%s" % (physnet, bridge),
-                    "datapath_type": "netdev",
-                    "ovsdb_connection": self.ovs.ovsdb_tcp_remote,
-                    "of_listen_address": "127.0.0.1",
-                    "of_listen_port": "6633"},
-            "agent": {"server_url": "http://127.0.0.1:9696",
-                      "report_interval": "1"},
-        })
-        self.log = self.ovs.dir / "agent.log"
-        self.proc = None
-        if precreate_bridge:
-            # What a Neutron operator does: the bridge exists, NIC in it.
-            self.ovs.add_bridge(bridge)
-            self.ovs.add_port(bridge, "eth0")
-
-    def start(self):
-        script = ('mount -t tmpfs %s-netns /run/netns && exec "$0" '
-                  '--config-file "$1"' % hosts.PREFIX)
-        self.proc = self.lab.spawn(
-            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-             script, AGENT_BIN, self.conf],
-            self.log, netns=self.ovs.netns, enter="nsenter",
-            env=self.ovs.env)  # OVS_RUNDIR: where db.sock is, as for ovs-vsctl
-        return self
-
-    def stop(self, sig=signal.SIGTERM):
-        return self.lab.stop(self.proc, sig=sig)
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def log_tail(self, n=4000):
-        try:
-            return self.log.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
-
-    def wait_bridges(self, timeout=CONVERGE):
-        def ready():
-            if not self.alive():
-                raise hosts.DaemonDied("agent exited:\n" + self.log_tail())
-            return {"br-int", self.bridge} <= set(self.ovs.bridges())
-        hosts.wait_until(ready, timeout, what="the agent's bridges")
-
-    def add_nic(self):
-        """The operator's step: the NIC into the mapped bridge."""
-        self.wait_bridges()
-        self.ovs.add_port(self.bridge, "eth0")
-
-    def tag(self, port):
-        value = self.ovs.get("Port", port, "tag")
-        return None if value == "[]" else int(value)
-
-    def wait_tag(self, port, tag, timeout=CONVERGE):
-        hosts.wait_until(lambda: self.tag(port) == tag, timeout,
-                         what="tag %s on %s" % (tag, port))
 
 
 # ---------------------------------------------------------------- fixtures
@@ -316,9 +185,13 @@ def test_vlan_network_tagged_on_the_wire(dep):
     assert router.rx_packets(dev) > rx0
 
     # The host's last port of the network goes: local VLAN and flows go.
+    # (The network's DHCP port is plugged here too, by the DHCP role: it
+    # goes with the network's last DHCP subnet.)
     for vm in vms:
         vm.unplug()
         api.wait_port(vm.port_id, status="DOWN")
+        api.osc("port", "delete", vm.port_id, fmt=None)
+    api.osc("subnet", "delete", "vlan-sub", fmt=None)
     hosts.wait_until(lambda: not any(
         f.sets_vlan == lvid for f in agent.ovs.dump_flows("br-int")),
         CONVERGE, what="the VLAN network's flows to go")

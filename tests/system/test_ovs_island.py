@@ -316,6 +316,39 @@ def test_port_vlan(host):
                       "name=phy-x") == ""
 
 
+def test_ensure_and_delete_port(host):
+    # As the DHCP role plugs its veth end: system type, dead VLAN, ids.
+    ids = ("iface-id=5a1b2c3d-1111-2222-3333-444455556666"
+           " attached-mac=fa:16:3e:00:00:02 iface-status=active")
+    host.ok("port br-int tapdhcp1 - 4095 " + ids)
+    assert host.vsctl("get", "Port", "tapdhcp1", "tag") == "4095"
+    assert host.vsctl("get", "Interface", "tapdhcp1", "type") == '""'
+    eids = host.vsctl("get", "Interface", "tapdhcp1", "external_ids")
+    for kv in ('iface-id="5a1b2c3d-1111-2222-3333-444455556666"',
+               'attached-mac="fa:16:3e:00:00:02"', "iface-status=active"):
+        assert kv in eids, eids
+    # Again, once tagged by someone else: keys corrected, tag kept.
+    host.vsctl("set", "Port", "tapdhcp1", "tag=7")
+    host.vsctl("set", "Interface", "tapdhcp1", "external_ids:other=x")
+    host.ok("port br-int tapdhcp1 - 4095 iface-status=active"
+            " attached-mac=fa:16:3e:00:00:03")
+    assert host.vsctl("get", "Port", "tapdhcp1", "tag") == "7"
+    eids = host.vsctl("get", "Interface", "tapdhcp1", "external_ids")
+    assert 'attached-mac="fa:16:3e:00:00:03"' in eids and "other=x" in eids
+    assert "5a1b2c3d" in eids, eids
+    # Another kind, or another bridge: refused, nothing changed.
+    assert host.cmd("port br-int tapdhcp1 internal 0").startswith(
+        "error -17 ")
+    assert host.cmd("port br-provider tapdhcp1 - 0").startswith("error -17 ")
+    assert host.cmd("port nobr tapdhcp2 - 0").startswith("error -2 ")
+    assert host.cmd("port br-int tapdhcp2 - 4096").startswith("error -22 ")
+    host.ok("del-port br-int tapdhcp1")
+    assert host.vsctl("--columns=name", "--bare", "find", "Port",
+                      "name=tapdhcp1") == ""
+    host.ok("del-port br-int tapdhcp1")  # gone already: fine
+    assert host.cmd("del-port nobr tapdhcp1").startswith("error -2 ")
+
+
 def dump_flows(host, br):
     return host.run("ovs-ofctl", "-O", "OpenFlow13", "dump-flows", br)
 

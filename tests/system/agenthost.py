@@ -1,0 +1,208 @@
+"""What the agent's end-to-end tests share: the server with the real
+openstack CLI (Api) and a namespace test host running neutrino-agent
+(AgentHost).  Used by test_agent_e2e.py and test_dhcp_e2e.py.
+
+Where the processes run, and why, is told in test_agent_e2e.py's
+docstring.  Besides that, each AgentHost keeps a private mount namespace
+alive in a small holder process (`sleep`), with an empty tmpfs on
+/run/netns: the namespaces the agent makes (qdhcp-*) are its own, never
+collide between hosts, and survive a restart of the agent, as on a real
+host, so a restarted agent must converge what it finds.  Commands that look
+at them run through `AgentHost.view()`.  dnsmasq daemonizes (as under
+Neutron) and outlives the agent: the host kills the dnsmasq processes whose
+command line names its state_path at cleanup, by PID.
+"""
+
+import importlib.util
+import os
+import signal
+from pathlib import Path
+
+import hosts
+from seedcheck import CONVERGE
+
+REPO = Path(__file__).resolve().parents[2]
+AGENT_BIN = os.environ.get("NEUTRINO_AGENT") or str(
+    REPO / "build" / "neutrino-agent")
+
+
+def _load_func_conftest():
+    """tests/func/conftest.py under another name: its Server and CLI
+    runner, without registering its fixtures here."""
+    spec = importlib.util.spec_from_file_location(
+        "func_conftest", REPO / "tests" / "func" / "conftest.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+func = _load_func_conftest()
+AGENT_DOWN_TIME = 6  # the server's, so a stopped agent is soon shown dead
+
+
+# ---------------------------------------------------------------- plumbing
+class Api:
+    """The server plus the real openstack CLI pointed at it."""
+
+    def __init__(self, lab, overrides=None):
+        self.server = func.Server(lab.dir / "server", overrides=overrides)
+        self.server.start()
+        lab.defer("kill neutrino-server", self.server.kill)
+        self.home = lab.dir / "osc-home"
+        self.home.mkdir()
+
+    @property
+    def port(self):
+        return self.server.port
+
+    def osc(self, *args, fmt="json"):
+        return func.run_osc(self.server.url, self.home, *args, fmt=fmt)
+
+    def port_api(self, port_id):
+        return self.server.show("port", port_id)
+
+    def wait_port(self, port_id, timeout=CONVERGE, **want):
+        """Until the port's API attributes have the wanted values (use
+        binding_host_id for binding:host_id); returns the port."""
+        want = {k.replace("binding_", "binding:"): v for k, v in want.items()}
+        return hosts.wait_until(
+            lambda: self._port_is(port_id, want), timeout, interval=0.05,
+            what="port %s to have %s" % (port_id, want))
+
+    def _port_is(self, port_id, want):
+        p = self.port_api(port_id)
+        return p if all(p.get(k) == v for k, v in want.items()) else None
+
+
+class AgentHost:
+    """A test host running neutrino-agent, with its NIC on the physical
+    network."""
+
+    def __init__(self, lab, role, hostname, api, phys, bridge="br-provider",
+                 physnet="provider", precreate_bridge=False, dhcp=None):
+        self.lab = lab
+        self.hostname = hostname
+        self.bridge = bridge
+        self.physnet = physnet
+        self.ovs = hosts.TestHost(lab, role)
+        phys.attach(self.ovs.netns, "eth0")
+        self.int_patch = "int-" + bridge
+        self.phy_patch = "phy-" + bridge
+        lab.relay(self.ovs.netns, "127.0.0.1", 9696, ("127.0.0.1", api.port))
+        self.conf = self.ovs.dir / "agent.conf"
+        self.state_path = self.ovs.dir / "state"
+        # dnsmasq drops to an unprivileged user before it re-reads its
+        # files on SIGHUP: the path to state_path must be searchable, as
+        # /var/lib is (the lab's mkdtemp makes its directory 0700).
+        os.chmod(lab.dir, 0o711)
+        defaults = {"host": hostname, "state_path": str(self.state_path)}
+        defaults.update(dhcp or {})
+        func.write_ini(self.conf, {
+            "DEFAULT": defaults,
+            "ovs": {"integration_bridge": "br-int",
+                    "bridge_mappings": "%s:%s" % (physnet, bridge),
+                    "datapath_type": "netdev",
+                    "ovsdb_connection": self.ovs.ovsdb_tcp_remote,
+                    "of_listen_address": "127.0.0.1",
+                    "of_listen_port": "6633"},
+            "agent": {"server_url": "http://127.0.0.1:9696",
+                      "report_interval": "1"},
+        })
+        self.log = self.ovs.dir / "agent.log"
+        self.proc = None
+        self.holder = None
+        if precreate_bridge:
+            # What a Neutron operator does: the bridge exists, NIC in it.
+            self.ovs.add_bridge(bridge)
+            self.ovs.add_port(bridge, "eth0")
+
+    def _hold_mounts(self):
+        """The mount namespace the agent runs in, held by a sleeper."""
+        script = ('mount -t tmpfs %s-netns /run/netns && exec sleep 86400'
+                  % hosts.PREFIX)
+        self.holder = self.lab.spawn(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             script], self.ovs.dir / "holder.log")
+        self.mnt = "/proc/%d/ns/mnt" % self.holder.pid
+        hosts.wait_until(lambda: self._tmpfs_mounted(), 5,
+                         what="the agent's /run/netns")
+        self.lab.defer("kill dnsmasq of %s" % self.hostname,
+                       self.kill_dnsmasqs)
+
+    def _tmpfs_mounted(self):
+        out = hosts.run(["nsenter", "--mount=" + self.mnt, "findmnt", "-n",
+                         "/run/netns"], check=False).stdout
+        return "%s-netns" % hosts.PREFIX in out
+
+    def start(self):
+        if self.holder is None:
+            self._hold_mounts()
+        self.proc = self.lab.spawn(
+            ["nsenter", "--mount=" + self.mnt,
+             "--net=/run/netns/" + self.ovs.netns, AGENT_BIN,
+             "--config-file", self.conf],
+            self.log, env=self.ovs.env)  # OVS_RUNDIR: where db.sock is
+        return self
+
+    def view(self, argv, **kw):
+        """argv in the agent's mount namespace and host namespace (where
+        `ip netns` shows its qdhcp-* namespaces)."""
+        return hosts.run(["nsenter", "--mount=" + self.mnt,
+                          "--net=/run/netns/" + self.ovs.netns] + list(argv),
+                         **kw)
+
+    def dnsmasq_pids(self):
+        """PIDs of dnsmasq processes that use this host's state_path."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                cmd = Path("/proc", entry, "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if cmd and cmd[0].endswith(b"dnsmasq") and any(
+                    str(self.state_path).encode() in a for a in cmd):
+                pids.append(int(entry))
+        return pids
+
+    def kill_dnsmasqs(self):
+        for pid in self.dnsmasq_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def stop(self, sig=signal.SIGTERM):
+        return self.lab.stop(self.proc, sig=sig)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, n=4000):
+        try:
+            return self.log.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def wait_bridges(self, timeout=CONVERGE):
+        def ready():
+            if not self.alive():
+                raise hosts.DaemonDied("agent exited:\n" + self.log_tail())
+            return {"br-int", self.bridge} <= set(self.ovs.bridges())
+        hosts.wait_until(ready, timeout, what="the agent's bridges")
+
+    def add_nic(self):
+        """The operator's step: the NIC into the mapped bridge."""
+        self.wait_bridges()
+        self.ovs.add_port(self.bridge, "eth0")
+
+    def tag(self, port):
+        value = self.ovs.get("Port", port, "tag")
+        return None if value == "[]" else int(value)
+
+    def wait_tag(self, port, tag, timeout=CONVERGE):
+        hosts.wait_until(lambda: self.tag(port) == tag, timeout,
+                         what="tag %s on %s" % (tag, port))
+
+
