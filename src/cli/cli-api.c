@@ -15,6 +15,7 @@ struct cli_api {
     CURL *easy;
     char *root; /* ".../v2.0", no trailing slash. */
     struct curl_slist *headers;
+    bool wrap_errors; /* See cli_api_wrap_errors(). */
 };
 
 struct cli_api *
@@ -55,6 +56,18 @@ cli_api_destroy(struct cli_api *api)
         free(api);
         curl_global_cleanup();
     }
+}
+
+void
+cli_api_wrap_errors(struct cli_api *api, bool wrap)
+{
+    api->wrap_errors = wrap;
+}
+
+bool
+cli_api_wraps_errors(const struct cli_api *api)
+{
+    return api->wrap_errors;
 }
 
 char *
@@ -110,7 +123,7 @@ exception_name(long status)
  * top-level object's "message"), else the HTTP reason phrase. */
 static char *
 error_text(long status, const char *url, const json_t *body,
-           const char *reason)
+           const char *reason, bool wrap)
 {
     struct ds details = DS_EMPTY_INITIALIZER;
     const char *key;
@@ -131,9 +144,15 @@ error_text(long status, const char *url, const json_t *body,
     if (!details.len) {
         ds_put_cstr(&details, reason);
     }
-    text = xasprintf(
-        "%s: %ld: %s Error for url: %s, %s", exception_name(status), status,
-        status < 500 ? "Client" : "Server", url, ds_cstr(&details));
+    if (wrap) {
+        text = xasprintf("Error while executing command: %s: %ld, %s",
+                         exception_name(status), status, ds_cstr(&details));
+    } else {
+        text = xasprintf("%s: %ld: %s Error for url: %s, %s",
+                         exception_name(status), status,
+                         status < 500 ? "Client" : "Server", url,
+                         ds_cstr(&details));
+    }
     ds_destroy(&details);
     return text;
 }
@@ -201,8 +220,8 @@ cli_api_request(struct cli_api *api, const char *method, const char *path,
             *ret_body = json_loadb(answer.s, answer.len, 0, NULL);
         }
         if (status >= 400) {
-            *ret_error =
-                error_text(status, url, *ret_body, reason_phrase(status));
+            *ret_error = error_text(status, url, *ret_body,
+                                    reason_phrase(status), api->wrap_errors);
         } else if (answer.len && !*ret_body) {
             *ret_error = xasprintf("Invalid JSON in the answer from %s", url);
             status = -EIO;

@@ -12,6 +12,7 @@
 #define CLI_API_H 1
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "core/util.h"
 
@@ -31,6 +32,13 @@ void cli_api_destroy(struct cli_api *);
 int cli_api_request(struct cli_api *, const char *method, const char *path,
                     const json_t *body, json_t **ret_body,
                     char **ret_error) WARN_UNUSED;
+
+/* openstackclient wraps the HTTP errors of the commands that also work
+ * with nova-network ("network create", "network show") as "Error while
+ * executing command: NotFoundException: 404, MESSAGE"; 'wrap' selects that
+ * form for the following requests. */
+void cli_api_wrap_errors(struct cli_api *, bool wrap);
+bool cli_api_wraps_errors(const struct cli_api *);
 
 /* 'text' escaped for a URL query value (malloc'd). */
 char *cli_api_escape(const char *text);

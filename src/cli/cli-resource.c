@@ -230,7 +230,11 @@ cli_find(struct cli_ctx *ctx, const struct cli_resource *res,
     }
     if (!match) {
         json_decref(items);
-        return cli_fail(ctx, "No %s found for %s", res->title, name_or_id);
+        return cli_fail(ctx, "%sNo %s found for %s",
+                        cli_api_wraps_errors(ctx->api)
+                            ? "Error while executing command: "
+                            : "",
+                        res->title, name_or_id);
     }
     *ret = json_incref(match);
     json_decref(items);

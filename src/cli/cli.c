@@ -183,8 +183,10 @@ run_command(const struct cli_command *c, const char *endpoint,
     size_t n_fmt = c->kind == CLI_KIND_ONE    ? ARRAY_SIZE(one_opts)
                    : c->kind == CLI_KIND_LIST ? ARRAY_SIZE(list_opts)
                                               : ARRAY_SIZE(quiet_opts);
-    const struct cli_opt *const opt_tables[] = {c->opts, fmt, NULL};
-    const size_t sizes[] = {c->n_opts, n_fmt};
+    /* A command without options of its own has only the formatter's. */
+    const struct cli_opt *const opt_tables[] = {c->opts ? c->opts : fmt,
+                                                c->opts ? fmt : NULL, NULL};
+    const size_t sizes[] = {c->opts ? c->n_opts : n_fmt, n_fmt};
     struct cli_ctx ctx = {.out = DS_EMPTY_INITIALIZER};
     struct cli_args args = {0};
     char *error = NULL;

@@ -126,6 +126,7 @@ network_create(struct cli_ctx *ctx, const struct cli_args *args)
     json_t *obj = NULL;
     int r;
 
+    cli_api_wrap_errors(ctx->api, true);
     json_object_set_new(attrs, "name", json_string(args->pos[0]));
     /* --enable is the default: create always sends admin_state_up. */
     json_object_set_new(attrs, "admin_state_up",
@@ -213,8 +214,10 @@ static int
 network_show(struct cli_ctx *ctx, const struct cli_args *args)
 {
     json_t *obj;
-    int r = cli_find(ctx, &cli_network_resource, args->pos[0], &obj);
+    int r;
 
+    cli_api_wrap_errors(ctx->api, true);
+    r = cli_find(ctx, &cli_network_resource, args->pos[0], &obj);
     if (r < 0) {
         return r;
     }
