@@ -158,6 +158,9 @@ unwrap(struct cli_ctx *ctx, json_t *answer, const char *key, json_t **ret)
     return 0;
 }
 
+/* The start of cli-api's text for a 404. */
+#define NOT_FOUND "NotFoundException: 404"
+
 int
 cli_get(struct cli_ctx *ctx, const struct cli_resource *res, const char *id,
         json_t **ret)
@@ -169,6 +172,14 @@ cli_get(struct cli_ctx *ctx, const struct cli_resource *res, const char *id,
 
     free(path);
     free(eid);
+    if (r < 0 && ctx->error && str_startswith(ctx->error, NOT_FOUND)) {
+        /* openstacksdk's get() names what it did not find. */
+        char *msg = xasprintf("No %s found for %s%s", res->title, id,
+                              ctx->error + strlen(NOT_FOUND));
+
+        free(ctx->error);
+        ctx->error = msg;
+    }
     return r < 0 ? r : unwrap(ctx, answer, res->singular, ret);
 }
 
@@ -362,6 +373,14 @@ delete_one(struct cli_ctx *ctx, const struct cli_resource *res,
     eid = cli_api_escape(name_or_id ? name_or_id : "");
     path = xasprintf("/%s/%s", res->plural, eid);
     r = call(ctx, "DELETE", path, NULL, 204, NULL);
+    if (r < 0 && ctx->error && str_startswith(ctx->error, NOT_FOUND)) {
+        /* openstacksdk's delete() raises its ResourceNotFound. */
+        char *msg = xasprintf("ResourceNotFound%s",
+                              ctx->error + strlen("NotFoundException"));
+
+        free(ctx->error);
+        ctx->error = msg;
+    }
     free(path);
     free(eid);
     json_decref(obj);

@@ -61,6 +61,13 @@ static const struct cli_column list_columns[] = {
 /* The first five columns without --long. */
 #define N_SHORT_COLUMNS 5
 
+/* What port.py passes as "fields", one per column of list_columns. */
+static const char *const list_fields[] = {
+    "id",           "name",   "mac_address",
+    "fixed_ips",    "status", "security_group_ids",
+    "device_owner", "tags",
+};
+
 /* port.py's _get_attrs(). */
 static const struct cli_attr common_attrs[] = {
     {"--description", "description", CLI_ATTR_STRING},
@@ -477,6 +484,14 @@ port_list(struct cli_ctx *ctx, const struct cli_args *args)
         cli_query_add(&query, "security_groups", groups[i]);
     }
     cli_tag_filters(&query, args);
+    /* port.py asks for its columns by openstacksdk's attribute names; the
+     * API knows "security_groups", not "security_group_ids", so that
+     * column comes back empty (None) with the openstack CLI too. */
+    for (size_t i = 0; i < ARRAY_SIZE(list_fields); i++) {
+        if (i < N_SHORT_COLUMNS || cli_args_flag(args, "--long")) {
+            cli_query_add(&query, "fields", list_fields[i]);
+        }
+    }
     if (!r) {
         r = cli_list(ctx, &cli_port_resource, ds_cstr(&query), &items);
     }
