@@ -322,6 +322,8 @@ put_human(struct ds *out, enum cli_fmt fmt, const json_t *v)
             put_pools(out, v);
         }
         return;
+    case CLI_FMT_BLANK:
+        return;
     }
     put_pystr(out, v);
 }
@@ -333,7 +335,9 @@ cli_cell_init(struct cli_cell *cell, enum cli_fmt fmt, const json_t *value)
 
     put_human(&human, fmt, value);
     cell->human = ds_steal(&human);
-    if (fmt == CLI_FMT_DICT && !json_is_object(value)) {
+    if (fmt == CLI_FMT_BLANK) {
+        cell->machine = json_string("");
+    } else if (fmt == CLI_FMT_DICT && !json_is_object(value)) {
         /* DictColumn.machine_readable() is dict(value or {}). */
         cell->machine = json_object();
     } else {

@@ -27,6 +27,7 @@ enum cli_fmt {
     CLI_FMT_LIST_DICT,   /* ListDictColumn: one DictColumn line each. */
     CLI_FMT_POOLS,       /* AllocationPoolsColumn: start-end,start-end. */
     CLI_FMT_ROUTES,      /* HostRoutesColumn: nexthop shown as gateway. */
+    CLI_FMT_BLANK,       /* Not an attribute at all: '' whatever the value. */
 };
 
 /* One value of an output row. */

@@ -450,6 +450,48 @@ add_fixed_ip_filters(struct cli_ctx *ctx, const struct cli_args *args,
     return 0;
 }
 
+/* Prints the first 'n' list columns of 'items'.  With -c, port.py (by
+ * osc-lib's calculate_header_and_attrs()) prints the columns in the order
+ * asked, accepting attribute names for headers; another attribute of a
+ * port was not among the fields asked for, so None, and a name that is no
+ * attribute at all is blank. */
+static int
+print_ports(struct cli_ctx *ctx, const json_t *items, size_t n)
+{
+    const char *const *asked = ctx->fmt.columns;
+    size_t n_asked = ctx->fmt.n_columns;
+    struct cli_column *cols;
+    const char **names;
+    int r;
+
+    if (!n_asked) {
+        return cli_print_list(ctx, list_columns, n, items);
+    }
+    cols = xcalloc(n_asked, sizeof *cols);
+    names = xcalloc(n_asked, sizeof *names);
+    for (size_t k = 0; k < n_asked; k++) {
+        cols[k] = (struct cli_column){asked[k], "", CLI_FMT_BLANK};
+        for (size_t i = 0; i < ARRAY_SIZE(show_columns); i++) {
+            if (streq(asked[k], show_columns[i].name)) {
+                cols[k].fmt = CLI_FMT_RAW;
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (streq(asked[k], list_columns[i].name)
+                || streq(asked[k], list_fields[i])) {
+                cols[k] = list_columns[i];
+            }
+        }
+        names[k] = cols[k].name;
+    }
+    ctx->fmt.columns = names;
+    r = cli_print_list(ctx, cols, n_asked, items);
+    ctx->fmt.columns = asked;
+    free(names);
+    free(cols);
+    return r;
+}
+
 static int
 port_list(struct cli_ctx *ctx, const struct cli_args *args)
 {
@@ -499,10 +541,9 @@ port_list(struct cli_ctx *ctx, const struct cli_args *args)
     if (r < 0) {
         return r;
     }
-    r = cli_print_list(ctx, list_columns,
-                       cli_args_flag(args, "--long") ? ARRAY_SIZE(list_columns)
-                                                     : N_SHORT_COLUMNS,
-                       items);
+    r = print_ports(ctx, items,
+                    cli_args_flag(args, "--long") ? ARRAY_SIZE(list_columns)
+                                                  : N_SHORT_COLUMNS);
     json_decref(items);
     return r;
 }
