@@ -192,7 +192,11 @@ cli_api_request(struct cli_api *api, const char *method, const char *path,
                 const json_t *body, json_t **ret_body, char **ret_error)
 {
     struct ds answer = DS_EMPTY_INITIALIZER;
-    char *url = xasprintf("%s%s", api->root, path);
+    /* Pagination links come as whole URLs. */
+    char *url =
+        str_startswith(path, "http://") || str_startswith(path, "https://")
+            ? xstrdup(path)
+            : xasprintf("%s%s", api->root, path);
     char *data = body ? json_dumps(body, JSON_COMPACT) : NULL;
     CURLcode rc;
     long status = 0;

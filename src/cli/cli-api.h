@@ -23,7 +23,8 @@ struct cli_api;
 struct cli_api *cli_api_create(const char *endpoint, const char *project_id);
 void cli_api_destroy(struct cli_api *);
 
-/* Sends 'method' to 'path' under the v2.0 root (e.g. "/networks?name=x")
+/* Sends 'method' to 'path' under the v2.0 root (e.g. "/networks?name=x"),
+ * or to 'path' itself if it is a whole http(s) URL (pagination links),
  * with 'body' as JSON (borrowed; NULL: none).  Returns the HTTP status,
  * with the decoded answer in '*ret_body' when it is JSON (else NULL; the
  * caller owns it) and, for a status of 400 or more, the openstack CLI's

@@ -183,16 +183,66 @@ cli_get(struct cli_ctx *ctx, const struct cli_resource *res, const char *id,
     return r < 0 ? r : unwrap(ctx, answer, res->singular, ret);
 }
 
+/* The "next" link of a list answer, or NULL. */
+static const char *
+next_link(const json_t *answer, const char *plural)
+{
+    char *key = xasprintf("%s_links", plural);
+    json_t *links = json_object_get(answer, key);
+    json_t *link;
+    size_t i;
+
+    free(key);
+    json_array_foreach (links, i, link) {
+        const char *rel = json_string_value(json_object_get(link, "rel"));
+
+        if (rel && streq(rel, "next")) {
+            return json_string_value(json_object_get(link, "href"));
+        }
+    }
+    return NULL;
+}
+
 int
 cli_list(struct cli_ctx *ctx, const struct cli_resource *res,
          const char *query, json_t **ret)
 {
     char *path = xasprintf("/%s%s", res->plural, query);
-    json_t *answer;
-    int r = call(ctx, "GET", path, NULL, 200, &answer);
+    json_t *all = json_array();
+    int r;
 
-    free(path);
-    return r < 0 ? r : unwrap(ctx, answer, res->plural, ret);
+    /* Pages, when the server's pagination_max_limit makes them, are
+     * followed as openstacksdk follows them. */
+    for (;;) {
+        json_t *answer, *items;
+        const char *next;
+
+        r = call(ctx, "GET", path, NULL, 200, &answer);
+        free(path);
+        path = NULL;
+        if (r < 0) {
+            break;
+        }
+        items = json_object_get(answer, res->plural);
+        if (!json_is_array(items)) {
+            json_decref(answer);
+            r = cli_fail(ctx, "The answer has no '%s'", res->plural);
+            break;
+        }
+        json_array_extend(all, items);
+        next = next_link(answer, res->plural);
+        path = next && json_array_size(items) ? xstrdup(next) : NULL;
+        json_decref(answer);
+        if (!path) {
+            break;
+        }
+    }
+    if (r < 0) {
+        json_decref(all);
+        return r;
+    }
+    *ret = all;
+    return 0;
 }
 
 int
