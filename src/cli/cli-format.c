@@ -253,6 +253,18 @@ put_json(struct ds *out, const struct cli_format_opts *opts, json_t *doc)
                    | (opts->noindent ? 0 : JSON_INDENT(2));
     char *text = json_dumps(doc, flags);
 
+    /* Python's json writes \u escapes in lower case, jansson in upper. */
+    for (char *p = text; *p; p++) {
+        if (p[0] == '\\' && p[1] == 'u') {
+            for (int i = 2; i < 6; i++) {
+                p[i] = (char) (p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 'a'
+                                                          : p[i]);
+            }
+            p += 5;
+        } else if (p[0] == '\\') {
+            p++;
+        }
+    }
     ds_put_cstr(out, text);
     ds_put_char(out, '\n');
     free(text);

@@ -309,6 +309,16 @@ def test_duplicate_names_and_ids(server, clis):
     same(clis, "network", "list", "--internal")
 
 
+def test_unicode_names(server, clis):
+    neu, _ = clis
+    neu("network", "create", "r\u00e9seau \u65e5\u672c \U0001f600", "--description",
+        "it's \"here\"")
+    for fmt in formats("one"):
+        same(clis, "network", "show", "r\u00e9seau \u65e5\u672c \U0001f600", *fmt)
+    for fmt in formats("list"):
+        same(clis, "network", "list", "--long", *fmt)
+
+
 def test_no_endpoint(tmp_path):
     p = subprocess.run([CLI_BIN, "network", "list"], env=osc_env(tmp_path),
                        capture_output=True, text=True)

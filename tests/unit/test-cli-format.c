@@ -339,6 +339,25 @@ test_one(void **state)
 }
 
 static void
+test_json_escapes(void **state)
+{
+    static const char *const one_names[] = {"name"};
+    struct cli_format_opts opts = {.output = CLI_OUTPUT_JSON,
+                                   .noindent = true};
+    json_t *v = json_string("r\xc3\xa9seau/\x01\xf0\x9f\x98\x80");
+    struct cli_result res;
+
+    (void) state;
+    cli_result_init(&res, one_names, 1);
+    cli_cell_init(cli_result_add_row(&res), CLI_FMT_RAW, v);
+    /* Python's json.dumps(): ASCII only, lower-case hex, '/' as is. */
+    check_render(&res, &opts, true,
+                 "{\"name\": \"r\\u00e9seau/\\u0001\\ud83d\\ude00\"}\n");
+    cli_result_destroy(&res);
+    json_decref(v);
+}
+
+static void
 test_display_width(void **state)
 {
     const char *s = "\xc3\xa9\xe6\x97\xa5\xe6\x9c\xac"; /* é日本 */
@@ -360,6 +379,7 @@ main(void)
         cmocka_unit_test(test_list_json_value),
         cmocka_unit_test(test_unknown_column),
         cmocka_unit_test(test_one),
+        cmocka_unit_test(test_json_escapes),
         cmocka_unit_test(test_display_width),
     };
 
