@@ -344,6 +344,7 @@ cli_cell_init(struct cli_cell *cell, enum cli_fmt fmt, const json_t *value)
         cell->machine = value ? json_deep_copy(value) : json_null();
     }
     cell->numeric = fmt == CLI_FMT_RAW && json_is_number(value);
+    cell->formatted = fmt != CLI_FMT_RAW;
 }
 
 void

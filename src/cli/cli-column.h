@@ -35,6 +35,7 @@ struct cli_cell {
     char *human;     /* Table text (may hold newlines). */
     json_t *machine; /* For json/value/shell; never NULL (null for None). */
     bool numeric;    /* Unformatted number: right-aligned in list tables. */
+    bool formatted;  /* Has a formatter: csv quotes it as a string. */
 };
 
 /* Fills 'cell' from 'value' (borrowed; NULL when the attribute is absent,

@@ -315,6 +315,60 @@ put_list_table(struct ds *out, const struct cli_format_opts *opts,
     free(headers);
 }
 
+/* One field as Python's csv.writer writes it (doublequote, escapechar
+ * '\\'): 'text' is str() of the value, 'number' whether csv sees a number
+ * (int, float, bool), 'none' whether it is None. */
+static void
+put_csv_field(struct ds *out, enum cli_quote mode, const char *text,
+              bool number, bool none)
+{
+    bool quote = mode == CLI_QUOTE_ALL
+                 || (mode == CLI_QUOTE_NONNUMERIC && !number)
+                 || (mode == CLI_QUOTE_MINIMAL && strpbrk(text, ",\"\r\n"));
+
+    if (none) {
+        text = "";
+    }
+    ds_put_cstr(out, quote ? "\"" : "");
+    for (const char *p = text; *p; p++) {
+        if (*p == '"' && mode != CLI_QUOTE_NONE) {
+            ds_put_char(out, '"');
+        } else if (*p == '\\'
+                   || (mode == CLI_QUOTE_NONE && strchr(",\"\r\n", *p))) {
+            ds_put_char(out, '\\');
+        }
+        ds_put_char(out, *p);
+    }
+    ds_put_cstr(out, quote ? "\"" : "");
+}
+
+/* cliff's csv formatter: a header line, then a line per row. */
+static void
+put_csv(struct ds *out, const struct cli_format_opts *opts,
+        const struct cli_result *res, const size_t *sel, size_t n_sel)
+{
+    for (size_t i = 0; i < n_sel; i++) {
+        ds_put_cstr(out, i ? "," : "");
+        put_csv_field(out, opts->quote, res->names[sel[i]], false, false);
+    }
+    ds_put_char(out, '\n');
+    for (size_t row = 0; row < res->n_rows; row++) {
+        for (size_t i = 0; i < n_sel; i++) {
+            const struct cli_cell *c = &res->cells[row * res->n_cols + sel[i]];
+            char *text = cli_pystr(c->machine);
+            bool number =
+                !c->formatted
+                && (json_is_number(c->machine) || json_is_boolean(c->machine));
+
+            ds_put_cstr(out, i ? "," : "");
+            put_csv_field(out, opts->quote, text, number,
+                          !c->formatted && json_is_null(c->machine));
+            free(text);
+        }
+        ds_put_char(out, '\n');
+    }
+}
+
 int
 cli_format_list(struct ds *out, const struct cli_format_opts *opts,
                 const struct cli_result *res, char **ret_error)
@@ -335,6 +389,8 @@ cli_format_list(struct ds *out, const struct cli_format_opts *opts,
         }
         put_json(out, opts, list);
         json_decref(list);
+    } else if (opts->output == CLI_OUTPUT_CSV) {
+        put_csv(out, opts, res, sel, n_sel);
     } else if (opts->output == CLI_OUTPUT_VALUE) {
         for (size_t row = 0; row < res->n_rows; row++) {
             for (size_t i = 0; i < n_sel; i++) {

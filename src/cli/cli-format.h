@@ -1,9 +1,10 @@
 /* The output formatters of cliff, as the openstack CLI uses them: a
  * result (column names and rows of cells, see cli-column.h) printed as a
  * prettytable box ("table"), JSON ("json", indented by 2 unless
- * --noindent), space-separated values ("value") or, for a single object,
- * shell assignments ("shell").  A list prints one box row per object; a
- * single object prints a "Field | Value" box with one row per column.
+ * --noindent), space-separated values ("value"), comma-separated values
+ * ("csv", lists only, as Python's csv module writes them) or, for a single
+ * object, shell assignments ("shell").  A list prints one box row per object;
+ * a single object prints a "Field | Value" box with one row per column.
  *
  * A result owns its cells; its column names are borrowed and must outlive
  * it.  The format functions append to a caller's string and fail only when
@@ -23,6 +24,15 @@ enum cli_output {
     CLI_OUTPUT_JSON,
     CLI_OUTPUT_VALUE,
     CLI_OUTPUT_SHELL, /* Single objects only. */
+    CLI_OUTPUT_CSV,   /* Lists only. */
+};
+
+/* csv's --quote: Python's csv quoting modes. */
+enum cli_quote {
+    CLI_QUOTE_NONNUMERIC, /* The default. */
+    CLI_QUOTE_MINIMAL,
+    CLI_QUOTE_ALL,
+    CLI_QUOTE_NONE,
 };
 
 /* The formatter options common to every command that prints. */
@@ -31,6 +41,7 @@ struct cli_format_opts {
     bool noindent;              /* json: one line. */
     bool print_empty;           /* table: header box for an empty list. */
     const char *prefix;         /* shell: prepended to every name. */
+    enum cli_quote quote;       /* csv: when to quote. */
     const char *const *columns; /* -c COLUMN, in the order given. */
     size_t n_columns;           /* 0: every column. */
 };

@@ -31,6 +31,7 @@ static const struct cli_opt list_opts[] = {
     {"--help", "-h", CLI_OPT_FLAG, 0},
     {"--format", "-f", CLI_OPT_VALUE, 0},
     {"--column", "-c", CLI_OPT_APPEND, 0},
+    {"--quote", NULL, CLI_OPT_VALUE, 0},
     {"--noindent", NULL, CLI_OPT_FLAG, 0},
     {"--print-empty", NULL, CLI_OPT_FLAG, 0},
 };
@@ -119,13 +120,19 @@ static int
 read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
                  const struct cli_args *args, char **error)
 {
-    static const char *const names[] = {"table", "json", "value", "shell"};
+    /* In enum cli_output's order. */
+    static const char *const names[] = {"table", "json", "value", "shell",
+                                        "csv"};
+    static const char *const quotes[] = {"nonnumeric", "minimal", "all",
+                                         "none"};
     const char *f = cli_args_value(args, "--format");
-    size_t n_names = c->kind == CLI_KIND_ONE ? 4 : 3;
+    const char *q = cli_args_value(args, "--quote");
+    bool one = c->kind == CLI_KIND_ONE;
 
     ctx->fmt.output = CLI_OUTPUT_TABLE;
-    for (size_t i = 0; f && i < n_names; i++) {
-        if (streq(f, names[i])) {
+    for (size_t i = 0; f && i < ARRAY_SIZE(names); i++) {
+        if (streq(f, names[i])
+            && (one ? i != CLI_OUTPUT_CSV : i != CLI_OUTPUT_SHELL)) {
             ctx->fmt.output = (enum cli_output) i;
             f = NULL;
         }
@@ -134,9 +141,21 @@ read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
         *error = xasprintf("argument -f/--format: invalid choice: '%s' "
                            "(choose from %s)",
                            f,
-                           c->kind == CLI_KIND_ONE
-                               ? "'json', 'shell', 'table', 'value'"
-                               : "'json', 'table', 'value'");
+                           one ? "'json', 'shell', 'table', 'value'"
+                               : "'csv', 'json', 'table', 'value'");
+        return -EINVAL;
+    }
+    ctx->fmt.quote = CLI_QUOTE_NONNUMERIC;
+    for (size_t i = 0; q && i < ARRAY_SIZE(quotes); i++) {
+        if (streq(q, quotes[i])) {
+            ctx->fmt.quote = (enum cli_quote) i;
+            q = NULL;
+        }
+    }
+    if (q) {
+        *error = xasprintf("argument --quote: invalid choice: '%s' (choose "
+                           "from 'all', 'minimal', 'none', 'nonnumeric')",
+                           q);
         return -EINVAL;
     }
     ctx->fmt.n_columns = cli_args_values(args, "--column", &ctx->fmt.columns);

@@ -77,7 +77,9 @@ def same(clis, *args, check=True):
 def formats(kind):
     one = [[], ["-f", "json"], ["-f", "json", "--noindent"], ["-f", "value"],
            ["-f", "shell"], ["-f", "shell", "--prefix", "os_"]]
-    return one if kind == "one" else one[:4] + [["--print-empty"]]
+    return one if kind == "one" else one[:4] + [["--print-empty"], ["-f", "csv"],
+                                                ["-f", "csv", "--quote", "none"],
+                                                ["-f", "csv", "--quote", "minimal"]]
 
 
 def seed_setup(server, clis):
@@ -313,6 +315,7 @@ def test_unicode_names(server, clis):
     neu, _ = clis
     neu("network", "create", "r\u00e9seau \u65e5\u672c \U0001f600", "--description",
         "it's \"here\"")
+    neu("network", "create", 'a,b "c" \\d')
     for fmt in formats("one"):
         same(clis, "network", "show", "r\u00e9seau \u65e5\u672c \U0001f600", *fmt)
     for fmt in formats("list"):

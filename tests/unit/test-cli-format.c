@@ -260,6 +260,35 @@ test_list_json_value(void **state)
 }
 
 static void
+test_list_csv(void **state)
+{
+    struct cli_format_opts opts = {.output = CLI_OUTPUT_CSV};
+    struct cli_result res;
+
+    (void) state;
+    make_list(&res);
+    /* Python's csv.writer: numbers bare, formatted values as strings. */
+    check_render(&res, &opts, false,
+                 "\"ID\",\"IP Version\",\"Fixed IP Addresses\"\n"
+                 "\"a\",4,\"[{'ip_address': '10.0.0.1'}, "
+                 "{'ip_address': '10.0.0.22'}]\"\n"
+                 "\"bbbbbbbbbbbb\",6,\"[]\"\n");
+    opts.quote = CLI_QUOTE_NONE;
+    check_render(&res, &opts, false,
+                 "ID,IP Version,Fixed IP Addresses\n"
+                 "a,4,[{'ip_address': '10.0.0.1'}\\, "
+                 "{'ip_address': '10.0.0.22'}]\n"
+                 "bbbbbbbbbbbb,6,[]\n");
+    opts.quote = CLI_QUOTE_MINIMAL;
+    check_render(&res, &opts, false,
+                 "ID,IP Version,Fixed IP Addresses\n"
+                 "a,4,\"[{'ip_address': '10.0.0.1'}, "
+                 "{'ip_address': '10.0.0.22'}]\"\n"
+                 "bbbbbbbbbbbb,6,[]\n");
+    cli_result_destroy(&res);
+}
+
+static void
 test_unknown_column(void **state)
 {
     struct cli_format_opts opts = {.output = CLI_OUTPUT_TABLE};
@@ -377,6 +406,7 @@ main(void)
         cmocka_unit_test(test_machine_values),
         cmocka_unit_test(test_list_table),
         cmocka_unit_test(test_list_json_value),
+        cmocka_unit_test(test_list_csv),
         cmocka_unit_test(test_unknown_column),
         cmocka_unit_test(test_one),
         cmocka_unit_test(test_json_escapes),
