@@ -48,5 +48,8 @@ openstack CLI at it (no Keystone needed):
     openstack network agent list
     ovs-vsctl show
 
+or use build/neutrino in place of openstack: the same commands and output,
+without the Python start-up.
+
 MSG
 wait $server
