@@ -228,7 +228,10 @@ def test_write_commands_seen_by_openstack(server, clis):
     assert got["allowed_address_pairs"] == [] and got["admin_state_up"] is True
     assert got["binding_host_id"] == "compute9"
     neu("port", "unset", "p2", "--binding-profile", "a", "--fixed-ip",
-        "subnet=vsub2,ip-address=10.1.0.15", "--host")
+        "subnet=vsub2,ip-address=10.1.0.15")
+    # --host sends binding:host_id null, which this server refuses (400): the
+    # same answer through both.
+    same(clis, "port", "unset", "p2", "--host", check=False)
     got = json.loads(osc("port", "show", "p2", "-f", "json").stdout)
     assert got["binding_profile"] == {"c": "d"}
     assert "10.1.0.15" not in [ip["ip_address"] for ip in got["fixed_ips"]]
