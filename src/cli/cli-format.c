@@ -315,6 +315,140 @@ put_list_table(struct ds *out, const struct cli_format_opts *opts,
     free(headers);
 }
 
+/* Result of comparing two values the way Python's '<' does. */
+#define UNSORTABLE 2
+
+static int compare_values(const json_t *, const json_t *);
+
+static int
+compare_arrays(const json_t *a, const json_t *b)
+{
+    size_t na = json_array_size(a), nb = json_array_size(b);
+
+    for (size_t i = 0; i < na && i < nb; i++) {
+        const json_t *x = json_array_get(a, i), *y = json_array_get(b, i);
+
+        if (!json_equal(x, y)) {
+            return compare_values(x, y);
+        }
+    }
+    return na < nb ? -1 : na > nb;
+}
+
+/* -1, 0, 1, or UNSORTABLE where Python raises TypeError (None, dicts,
+ * mixed types). */
+static int
+compare_values(const json_t *a, const json_t *b)
+{
+    if (json_is_string(a) && json_is_string(b)) {
+        int c = strcmp(json_string_value(a), json_string_value(b));
+
+        return c < 0 ? -1 : c > 0;
+    }
+    if ((json_is_number(a) || json_is_boolean(a))
+        && (json_is_number(b) || json_is_boolean(b))) {
+        double x = json_is_boolean(a) ? json_is_true(a) : json_number_value(a);
+        double y = json_is_boolean(b) ? json_is_true(b) : json_number_value(b);
+
+        return x < y ? -1 : x > y;
+    }
+    if (json_is_array(a) && json_is_array(b)) {
+        return compare_arrays(a, b);
+    }
+    return json_equal(a, b) ? 0 : UNSORTABLE;
+}
+
+/* cliff's sort key (value is None, value): a plain None sorts last; a
+ * formatted column is never None itself, but its value may not compare. */
+static int
+compare_cells(const struct cli_cell *a, const struct cli_cell *b)
+{
+    bool an = !a->formatted && json_is_null(a->machine);
+    bool bn = !b->formatted && json_is_null(b->machine);
+
+    if (an || bn) {
+        return an == bn ? 0 : an ? 1 : -1;
+    }
+    return json_equal(a->machine, b->machine)
+               ? 0
+               : compare_values(a->machine, b->machine);
+}
+
+/* Stable merge sort of 'idx' by column 'col'; false if two values did not
+ * compare. */
+static bool
+sort_rows(const struct cli_result *res, size_t col, bool desc, size_t *idx,
+          size_t *tmp, size_t n)
+{
+    size_t half = n / 2, i = 0, j = half, k = 0;
+
+    if (n < 2) {
+        return true;
+    }
+    if (!sort_rows(res, col, desc, idx, tmp, half)
+        || !sort_rows(res, col, desc, idx + half, tmp, n - half)) {
+        return false;
+    }
+    while (i < half && j < n) {
+        int c = compare_cells(&res->cells[idx[j] * res->n_cols + col],
+                              &res->cells[idx[i] * res->n_cols + col]);
+
+        if (c == UNSORTABLE) {
+            return false;
+        }
+        /* Take the right one only when it sorts strictly first. */
+        tmp[k++] = (desc ? c > 0 : c < 0) ? idx[j++] : idx[i++];
+    }
+    while (i < half) {
+        tmp[k++] = idx[i++];
+    }
+    while (j < n) {
+        tmp[k++] = idx[j++];
+    }
+    memcpy(idx, tmp, n * sizeof *idx);
+    return true;
+}
+
+void
+cli_format_sort(struct cli_result *res, const char *const *cols, size_t n_cols,
+                bool descending, struct ds *warnings)
+{
+    size_t n = res->n_rows, w = res->n_cols;
+    size_t *idx = xcalloc(n + 1, sizeof *idx);
+    size_t *tmp = xcalloc(n + 1, sizeof *tmp);
+    size_t *work = xcalloc(n + 1, sizeof *work);
+    struct cli_cell *cells;
+
+    for (size_t r = 0; r < n; r++) {
+        idx[r] = r;
+    }
+    for (size_t k = n_cols; k-- > 0;) {
+        for (size_t c = 0; c < w; c++) {
+            if (!streq(cols[k], res->names[c])) {
+                continue;
+            }
+            memcpy(work, idx, n * sizeof *idx);
+            if (sort_rows(res, c, descending, work, tmp, n)) {
+                memcpy(idx, work, n * sizeof *idx);
+            } else {
+                ds_put_format(warnings,
+                              "Could not sort on field '%s'; unsortable "
+                              "types\n",
+                              cols[k]);
+            }
+        }
+    }
+    cells = xcalloc(n * w + 1, sizeof *cells);
+    for (size_t r = 0; r < n; r++) {
+        memcpy(&cells[r * w], &res->cells[idx[r] * w], w * sizeof *cells);
+    }
+    free(res->cells);
+    res->cells = cells;
+    free(work);
+    free(tmp);
+    free(idx);
+}
+
 /* One field as Python's csv.writer writes it (doublequote, escapechar
  * '\\'): 'text' is str() of the value, 'number' whether csv sees a number
  * (int, float, bool), 'none' whether it is None. */

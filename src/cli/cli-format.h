@@ -61,6 +61,14 @@ void cli_result_destroy(struct cli_result *);
  * with cli_cell_init(). */
 struct cli_cell *cli_result_add_row(struct cli_result *);
 
+/* cliff's --sort-column: sorts the rows of 'res' in place by each column
+ * named in 'cols' (the last first, so the first decides), stably, None
+ * last (first when 'descending').  A column whose values Python could not
+ * compare is left out with a warning appended to 'warnings'; names that
+ * are no column are ignored. */
+void cli_format_sort(struct cli_result *res, const char *const *cols,
+                     size_t n_cols, bool descending, struct ds *warnings);
+
 /* Appends 'res' to 'out' as a list (every row an object) or as one object
  * (its first row).  Returns 0, or -EINVAL with the message cliff prints in
  * '*ret_error' (malloc'd) when -c selects nothing. */

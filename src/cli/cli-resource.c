@@ -528,6 +528,8 @@ cli_print_list(struct cli_ctx *ctx, const struct cli_column *cols,
     json_array_foreach (items, i, item) {
         fill_row(cli_result_add_row(&res), cols, n_cols, item);
     }
+    cli_format_sort(&res, ctx->sort, ctx->n_sort, ctx->sort_descending,
+                    &ctx->warnings);
     r = print_result(ctx, &res, false);
     free(names);
     return r;

@@ -34,6 +34,9 @@ static const struct cli_opt list_opts[] = {
     {"--quote", NULL, CLI_OPT_VALUE, 0},
     {"--noindent", NULL, CLI_OPT_FLAG, 0},
     {"--print-empty", NULL, CLI_OPT_FLAG, 0},
+    {"--sort-column", NULL, CLI_OPT_APPEND, 0},
+    {"--sort-ascending", NULL, CLI_OPT_FLAG, 99},
+    {"--sort-descending", NULL, CLI_OPT_FLAG, 99},
 };
 static const struct cli_opt quiet_opts[] = {
     {"--help", "-h", CLI_OPT_FLAG, 0},
@@ -159,6 +162,8 @@ read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
         return -EINVAL;
     }
     ctx->fmt.n_columns = cli_args_values(args, "--column", &ctx->fmt.columns);
+    ctx->n_sort = cli_args_values(args, "--sort-column", &ctx->sort);
+    ctx->sort_descending = cli_args_flag(args, "--sort-descending");
     ctx->fmt.noindent = cli_args_flag(args, "--noindent");
     ctx->fmt.print_empty = cli_args_flag(args, "--print-empty");
     ctx->fmt.prefix = cli_args_value(args, "--prefix");
@@ -206,7 +211,8 @@ run_command(const struct cli_command *c, const char *endpoint,
     const struct cli_opt *const opt_tables[] = {c->opts ? c->opts : fmt,
                                                 c->opts ? fmt : NULL, NULL};
     const size_t sizes[] = {c->opts ? c->n_opts : n_fmt, n_fmt};
-    struct cli_ctx ctx = {.out = DS_EMPTY_INITIALIZER};
+    struct cli_ctx ctx = {.out = DS_EMPTY_INITIALIZER,
+                          .warnings = DS_EMPTY_INITIALIZER};
     struct cli_args args = {0};
     char *error = NULL;
     int status = 2;
@@ -224,6 +230,7 @@ run_command(const struct cli_command *c, const char *endpoint,
         } else {
             ctx.api = cli_api_create(endpoint, project);
             r = c->run(&ctx, &args);
+            fputs(ds_cstr(&ctx.warnings), err);
             fputs(ds_cstr(&ctx.out), out);
             if (r < 0) {
                 fprintf(err, "%s\n", ctx.error ? ctx.error : strerror(-r));
@@ -240,6 +247,7 @@ run_command(const struct cli_command *c, const char *endpoint,
     free(error);
     free(ctx.error);
     ds_destroy(&ctx.out);
+    ds_destroy(&ctx.warnings);
     cli_api_destroy(ctx.api);
     cli_args_destroy(&args);
     return status;

@@ -24,7 +24,11 @@ struct cli_ctx {
     struct cli_api *api;
     struct cli_format_opts fmt; /* From -f, -c, --noindent, ... */
     struct ds out;              /* Printed to stdout at the end. */
-    char *error;                /* The failure's message (malloc'd). */
+    struct ds warnings;         /* Printed to stderr at the end. */
+    const char *const *sort;    /* --sort-column, for lists. */
+    size_t n_sort;
+    bool sort_descending;
+    char *error; /* The failure's message (malloc'd). */
 };
 
 /* What a command prints, which decides its formatter options. */

@@ -313,6 +313,9 @@ def test_duplicate_names_and_ids(server, clis):
     same(clis, "network", "list", "--name", "twin")
     same(clis, "network", "list", "--external", "--long")
     same(clis, "network", "list", "--internal")
+    for sort in (["--sort-column", "Name"], ["--sort-column", "Name", "--sort-descending"],
+                 ["--long", "--sort-column", "Shared", "--sort-column", "ID"]):
+        same(clis, "network", "list", *sort)
 
 
 def test_unicode_names(server, clis):

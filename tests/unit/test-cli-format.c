@@ -289,6 +289,51 @@ test_list_csv(void **state)
 }
 
 static void
+test_sort(void **state)
+{
+    static const char *const sort_names[] = {"Name", "Size", "Pairs"};
+    static const char *const rows[][3] = {
+        {"\"b\"", "2", "[{\"a\": 1}]"},
+        {"null", "1", "[{\"a\": 2}]"},
+        {"\"a\"", "2", "[{\"a\": 3}]"},
+        {"\"c\"", "null", "[{\"a\": 4}]"},
+    };
+    const enum cli_fmt fmts[] = {CLI_FMT_RAW, CLI_FMT_RAW, CLI_FMT_LIST_DICT};
+    const char *const by_size_name[] = {"Size", "Name", "nope"};
+    const char *const by_pairs[] = {"Pairs"};
+    struct cli_format_opts opts = {
+        .output = CLI_OUTPUT_VALUE, .columns = sort_names, .n_columns = 1};
+    struct ds warnings = DS_EMPTY_INITIALIZER;
+    struct cli_result res;
+
+    (void) state;
+    cli_result_init(&res, sort_names, 3);
+    for (size_t r = 0; r < 4; r++) {
+        struct cli_cell *row = cli_result_add_row(&res);
+
+        for (size_t c = 0; c < 3; c++) {
+            json_t *v = parse(rows[r][c]);
+
+            cli_cell_init(&row[c], fmts[c], v);
+            json_decref(v);
+        }
+    }
+    /* By Size, then Name; None last; unknown names ignored. */
+    cli_format_sort(&res, by_size_name, 3, false, &warnings);
+    check_render(&res, &opts, false, "None\na\nb\nc\n");
+    cli_format_sort(&res, by_size_name, 2, true, &warnings);
+    check_render(&res, &opts, false, "c\nb\na\nNone\n");
+    assert_int_equal(warnings.len, 0);
+    /* Dicts do not compare in Python: the order stays, with a warning. */
+    cli_format_sort(&res, by_pairs, 1, false, &warnings);
+    check_render(&res, &opts, false, "c\nb\na\nNone\n");
+    assert_string_equal(ds_cstr(&warnings),
+                        "Could not sort on field 'Pairs'; unsortable types\n");
+    ds_destroy(&warnings);
+    cli_result_destroy(&res);
+}
+
+static void
 test_unknown_column(void **state)
 {
     struct cli_format_opts opts = {.output = CLI_OUTPUT_TABLE};
@@ -407,6 +452,7 @@ main(void)
         cmocka_unit_test(test_list_table),
         cmocka_unit_test(test_list_json_value),
         cmocka_unit_test(test_list_csv),
+        cmocka_unit_test(test_sort),
         cmocka_unit_test(test_unknown_column),
         cmocka_unit_test(test_one),
         cmocka_unit_test(test_json_escapes),
