@@ -49,5 +49,8 @@ openstack CLI at it (no Keystone needed):
     ovs-vsctl show
     ip netns          # qdhcp-<network id>: the DHCP role's namespace
 
+or use build/neutrino in place of openstack: the same commands and output,
+without the Python start-up.
+
 MSG
 wait $server
