@@ -268,9 +268,10 @@ struct served {
 
 typedef void served_fn(const struct served *, void *aux);
 
-/* Calls 'fn' for each served address of 'ports', ports in id order. */
-static void
-for_each_served(json_t *subnets, json_t *ports, served_fn *fn, void *aux)
+/* The keys of 'ports' in order (a malloc'd array of borrowed strings), so
+ * the files come out the same whatever the hash order. */
+static const char **
+sorted_ids(json_t *ports, size_t *ret_n)
 {
     const char **ids = xcalloc(json_object_size(ports) + 1, sizeof *ids);
     size_t n = 0;
@@ -281,6 +282,18 @@ for_each_served(json_t *subnets, json_t *ports, served_fn *fn, void *aux)
         ids[n++] = id;
     }
     qsort(ids, n, sizeof *ids, cmp_strp);
+    *ret_n = n;
+    return ids;
+}
+
+/* Calls 'fn' for each served address of 'ports', ports in id order. */
+static void
+for_each_served(json_t *subnets, json_t *ports, served_fn *fn, void *aux)
+{
+    size_t n;
+    const char **ids = sorted_ids(ports, &n);
+    json_t *port;
+
     for (size_t i = 0; i < n; i++) {
         json_t *fip, *opts;
         uint8_t mac[6];
@@ -536,15 +549,10 @@ put_subnet_opts(const struct dnsmasq_config *cfg, struct ds *out, json_t *sub,
 static void
 put_port_opts(struct ds *out, json_t *subnets, json_t *ports)
 {
-    const char **ids = xcalloc(json_object_size(ports) + 1, sizeof *ids);
-    size_t n = 0;
-    const char *id;
+    size_t n;
+    const char **ids = sorted_ids(ports, &n);
     json_t *port;
 
-    json_object_foreach (ports, id, port) {
-        ids[n++] = id;
-    }
-    qsort(ids, n, sizeof *ids, cmp_strp);
     for (size_t i = 0; i < n; i++) {
         json_t *opts, *opt;
         bool has[7] = {false}; /* Served addresses, by IP version. */

@@ -553,3 +553,20 @@ cli_tag_filters(struct ds *query, const struct cli_args *args)
         }
     }
 }
+
+int
+cli_apply(struct cli_ctx *ctx, const struct cli_resource *res, json_t *obj,
+          json_t *attrs, const struct cli_args *args, bool unset)
+{
+    const char *id = json_string_value(json_object_get(obj, "id"));
+    int r = 0;
+
+    if (json_object_size(attrs)) {
+        r = cli_update(ctx, res, id, attrs);
+    }
+    if (!r) {
+        r = cli_tags_update(ctx, res, obj, args, unset);
+    }
+    json_decref(attrs);
+    return r;
+}

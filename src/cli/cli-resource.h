@@ -80,6 +80,11 @@ void cli_query_add(struct ds *query, const char *key, const char *value);
 int cli_tags_update(struct cli_ctx *, const struct cli_resource *, json_t *obj,
                     const struct cli_args *, bool unset) WARN_UNUSED;
 
+/* A set/unset: PUTs 'attrs' (taken) on 'obj' if not empty, then the tag
+ * changes of 'args' (see cli_tags_update()). */
+int cli_apply(struct cli_ctx *, const struct cli_resource *, json_t *obj,
+              json_t *attrs, const struct cli_args *, bool unset) WARN_UNUSED;
+
 /* Deletes every positional argument (found by name or ID unless
  * 'by_id'), logging each failure as "Failed to delete LABEL with name or
  * ID 'x': ..." and failing with "N of M LABELs failed to delete.". */

@@ -249,25 +249,6 @@ static const struct cli_attr set_attrs[] = {
     {"--no-qos-policy", "qos_policy_id", CLI_ATTR_NULL},
 };
 
-/* Sends 'attrs' (if any) and the tag changes to the network 'obj'. */
-static int
-network_apply(struct cli_ctx *ctx, json_t *obj, json_t *attrs,
-              const struct cli_args *args, bool unset)
-{
-    const char *id = json_string_value(json_object_get(obj, "id"));
-    int r = 0;
-
-    if (json_object_size(attrs)) {
-        r = cli_update(ctx, &cli_network_resource, id, attrs);
-    }
-    if (!r) {
-        r = cli_tags_update(ctx, &cli_network_resource, obj, args, unset);
-    }
-    json_decref(attrs);
-    json_decref(obj);
-    return r;
-}
-
 static int
 network_set(struct cli_ctx *ctx, const struct cli_args *args)
 {
@@ -280,7 +261,9 @@ network_set(struct cli_ctx *ctx, const struct cli_args *args)
     attrs = json_object();
     cli_attrs_apply(attrs, args, common_attrs, ARRAY_SIZE(common_attrs));
     cli_attrs_apply(attrs, args, set_attrs, ARRAY_SIZE(set_attrs));
-    return network_apply(ctx, obj, attrs, args, false);
+    r = cli_apply(ctx, &cli_network_resource, obj, attrs, args, false);
+    json_decref(obj);
+    return r;
 }
 
 static const struct cli_opt unset_opts[] = {
@@ -293,7 +276,12 @@ network_unset(struct cli_ctx *ctx, const struct cli_args *args)
     json_t *obj;
     int r = cli_find(ctx, &cli_network_resource, args->pos[0], &obj);
 
-    return r < 0 ? r : network_apply(ctx, obj, json_object(), args, true);
+    if (r < 0) {
+        return r;
+    }
+    r = cli_apply(ctx, &cli_network_resource, obj, json_object(), args, true);
+    json_decref(obj);
+    return r;
 }
 
 static int

@@ -575,24 +575,6 @@ static const struct cli_opt set_opts[] = {
     CLI_TAG_SET_OPTS,
 };
 
-/* PUTs 'attrs' (taken) if not empty, then the tag changes. */
-static int
-port_apply(struct cli_ctx *ctx, json_t *obj, json_t *attrs,
-           const struct cli_args *args, bool unset)
-{
-    const char *id = json_string_value(json_object_get(obj, "id"));
-    int r = 0;
-
-    if (json_object_size(attrs)) {
-        r = cli_update(ctx, &cli_port_resource, id, attrs);
-    }
-    if (!r) {
-        r = cli_tags_update(ctx, &cli_port_resource, obj, args, unset);
-    }
-    json_decref(attrs);
-    return r;
-}
-
 static int
 port_set(struct cli_ctx *ctx, const struct cli_args *args)
 {
@@ -606,7 +588,8 @@ port_set(struct cli_ctx *ctx, const struct cli_args *args)
     apply_common(attrs, args);
     r = apply_lists(ctx, args, attrs, obj);
     if (!r) {
-        r = port_apply(ctx, obj, TAKE_PTR(attrs), args, false);
+        r = cli_apply(ctx, &cli_port_resource, obj, TAKE_PTR(attrs), args,
+                      false);
     }
     json_decref(attrs);
     json_decref(obj);
@@ -721,7 +704,8 @@ port_unset(struct cli_ctx *ctx, const struct cli_args *args)
     }
     cli_attrs_apply(attrs, args, unset_attrs, ARRAY_SIZE(unset_attrs));
     if (!r) {
-        r = port_apply(ctx, obj, TAKE_PTR(attrs), args, true);
+        r = cli_apply(ctx, &cli_port_resource, obj, TAKE_PTR(attrs), args,
+                      true);
     }
     json_decref(attrs);
     json_decref(obj);

@@ -344,24 +344,6 @@ static const struct cli_opt set_opts[] = {
     {"--no-host-route", NULL, CLI_OPT_FLAG, 0},
 };
 
-/* PUTs 'attrs' (taken) if not empty, then the tag changes. */
-static int
-subnet_apply(struct cli_ctx *ctx, json_t *obj, json_t *attrs,
-             const struct cli_args *args, bool unset)
-{
-    const char *id = json_string_value(json_object_get(obj, "id"));
-    int r = 0;
-
-    if (json_object_size(attrs)) {
-        r = cli_update(ctx, &cli_subnet_resource, id, attrs);
-    }
-    if (!r) {
-        r = cli_tags_update(ctx, &cli_subnet_resource, obj, args, unset);
-    }
-    json_decref(attrs);
-    return r;
-}
-
 static int
 subnet_set(struct cli_ctx *ctx, const struct cli_args *args)
 {
@@ -378,7 +360,8 @@ subnet_set(struct cli_ctx *ctx, const struct cli_args *args)
         r = add_lists(ctx, args, attrs, obj);
     }
     if (!r) {
-        r = subnet_apply(ctx, obj, TAKE_PTR(attrs), args, false);
+        r = cli_apply(ctx, &cli_subnet_resource, obj, TAKE_PTR(attrs), args,
+                      false);
     }
     json_decref(attrs);
     json_decref(obj);
@@ -456,7 +439,8 @@ subnet_unset(struct cli_ctx *ctx, const struct cli_args *args)
         json_object_set_new(attrs, lists[i].key, list);
     }
     if (!r) {
-        r = subnet_apply(ctx, obj, TAKE_PTR(attrs), args, true);
+        r = cli_apply(ctx, &cli_subnet_resource, obj, TAKE_PTR(attrs), args,
+                      true);
     }
     json_decref(attrs);
     json_decref(given);
