@@ -570,3 +570,20 @@ cli_apply(struct cli_ctx *ctx, const struct cli_resource *res, json_t *obj,
     json_decref(attrs);
     return r;
 }
+
+int
+cli_create_print(struct cli_ctx *ctx, const struct cli_resource *res,
+                 const json_t *attrs, const struct cli_args *args)
+{
+    json_t *obj = NULL;
+    int r = cli_create(ctx, res, attrs, &obj);
+
+    if (!r) {
+        r = cli_tags_update(ctx, res, obj, args, false);
+    }
+    if (!r) {
+        r = cli_print_one(ctx, res, obj);
+    }
+    json_decref(obj);
+    return r;
+}

@@ -80,6 +80,11 @@ void cli_query_add(struct ds *query, const char *key, const char *value);
 int cli_tags_update(struct cli_ctx *, const struct cli_resource *, json_t *obj,
                     const struct cli_args *, bool unset) WARN_UNUSED;
 
+/* A create: POSTs 'attrs' (borrowed), applies the tags of 'args' and
+ * prints the new object. */
+int cli_create_print(struct cli_ctx *, const struct cli_resource *,
+                     const json_t *attrs, const struct cli_args *) WARN_UNUSED;
+
 /* A set/unset: PUTs 'attrs' (taken) on 'obj' if not empty, then the tag
  * changes of 'args' (see cli_tags_update()). */
 int cli_apply(struct cli_ctx *, const struct cli_resource *, json_t *obj,

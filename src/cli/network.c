@@ -123,7 +123,6 @@ static int
 network_create(struct cli_ctx *ctx, const struct cli_args *args)
 {
     json_t *attrs = json_object();
-    json_t *obj = NULL;
     int r;
 
     cli_api_wrap_errors(ctx->api, true);
@@ -133,14 +132,7 @@ network_create(struct cli_ctx *ctx, const struct cli_args *args)
                         json_boolean(!cli_args_flag(args, "--disable")));
     cli_attrs_apply(attrs, args, common_attrs, ARRAY_SIZE(common_attrs));
     cli_attrs_apply(attrs, args, create_attrs, ARRAY_SIZE(create_attrs));
-    r = cli_create(ctx, &cli_network_resource, attrs, &obj);
-    if (!r) {
-        r = cli_tags_update(ctx, &cli_network_resource, obj, args, false);
-    }
-    if (!r) {
-        r = cli_print_one(ctx, &cli_network_resource, obj);
-    }
-    json_decref(obj);
+    r = cli_create_print(ctx, &cli_network_resource, attrs, args);
     json_decref(attrs);
     return r;
 }

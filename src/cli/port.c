@@ -354,7 +354,7 @@ static int
 port_create(struct cli_ctx *ctx, const struct cli_args *args)
 {
     json_t *attrs = json_object();
-    json_t *net = NULL, *obj = NULL;
+    json_t *net = NULL;
     int r = cli_find(ctx, &cli_network_resource,
                      cli_args_value(args, "--network"), &net);
 
@@ -367,15 +367,8 @@ port_create(struct cli_ctx *ctx, const struct cli_args *args)
         r = apply_lists(ctx, args, attrs, NULL);
     }
     if (!r) {
-        r = cli_create(ctx, &cli_port_resource, attrs, &obj);
+        r = cli_create_print(ctx, &cli_port_resource, attrs, args);
     }
-    if (!r) {
-        r = cli_tags_update(ctx, &cli_port_resource, obj, args, false);
-    }
-    if (!r) {
-        r = cli_print_one(ctx, &cli_port_resource, obj);
-    }
-    json_decref(obj);
     json_decref(net);
     json_decref(attrs);
     return r;

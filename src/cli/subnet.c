@@ -208,7 +208,7 @@ subnet_create(struct cli_ctx *ctx, const struct cli_args *args)
 {
     const char *ip_version = cli_args_value(args, "--ip-version");
     json_t *attrs = json_object();
-    json_t *net = NULL, *obj = NULL;
+    json_t *net = NULL;
     int r;
 
     if (ip_version && !streq(ip_version, "4") && !streq(ip_version, "6")) {
@@ -232,15 +232,8 @@ subnet_create(struct cli_ctx *ctx, const struct cli_args *args)
         r = add_lists(ctx, args, attrs, NULL);
     }
     if (!r) {
-        r = cli_create(ctx, &cli_subnet_resource, attrs, &obj);
+        r = cli_create_print(ctx, &cli_subnet_resource, attrs, args);
     }
-    if (!r) {
-        r = cli_tags_update(ctx, &cli_subnet_resource, obj, args, false);
-    }
-    if (!r) {
-        r = cli_print_one(ctx, &cli_subnet_resource, obj);
-    }
-    json_decref(obj);
     json_decref(net);
     json_decref(attrs);
     return r;
