@@ -587,3 +587,18 @@ cli_create_print(struct cli_ctx *ctx, const struct cli_resource *res,
     json_decref(obj);
     return r;
 }
+
+int
+cli_show(struct cli_ctx *ctx, const struct cli_resource *res,
+         const char *name_or_id)
+{
+    json_t *obj;
+    int r = cli_find(ctx, res, name_or_id, &obj);
+
+    if (r < 0) {
+        return r;
+    }
+    r = cli_print_one(ctx, res, obj);
+    json_decref(obj);
+    return r;
+}

@@ -80,6 +80,10 @@ void cli_query_add(struct ds *query, const char *key, const char *value);
 int cli_tags_update(struct cli_ctx *, const struct cli_resource *, json_t *obj,
                     const struct cli_args *, bool unset) WARN_UNUSED;
 
+/* A show: finds 'name_or_id' and prints it. */
+int cli_show(struct cli_ctx *, const struct cli_resource *,
+             const char *name_or_id) WARN_UNUSED;
+
 /* A create: POSTs 'attrs' (borrowed), applies the tags of 'args' and
  * prints the new object. */
 int cli_create_print(struct cli_ctx *, const struct cli_resource *,

@@ -205,17 +205,8 @@ network_list(struct cli_ctx *ctx, const struct cli_args *args)
 static int
 network_show(struct cli_ctx *ctx, const struct cli_args *args)
 {
-    json_t *obj;
-    int r;
-
     cli_api_wrap_errors(ctx->api, true);
-    r = cli_find(ctx, &cli_network_resource, args->pos[0], &obj);
-    if (r < 0) {
-        return r;
-    }
-    r = cli_print_one(ctx, &cli_network_resource, obj);
-    json_decref(obj);
-    return r;
+    return cli_show(ctx, &cli_network_resource, args->pos[0]);
 }
 
 static const struct cli_opt set_opts[] = {

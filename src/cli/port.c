@@ -544,15 +544,7 @@ port_list(struct cli_ctx *ctx, const struct cli_args *args)
 static int
 port_show(struct cli_ctx *ctx, const struct cli_args *args)
 {
-    json_t *obj;
-    int r = cli_find(ctx, &cli_port_resource, args->pos[0], &obj);
-
-    if (r < 0) {
-        return r;
-    }
-    r = cli_print_one(ctx, &cli_port_resource, obj);
-    json_decref(obj);
-    return r;
+    return cli_show(ctx, &cli_port_resource, args->pos[0]);
 }
 
 static const struct cli_opt set_opts[] = {
