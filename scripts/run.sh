@@ -243,6 +243,8 @@ mkdir -p "$STATE/run" "$STATE/log" "$STATE/ovs"
 chmod 755 "$STATE"
 touch "$MARK"
 trap on_failure EXIT
+# A signal ends the script through exit, so on_failure runs.
+trap 'exit 130' INT TERM HUP
 if [ "${NEUTRINO_AIO_SKIP_BUILD:-}" != 1 ]; then
     # Packages once (again when install-deps.sh changes), then the build.
     if [ ! "$STATE/run/deps" -nt scripts/install-deps.sh ]; then
@@ -339,16 +341,28 @@ if ! ours "$STATE/run/relay.pid"; then
     WAIT=5 until_ok ours "$STATE/run/relay.pid" || die "the relay did not" \
         "start ($STATE/log/relay.log)"
 fi
+# Agents count once each of them reported since $since (an agent that
+# was just restarted is still shown alive from its predecessor's reports).
+since="1970-01-01 00:00:00"
 if ours "$STATE/run/agent.pid"; then
     step "reusing neutrino-agent"
 else
     step "starting neutrino-agent in namespace $HOSTNS"
+    since=$(date -u '+%Y-%m-%d %H:%M:%S')
     start agent nsenter --net="/run/netns/$HOSTNS" "$AGENT" $conf
 fi
 
 agents_alive() {
-    out=$("$CLI" network agent list -f value -c Alive) || return 1
-    [ -n "$out" ] && ! echo "$out" | grep -qv True
+    ids=$("$CLI" network agent list -f value -c ID) || return 1
+    [ -n "$ids" ] || return 1
+    for id in $ids; do
+        set -- $("$CLI" network agent show "$id" -f value -c alive \
+            -c started_at) || return 1
+        # "True 2026-11-29 05:57:10": alive, started since $since.
+        [ "$1" = True ] || return 1
+        awk -v a="$2 $3" -v b="$since" 'BEGIN { exit !(a >= b) }' ||
+            return 1
+    done
 }
 WAIT=30 until_ok agents_alive || die "the agents are not alive"
 step "agents alive:"
@@ -493,7 +507,7 @@ for vm in $VMS; do
     echo "$md" >"$STATE/run/$vm.meta_data.json"
     step "$P-$vm meta_data.json: $md"
 done
-trap - EXIT
+trap - EXIT INT TERM HUP
 
 # ------------------------------------------------------------------ report
 echo
