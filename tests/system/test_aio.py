@@ -10,7 +10,8 @@ their ports, let them ping the gateway and each other and read their
 metadata, within 15 s of starting; the second must reuse everything (same
 processes, ports and addresses); `run.sh clean` must leave nothing: no
 namespace (its own or the qdhcp one), process, root-namespace device or
-state, and the root namespace's addresses and routes as they were.
+state, and the root namespace's addresses and routes and the machine's own
+Open vSwitch (running or not) as they were.
 """
 
 import json
@@ -49,9 +50,13 @@ def free_port():
 
 
 def root_view():
-    """The root namespace's IPv4/IPv6 addresses and main routes."""
+    """The root namespace's addresses and main routes, and the machine's
+    own Open vSwitch (its bridges, or that it does not answer)."""
+    ovs = hosts.run(["ovs-vsctl", "--timeout=2", "list-br"], check=False,
+                    env=dict(os.environ, OVS_RUNDIR="/var/run/openvswitch"))
     return (hosts.run(["ip", "-o", "addr", "show"]).stdout.splitlines(),
-            sorted(hosts.run(["ip", "route", "show"]).stdout.splitlines()))
+            sorted(hosts.run(["ip", "route", "show"]).stdout.splitlines()),
+            (ovs.returncode, ovs.stdout))
 
 
 class Aio:
