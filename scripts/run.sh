@@ -46,8 +46,8 @@ VMS="vm1 vm2"
 GATEWAY=172.16.0.1
 ROUTER_CIDR=172.16.0.1/12
 MARK=$STATE/.neutrino-aio
-export OVS_RUNDIR=$STATE/ovs OVS_DBDIR=$STATE/ovs OVS_LOGDIR=$STATE/ovs
-export OS_ENDPOINT=http://127.0.0.1:$PORT
+export OVS_RUNDIR="$STATE/ovs" OVS_DBDIR="$STATE/ovs" OVS_LOGDIR="$STATE/ovs"
+export OS_ENDPOINT="http://127.0.0.1:$PORT"
 
 die() {
     echo "run.sh: $*" >&2
@@ -247,7 +247,9 @@ trap on_failure EXIT
 trap 'exit 130' INT TERM HUP
 if [ "${NEUTRINO_AIO_SKIP_BUILD:-}" != 1 ]; then
     # Packages once (again when install-deps.sh changes), then the build.
-    if [ ! "$STATE/run/deps" -nt scripts/install-deps.sh ]; then
+    if [ ! -e "$STATE/run/deps" ] ||
+        [ -n "$(find scripts/install-deps.sh -newer "$STATE/run/deps")" ]
+    then
         scripts/install-deps.sh
         touch "$STATE/run/deps"
     fi
@@ -310,7 +312,6 @@ datapath_type = $DP
 [agent]
 report_interval = 10
 EOF
-conf="--config-file $REPO/etc/neutrino.conf --config-file $STATE/aio.conf"
 
 # Starts "$@" in the background as $1 of the PID file run/$1.pid (argv
 # from $2 on), detached from the terminal, output to log/$1.log.
@@ -326,7 +327,8 @@ if ours "$STATE/run/server.pid"; then
 else
     step "starting neutrino-server on http://127.0.0.1:$PORT"
     : >"$STATE/log/server.log"
-    start server "$SERVER" $conf
+    start server "$SERVER" --config-file "$REPO/etc/neutrino.conf" \
+        --config-file "$STATE/aio.conf"
     WAIT=10 until_ok grep -q "listening on" "$STATE/log/server.log" ||
         die "neutrino-server did not start (port $PORT in use? set" \
             "NEUTRINO_AIO_PORT)"
@@ -349,7 +351,9 @@ if ours "$STATE/run/agent.pid"; then
 else
     step "starting neutrino-agent in namespace $HOSTNS"
     since=$(date -u '+%Y-%m-%d %H:%M:%S')
-    start agent nsenter --net="/run/netns/$HOSTNS" "$AGENT" $conf
+    start agent nsenter --net="/run/netns/$HOSTNS" "$AGENT" \
+        --config-file "$REPO/etc/neutrino.conf" \
+        --config-file "$STATE/aio.conf"
 fi
 
 agents_alive() {
@@ -441,9 +445,10 @@ for vm in $VMS; do
             /proc/sys/kernel/random/uuid)" --device-owner compute:nova \
             "$vm" >/dev/null
     fi
+    # Sets id, mac_address and device_id.
     eval "$("$CLI" port show "$vm" -f shell -c id -c mac_address \
         -c device_id)"
-    id=$id mac=$mac_address uuid=$device_id
+    mac=$mac_address uuid=$device_id
     tap=tap$(echo "$id" | cut -c1-11)
     if has_netns "$ns" && ip -n "$ns" link show eth0 >/dev/null 2>&1; then
         step "reusing instance $ns (port $id)"
