@@ -357,6 +357,8 @@ else
 fi
 
 agents_alive() {
+    # A dead agent ends the wait at once (checked below).
+    ours "$STATE/run/agent.pid" || return 0
     ids=$("$CLI" network agent list -f value -c ID) || return 1
     [ -n "$ids" ] || return 1
     for id in $ids; do
@@ -369,6 +371,8 @@ agents_alive() {
     done
 }
 WAIT=30 until_ok agents_alive || die "the agents are not alive"
+ours "$STATE/run/agent.pid" || die "neutrino-agent exited" \
+    "($STATE/log/agent.log)"
 step "agents alive:"
 "$CLI" network agent list -c "Agent Type" -c Host -c Alive -c State |
     sed 's/^/    /'
