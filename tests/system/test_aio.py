@@ -11,7 +11,8 @@ metadata, within 15 s of starting; the second must reuse everything (same
 processes, ports and addresses); `run.sh clean` must leave nothing: no
 namespace (its own or the qdhcp one), process, root-namespace device or
 state, and the root namespace's addresses and routes and the machine's own
-Open vSwitch (running or not) as they were.
+Open vSwitch (running or not) as they were.  A run whose agent dies at
+start must fail at once, say why, and be cleaned up as well.
 """
 
 import json
@@ -272,3 +273,22 @@ def test_clean_leaves_nothing(aio):
     assert not aio.state.exists()
     assert not [l for l in hosts.root_links() if l.startswith(aio.prefix)]
     assert root_view() == aio.root_before
+
+
+def test_failed_run_says_why_and_cleans_up():
+    """An agent that dies at start: run.sh fails at once naming the log,
+    leaves no temporary device, and `clean` removes the rest."""
+    a = Aio()
+    a.env["NEUTRINO_AGENT"] = "/bin/false"
+    try:
+        p = a.run()
+        assert p.returncode != 0, output(p)
+        assert "neutrino-agent exited (%s/log/agent.log)" % a.state in \
+            p.stderr, output(p)
+        assert "'sh scripts/run.sh clean' removes what was made" in \
+            p.stderr, output(p)
+        assert not [l for l in hosts.root_links() if l.startswith(a.prefix)]
+    finally:
+        a.clean()
+    assert a.namespaces() == [] and a.processes() == []
+    assert not a.state.exists()
