@@ -811,6 +811,7 @@ create_port_security(struct api_request *req, json_t *port)
         e = json_array_size(groups) ? groups_need_security() : NULL;
         checked = json_array();
     } else if (!groups) {
+        /* The project's own group, alone: nothing to check. */
         checked = default_id ? json_pack("[s]", default_id) : json_array();
     } else {
         e = sg_check_port_groups(req, project, groups, &checked);

@@ -590,8 +590,21 @@ sg_touch(struct api_request *req, json_t *ids)
     json_t *id;
 
     json_array_foreach (ids, i, id) {
-        int r = store_log_change(req->store, &security_group_def,
+        char *key = xasprintf("touched:%s", json_string_value(id));
+        json_t *done = cache_get(req, key);
+        int r = 0;
+
+        /* Once per batch is enough: the feed reads a group's members when
+         * it answers, after the batch committed. */
+        if (!done) {
+            r = store_log_change(req->store, &security_group_def,
                                  json_string_value(id));
+        }
+        if (!r && !done) {
+            cache_put(req, key, json_true());
+        }
+        json_decref(done);
+        free(key);
         if (r) {
             return api_error_from_store(r);
         }
@@ -609,10 +622,8 @@ sg_port_set_groups(struct api_request *req, const char *port_id,
 
     if (!json_equal(old_ids ? old_ids : none, new_ids ? new_ids : none)) {
         /* A new port has no rows to replace. */
-        r = !old_ids && !json_array_size(new_ids)
-                ? 0
-                : store_sg_bindings_set(req->store, port_id,
-                                        new_ids ? new_ids : none);
+        r = store_sg_bindings_set(req->store, port_id,
+                                  new_ids ? new_ids : none, old_ids != NULL);
         e = api_error_from_store(r);
     }
     e = e ? e : sg_touch(req, old_ids);

@@ -1862,12 +1862,14 @@ store_sg_is_default(struct store *st, const char *sg_id)
 }
 
 int
-store_sg_bindings_set(struct store *st, const char *port_id, json_t *sg_ids)
+store_sg_bindings_set(struct store *st, const char *port_id, json_t *sg_ids,
+                      bool replace)
 {
-    int r = run_texts(st,
-                      "DELETE FROM security_group_port_bindings"
-                      " WHERE port_id = ?",
-                      TEXTS(port_id));
+    int r = !replace ? 0
+                     : run_texts(st,
+                                 "DELETE FROM security_group_port_bindings"
+                                 " WHERE port_id = ?",
+                                 TEXTS(port_id));
     size_t i;
     json_t *id;
 

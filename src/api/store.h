@@ -177,9 +177,10 @@ int store_default_sg_get(struct store *, const char *project_id,
 int store_default_sg_set(struct store *, const char *project_id,
                          const char *sg_id) WARN_UNUSED;
 int store_sg_is_default(struct store *, const char *sg_id);
-/* Replaces the groups of port 'port_id' with the ids in 'sg_ids'. */
-int store_sg_bindings_set(struct store *, const char *port_id,
-                          json_t *sg_ids) WARN_UNUSED;
+/* Sets the groups of port 'port_id' to the ids in 'sg_ids', replacing
+ * those it had if 'replace' (a new port has none). */
+int store_sg_bindings_set(struct store *, const char *port_id, json_t *sg_ids,
+                          bool replace) WARN_UNUSED;
 /* 1 if a port has group 'sg_id', 0 if not. */
 int store_sg_in_use(struct store *, const char *sg_id);
 /* The ports that have group 'sg_id', as an array of {"fixed_ips",

@@ -547,3 +547,56 @@ def test_binding_follows_firewall_driver(server, driver, port_filter, hybrid):
     assert details["ovs_hybrid_plug"] is hybrid
     assert bound["security_groups"] == p["security_groups"]
     assert bound["port_security_enabled"] is True
+
+
+# ---------------------------------------------------------------------- the openstack CLI
+def test_openstack_cli(server, osc):
+    net = osc("network", "create", "cli-net")
+    osc("subnet", "create", "--network", "cli-net", "--subnet-range", "10.70.0.0/24",
+        "--no-dhcp", "cli-sub")
+    sg = osc("security", "group", "create", "--description", "web servers", "web")
+    assert sg["name"] == "web" and sg["description"] == "web servers"
+    assert sg["stateful"] is True and len(sg["rules"]) == 2
+    listed = osc("security", "group", "list")
+    assert sorted(g["Name"] for g in listed) == ["default", "web"]
+    shown = osc("security", "group", "show", "web")
+    assert shown["id"] == sg["id"]
+    rule = osc("security", "group", "rule", "create", "--protocol", "tcp",
+               "--dst-port", "22", "--remote-ip", "10.0.0.0/8", "web")
+    assert rule["port_range_min"] == 22 and rule["port_range_max"] == 22
+    assert rule["remote_ip_prefix"] == "10.0.0.0/8" and rule["protocol"] == "tcp"
+    icmp = osc("security", "group", "rule", "create", "--protocol", "icmp",
+               "--icmp-type", "8", "--icmp-code", "0", "--remote-group", "web", "web")
+    assert icmp["port_range_min"] == 8 and icmp["remote_group_id"] == sg["id"]
+    rules = osc("security", "group", "rule", "list", "web")
+    assert {r["ID"] for r in rules} >= {rule["id"], icmp["id"]}
+    assert len(rules) == 4
+    p = osc("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22",
+            "--remote-ip", "10.0.0.0/8", "web", fmt=None, check=False)
+    assert p.returncode != 0 and "Security group rule already exists" in p.stderr, p.stderr
+    osc("security", "group", "rule", "delete", icmp["id"], fmt=None)
+    assert len(osc("security", "group", "rule", "list", "web")) == 3
+    osc("security", "group", "set", "--name", "www", "web", fmt=None)
+    assert osc("security", "group", "show", "www")["id"] == sg["id"]
+
+    default = [g for g in listed if g["Name"] == "default"][0]
+    p1 = osc("port", "create", "--network", "cli-net", "p1")
+    assert p1["security_group_ids"] == [default["ID"]]
+    p2 = osc("port", "create", "--network", "cli-net", "--security-group", "www", "p2")
+    assert p2["security_group_ids"] == [sg["id"]]
+    p3 = osc("port", "create", "--network", "cli-net", "--no-security-group", "p3")
+    assert p3["security_group_ids"] == []
+    p4 = osc("port", "create", "--network", "cli-net", "--disable-port-security", "p4")
+    assert p4["port_security_enabled"] is False and p4["security_group_ids"] == []
+    p5 = osc("port", "create", "--network", "cli-net", "--allowed-address",
+             "ip-address=10.70.0.200", "--allowed-address",
+             "ip-address=10.70.1.0/24,mac-address=fa:16:3e:00:00:09", "p5")
+    assert p5["allowed_address_pairs"] == [
+        {"ip_address": "10.70.0.200", "mac_address": p5["mac_address"]},
+        {"ip_address": "10.70.1.0/24", "mac_address": "fa:16:3e:00:00:09"}]
+    p = osc("security", "group", "delete", "www", fmt=None, check=False)
+    assert p.returncode != 0 and "in use" in p.stderr, p.stderr
+    osc("port", "delete", "p2", fmt=None)
+    osc("security", "group", "delete", "www", fmt=None)
+    assert [g["Name"] for g in osc("security", "group", "list")] == ["default"]
+    assert net["port_security_enabled"] is True
