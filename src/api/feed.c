@@ -124,9 +124,12 @@ read_snapshot(struct api_request *req, long long latest, const char *host,
     return NULL;
 }
 
-/* Replaces each change's id by the object's current state. */
+/* Replaces each change's id by the object's current state.  'memo' keeps
+ * the objects rendered for one pass over the waiting polls (by id), since
+ * a big group's members cost milliseconds and every agent gets every
+ * group. */
 static struct api_error *
-fill_objects(struct api_request *req, json_t *changes)
+fill_objects(struct api_request *req, json_t *changes, json_t *memo)
 {
     size_t i;
     json_t *ch;
@@ -140,6 +143,12 @@ fill_objects(struct api_request *req, json_t *changes)
         if (json_is_true(json_object_get(ch, "deleted"))) {
             continue;
         }
+        row = json_object_get(memo,
+                              json_string_value(json_object_get(ch, "id")));
+        if (row) {
+            json_object_set(ch, "object", row);
+            continue;
+        }
         row = store_get(req->store, ops->def,
                         json_string_value(json_object_get(ch, "id")));
         if (!row) {
@@ -151,6 +160,10 @@ fill_objects(struct api_request *req, json_t *changes)
         if (e) {
             return e;
         }
+        if (memo) {
+            json_object_set(memo, json_string_value(json_object_get(ch, "id")),
+                            row);
+        }
     }
     return NULL;
 }
@@ -160,7 +173,7 @@ fill_objects(struct api_request *req, json_t *changes)
  * need not see). */
 static struct api_error *
 read_feed(struct api_request *req, long long *since, const char *host,
-          json_t **ret)
+          json_t *memo, json_t **ret)
 {
     long long floor, latest, revision;
     struct api_error *e;
@@ -190,7 +203,7 @@ read_feed(struct api_request *req, long long *since, const char *host,
         json_decref(changes);
         return NULL;
     }
-    e = fill_objects(req, changes);
+    e = fill_objects(req, changes, memo);
     if (e) {
         json_decref(changes);
         return e;
@@ -282,15 +295,18 @@ feed_notify(struct feed *feed)
     struct request_context *ctx;
     struct api_request req;
     struct waiter *w, *next;
+    json_t *memo;
 
     if (!feed->waiters || store_begin(feed->store, false)) {
         return;
     }
+    memo = json_object();
     ctx = request_context_noauth(feed->cfg->noauth_project_id);
     req = (struct api_request){feed->store, feed->cfg, ctx, ""};
     for (w = feed->waiters; w; w = next) {
         json_t *answer = NULL;
-        struct api_error *e = read_feed(&req, &w->since, w->host, &answer);
+        struct api_error *e =
+            read_feed(&req, &w->since, w->host, memo, &answer);
 
         next = w->next;
         if (e) {
@@ -302,6 +318,7 @@ feed_notify(struct feed *feed)
     }
     store_rollback(feed->store); /* Nothing was written. */
     request_context_free(ctx);
+    json_decref(memo);
 }
 
 void
@@ -345,7 +362,7 @@ do_poll(struct call *c, void *aux)
 {
     struct poll_args *a = aux;
 
-    return read_feed(&c->req, &a->since, a->host, &a->answer);
+    return read_feed(&c->req, &a->since, a->host, NULL, &a->answer);
 }
 
 void

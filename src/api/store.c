@@ -1894,32 +1894,64 @@ store_sg_in_use(struct store *st, const char *sg_id)
                         TEXTS(sg_id));
 }
 
-int
-store_sg_member_ports(struct store *st, const char *sg_id, json_t **ret)
+/* Appends the text of each row's first column to 'out' (a JSON column's
+ * array items' "ip_address" when 'pairs'). */
+static int
+collect_addresses(struct store *st, sqlite3_stmt *stmt, bool pairs,
+                  json_t *out)
 {
-    sqlite3_stmt *stmt = prepare(
-        st, "SELECT p.fixed_ips, p.allowed_address_pairs FROM ports p"
-            " JOIN security_group_port_bindings b ON b.port_id = p.id"
-            " WHERE b.security_group_id = ? ORDER BY p.created_at, p.id");
-    json_t *rows = json_array();
     int rc;
 
-    if (!stmt) {
-        json_decref(rows);
-        return -EIO;
-    }
-    bind_text(stmt, 1, sg_id);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        json_array_append_new(rows, json_pack("{s:o, s:o}", "fixed_ips",
-                                              column_json(stmt, 0, COL_JSON),
-                                              "allowed_address_pairs",
-                                              column_json(stmt, 1, COL_JSON)));
+        json_t *list, *item;
+        size_t i;
+
+        if (!pairs) {
+            json_array_append_new(
+                out, json_string((const char *) sqlite3_column_text(stmt, 0)));
+            continue;
+        }
+        list = column_json(stmt, 0, COL_JSON);
+        json_array_foreach (list, i, item) {
+            json_t *ip = json_object_get(item, "ip_address");
+            if (json_is_string(ip)) {
+                json_array_append(out, ip);
+            }
+        }
+        json_decref(list);
     }
     sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref(rows);
-        return step_error(st, rc);
+    return rc == SQLITE_DONE ? 0 : step_error(st, rc);
+}
+
+int
+store_sg_member_addresses(struct store *st, const char *sg_id, json_t **ret)
+{
+    static const char *const sql[2] = {
+        "SELECT a.ip_address FROM ipallocations a"
+        " JOIN security_group_port_bindings b ON b.port_id = a.port_id"
+        " WHERE b.security_group_id = ? ORDER BY a.ip_key",
+        "SELECT p.allowed_address_pairs FROM ports p"
+        " JOIN security_group_port_bindings b ON b.port_id = p.id"
+        " WHERE b.security_group_id = ? AND p.allowed_address_pairs <> '[]'"
+        " ORDER BY p.created_at, p.id",
+    };
+    json_t *out = json_array();
+    int r = 0;
+
+    for (int i = 0; i < 2 && !r; i++) {
+        sqlite3_stmt *stmt = prepare(st, sql[i]);
+        if (!stmt) {
+            r = -EIO;
+            break;
+        }
+        bind_text(stmt, 1, sg_id);
+        r = collect_addresses(st, stmt, i == 1, out);
     }
-    *ret = rows;
+    if (r) {
+        json_decref(out);
+        return r;
+    }
+    *ret = out;
     return 0;
 }

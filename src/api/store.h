@@ -183,10 +183,12 @@ int store_sg_bindings_set(struct store *, const char *port_id, json_t *sg_ids,
                           bool replace) WARN_UNUSED;
 /* 1 if a port has group 'sg_id', 0 if not. */
 int store_sg_in_use(struct store *, const char *sg_id);
-/* The ports that have group 'sg_id', as an array of {"fixed_ips",
- * "allowed_address_pairs"}. */
-int store_sg_member_ports(struct store *, const char *sg_id,
-                          json_t **ret) WARN_UNUSED;
+/* The addresses of the ports that have group 'sg_id': their fixed IPs
+ * (in address order), then their allowed address pairs' "ip_address"
+ * (addresses or CIDRs, as given), as an array of strings that may repeat
+ * one. */
+int store_sg_member_addresses(struct store *, const char *sg_id,
+                              json_t **ret) WARN_UNUSED;
 
 /* 1 if a port of 'network_id' has 'mac', 0 if not. */
 int store_mac_exists(struct store *, const char *network_id, const char *mac);

@@ -5,6 +5,9 @@ details (docs/agent-protocol.md).
 The expectations were taken from neutron-server 21 run as tests/func/README.md describes;
 the tests that need neutrino's own paths or a server process are marked."""
 
+import threading
+import time
+
 import pytest
 
 from conftest import ADMIN_PROJECT, OTHER_PROJECT, assert_neutron_error, needs_process
@@ -514,6 +517,30 @@ def test_feed_carries_groups_and_members(server):
     assert [(c["resource"], c["deleted"]) for c in ans["changes"]
             if c["resource"] != "port"] == [("address_group", True),
                                             ("security_group", True)]
+
+
+@needs_process
+def test_waiting_polls_all_get_the_group(server):
+    net = net_with_subnet(server)
+    d = default_group(server)
+    rev = feed(server)["revision"]
+    answers = {}
+
+    def poll(host):
+        answers[host] = server.ok(server.get("/neutrino/v1/feed", params={
+            "since": rev, "timeout": 20000, "host": host}), 200)
+
+    threads = [threading.Thread(target=poll, args=(h,)) for h in ("h1", "h2", "h3")]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    p = server.create("port", network_id=net["id"])
+    for t in threads:
+        t.join(15)
+    for host in ("h1", "h2", "h3"):
+        (ch,) = changes_of(answers[host], "security_group")
+        assert ch["id"] == d["id"]
+        assert ch["object"]["members"]["IPv4"] == [p["fixed_ips"][0]["ip_address"]]
 
 
 def report_ovs(server, host, **conf):
