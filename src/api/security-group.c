@@ -549,14 +549,15 @@ struct api_error *
 sg_check_port_groups(struct api_request *req, const char *project_id,
                      json_t *ids, json_t **ret)
 {
+    struct ds missing = DS_EMPTY_INITIALIZER;
     json_t *out = json_array();
-    int stateful = -1;
+    bool kinds[2] = {false, false}; /* Stateless, stateful seen. */
+    struct api_error *e = NULL;
     size_t i, j;
     json_t *id, *seen;
 
     json_array_foreach (ids, i, id) {
-        bool dup = false, sf = false;
-        struct api_error *e;
+        bool dup = false, stateful = false;
 
         json_array_foreach (out, j, seen) {
             dup |= json_equal(id, seen);
@@ -564,20 +565,33 @@ sg_check_port_groups(struct api_request *req, const char *project_id,
         if (dup) {
             continue;
         }
-        e = group_stateful(req, json_string_value(id), project_id, &sf);
-        if (!e && stateful >= 0 && stateful != sf) {
-            e = api_error_new(409, "SecurityGroupConflict",
-                              "Error Cannot apply both stateful and "
-                              "stateless security groups on the same port "
-                              "at the same time while attempting the "
-                              "operation.");
+        e = group_stateful(req, json_string_value(id), project_id, &stateful);
+        if (e && e->status == 404) {
+            /* Neutron names every missing group at once. */
+            ds_put_format(&missing, "%s%s", missing.len ? ", " : "",
+                          json_string_value(id));
+            api_error_free(e);
+            e = NULL;
+            continue;
         }
         if (e) {
-            json_decref(out);
-            return e;
+            break;
         }
-        stateful = sf;
+        kinds[stateful] = true;
         json_array_append(out, id);
+    }
+    if (!e && missing.len) {
+        e = resource_not_found(&security_group_def, ds_cstr(&missing));
+    } else if (!e && kinds[0] && kinds[1]) {
+        e = api_error_new(409, "SecurityGroupConflict",
+                          "Error Cannot apply both stateful and stateless "
+                          "security groups on the same port at the same "
+                          "time while attempting the operation.");
+    }
+    ds_destroy(&missing);
+    if (e) {
+        json_decref(out);
+        return e;
     }
     *ret = out;
     return NULL;

@@ -305,6 +305,12 @@ def test_port_groups(server):
                                              "security_groups": [missing]}})
     err = assert_neutron_error(r, 404, "SecurityGroupNotFound")
     assert err["message"] == "Security group %s does not exist" % missing
+    missing2 = missing[:-1] + "1"
+    r = server.post("/v2.0/ports", {"port": {"network_id": net["id"],
+                                             "security_groups": [missing, web["id"],
+                                                                 missing2]}})
+    err = assert_neutron_error(r, 404, "SecurityGroupNotFound")
+    assert err["message"] == "Security group %s, %s does not exist" % (missing, missing2)
     r = server.post("/v2.0/ports", {"port": {"network_id": net["id"],
                                              "security_groups": ["x"]}})
     assert_neutron_error(r, 400, "HTTPBadRequest")
