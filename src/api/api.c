@@ -456,6 +456,12 @@ do_create(struct call *c, void *aux)
     size_t i;
     json_t *item;
 
+    if (a->ops->check_bulk && json_array_size(a->items) > 1) {
+        struct api_error *e = a->ops->check_bulk(&c->req, a->items);
+        if (e) {
+            return e;
+        }
+    }
     json_array_foreach (a->items, i, item) {
         json_t *attrs = NULL, *row;
         char *id = NULL;

@@ -44,6 +44,9 @@ struct resource_ops {
      * as JSON members, see store_row_func.  NULL: none. */
     void (*render_extra)(struct api_request *, const char *id, char **fields,
                          bool first, struct ds *out);
+    /* Checks a bulk create's request bodies 'items' as a whole, before
+     * any is created (NULL: nothing to check). */
+    struct api_error *(*check_bulk)(struct api_request *, json_t *items);
     /* Runs before a list in the same transaction (NULL: nothing). */
     struct api_error *(*before_list)(struct api_request *,
                                      const struct list_query *);

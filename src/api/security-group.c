@@ -9,6 +9,7 @@
 #include "core/json-writer.h"
 
 static char *convert_direction(json_t *, json_t **);
+static const char *body_project(struct api_request *, json_t *attrs);
 
 static const struct attr security_group_attrs[] = {
     STANDARD_ATTRS,
@@ -225,6 +226,57 @@ rule_delete(struct api_request *req, json_t *rule)
     return e ? e : revise_group(req, get_str(rule, "security_group_id"));
 }
 
+/* Neutron creates a bulk of rules as one: all for one group and one
+ * project, none twice. */
+static struct api_error *
+rules_check_bulk(struct api_request *req, json_t *items)
+{
+    json_t *keys = json_object();
+    const char *group = NULL, *project = NULL;
+    struct api_error *e = NULL;
+    size_t i;
+    json_t *item;
+
+    json_array_foreach (items, i, item) {
+        json_t *rule = NULL;
+        const char *g, *p;
+        char *key;
+
+        e = schema_validate(&security_group_rule_def, item, true, &rule);
+        e = e ? e : sgrule_normalize(rule);
+        if (e) {
+            json_decref(rule);
+            break;
+        }
+        g = get_str(rule, "security_group_id");
+        p = body_project(req, rule);
+        if (group && strcmp(g, group)) {
+            e = api_error_new(400, "SecurityGroupNotSingleGroupRules",
+                              "Only allowed to update rules for one security "
+                              "profile at a time");
+        } else if (project && strcmp(p, project)) {
+            e = api_error_new(
+                400, "SecurityGroupRulesNotSingleTenant",
+                "Multiple tenant_ids in bulk security group rule "
+                "create not allowed");
+        }
+        group = g;
+        project = p;
+        key = sgrule_key(rule);
+        if (!e && json_object_get(keys, key)) {
+            e = api_error_new(409, "DuplicateSecurityGroupRuleInPost",
+                              "Duplicate Security Group Rule in POST.");
+        }
+        json_object_set_new(keys, key, rule); /* Keeps 'group', 'project'. */
+        free(key);
+        if (e) {
+            break;
+        }
+    }
+    json_decref(keys);
+    return e;
+}
+
 /* Listing groups or rules makes the listed project's default group, as
  * Neutron does: the project filtered on, or the caller's. */
 static struct api_error *
@@ -253,6 +305,7 @@ const struct resource_ops security_group_rule_ops = {
     .def = &security_group_rule_def,
     .create = rule_create,
     .delete = rule_delete,
+    .check_bulk = rules_check_bulk,
     .before_list = ensure_listed_default,
 };
 

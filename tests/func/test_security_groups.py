@@ -633,3 +633,32 @@ def test_openstack_cli(server, osc):
     osc("security", "group", "delete", "www", fmt=None)
     assert [g["Name"] for g in osc("security", "group", "list")] == ["default"]
     assert net["port_security_enabled"] is True
+
+
+def test_rule_bulk_create(server):
+    sg = sg_create(server, name="bulk")
+    other = sg_create(server, name="other")
+
+    def bulk(*rules):
+        return server.post(SGR, {"security_group_rules": [
+            dict(direction="ingress", **r) for r in rules]})
+
+    made = server.ok(bulk({"security_group_id": sg["id"], "protocol": "tcp"},
+                          {"security_group_id": sg["id"], "protocol": "udp"}),
+                     201)["security_group_rules"]
+    assert [r["protocol"] for r in made] == ["tcp", "udp"]
+    r = bulk({"security_group_id": sg["id"], "protocol": "icmp"},
+             {"security_group_id": sg["id"], "protocol": "1"})
+    err = assert_neutron_error(r, 409, "DuplicateSecurityGroupRuleInPost")
+    assert err["message"] == "Duplicate Security Group Rule in POST."
+    r = bulk({"security_group_id": sg["id"], "protocol": "gre"},
+             {"security_group_id": other["id"], "protocol": "gre"})
+    err = assert_neutron_error(r, 400, "SecurityGroupNotSingleGroupRules")
+    assert err["message"] == "Only allowed to update rules for one security profile at a time"
+    r = bulk({"security_group_id": sg["id"], "protocol": "gre"},
+             {"security_group_id": sg["id"], "protocol": "esp", "project_id": OTHER_PROJECT})
+    assert_neutron_error(r, 400, "SecurityGroupRulesNotSingleTenant")
+    # nothing of the failed bulks was kept
+    got = lst(server, "security-group-rules", params={"security_group_id": sg["id"],
+                                                       "direction": "ingress"})
+    assert sorted(r["protocol"] for r in got) == ["tcp", "udp"]
