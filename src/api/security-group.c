@@ -116,19 +116,21 @@ insert_rule(struct api_request *req, json_t *rule)
                  store_insert(req->store, &security_group_rule_def, rule));
 }
 
-/* A group as 'project_id' may use it: its own, or any for an admin. */
+/* Whether object 'id' of 'def' (a group or an address group) exists for
+ * 'project_id': its own, or any for an admin.  NotFound otherwise. */
 static struct api_error *
-group_of_project(struct api_request *req, const char *id,
-                 const char *project_id, json_t **ret)
+check_owned(struct api_request *req, const struct resource_def *def,
+            const char *id, const char *project_id)
 {
-    struct api_error *e = resource_get(req, &security_group_def, id, ret);
+    static const char *const fields[] = {"project_id", NULL};
+    json_t *row = NULL;
+    struct api_error *e = resource_get_fields(req, def, id, fields, &row);
 
     if (!e && !req->ctx->is_admin
-        && strcmp(get_str(*ret, "project_id"), project_id)) {
-        json_decref(*ret);
-        *ret = NULL;
-        e = resource_not_found(&security_group_def, id);
+        && strcmp(get_str(row, "project_id"), project_id)) {
+        e = resource_not_found(def, id);
     }
+    json_decref(row);
     return e;
 }
 
@@ -182,23 +184,17 @@ check_rule_references(struct api_request *req, json_t *rule)
     const char *project = get_str(rule, "project_id");
     const char *remote = get_str(rule, "remote_group_id");
     const char *ag = get_str(rule, "remote_address_group_id");
-    json_t *row = NULL;
     struct api_error *e = NULL;
 
     if (remote) {
-        e = group_of_project(req, remote, project, &row);
-        json_decref(row);
+        e = check_owned(req, &security_group_def, remote, project);
     }
     if (!e && ag) {
-        e = resource_get_fields(req, &address_group_def, ag, NULL, &row);
-        json_decref(row);
+        e = check_owned(req, &address_group_def, ag, project);
     }
-    if (!e) {
-        e = group_of_project(req, get_str(rule, "security_group_id"), project,
-                             &row);
-        json_decref(row);
-    }
-    return e;
+    return e ? e
+             : check_owned(req, &security_group_def,
+                           get_str(rule, "security_group_id"), project);
 }
 
 static struct api_error *

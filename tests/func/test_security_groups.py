@@ -242,6 +242,8 @@ def test_rule_create_show_delete(server):
     ({"foo": 1}, 400, "HTTPBadRequest", None),
     ({"remote_group_id": "nope"}, 404, "SecurityGroupNotFound", None),
     ({"remote_address_group_id": "nope"}, 404, "AddressGroupNotFound", None),
+    ({"remote_address_group_id": "nope", "remote_group_id": "self"}, 400,
+     "SecurityGroupMultipleRemoteEntites", None),
 ])
 def test_rule_validation(server, attrs, status, etype, out):
     sg = sg_create(server, name="v")
@@ -262,8 +264,15 @@ def test_rule_references(server):
     assert_neutron_error(rule_post(server, "nope"), 404, "SecurityGroupNotFound")
     r = server.post(SGR, {"security_group_rule": {"security_group_id": sg["id"]}})
     assert_neutron_error(r, 400, "HTTPBadRequest")
+    r = rule_post(server, sg["id"], remote_group_id=other["id"], protocol="tcp",
+                  remote_address_group_id="nope")
+    assert_neutron_error(r, 400, "SecurityGroupMultipleRemoteEntites")
     rule = rule_create(server, sg["id"], remote_group_id=other["id"], protocol="tcp")
     assert rule["remote_group_id"] == other["id"]
+    # the same remote group egress is another rule
+    r = server.post(SGR, {"security_group_rule": {
+        "security_group_id": sg["id"], "direction": "egress", "remote_group_id": other["id"]}})
+    server.ok(r, 201)
     # deleting the remote group takes the rules that name it
     server.ok(server.delete(SG + "/" + other["id"]), 204)
     assert_neutron_error(server.get(SGR + "/" + rule["id"]), 404, "SecurityGroupRuleNotFound")
