@@ -298,3 +298,49 @@ def test_keystone_down(ks_server, keystone):
         keystone.start()
         print("keystone: restart %.1f s" % keystone.start_seconds[-1])
     assert get(server, "/v2.0/networks", token=fresh).status_code == 200
+
+
+def test_security_groups_of_members(ks_server, keystone):
+    """Default groups and group ownership follow the token's project."""
+    server = ks_server()
+    admin, _ = keystone.token("admin", "admin", "admin-secret")
+    m1, demo1 = keystone.token("member1", "demo1")
+    m2, demo2 = keystone.token("member2", "demo2")
+
+    def groups(token, **params):
+        r = requests.get(server.url + "/v2.0/security-groups", params=params,
+                         timeout=60, headers={"X-Auth-Token": token})
+        assert r.status_code == 200, r.text
+        return r.json()["security_groups"]
+
+    # a member's list makes its own default group, never another project's
+    assert groups(m1, project_id=demo2) == []
+    (own,) = groups(m1, project_id=demo1)
+    assert own["name"] == "default"
+    # a member cannot delete its default group; an admin can
+    r = requests.delete(server.url + "/v2.0/security-groups/" + own["id"],
+                        timeout=60, headers={"X-Auth-Token": m1})
+    assert r.status_code == 409, r.text
+    assert r.json()["NeutronError"]["type"] == "SecurityGroupCannotRemoveDefault"
+    # another project's group is not a member's to use
+    r = post(server, "/v2.0/security-groups", {"security_group": {"name": "g2"}}, m2)
+    assert r.status_code == 201, r.text
+    g2 = r.json()["security_group"]["id"]
+    shared = post(server, "/v2.0/networks", {"network": {
+        "name": "provider", "shared": True, "provider:network_type": "flat",
+        "provider:physical_network": "provider"}}, admin)
+    assert shared.status_code == 201, shared.text
+    net_id = shared.json()["network"]["id"]
+    r = post(server, "/v2.0/ports", {"port": {"network_id": net_id,
+                                              "security_groups": [g2]}}, m1)
+    assert r.status_code == 404, r.text
+    assert r.json()["NeutronError"]["type"] == "SecurityGroupNotFound"
+    r = post(server, "/v2.0/ports", {"port": {"network_id": net_id}}, m1)
+    assert r.status_code == 201, r.text
+    assert r.json()["port"]["security_groups"] == [own["id"]]
+    r = requests.delete(server.url + "/v2.0/ports/" + r.json()["port"]["id"],
+                        timeout=60, headers={"X-Auth-Token": admin})
+    assert r.status_code == 204, r.text
+    r = requests.delete(server.url + "/v2.0/security-groups/" + own["id"],
+                        timeout=60, headers={"X-Auth-Token": admin})
+    assert r.status_code == 204, r.text
