@@ -49,12 +49,14 @@ run(const struct agent_config *cfg)
         return r;
     }
     struct hclient *client = hclient_create(cfg->server_url);
-    struct replica *replica = replica_create(client, cfg->host);
+    /* One replica of every port for both roles: the DHCP role serves every
+     * port of its networks, wherever bound, and the OVS role picks those
+     * bound here itself.  A second, host-filtered replica would hold the
+     * same ports twice (~3 KB each). */
+    struct replica *replica = replica_create(client, NULL);
     struct ovs_agent *agent = ovs_agent_create(cfg, vsw, ctl, replica, client);
-    /* The DHCP role serves every port of its networks, wherever bound. */
-    struct replica *all_ports = replica_create(client, NULL);
     struct dhcp_agent *dhcp =
-        dhcp_agent_create(cfg, vsw, all_ports, client, agent);
+        dhcp_agent_create(cfg, vsw, replica, client, agent);
 
     printf("neutrino-agent: host %s, server %s, OpenFlow on %s:%d\n",
            cfg->host, cfg->server_url, cfg->of_listen_address,
@@ -65,7 +67,6 @@ run(const struct agent_config *cfg)
         ofp_controller_run(ctl);
         hclient_run(client);
         replica_run(replica);
-        replica_run(all_ports);
         ovs_agent_run(agent);
         dhcp_agent_run(dhcp);
 
@@ -73,7 +74,6 @@ run(const struct agent_config *cfg)
         ofp_controller_wait(ctl);
         hclient_wait(client);
         replica_wait(replica);
-        replica_wait(all_ports);
         ovs_agent_wait(agent);
         dhcp_agent_wait(dhcp);
         ovsx_poll_block();
