@@ -26,9 +26,20 @@ then
     # No kernel datapath here: Open vSwitch's userspace one.
     printf '[ovs]\ndatapath_type = netdev\n' >"$extra"
 fi
-build/neutrino-server --config-file "$conf" --config-file "$extra" &
+# The agents' shared secret ([agent] shared_secret): made once, readable
+# by root only, read by both daemons, so no one else on this host can
+# drive the agents' API.
+secret=/var/lib/neutrino/agent-secret.conf
+if [ ! -s "$secret" ]; then
+    (umask 077
+     printf '[agent]\nshared_secret = %s\n' \
+         "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$secret")
+fi
+build/neutrino-server --config-file "$conf" --config-file "$extra" \
+    --config-file "$secret" &
 server=$!
-build/neutrino-agent --config-file "$conf" --config-file "$extra" &
+build/neutrino-agent --config-file "$conf" --config-file "$extra" \
+    --config-file "$secret" &
 agent=$!
 trap 'kill $server $agent 2>/dev/null' INT TERM EXIT
 cat <<MSG

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "agent/agent-auth.h"
 #include "agent/agent-config.h"
 #include "agent/dhcp-agent.h"
 #include "agent/http-client.h"
@@ -30,14 +31,23 @@ static int
 run(const struct agent_config *cfg)
 {
     struct ofp_controller *ctl = NULL;
+    struct agent_auth *auth = NULL;
     struct vsw *vsw = NULL;
+    char *error = NULL;
     int r;
 
+    r = agent_auth_create(cfg, &auth, &error);
+    if (r) {
+        log_error("%s", error);
+        free(error);
+        return r;
+    }
     (void) ovs_agent_ensure_manager(cfg);
     r = vsw_open(cfg->ovsdb_connection, &vsw);
     if (r) {
         log_error("cannot use OVSDB at %s: %s", cfg->ovsdb_connection,
                   strerror(-r));
+        agent_auth_destroy(auth);
         return r;
     }
     r = ofp_controller_create(cfg->of_listen_address, cfg->of_listen_port,
@@ -46,9 +56,11 @@ run(const struct agent_config *cfg)
         log_error("cannot listen for OpenFlow on %s:%d: %s",
                   cfg->of_listen_address, cfg->of_listen_port, strerror(-r));
         vsw_close(vsw);
+        agent_auth_destroy(auth);
         return r;
     }
     struct hclient *client = hclient_create(cfg->server_url);
+    agent_auth_attach(auth, client);
     /* One replica of every port for both roles: the DHCP role serves every
      * port of its networks, wherever bound, and the OVS role picks those
      * bound here itself.  A second, host-filtered replica would hold the
@@ -63,6 +75,7 @@ run(const struct agent_config *cfg)
            cfg->of_listen_port);
     fflush(stdout);
     for (;;) {
+        agent_auth_run(auth);
         vsw_run(vsw);
         ofp_controller_run(ctl);
         hclient_run(client);
@@ -70,6 +83,7 @@ run(const struct agent_config *cfg)
         ovs_agent_run(agent);
         dhcp_agent_run(dhcp);
 
+        agent_auth_wait(auth);
         vsw_wait(vsw);
         ofp_controller_wait(ctl);
         hclient_wait(client);
