@@ -1,5 +1,6 @@
 /* neutrino-agent: options, configuration, wiring; then run the loop. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 
 #include "agent/agent-auth.h"
@@ -15,6 +16,9 @@
 #include "ovs/vswitch.h"
 
 LOG_DEFINE_THIS_MODULE(main);
+
+/* How often freed heap pages go back to the kernel (malloc_trim()). */
+#define TRIM_INTERVAL_MS 10000
 
 static const char usage[] =
     "usage: neutrino-agent [--config-file FILE]... [--debug]\n"
@@ -74,7 +78,14 @@ run(const struct agent_config *cfg)
            cfg->host, cfg->server_url, cfg->of_listen_address,
            cfg->of_listen_port);
     fflush(stdout);
+    long long next_trim = 0;
     for (;;) {
+        /* Bursts (a snapshot, a full reconcile) free many small blocks in
+         * the middle of the heap, which glibc keeps unless asked. */
+        if (ovsx_time_msec() >= next_trim) {
+            malloc_trim(0);
+            next_trim = ovsx_time_msec() + TRIM_INTERVAL_MS;
+        }
         agent_auth_run(auth);
         vsw_run(vsw);
         ofp_controller_run(ctl);
@@ -90,6 +101,7 @@ run(const struct agent_config *cfg)
         replica_wait(replica);
         ovs_agent_wait(agent);
         dhcp_agent_wait(dhcp);
+        ovsx_poll_timer_wait_until(next_trim);
         ovsx_poll_block();
     }
 }
@@ -111,6 +123,11 @@ main(int argc, char *argv[])
     if (r < 0) {
         fprintf(stderr, "neutrino-agent: %s\n", error);
     } else {
+        /* Big transient buffers (feed snapshots, OVSDB monitor replies)
+         * are mapped and unmapped whole rather than carved from the heap,
+         * where they would leave holes: a fixed threshold, since glibc
+         * would otherwise raise it to the largest block freed. */
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         ovsx_init("neutrino-agent");
         r = run(&cfg);
     }
