@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Agent benchmark: neutrino-agent and Debian's neutron-openvswitch-agent
 side by side, each on a namespace test host of its own (tests/system's
-harness, name prefix "ntb").  Called by bench/agent.sh, which documents
-the options; run as root.
+harness, name prefix $NTH_PREFIX or "ntb").  Called by bench/agent.sh,
+which documents the options; run as root.
 
 What is measured, on each agent:
 1. Plug latency: ports are created through the API, then plugged one at a
@@ -49,7 +49,8 @@ sys.path.insert(0, str(REPO / "tests" / "system"))
 
 import hosts  # noqa: E402
 
-PREFIX = "ntb"
+# NTH_PREFIX keeps parallel runs apart (as in tests/system/hosts.py).
+PREFIX = os.environ.get("NTH_PREFIX", "ntb")
 hosts.PREFIX = PREFIX  # read at call time by the harness's helpers
 HOST = "controller.home.local"
 NET_BODY = {"name": "provider", "shared": True, "router:external": True,

@@ -7,7 +7,8 @@
 #                  [--neutron-restart-ports N] [--debug] [--keep]
 #                  [--output FILE] [--build DIR] [--no-build]
 #
-# On each agent's host (tests/system/hosts.py, name prefix "ntb"):
+# On each agent's host (tests/system/hosts.py, name prefix
+# $NTH_PREFIX or "ntb"):
 #   - --ports (default 200) ports are created through the API, then plugged
 #     one at a time as os-vif plugs a VM (one ovs-vsctl add-port with
 #     external_ids iface-id, attached-mac, iface-status, vm-uuid); each is
@@ -41,7 +42,7 @@ run_neutron=1
 pass=()
 
 usage() {
-    sed -n '2,33s/^# \{0,1\}//p' "$0"
+    sed -n '2,34s/^# \{0,1\}//p' "$0"
     exit "${1:-0}"
 }
 

@@ -299,7 +299,13 @@ vsctl --may-exist add-br br-provider -- set Bridge br-provider \
     datapath_type="$DP"
 
 # ------------------------------------------------------------------ daemons
-# The sample configuration plus what this all-in-one changes.
+# The agents' shared secret ([agent] shared_secret, read by both daemons):
+# made once, so no other user of this host can drive the agents' API.
+[ -s "$STATE/agent-secret" ] || (umask 077 &&
+    od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$STATE/agent-secret")
+# The sample configuration plus what this all-in-one changes (root-only:
+# it holds the secret).
+umask 077
 cat >"$STATE/aio.conf" <<EOF
 # Written by scripts/run.sh on top of etc/neutrino.conf.
 [DEFAULT]
@@ -311,7 +317,9 @@ connection = sqlite:///$STATE/neutrino.db
 datapath_type = $DP
 [agent]
 report_interval = 10
+shared_secret = $(cat "$STATE/agent-secret")
 EOF
+umask 022
 
 # Starts "$@" in the background as $1 of the PID file run/$1.pid (argv
 # from $2 on), detached from the terminal, output to log/$1.log.

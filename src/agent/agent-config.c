@@ -85,6 +85,17 @@ parse_url(const char *value, void *field, const void *arg, char **ret_reason)
     return config_parse_string(value, field, arg, ret_reason);
 }
 
+static int
+parse_auth_strategy(const char *value, void *field, const void *arg,
+                    char **ret_reason)
+{
+    if (strcmp(value, "noauth") && strcmp(value, "keystone")) {
+        *ret_reason = xstrdup("must be 'noauth' or 'keystone'");
+        return -EINVAL;
+    }
+    return config_parse_string(value, field, arg, ret_reason);
+}
+
 #define OPT(SECTION, KEY, PARSE, FIELD, ARG)                                  \
     {                                                                         \
         SECTION, KEY, PARSE, offsetof(struct agent_config, FIELD), ARG        \
@@ -124,6 +135,17 @@ static const struct config_option agent_options[] = {
     OPT("agent", "report_interval", config_parse_int, report_interval,
         &interval_range),
     OPT("agent", "server_url", parse_url, server_url, NULL),
+    OPT("agent", "shared_secret", config_parse_string, shared_secret, NULL),
+    OPT("DEFAULT", "auth_strategy", parse_auth_strategy, auth_strategy, NULL),
+#define KS_STR(KEY)                                                           \
+    OPT("keystone_authtoken", #KEY, config_parse_string, ks_##KEY, NULL)
+    KS_STR(auth_url),
+    KS_STR(username),
+    KS_STR(password),
+    KS_STR(project_name),
+    KS_STR(user_domain_name),
+    KS_STR(project_domain_name),
+#undef KS_STR
 };
 
 static void
@@ -147,6 +169,9 @@ agent_config_defaults(struct agent_config *cfg)
         .of_inactivity_probe = 10,
         .report_interval = 30,
         .server_url = xstrdup("http://127.0.0.1:9696"),
+        .auth_strategy = xstrdup("noauth"),
+        .ks_user_domain_name = xstrdup("Default"),
+        .ks_project_domain_name = xstrdup("Default"),
     };
 }
 
@@ -174,6 +199,14 @@ agent_config_destroy(struct agent_config *cfg)
     free(cfg->ovsdb_connection);
     free(cfg->of_listen_address);
     free(cfg->server_url);
+    free(cfg->shared_secret);
+    free(cfg->auth_strategy);
+    free(cfg->ks_auth_url);
+    free(cfg->ks_username);
+    free(cfg->ks_password);
+    free(cfg->ks_project_name);
+    free(cfg->ks_user_domain_name);
+    free(cfg->ks_project_domain_name);
 }
 
 const char *

@@ -46,6 +46,17 @@ struct agent_config {
     /* [agent] */
     int report_interval; /* Seconds. */
     char *server_url;
+    char *shared_secret; /* With noauth: sent to the server; NULL: none. */
+    /* How the agent authenticates to the server (agent/agent-auth.h): the
+     * server's own [DEFAULT] auth_strategy and, for "keystone", the service
+     * user of [keystone_authtoken] (keystonemiddleware's names). */
+    char *auth_strategy; /* "noauth" or "keystone". */
+    char *ks_auth_url;
+    char *ks_username;
+    char *ks_password;
+    char *ks_project_name;
+    char *ks_user_domain_name;
+    char *ks_project_domain_name;
 };
 
 /* Fills 'cfg' with defaults, then loads 'files' in order.  Returns 0, or a

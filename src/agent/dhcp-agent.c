@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,6 +29,7 @@
 #include "core/ds.h"
 #include "core/log.h"
 #include "core/mac.h"
+#include "core/sha1.h"
 #include "core/util.h"
 #include "nl/netns.h"
 #include "nl/nl-converge.h"
@@ -132,16 +132,14 @@ dhcp_agent_device_id(const char *host, const char *net_id)
     static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
                                          0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
                                          0x4f, 0xd4, 0x30, 0xc8};
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    uint8_t md[SHA1_LEN];
     size_t host_len = strcspn(host, ".");
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    struct sha1 ctx;
 
-    EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
-    EVP_DigestUpdate(ctx, ns, sizeof ns);
-    EVP_DigestUpdate(ctx, host, host_len);
-    EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
+    sha1_init(&ctx);
+    sha1_update(&ctx, ns, sizeof ns);
+    sha1_update(&ctx, host, host_len);
+    sha1_final(&ctx, md);
     md[6] = (md[6] & 0x0f) | 0x50; /* Version 5. */
     md[8] = (md[8] & 0x3f) | 0x80; /* RFC 4122 variant. */
     return xasprintf("dhcp%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"

@@ -1,9 +1,31 @@
+/* hclient: HTTP/1.1 over non-blocking sockets on the agent's poll loop.
+ *
+ * Each request in flight has a connection of its own (no pipelining);
+ * finished connections the server keeps open go to an idle pool and carry
+ * the next requests.  A request that fails on a reused connection before
+ * any byte of its answer came is sent once more on a new one (the server
+ * may have closed it while idle).  Host names are resolved with
+ * getaddrinfo_a() (glibc's resolver thread), so the loop never waits for
+ * DNS; https goes through OpenSSL, verifying the server's certificate and
+ * name against the system's trust store (or $SSL_CERT_FILE). */
 #include "agent/http-client.h"
 
-#include <curl/curl.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
-#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "agent/http-parse.h"
+#include "core/config.h"
 #include "core/ds.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -13,124 +35,231 @@ LOG_DEFINE_THIS_MODULE(hclient);
 
 /* Answers larger than this are cut off and treated as failures. */
 #define HCLIENT_MAX_ANSWER (256u << 20)
+#define CONNECT_TIMEOUT_MS 5000
+#define MAX_CONNS          32 /* Connections at once; more requests queue. */
+#define MAX_IDLE           4  /* Idle connections kept for reuse. */
+#define IDLE_TIMEOUT_MS    20000
+#define RESOLVE_POLL_MS    10 /* How often to look at a pending lookup. */
+#define READ_CHUNK         16384
 
-struct hclient {
-    CURLM *multi;
-    char *base_url;
-    size_t n_pending;
-    struct hrequest *requests; /* Pending, a doubly linked list. */
+enum conn_state {
+    CONN_CONNECTING, /* TCP connect in progress. */
+    CONN_HANDSHAKE,  /* TLS handshake in progress. */
+    CONN_OPEN,       /* Ready, or carrying a request. */
+};
+
+struct hconn {
+    int fd;
+    SSL *ssl; /* NULL for http. */
+    enum conn_state state;
+    short want;           /* What SSL or the socket waits for. */
+    bool reused;          /* Carried an answer before. */
+    long long opened_at;  /* When the connect began. */
+    long long idle_since; /* In the idle pool since. */
+    struct hconn *next;   /* In the idle pool. */
 };
 
 struct hrequest {
     struct hclient *client;
-    struct hrequest *prev, *next;
-    CURL *easy;
-    struct curl_slist *headers;
-    char *body;
-    struct ds answer;
-    bool too_big;
+    struct hrequest *prev, *next; /* In client->requests, oldest first. */
+    char *method, *path;
+    char *body;         /* JSON text, or NULL. */
+    char **headers;     /* Extra lines ("Name: value"), NULL-ended. */
+    char *want_header;  /* Header to hand over, or NULL. */
+    long long deadline; /* ovsx_time_msec() to give up. */
+    char *auth_line;    /* The auth line it was sent with, or NULL. */
+    bool retried_auth;  /* Sent again after a 401 already. */
+    bool retried_conn;  /* Sent again after a stale connection. */
+    struct hconn *conn; /* NULL: not sent yet. */
+    struct ds out;      /* The request's bytes. */
+    size_t sent;        /* Of 'out'. */
+    bool got_bytes;     /* Some of the answer arrived. */
+    struct hparse parse;
     hclient_done_func *done;
-    hclient_raw_func *raw_done; /* Instead of 'done' for raw requests. */
+    hclient_raw_func *raw_done;
+    hclient_header_func *header_done;
     void *aux;
 };
+
+struct hclient {
+    char *host;        /* As in the URL, brackets stripped. */
+    char *host_header; /* "host[:port]" as in the URL. */
+    char *port;
+    char *prefix; /* Path of the base URL, without trailing '/'. */
+    bool tls;
+    bool valid; /* The base URL could be parsed. */
+    /* The server's address, once known. */
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    struct gaicb *lookup; /* Resolution in flight, or NULL. */
+    SSL_CTX *ssl_ctx;     /* Made with the first https connection. */
+    struct hconn *idle;   /* Idle pool. */
+    size_t n_idle, n_conns;
+    struct hrequest *requests, *last;
+    size_t n_pending;
+    struct hclient_auth auth; /* 'header' NULL: none. */
+};
+
+/* Splits 'url' ("http[s]://host[:port][/prefix]") into 'c'. */
+static bool
+parse_base_url(struct hclient *c, const char *url)
+{
+    const char *p, *host, *end;
+    size_t len;
+
+    c->tls = str_startswith(url, "https://");
+    if (!c->tls && !str_startswith(url, "http://")) {
+        return false;
+    }
+    host = url + (c->tls ? 8 : 7);
+    len = strcspn(host, "/?#");
+    c->host_header = xstrndup(host, len);
+    c->prefix = xstrdup(host + len);
+    len = strlen(c->prefix);
+    while (len && c->prefix[len - 1] == '/') {
+        c->prefix[--len] = '\0';
+    }
+    if (c->host_header[0] == '[') {
+        end = strchr(c->host_header, ']');
+        if (!end) {
+            return false;
+        }
+        c->host = xstrndup(c->host_header + 1, end - c->host_header - 1);
+        p = end + 1;
+    } else {
+        p = c->host_header + strcspn(c->host_header, ":");
+        c->host = xstrndup(c->host_header, p - c->host_header);
+    }
+    if (*p
+        && (*p != ':' || !p[1]
+            || strspn(p + 1, "0123456789") != strlen(p + 1))) {
+        return false;
+    }
+    c->port = xstrdup(*p ? p + 1 : c->tls ? "443" : "80");
+    return *c->host && !strchr(c->prefix, '?') && !strchr(c->prefix, '#');
+}
 
 struct hclient *
 hclient_create(const char *base_url)
 {
     struct hclient *c = xcalloc(1, sizeof *c);
-    size_t len = strlen(base_url);
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    c->multi = curl_multi_init();
-    core_assert(c->multi);
-    c->base_url =
-        xstrndup(base_url, len && base_url[len - 1] == '/' ? len - 1 : len);
+    c->valid = parse_base_url(c, base_url);
+    if (!c->valid) {
+        log_error("'%s' is not a usable http(s):// URL", base_url);
+    }
     return c;
+}
+
+static void
+conn_close(struct hclient *c, struct hconn *conn)
+{
+    if (conn->ssl) {
+        SSL_free(conn->ssl);
+    }
+    close(conn->fd);
+    c->n_conns--;
+    free(conn);
 }
 
 static void
 hrequest_free(struct hrequest *r)
 {
-    curl_multi_remove_handle(r->client->multi, r->easy);
-    curl_easy_cleanup(r->easy);
-    curl_slist_free_all(r->headers);
-    free(r->body);
-    ds_destroy(&r->answer);
+    struct hclient *c = r->client;
+
+    if (r->conn) {
+        conn_close(c, r->conn);
+    }
     if (r->prev) {
         r->prev->next = r->next;
     } else {
-        r->client->requests = r->next;
+        c->requests = r->next;
     }
     if (r->next) {
         r->next->prev = r->prev;
+    } else {
+        c->last = r->prev;
     }
-    r->client->n_pending--;
+    c->n_pending--;
+    free(r->method);
+    free(r->path);
+    free(r->body);
+    strv_free(r->headers);
+    free(r->want_header);
+    free(r->auth_line);
+    ds_destroy(&r->out);
+    hparse_destroy(&r->parse);
     free(r);
+}
+
+static void
+lookup_free(struct hclient *c)
+{
+    freeaddrinfo(c->lookup->ar_result);
+    free((char *) c->lookup->ar_name);
+    free((char *) c->lookup->ar_service);
+    free(c->lookup);
+    c->lookup = NULL;
 }
 
 void
 hclient_destroy(struct hclient *c)
 {
-    if (c) {
-        while (c->requests) {
-            hrequest_free(c->requests);
+    if (!c) {
+        return;
+    }
+    while (c->requests) {
+        hrequest_free(c->requests);
+    }
+    while (c->idle) {
+        struct hconn *conn = c->idle;
+        c->idle = conn->next;
+        conn_close(c, conn);
+    }
+    if (c->lookup) {
+        gai_cancel(c->lookup);
+        /* A lookup that cannot be cancelled any more finishes in glibc's
+         * thread; its memory is left to it. */
+        if (gai_error(c->lookup) != EAI_INPROGRESS) {
+            lookup_free(c);
         }
-        curl_multi_cleanup(c->multi);
-        free(c->base_url);
-        free(c);
     }
+    SSL_CTX_free(c->ssl_ctx);
+    free(c->host);
+    free(c->host_header);
+    free(c->port);
+    free(c->prefix);
+    free(c);
 }
 
-static size_t
-write_answer(char *data, size_t size, size_t n, void *aux)
-{
-    struct hrequest *r = aux;
-
-    if (r->answer.len + size * n > HCLIENT_MAX_ANSWER) {
-        r->too_big = true;
-        return 0; /* Makes libcurl fail the transfer. */
-    }
-    ds_put_buf(&r->answer, data, size * n);
-    return size * n;
-}
-
-/* A new request for 'path', not yet started. */
+/* Queues a new request; 'body' (may be NULL) is stolen. */
 static struct hrequest *
 hrequest_new(struct hclient *c, const char *method, const char *path,
-             long timeout_ms, void *aux)
+             json_t *body, const char *want_header, long timeout_ms, void *aux)
 {
     struct hrequest *r = xcalloc(1, sizeof *r);
-    char *url = xasprintf("%s%s", c->base_url, path);
 
     r->client = c;
-    r->aux = aux;
-    ds_init(&r->answer);
-    r->easy = curl_easy_init();
-    core_assert(r->easy);
-    curl_easy_setopt(r->easy, CURLOPT_URL, url);
-    curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_answer);
-    curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
-    free(url);
-    return r;
-}
-
-/* Starts 'r' with its headers. */
-static void
-hrequest_start(struct hclient *c, struct hrequest *r)
-{
-    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
-    c->n_pending++;
-    r->next = c->requests;
-    if (r->next) {
-        r->next->prev = r;
+    r->method = xstrdup(method);
+    r->path = xstrdup(path);
+    if (body) {
+        r->body = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
     }
-    c->requests = r;
-    curl_multi_add_handle(c->multi, r->easy);
+    r->want_header = want_header ? xstrdup(want_header) : NULL;
+    r->deadline = ovsx_time_msec() + timeout_ms;
+    r->aux = aux;
+    ds_init(&r->out);
+    hparse_init(&r->parse, want_header, HCLIENT_MAX_ANSWER);
+    r->prev = c->last;
+    if (c->last) {
+        c->last->next = r;
+    } else {
+        c->requests = r;
+    }
+    c->last = r;
+    c->n_pending++;
+    return r;
 }
 
 void
@@ -138,18 +267,18 @@ hclient_request(struct hclient *c, const char *method, const char *path,
                 json_t *body, long timeout_ms, hclient_done_func *done,
                 void *aux)
 {
-    struct hrequest *r = hrequest_new(c, method, path, timeout_ms, aux);
+    hrequest_new(c, method, path, body, NULL, timeout_ms, aux)->done = done;
+}
 
-    r->done = done;
-    r->headers = curl_slist_append(NULL, "Accept: application/json");
-    if (body) {
-        r->body = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        r->headers =
-            curl_slist_append(r->headers, "Content-Type: application/json");
-        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-    }
-    hrequest_start(c, r);
+void
+hclient_request_header(struct hclient *c, const char *method, const char *path,
+                       json_t *body, const char *name, long timeout_ms,
+                       hclient_header_func *done, void *aux)
+{
+    struct hrequest *r =
+        hrequest_new(c, method, path, body, name, timeout_ms, aux);
+
+    r->header_done = done;
 }
 
 void
@@ -157,36 +286,45 @@ hclient_get_raw(struct hclient *c, const char *path,
                 const char *const *headers, size_t n_headers, long timeout_ms,
                 hclient_raw_func *done, void *aux)
 {
-    struct hrequest *r = hrequest_new(c, "GET", path, timeout_ms, aux);
+    struct hrequest *r =
+        hrequest_new(c, "GET", path, NULL, NULL, timeout_ms, aux);
 
     r->raw_done = done;
+    r->headers = xcalloc(n_headers + 1, sizeof *r->headers);
     for (size_t i = 0; i < n_headers; i++) {
-        r->headers = curl_slist_append(r->headers, headers[i]);
+        r->headers[i] = xstrdup(headers[i]);
     }
-    hrequest_start(c, r);
 }
 
-static void
-finish(struct hrequest *r, CURLcode result)
+void
+hclient_set_auth(struct hclient *c, const struct hclient_auth *auth)
 {
-    long status = 0;
-    json_t *json = NULL;
-    char *type = NULL;
+    c->auth = *auth;
+}
 
-    if (result == CURLE_OK) {
-        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &type);
-        if (r->answer.len && !r->raw_done) {
-            json = json_loadb(ds_cstr(&r->answer), r->answer.len, 0, NULL);
-        }
-    } else {
-        log_debug("request failed: %s", r->too_big
-                                            ? "answer too large"
-                                            : curl_easy_strerror(result));
+size_t
+hclient_pending(const struct hclient *c)
+{
+    return c->n_pending;
+}
+
+/* -- Ending requests ---------------------------------------------------- */
+
+/* Calls 'r' back with 'status' (0: failed) and frees it. */
+static void
+finish(struct hrequest *r, long status)
+{
+    struct hparse *p = &r->parse;
+    json_t *json = NULL;
+
+    if (status && p->body.len && !r->raw_done) {
+        json = json_loadb(p->body.s, p->body.len, 0, NULL);
     }
     if (r->raw_done) {
-        r->raw_done(r->aux, status, r->answer.len ? ds_cstr(&r->answer) : "",
-                    r->answer.len, type);
+        r->raw_done(r->aux, status, p->body.len ? p->body.s : "",
+                    status ? p->body.len : 0, status ? p->content_type : NULL);
+    } else if (r->header_done) {
+        r->header_done(r->aux, status, json, status ? p->want_value : NULL);
     } else {
         r->done(r->aux, status, json);
     }
@@ -194,57 +332,457 @@ finish(struct hrequest *r, CURLcode result)
     hrequest_free(r);
 }
 
+/* Takes 'r' off its connection and queues it to be sent again. */
+static void
+requeue(struct hrequest *r)
+{
+    conn_close(r->client, r->conn);
+    r->conn = NULL;
+    ds_clear(&r->out);
+    r->sent = 0;
+    r->got_bytes = false;
+    hparse_destroy(&r->parse);
+    hparse_init(&r->parse, r->want_header, HCLIENT_MAX_ANSWER);
+}
+
+/* The connection of 'r' failed ('error', a negative errno). */
+static void
+fail(struct hrequest *r, int error)
+{
+    if (r->conn && r->conn->reused && !r->got_bytes && !r->retried_conn) {
+        r->retried_conn = true; /* The server closed it while idle. */
+        requeue(r);
+        return;
+    }
+    log_debug("%s %s failed: %s", r->method, r->path, strerror(-error));
+    finish(r, 0);
+}
+
+/* The whole answer of 'r' is in. */
+static void
+complete(struct hrequest *r)
+{
+    struct hclient *c = r->client;
+    struct hconn *conn = r->conn;
+
+    if (r->parse.status == 401 && r->auth_line && !r->retried_auth) {
+        if (c->auth.rejected) {
+            c->auth.rejected(c->auth.aux, r->auth_line);
+        }
+        r->retried_auth = true;
+        requeue(r);
+        return;
+    }
+    r->conn = NULL;
+    if (hparse_keep_alive(&r->parse) && c->n_idle < MAX_IDLE) {
+        conn->reused = true;
+        conn->idle_since = ovsx_time_msec();
+        conn->want = POLLIN;
+        conn->next = c->idle;
+        c->idle = conn;
+        c->n_idle++;
+    } else {
+        conn_close(c, conn);
+    }
+    finish(r, r->parse.status);
+}
+
+/* -- Connections -------------------------------------------------------- */
+
+/* Starts resolving the server's name, or takes it if it is an address.
+ * Returns 0 once the address is known, -EINPROGRESS while looking, or a
+ * negative errno. */
+static int
+resolve(struct hclient *c)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    struct gaicb *list[1];
+    int r;
+
+    if (c->addr_len) {
+        return 0;
+    }
+    if (!c->lookup) {
+        /* Numeric addresses need no lookup, so no thread. */
+        hints.ai_flags |= AI_NUMERICHOST;
+        if (!getaddrinfo(c->host, c->port, &hints, &res)) {
+            memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
+            c->addr_len = res->ai_addrlen;
+            freeaddrinfo(res);
+            return 0;
+        }
+        c->lookup = xcalloc(1, sizeof *c->lookup + sizeof hints);
+        c->lookup->ar_name = xstrdup(c->host);
+        c->lookup->ar_service = xstrdup(c->port);
+        hints.ai_flags &= ~AI_NUMERICHOST;
+        memcpy(c->lookup + 1, &hints, sizeof hints);
+        c->lookup->ar_request = (struct addrinfo *) (c->lookup + 1);
+        list[0] = c->lookup;
+        r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+        if (r) {
+            log_warn("cannot look up '%s': %s", c->host, gai_strerror(r));
+            lookup_free(c);
+            return -EHOSTUNREACH;
+        }
+    }
+    r = gai_error(c->lookup);
+    if (r == EAI_INPROGRESS) {
+        return -EINPROGRESS;
+    }
+    if (!r) {
+        res = c->lookup->ar_result;
+        memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
+        c->addr_len = res->ai_addrlen;
+    } else {
+        log_warn("cannot look up '%s': %s", c->host, gai_strerror(r));
+    }
+    lookup_free(c);
+    return r ? -EHOSTUNREACH : 0;
+}
+
+static SSL_CTX *
+ssl_context(struct hclient *c)
+{
+    if (!c->ssl_ctx) {
+        c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+        core_assert(c->ssl_ctx);
+        SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION);
+        SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
+        if (SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1) {
+            log_warn("no trust store for https ($SSL_CERT_FILE)");
+        }
+        SSL_CTX_set_mode(c->ssl_ctx,
+                         SSL_MODE_ENABLE_PARTIAL_WRITE
+                             | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
+    return c->ssl_ctx;
+}
+
+/* Sets up TLS on 'conn', checking the certificate names the host. */
+static int
+conn_start_tls(struct hclient *c, struct hconn *conn)
+{
+    struct in6_addr ip;
+    bool is_ip = inet_pton(AF_INET, c->host, &ip) == 1
+                 || inet_pton(AF_INET6, c->host, &ip) == 1;
+
+    conn->ssl = SSL_new(ssl_context(c));
+    if (!conn->ssl || !SSL_set_fd(conn->ssl, conn->fd)) {
+        return -ENOMEM;
+    }
+    if (is_ip) {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(conn->ssl), c->host);
+    } else {
+        SSL_set_tlsext_host_name(conn->ssl, c->host);
+        SSL_set1_host(conn->ssl, c->host);
+    }
+    conn->state = CONN_HANDSHAKE;
+    return 0;
+}
+
+/* Opens a connection to the server (completing later). */
+static int
+conn_open(struct hclient *c, struct hconn **ret)
+{
+    int fd = socket(c->addr.ss_family,
+                    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct hconn *conn;
+
+    if (fd < 0) {
+        return -errno;
+    }
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *) &c->addr, c->addr_len)
+        && errno != EINPROGRESS) {
+        int r = -errno;
+        close(fd);
+        c->addr_len = 0; /* Look the name up again next time. */
+        return r;
+    }
+    conn = xcalloc(1, sizeof *conn);
+    conn->fd = fd;
+    conn->state = CONN_CONNECTING;
+    conn->want = POLLOUT;
+    conn->opened_at = ovsx_time_msec();
+    c->n_conns++;
+    *ret = conn;
+    return 0;
+}
+
+/* The request's bytes, with the current auth line. */
+static void
+serialize(struct hrequest *r, const char *auth_line)
+{
+    struct hclient *c = r->client;
+
+    ds_put_format(&r->out,
+                  "%s %s%s HTTP/1.1\r\nHost: %s\r\n"
+                  "User-Agent: neutrino-agent\r\n"
+                  "Accept: application/json\r\n",
+                  r->method, c->prefix, r->path, c->host_header);
+    if (r->body) {
+        ds_put_format(&r->out,
+                      "Content-Type: application/json\r\n"
+                      "Content-Length: %zu\r\n",
+                      strlen(r->body));
+    } else if (strcmp(r->method, "GET")) {
+        ds_put_cstr(&r->out, "Content-Length: 0\r\n");
+    }
+    for (char **h = r->headers; h && *h; h++) {
+        ds_put_format(&r->out, "%s\r\n", *h);
+    }
+    free(r->auth_line);
+    r->auth_line = auth_line ? xstrdup(auth_line) : NULL;
+    if (auth_line) {
+        ds_put_format(&r->out, "%s\r\n", auth_line);
+    }
+    ds_put_cstr(&r->out, "\r\n");
+    if (r->body) {
+        ds_put_cstr(&r->out, r->body);
+    }
+}
+
+/* Gives 'r' a connection (idle or new) and its bytes, if it may go now.
+ * Returns 0, -EAGAIN to wait, or a negative errno to fail it. */
+static int
+dispatch(struct hrequest *r)
+{
+    struct hclient *c = r->client;
+    const char *line = c->auth.header ? c->auth.header(c->auth.aux) : NULL;
+    int err;
+
+    if (c->auth.header && !line) {
+        return -EAGAIN; /* No credentials yet. */
+    }
+    if (c->idle) {
+        r->conn = c->idle;
+        c->idle = r->conn->next;
+        c->n_idle--;
+        r->conn->want = POLLOUT;
+    } else if (c->n_conns >= MAX_CONNS) {
+        return -EAGAIN;
+    } else {
+        err = resolve(c);
+        if (!err) {
+            err = conn_open(c, &r->conn);
+        }
+        if (err) {
+            return err == -EINPROGRESS ? -EAGAIN : err;
+        }
+    }
+    serialize(r, line);
+    return 0;
+}
+
+/* -- I/O ---------------------------------------------------------------- */
+
+/* Maps an SSL result to a wait or an error. */
+static int
+ssl_result(struct hconn *conn, int ret)
+{
+    switch (SSL_get_error(conn->ssl, ret)) {
+    case SSL_ERROR_WANT_READ:
+        conn->want = POLLIN;
+        return -EAGAIN;
+    case SSL_ERROR_WANT_WRITE:
+        conn->want = POLLOUT;
+        return -EAGAIN;
+    case SSL_ERROR_ZERO_RETURN:
+        return 0;
+    default:
+        log_debug("TLS: %s", ERR_reason_error_string(ERR_get_error()));
+        ERR_clear_error();
+        return -ECONNRESET;
+    }
+}
+
+static ssize_t
+conn_write(struct hconn *conn, const char *buf, size_t n)
+{
+    if (conn->ssl) {
+        int w = SSL_write(conn->ssl, buf, MIN(n, INT_MAX));
+        return w > 0 ? w : ssl_result(conn, w);
+    }
+    ssize_t w = send(conn->fd, buf, n, MSG_NOSIGNAL);
+    if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+        conn->want = POLLOUT;
+        return -EAGAIN;
+    }
+    return w < 0 ? -errno : w;
+}
+
+/* Returns bytes read, 0 at the end of the connection, or a negative errno
+ * (-EAGAIN: nothing yet). */
+static ssize_t
+conn_read(struct hconn *conn, char *buf, size_t n)
+{
+    if (conn->ssl) {
+        int got = SSL_read(conn->ssl, buf, MIN(n, INT_MAX));
+        return got > 0 ? got : ssl_result(conn, got);
+    }
+    ssize_t got = recv(conn->fd, buf, n, 0);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
+        conn->want = POLLIN;
+        return -EAGAIN;
+    }
+    return got < 0 ? -errno : got;
+}
+
+/* Advances the connection set-up.  Returns 0 once open, -EAGAIN, or an
+ * error. */
+static int
+conn_setup(struct hclient *c, struct hconn *conn)
+{
+    if (conn->state == CONN_CONNECTING) {
+        struct pollfd pfd = {.fd = conn->fd, .events = POLLOUT};
+        int err = 0;
+        socklen_t len = sizeof err;
+
+        if (poll(&pfd, 1, 0) < 1) {
+            return -EAGAIN;
+        }
+        if (getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+            return -(err ? err : errno);
+        }
+        conn->state = CONN_OPEN;
+        if (c->tls && (err = conn_start_tls(c, conn))) {
+            return err;
+        }
+    }
+    if (conn->state == CONN_HANDSHAKE) {
+        int ret = SSL_connect(conn->ssl);
+        if (ret != 1) {
+            return ssl_result(conn, ret);
+        }
+        conn->state = CONN_OPEN;
+    }
+    return 0;
+}
+
+/* Moves 'r' on as far as its connection allows. */
+static void
+drive(struct hrequest *r)
+{
+    struct hconn *conn = r->conn;
+    char buf[READ_CHUNK];
+    int err = conn_setup(r->client, conn);
+
+    if (err == -EAGAIN && conn->state != CONN_OPEN
+        && ovsx_time_msec() - conn->opened_at > CONNECT_TIMEOUT_MS) {
+        err = -ETIMEDOUT;
+    }
+    while (!err && r->sent < r->out.len) {
+        ssize_t w = conn_write(conn, r->out.s + r->sent, r->out.len - r->sent);
+        err = w < 0 ? w : 0;
+        r->sent += w > 0 ? w : 0;
+    }
+    while (!err) {
+        ssize_t got = conn_read(conn, buf, sizeof buf);
+        int used;
+
+        if (got == 0) {
+            err = r->got_bytes && !hparse_eof(&r->parse) ? 1 : -ECONNRESET;
+            break;
+        }
+        if (got < 0) {
+            err = got;
+            break;
+        }
+        r->got_bytes = true;
+        used = hparse_feed(&r->parse, buf, got);
+        if (used < 0) {
+            log_warn("%s %s: malformed answer (%s)", r->method, r->path,
+                     strerror(-used));
+            err = used;
+        } else if (hparse_done(&r->parse)) {
+            /* Bytes beyond the answer: the connection is not reusable. */
+            r->parse.conn_close = r->parse.conn_close || used < got;
+            err = 1;
+        }
+    }
+    if (err == 1) {
+        complete(r);
+    } else if (err != -EAGAIN) {
+        fail(r, err);
+    }
+}
+
+/* Closes idle connections the server closed or that idled too long. */
+static void
+reap_idle(struct hclient *c)
+{
+    long long now = ovsx_time_msec();
+
+    for (struct hconn **p = &c->idle; *p;) {
+        struct hconn *conn = *p;
+        struct pollfd pfd = {.fd = conn->fd, .events = POLLIN};
+
+        if (now - conn->idle_since < IDLE_TIMEOUT_MS && !poll(&pfd, 1, 0)) {
+            p = &conn->next;
+            continue;
+        }
+        *p = conn->next;
+        c->n_idle--;
+        conn_close(c, conn);
+    }
+}
+
 void
 hclient_run(struct hclient *c)
 {
-    struct CURLMsg *msg;
-    int running, left;
+    long long now = ovsx_time_msec();
+    struct hrequest *r, *next;
 
-    curl_multi_perform(c->multi, &running);
-    while ((msg = curl_multi_info_read(c->multi, &left))) {
-        if (msg->msg == CURLMSG_DONE) {
-            struct hrequest *r = NULL;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-                              (char **) &r);
-            finish(r, msg->data.result);
+    reap_idle(c);
+    for (r = c->requests; r; r = next) {
+        next = r->next;
+        if (now >= r->deadline) {
+            log_debug("%s %s: timed out", r->method, r->path);
+            finish(r, 0);
+            continue;
         }
+        if (!r->conn) {
+            int err = c->valid ? dispatch(r) : -EINVAL;
+            if (err == -EAGAIN) {
+                continue;
+            }
+            if (err) {
+                finish(r, 0);
+                continue;
+            }
+        }
+        drive(r);
     }
 }
 
 void
 hclient_wait(struct hclient *c)
 {
-    fd_set rd, wr, ex;
-    long timeout = -1;
-    int max = -1;
+    long long now = ovsx_time_msec(), next = LLONG_MAX;
+    /* Credentials come from another source, which wakes the loop. */
+    bool no_auth = c->auth.header && !c->auth.header(c->auth.aux);
 
-    if (!c->n_pending) {
-        return;
-    }
-    FD_ZERO(&rd);
-    FD_ZERO(&wr);
-    FD_ZERO(&ex);
-    curl_multi_fdset(c->multi, &rd, &wr, &ex, &max);
-    for (int fd = 1; fd <= max; fd++) {
-        short events = (FD_ISSET(fd, &rd) ? POLLIN : 0)
-                       | (FD_ISSET(fd, &wr) ? POLLOUT : 0);
-        if (events) {
-            ovsx_poll_fd_wait(fd, events);
+    for (struct hrequest *r = c->requests; r; r = r->next) {
+        if (r->conn) {
+            ovsx_poll_fd_wait(r->conn->fd, r->conn->want);
+            if (r->conn->state != CONN_OPEN) {
+                next = MIN(next, r->conn->opened_at + CONNECT_TIMEOUT_MS);
+            }
+        } else if (!no_auth) {
+            /* Waiting for a lookup or a connection slot: look again
+             * soon. */
+            next = MIN(next, now + RESOLVE_POLL_MS);
         }
+        next = MIN(next, r->deadline);
     }
-    curl_multi_timeout(c->multi, &timeout);
-    if (max < 0 && (timeout < 0 || timeout > 100)) {
-        /* No descriptor yet (say, while resolving): libcurl asks to look
-         * again soon. */
-        timeout = 100;
+    for (struct hconn *conn = c->idle; conn; conn = conn->next) {
+        ovsx_poll_fd_wait(conn->fd, POLLIN);
+        next = MIN(next, conn->idle_since + IDLE_TIMEOUT_MS);
     }
-    if (timeout >= 0) {
-        ovsx_poll_timer_wait(timeout);
+    if (next != LLONG_MAX) {
+        ovsx_poll_timer_wait_until(next);
     }
-}
-
-size_t
-hclient_pending(const struct hclient *c)
-{
-    return c->n_pending;
 }

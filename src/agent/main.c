@@ -1,7 +1,9 @@
 /* neutrino-agent: options, configuration, wiring; then run the loop. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 
+#include "agent/agent-auth.h"
 #include "agent/agent-config.h"
 #include "agent/dhcp-agent.h"
 #include "agent/http-client.h"
@@ -14,6 +16,9 @@
 #include "ovs/vswitch.h"
 
 LOG_DEFINE_THIS_MODULE(main);
+
+/* How often freed heap pages go back to the kernel (malloc_trim()). */
+#define TRIM_INTERVAL_MS 10000
 
 static const char usage[] =
     "usage: neutrino-agent [--config-file FILE]... [--debug]\n"
@@ -30,14 +35,23 @@ static int
 run(const struct agent_config *cfg)
 {
     struct ofp_controller *ctl = NULL;
+    struct agent_auth *auth = NULL;
     struct vsw *vsw = NULL;
+    char *error = NULL;
     int r;
 
+    r = agent_auth_create(cfg, &auth, &error);
+    if (r) {
+        log_error("%s", error);
+        free(error);
+        return r;
+    }
     (void) ovs_agent_ensure_manager(cfg);
     r = vsw_open(cfg->ovsdb_connection, &vsw);
     if (r) {
         log_error("cannot use OVSDB at %s: %s", cfg->ovsdb_connection,
                   strerror(-r));
+        agent_auth_destroy(auth);
         return r;
     }
     r = ofp_controller_create(cfg->of_listen_address, cfg->of_listen_port,
@@ -46,36 +60,48 @@ run(const struct agent_config *cfg)
         log_error("cannot listen for OpenFlow on %s:%d: %s",
                   cfg->of_listen_address, cfg->of_listen_port, strerror(-r));
         vsw_close(vsw);
+        agent_auth_destroy(auth);
         return r;
     }
     struct hclient *client = hclient_create(cfg->server_url);
-    struct replica *replica = replica_create(client, cfg->host);
+    agent_auth_attach(auth, client);
+    /* One replica of every port for both roles: the DHCP role serves every
+     * port of its networks, wherever bound, and the OVS role picks those
+     * bound here itself.  A second, host-filtered replica would hold the
+     * same ports twice (~3 KB each). */
+    struct replica *replica = replica_create(client, NULL);
     struct ovs_agent *agent = ovs_agent_create(cfg, vsw, ctl, replica, client);
-    /* The DHCP role serves every port of its networks, wherever bound. */
-    struct replica *all_ports = replica_create(client, NULL);
     struct dhcp_agent *dhcp =
-        dhcp_agent_create(cfg, vsw, all_ports, client, agent);
+        dhcp_agent_create(cfg, vsw, replica, client, agent);
 
     printf("neutrino-agent: host %s, server %s, OpenFlow on %s:%d\n",
            cfg->host, cfg->server_url, cfg->of_listen_address,
            cfg->of_listen_port);
     fflush(stdout);
+    long long next_trim = 0;
     for (;;) {
+        /* Bursts (a snapshot, a full reconcile) free many small blocks in
+         * the middle of the heap, which glibc keeps unless asked. */
+        if (ovsx_time_msec() >= next_trim) {
+            malloc_trim(0);
+            next_trim = ovsx_time_msec() + TRIM_INTERVAL_MS;
+        }
+        agent_auth_run(auth);
         vsw_run(vsw);
         ofp_controller_run(ctl);
         hclient_run(client);
         replica_run(replica);
-        replica_run(all_ports);
         ovs_agent_run(agent);
         dhcp_agent_run(dhcp);
 
+        agent_auth_wait(auth);
         vsw_wait(vsw);
         ofp_controller_wait(ctl);
         hclient_wait(client);
         replica_wait(replica);
-        replica_wait(all_ports);
         ovs_agent_wait(agent);
         dhcp_agent_wait(dhcp);
+        ovsx_poll_timer_wait_until(next_trim);
         ovsx_poll_block();
     }
 }
@@ -97,6 +123,11 @@ main(int argc, char *argv[])
     if (r < 0) {
         fprintf(stderr, "neutrino-agent: %s\n", error);
     } else {
+        /* Big transient buffers (feed snapshots, OVSDB monitor replies)
+         * are mapped and unmapped whole rather than carved from the heap,
+         * where they would leave holes: a fixed threshold, since glibc
+         * would otherwise raise it to the largest block freed. */
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         ovsx_init("neutrino-agent");
         r = run(&cfg);
     }

@@ -1,7 +1,6 @@
 #include "agent/metadata.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <netinet/in.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/http-client.h"
+#include "agent/mhd-lib.h"
 #include "agent/replica.h"
 #include "core/ds.h"
 #include "core/ip.h"
@@ -37,6 +37,7 @@ static const char *const ec2_keys[] = {
 };
 
 struct metadata_server {
+    struct mhd_lib *mhd; /* libmicrohttpd, loaded for this server. */
     struct MHD_Daemon *daemon;
     int epoll_fd;
     char *net_id;
@@ -304,16 +305,16 @@ port_of(struct metadata_server *s, const char *ip)
 }
 
 static enum MHD_Result
-respond(struct MHD_Connection *conn, int status, char *body, size_t len,
-        const char *type)
+respond(const struct mhd_lib *mhd, struct MHD_Connection *conn, int status,
+        char *body, size_t len, const char *type)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        mhd->create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     enum MHD_Result ret;
 
-    MHD_add_response_header(r, "Content-Type", type ? type : TEXT_TYPE);
-    ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
+    mhd->add_response_header(r, "Content-Type", type ? type : TEXT_TYPE);
+    ret = mhd->queue_response(conn, status, r);
+    mhd->destroy_response(r);
     return ret;
 }
 
@@ -349,7 +350,7 @@ on_nova(void *aux, long status, const char *body, size_t len, const char *type)
     c->type = type ? xstrdup(type) : NULL;
     c->done = true;
     c->server->wake = true;
-    MHD_resume_connection(c->conn);
+    c->server->mhd->resume_connection(c->conn);
 }
 
 static void
@@ -382,13 +383,14 @@ put_arg(void *aux, enum MHD_ValueKind kind, const char *key, const char *value)
 
 /* The request's path with its query string (MHD hands them apart). */
 static char *
-path_and_query(struct MHD_Connection *conn, const char *url)
+path_and_query(const struct mhd_lib *mhd, struct MHD_Connection *conn,
+               const char *url)
 {
     struct ds query;
     char *full;
 
     ds_init(&query);
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, put_arg, &query);
+    mhd->get_connection_values(conn, MHD_GET_ARGUMENT_KIND, put_arg, &query);
     full = xasprintf("%s%s", url, query.len ? ds_cstr(&query) : "");
     ds_destroy(&query);
     return full;
@@ -420,8 +422,8 @@ forward(struct metadata_server *s, struct MHD_Connection *conn,
     }
     s->calls = c;
     *con_cls = c;
-    MHD_suspend_connection(conn);
-    path = path_and_query(conn, url);
+    s->mhd->suspend_connection(conn);
+    path = path_and_query(s->mhd, conn, url);
     hclient_get_raw(s->nova, path, (const char *const *) headers, 4,
                     NOVA_TIMEOUT, on_nova, c);
     free(path);
@@ -437,7 +439,7 @@ handle(void *aux, struct MHD_Connection *conn, const char *url,
 {
     struct metadata_server *s = aux;
     const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        s->mhd->get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr_in *sin =
         info ? (const struct sockaddr_in *) info->client_addr : NULL;
     struct md_call *call = *con_cls;
@@ -450,7 +452,8 @@ handle(void *aux, struct MHD_Connection *conn, const char *url,
     if (call) { /* Nova answered. */
         body = call->body;
         call->body = NULL;
-        return respond(conn, call->status, body, call->len, call->type);
+        return respond(s->mhd, conn, call->status, body, call->len,
+                       call->type);
     }
     if (*upload_size) {
         *upload_size = 0; /* Bodies are not wanted: dropped. */
@@ -472,7 +475,7 @@ handle(void *aux, struct MHD_Connection *conn, const char *url,
                                  replica_subnets(s->replica), port, url, &body,
                                  &type);
     }
-    return respond(conn, status, body, strlen(body), type);
+    return respond(s->mhd, conn, status, body, strlen(body), type);
 }
 
 static void
@@ -510,9 +513,14 @@ metadata_server_create(int fd, const char *net_id, struct replica *replica,
     struct metadata_server *s = xcalloc(1, sizeof *s);
     const union MHD_DaemonInfo *info;
 
+    if (mhd_lib_open(&s->mhd)) {
+        close(fd);
+        free(s);
+        return NULL;
+    }
     s->net_id = xstrdup(net_id);
     s->replica = replica;
-    s->daemon = MHD_start_daemon(
+    s->daemon = s->mhd->start_daemon(
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handle, s,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed,
         s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 1024,
@@ -522,11 +530,12 @@ metadata_server_create(int fd, const char *net_id, struct replica *replica,
         MHD_OPTION_END);
     if (!s->daemon) {
         close(fd);
+        mhd_lib_close(s->mhd);
         free(s->net_id);
         free(s);
         return NULL;
     }
-    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    info = s->mhd->get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     s->epoll_fd = info->epoll_fd;
     if (nova_url) {
         s->nova = hclient_create(nova_url);
@@ -544,10 +553,11 @@ metadata_server_destroy(struct metadata_server *s)
         hclient_destroy(s->nova);
         for (struct md_call *c = s->calls; c; c = c->next) {
             if (!c->done) {
-                MHD_resume_connection(c->conn);
+                s->mhd->resume_connection(c->conn);
             }
         }
-        MHD_stop_daemon(s->daemon);
+        s->mhd->stop_daemon(s->daemon);
+        mhd_lib_close(s->mhd);
         free(s->net_id);
         free(s->secret);
         free(s);
@@ -561,7 +571,7 @@ metadata_server_run(struct metadata_server *s)
         hclient_run(s->nova);
     }
     s->wake = false;
-    MHD_run(s->daemon);
+    s->mhd->run(s->daemon);
 }
 
 void
@@ -576,7 +586,7 @@ metadata_server_wait(struct metadata_server *s)
         ovsx_poll_immediate_wake();
     }
     ovsx_poll_fd_wait(s->epoll_fd, POLLIN);
-    if (MHD_get_timeout(s->daemon, &timeout) == MHD_YES) {
+    if (s->mhd->get_timeout(s->daemon, &timeout) == MHD_YES) {
         ovsx_poll_timer_wait((long long) timeout);
     }
 }

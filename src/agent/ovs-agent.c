@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 
 #include "agent/agent-config.h"
@@ -12,6 +11,7 @@
 #include "agent/lvm.h"
 #include "agent/replica.h"
 #include "core/log.h"
+#include "core/sha1.h"
 #include "core/util.h"
 #include "ovs/ofp.h"
 #include "ovs/ovsx.h"
@@ -75,14 +75,14 @@ struct ovs_agent {
 void
 ovs_agent_patch_name(const char *prefix, const char *bridge, char *buf)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    uint8_t md[SHA1_LEN];
+    size_t len;
     char *name;
 
     if (strlen(prefix) + strlen(bridge) <= 15) {
         name = xasprintf("%s%s", prefix, bridge);
     } else {
-        EVP_Digest(bridge, strlen(bridge), md, &len, EVP_sha1(), NULL);
+        sha1_bytes(bridge, strlen(bridge), md);
         name = xasprintf("%s%.*s%02x%02x%02x", prefix,
                          (int) (15 - MIN(strlen(prefix), 9) - 6), bridge,
                          md[0], md[1], md[2]);

@@ -32,6 +32,8 @@ struct vsw;
 
 struct ovs_agent;
 
+/* 'replica' may follow every port or only this host's: the role acts on
+ * the ports bound to this host (binding:host_id) either way. */
 struct ovs_agent *ovs_agent_create(const struct agent_config *, struct vsw *,
                                    struct ofp_controller *, struct replica *,
                                    struct hclient *);

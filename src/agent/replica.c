@@ -19,7 +19,11 @@ struct replica {
     char *host;
     /* Objects keyed by id, one table per resource. */
     json_t *networks, *subnets, *ports;
-    long long revision; /* 0: needs a snapshot. */
+    /* Port values many ports share, kept once (see share()): by their
+     * compact JSON text. */
+    json_t *shared;
+    size_t shared_pruned; /* Size of 'shared' after its last pruning. */
+    long long revision;   /* 0: needs a snapshot. */
     bool synced;
     unsigned int seqno;
     bool polling;
@@ -37,6 +41,7 @@ replica_create(struct hclient *client, const char *host)
     r->networks = json_object();
     r->subnets = json_object();
     r->ports = json_object();
+    r->shared = json_object();
     return r;
 }
 
@@ -47,6 +52,7 @@ replica_destroy(struct replica *r)
         json_decref(r->networks);
         json_decref(r->subnets);
         json_decref(r->ports);
+        json_decref(r->shared);
         free(r->host);
         free(r);
     }
@@ -54,19 +60,19 @@ replica_destroy(struct replica *r)
 
 /* What the agent's roles read of a port.  A replica of every port of a
  * host in full would cost several KB each; the rest (timestamps, tags,
- * descriptions, binding details) is the server's business. */
+ * descriptions, binding details, and admin_state_up and dns_name, which no
+ * role reads yet) is the server's business.  At most 16 keys: jansson
+ * doubles an object's hash table (to 512 bytes) at the 17th. */
 static const char *const port_keys[] = {
     "id",
     "network_id",
     "mac_address",
     "fixed_ips",
     "status",
-    "admin_state_up",
     "device_owner",
     "device_id",
     "project_id",
     "name",
-    "dns_name",
     "extra_dhcp_opts",
     "binding:host_id",
     "binding:vif_type",
@@ -74,6 +80,86 @@ static const char *const port_keys[] = {
     "port_security_enabled",
     "security_groups",
 };
+
+/* The port attributes whose values many ports share (besides the subnets
+ * of fixed_ips); the others (id, MAC, name, device) are each port's own. */
+static const char *const shared_keys[] = {
+    "network_id",      "status",
+    "device_owner",    "project_id",
+    "binding:host_id", "binding:vif_type",
+    "extra_dhcp_opts", "allowed_address_pairs",
+    "security_groups",
+};
+
+static bool
+is_shared_key(const char *key)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(shared_keys); i++) {
+        if (!strcmp(key, shared_keys[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Values longer than this are not shared: they are the port's own. */
+#define SHARE_MAX 128
+
+/* Drops the shared values no port uses any more, once 'shared' doubled
+ * since the last time (so pruning costs O(1) per value added). */
+static void
+prune_shared(struct replica *r)
+{
+    const char *key;
+    json_t *v, *tmp;
+
+    if (json_object_size(r->shared) < 2 * r->shared_pruned + 64) {
+        return;
+    }
+    json_object_foreach_safe (r->shared, tmp, key, v) {
+        if (v->refcount == 1) {
+            json_object_del(r->shared, key);
+        }
+    }
+    r->shared_pruned = json_object_size(r->shared);
+}
+
+/* The replica's one copy of a value equal to 'v' (a borrowed reference):
+ * ports of one network mostly carry the same network, project, host,
+ * status, subnet and empty lists, and a jansson string or array costs two
+ * allocations each time it is parsed again.  Consumers only read. */
+static json_t *
+share(struct replica *r, json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_t *kept = NULL;
+
+    if (text && strlen(text) <= SHARE_MAX) {
+        kept = json_object_get(r->shared, text);
+        if (!kept) {
+            json_object_set(r->shared, text, v);
+            kept = v;
+        }
+    }
+    free(text);
+    return kept ? kept : v;
+}
+
+/* Shares the subnet_id of each of the port's fixed IPs (in place: the
+ * objects belong to an answer only the replica keeps). */
+static void
+share_fixed_ips(struct replica *r, json_t *fixed_ips)
+{
+    size_t i;
+    json_t *fip, *subnet;
+
+    json_array_foreach (fixed_ips, i, fip) {
+        subnet = json_object_get(fip, "subnet_id");
+        if (subnet && fip->refcount == 1) { /* Only the array's. */
+            json_object_set(fip, "subnet_id", share(r, subnet));
+        }
+    }
+}
 
 /* A new reference to what the replica keeps of 'obj' in 'table'. */
 static json_t *
@@ -84,12 +170,19 @@ slim(struct replica *r, json_t *table, json_t *obj)
     if (table != r->ports) {
         return json_incref(obj);
     }
+    prune_shared(r);
     copy = json_object();
     for (size_t i = 0; i < ARRAY_SIZE(port_keys); i++) {
         json_t *v = json_object_get(obj, port_keys[i]);
-        if (v) {
-            json_object_set(copy, port_keys[i], v);
+        if (!v) {
+            continue;
         }
+        if (json_is_array(v) && !strcmp(port_keys[i], "fixed_ips")) {
+            share_fixed_ips(r, v);
+        } else if (is_shared_key(port_keys[i])) {
+            v = share(r, v);
+        }
+        json_object_set(copy, port_keys[i], v);
     }
     return copy;
 }

@@ -183,13 +183,49 @@ handle_report(struct call *c, struct http_response *resp)
     json_decref(body);
 }
 
+/* Who may use these paths.  With Keystone: a token with the admin or
+ * service role, as Neutron's agents use a service user's (the auth gate
+ * already answered 401 without a valid token).  With noauth and [agent]
+ * shared_secret: whoever presents the secret.  NULL: allowed. */
+static struct api_error *
+check_agent(const struct call *c)
+{
+    const struct server_config *cfg = c->req.cfg;
+    const char *secret = cfg->agent_shared_secret;
+    const char *given;
+
+    if (streq(cfg->auth_strategy, "keystone")) {
+        for (char **role = c->req.ctx->roles; role && *role; role++) {
+            if (streq(*role, "admin") || streq(*role, "service")) {
+                return NULL;
+            }
+        }
+        return api_error_new(403, "PolicyNotAuthorized",
+                             "The agents' API needs the admin or service "
+                             "role.");
+    }
+    if (!secret || !*secret) {
+        return NULL;
+    }
+    given = http_request_header(c->http, RPC_SECRET_HEADER);
+    if (!given || !str_equal_secret(secret, given)) {
+        return api_error_new(401, "HTTPUnauthorized",
+                             "The agents' API needs the agents' shared "
+                             "secret in the " RPC_SECRET_HEADER " header.");
+    }
+    return NULL;
+}
+
 void
 rpc_route(struct call *c, struct http_response *resp)
 {
     char **s = c->segs;
     size_t n = c->n_segs;
+    struct api_error *e = check_agent(c);
 
-    if (n == 3 && !strcmp(s[2], "feed")) {
+    if (e) {
+        api_respond_error(resp, e);
+    } else if (n == 3 && !strcmp(s[2], "feed")) {
         if (strcmp(http_request_method(c->http), "GET")) {
             api_method_not_allowed(resp, http_request_method(c->http));
         } else {

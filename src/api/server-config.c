@@ -224,6 +224,8 @@ static const struct config_option server_options[] = {
         NULL),
     OPT("oslo_middleware", "max_request_body_size", config_parse_int,
         max_request_body_size, &body_range),
+    OPT("agent", "shared_secret", config_parse_string, agent_shared_secret,
+        NULL),
 #define KS_STR(KEY)                                                           \
     OPT("keystone_authtoken", #KEY, config_parse_string, ks_##KEY, NULL)
     KS_STR(www_authenticate_uri),
@@ -298,6 +300,7 @@ server_config_destroy(struct server_config *cfg)
     free(cfg->bind_host);
     free(cfg->auth_strategy);
     free(cfg->noauth_project_id);
+    free(cfg->agent_shared_secret);
     free(cfg->host);
     free(cfg->state_path);
     free(cfg->connection);

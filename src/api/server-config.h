@@ -62,6 +62,9 @@ struct server_config {
     struct vlan_ranges vlan_ranges;
     /* [oslo_middleware] */
     int max_request_body_size;
+    /* [agent] shared_secret: with noauth, what agents must present on
+     * /neutrino/v1/ (api/rpc.h); NULL or "": no check. */
+    char *agent_shared_secret;
     /* [keystone_authtoken], keystonemiddleware's names (see api/auth.h). */
     char *ks_www_authenticate_uri; /* NULL: auth_url without "/v3". */
     char *ks_auth_url;

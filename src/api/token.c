@@ -23,36 +23,6 @@ str_at(const json_t *obj, const char *path)
     return json_is_string(v) ? json_string_value(v) : "";
 }
 
-int
-token_parse_time(const char *s, int64_t *ret)
-{
-    struct tm tm = {0};
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    int64_t usec = 0, scale = 100000;
-    time_t t;
-
-    if (!p) {
-        return -EINVAL;
-    }
-    if (*p == '.') {
-        for (p++; isdigit((unsigned char) *p); p++) {
-            usec += (*p - '0') * scale;
-            scale /= 10;
-        }
-    }
-    if (*p == 'Z') {
-        p++;
-    } else if (!strcmp(p, "+00:00")) {
-        p += 6;
-    }
-    t = timegm(&tm);
-    if (*p || t == (time_t) -1) {
-        return -EINVAL;
-    }
-    *ret = (int64_t) t * 1000000 + usec;
-    return 0;
-}
-
 static char **
 role_names(const json_t *roles)
 {
@@ -79,7 +49,7 @@ token_info_from_json(const json_t *body, struct token_info **ret)
     int64_t expires;
 
     if (!json_is_object(token) || !*str_at(token, "user.id")
-        || token_parse_time(str_at(token, "expires_at"), &expires) < 0) {
+        || timestamp_parse_usec(str_at(token, "expires_at"), &expires) < 0) {
         return -EINVAL;
     }
     info = xcalloc(1, sizeof *info);

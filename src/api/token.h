@@ -35,9 +35,4 @@ void token_info_free(struct token_info *);
  * role names are matched by oslo.policy). */
 bool token_info_has_role(const struct token_info *, const char *role);
 
-/* Parses an ISO 8601 UTC time as Keystone writes it
- * ("2026-11-29T03:48:38.000000Z", fraction and 'Z' optional) into µs since
- * the epoch.  Returns 0 or -EINVAL. */
-int token_parse_time(const char *s, int64_t *ret) WARN_UNUSED;
-
 #endif /* api/token.h */

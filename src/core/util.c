@@ -1,5 +1,7 @@
 #include "core/util.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -93,6 +95,21 @@ random_bytes(void *buf, size_t n)
     arc4random_buf(buf, n);
 }
 
+bool
+str_equal_secret(const char *secret, const char *given)
+{
+    size_t ns = strlen(secret), ng = strlen(given);
+    /* Every byte of 'given' is compared, against a byte of 'secret' at a
+     * position that does not depend on where a mismatch is. */
+    unsigned char diff = ns != ng;
+
+    for (size_t i = 0; i < ng; i++) {
+        diff |=
+            (unsigned char) given[i] ^ (unsigned char) secret[i % (ns + 1)];
+    }
+    return !diff;
+}
+
 void
 timestamp_now(char buf[TIMESTAMP_LEN])
 {
@@ -101,6 +118,36 @@ timestamp_now(char buf[TIMESTAMP_LEN])
 
     gmtime_r(&now, &tm);
     strftime(buf, TIMESTAMP_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+timestamp_parse_usec(const char *s, int64_t *ret)
+{
+    struct tm tm = {0};
+    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    int64_t usec = 0, scale = 100000;
+    time_t t;
+
+    if (!p) {
+        return -EINVAL;
+    }
+    if (*p == '.') {
+        for (p++; isdigit((unsigned char) *p); p++) {
+            usec += (*p - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (*p == 'Z') {
+        p++;
+    } else if (!strcmp(p, "+00:00")) {
+        p += 6;
+    }
+    t = timegm(&tm);
+    if (*p || t == (time_t) -1) {
+        return -EINVAL;
+    }
+    *ret = (int64_t) t * 1000000 + usec;
+    return 0;
 }
 
 bool

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,11 +80,21 @@ char *utf8_sanitize(const char *s);
 /* Fills 'buf' with 'n' unpredictable bytes (kernel-seeded CSPRNG). */
 void random_bytes(void *buf, size_t n);
 
+/* True if 'secret' and 'given' are equal, in a time that depends only on
+ * the length of 'given' (the caller's input), so that timing tells an
+ * attacker nothing about 'secret'. */
+bool str_equal_secret(const char *secret, const char *given);
+
 /* Current wall-clock time as "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds),
  * Neutron's standard-attribute timestamp format, into 'buf' (at least 21
  * bytes). */
 #define TIMESTAMP_LEN 21
 void timestamp_now(char buf[TIMESTAMP_LEN]);
+
+/* Parses an ISO 8601 UTC time as Keystone writes it
+ * ("2026-11-29T03:48:38.000000Z", fraction and 'Z' or "+00:00" optional)
+ * into µs since the epoch.  Returns 0 or -EINVAL. */
+int timestamp_parse_usec(const char *s, int64_t *ret) WARN_UNUSED;
 
 /* Returns true if 's' is "YYYY-MM-DDTHH:MM:SS" optionally followed by 'Z'
  * or a fractional part, a valid calendar time. */

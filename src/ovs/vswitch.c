@@ -16,7 +16,7 @@
 #include "ovsdb-idl.h"
 #include "stream.h"
 #include "util.h"
-#include "vswitch-idl.h"
+#include "vswitch-lean-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(vsw);
 
@@ -33,37 +33,6 @@ struct vsw_txn {
     bool orphan;               /* Caller did not ask for the handle. */
 };
 
-/* The columns read or written below; the rest of the schema (statistics,
- * status, ...) is not monitored, which keeps both the replica and the
- * wake-ups small. */
-static const struct ovsdb_idl_column *const vsw_columns[] = {
-    &ovsrec_open_vswitch_col_bridges,
-    &ovsrec_open_vswitch_col_manager_options,
-    &ovsrec_bridge_col_name,
-    &ovsrec_bridge_col_ports,
-    &ovsrec_bridge_col_datapath_id,
-    &ovsrec_bridge_col_datapath_type,
-    &ovsrec_bridge_col_fail_mode,
-    &ovsrec_bridge_col_protocols,
-    &ovsrec_bridge_col_controller,
-    &ovsrec_bridge_col_other_config,
-    &ovsrec_port_col_name,
-    &ovsrec_port_col_interfaces,
-    &ovsrec_port_col_tag,
-    &ovsrec_port_col_vlan_mode,
-    &ovsrec_port_col_trunks,
-    &ovsrec_port_col_other_config,
-    &ovsrec_interface_col_name,
-    &ovsrec_interface_col_type,
-    &ovsrec_interface_col_ofport,
-    &ovsrec_interface_col_external_ids,
-    &ovsrec_interface_col_options,
-    &ovsrec_controller_col_target,
-    &ovsrec_controller_col_connection_mode,
-    &ovsrec_controller_col_inactivity_probe,
-    &ovsrec_manager_col_target,
-};
-
 int
 vsw_open(const char *remote, struct vsw **ret_vsw)
 {
@@ -74,12 +43,12 @@ vsw_open(const char *remote, struct vsw **ret_vsw)
     }
 
     struct vsw *vsw = xzalloc(sizeof *vsw);
-    vsw->idl = ovsdb_idl_create(remote, &ovsrec_idl_class,
-                                /* monitor_everything_by_default = */ false,
+    /* The class holds only the columns read or written below
+     * (vswitch-lean.py), so monitoring all of it keeps both the replica and
+     * the wake-ups small: statistics, status, ... are not in it. */
+    vsw->idl = ovsdb_idl_create(remote, &vrec_idl_class,
+                                /* monitor_everything_by_default = */ true,
                                 /* retry = */ true);
-    for (size_t i = 0; i < ARRAY_SIZE(vsw_columns); i++) {
-        ovsdb_idl_add_column(vsw->idl, vsw_columns[i]);
-    }
     ovs_list_init(&vsw->txns);
     *ret_vsw = vsw;
     return 0;
@@ -199,11 +168,11 @@ vsw_seqno(const struct vsw *vsw)
 
 /* -- Reads ------------------------------------------------------------- */
 
-static const struct ovsrec_bridge *
+static const struct vrec_bridge *
 find_bridge(const struct vsw *vsw, const char *name)
 {
-    const struct ovsrec_bridge *br;
-    OVSREC_BRIDGE_FOR_EACH (br, vsw->idl) {
+    const struct vrec_bridge *br;
+    VREC_BRIDGE_FOR_EACH (br, vsw->idl) {
         if (!strcmp(br->name, name)) {
             return br;
         }
@@ -211,11 +180,11 @@ find_bridge(const struct vsw *vsw, const char *name)
     return NULL;
 }
 
-static const struct ovsrec_port *
+static const struct vrec_port *
 find_port(const struct vsw *vsw, const char *name)
 {
-    const struct ovsrec_port *port;
-    OVSREC_PORT_FOR_EACH (port, vsw->idl) {
+    const struct vrec_port *port;
+    VREC_PORT_FOR_EACH (port, vsw->idl) {
         if (!strcmp(port->name, name)) {
             return port;
         }
@@ -237,7 +206,7 @@ parse_dpid(const char *s, uint64_t *ret)
 int
 vsw_get_bridge(const struct vsw *vsw, const char *name, struct vsw_bridge *ret)
 {
-    const struct ovsrec_bridge *br = find_bridge(vsw, name);
+    const struct vrec_bridge *br = find_bridge(vsw, name);
     if (!br) {
         return -ENOENT;
     }
@@ -249,8 +218,8 @@ vsw_get_bridge(const struct vsw *vsw, const char *name, struct vsw_bridge *ret)
 }
 
 static void
-fill_iface(struct vsw_iface *out, const struct ovsrec_port *port,
-           const struct ovsrec_interface *iface)
+fill_iface(struct vsw_iface *out, const struct vrec_port *port,
+           const struct vrec_interface *iface)
 {
     const struct smap *ids = &iface->external_ids;
     const struct smap *oc = &port->other_config;
@@ -286,7 +255,7 @@ int
 vsw_list_ifaces(const struct vsw *vsw, const char *bridge,
                 struct vsw_iface **ret_ifaces, size_t *ret_n)
 {
-    const struct ovsrec_bridge *br = find_bridge(vsw, bridge);
+    const struct vrec_bridge *br = find_bridge(vsw, bridge);
     if (!br) {
         return -ENOENT;
     }
@@ -298,7 +267,7 @@ vsw_list_ifaces(const struct vsw *vsw, const char *bridge,
     struct vsw_iface *ifaces = xmalloc(MAX(n, 1) * sizeof *ifaces);
     n = 0;
     for (size_t i = 0; i < br->n_ports; i++) {
-        const struct ovsrec_port *port = br->ports[i];
+        const struct vrec_port *port = br->ports[i];
         for (size_t j = 0; j < port->n_interfaces; j++) {
             fill_iface(&ifaces[n++], port, port->interfaces[j]);
         }
@@ -370,74 +339,72 @@ vsw_ensure_manager(struct vsw *vsw, const char *target,
         return -ENOTCONN;
     }
 
-    const struct ovsrec_open_vswitch *ovs =
-        ovsrec_open_vswitch_first(vsw->idl);
+    const struct vrec_open_vswitch *ovs = vrec_open_vswitch_first(vsw->idl);
     if (!ovs) {
-        ovs = ovsrec_open_vswitch_insert(txn);
+        ovs = vrec_open_vswitch_insert(txn);
     }
-    ovsrec_open_vswitch_verify_manager_options(ovs);
+    vrec_open_vswitch_verify_manager_options(ovs);
     for (size_t i = 0; i < ovs->n_manager_options; i++) {
         if (!strcmp(ovs->manager_options[i]->target, target)) {
             return txn_commit(vsw, txn, ret_txn);
         }
     }
-    struct ovsrec_manager *m = ovsrec_manager_insert(txn);
-    ovsrec_manager_set_target(m, target);
-    ovsrec_open_vswitch_update_manager_options_addvalue(ovs, m);
+    struct vrec_manager *m = vrec_manager_insert(txn);
+    vrec_manager_set_target(m, target);
+    vrec_open_vswitch_update_manager_options_addvalue(ovs, m);
     return txn_commit(vsw, txn, ret_txn);
 }
 
 /* Inserts a Port named 'name' with one Interface of type 'type' (NULL:
  * system) into 'br', returning the Interface for further settings (and the
  * Port in '*ret_port' if that is not NULL). */
-static struct ovsrec_interface *
-insert_port_row(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
+static struct vrec_interface *
+insert_port_row(struct ovsdb_idl_txn *txn, const struct vrec_bridge *br,
                 const char *name, const char *type,
-                struct ovsrec_port **ret_port)
+                struct vrec_port **ret_port)
 {
-    struct ovsrec_interface *iface = ovsrec_interface_insert(txn);
-    ovsrec_interface_set_name(iface, name);
+    struct vrec_interface *iface = vrec_interface_insert(txn);
+    vrec_interface_set_name(iface, name);
     if (type) {
-        ovsrec_interface_set_type(iface, type);
+        vrec_interface_set_type(iface, type);
     }
 
-    struct ovsrec_port *port = ovsrec_port_insert(txn);
-    ovsrec_port_set_name(port, name);
-    ovsrec_port_set_interfaces(port, &iface, 1);
-    ovsrec_bridge_verify_ports(br);
-    ovsrec_bridge_update_ports_addvalue(br, port);
+    struct vrec_port *port = vrec_port_insert(txn);
+    vrec_port_set_name(port, name);
+    vrec_port_set_interfaces(port, &iface, 1);
+    vrec_bridge_verify_ports(br);
+    vrec_bridge_update_ports_addvalue(br, port);
     if (ret_port) {
         *ret_port = port;
     }
     return iface;
 }
 
-static struct ovsrec_interface *
-insert_port(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
+static struct vrec_interface *
+insert_port(struct ovsdb_idl_txn *txn, const struct vrec_bridge *br,
             const char *name, const char *type)
 {
     return insert_port_row(txn, br, name, type, NULL);
 }
 
-static const struct ovsrec_bridge *
+static const struct vrec_bridge *
 insert_bridge(struct vsw *vsw, struct ovsdb_idl_txn *txn, const char *name)
 {
-    const struct ovsrec_open_vswitch *ovs =
-        ovsrec_open_vswitch_first(vsw->idl);
+    const struct vrec_open_vswitch *ovs = vrec_open_vswitch_first(vsw->idl);
     if (!ovs) {
-        ovs = ovsrec_open_vswitch_insert(txn);
+        ovs = vrec_open_vswitch_insert(txn);
     }
 
-    struct ovsrec_bridge *br = ovsrec_bridge_insert(txn);
-    ovsrec_bridge_set_name(br, name);
+    struct vrec_bridge *br = vrec_bridge_insert(txn);
+    vrec_bridge_set_name(br, name);
     insert_port(txn, br, name, "internal");
-    ovsrec_open_vswitch_verify_bridges(ovs);
-    ovsrec_open_vswitch_update_bridges_addvalue(ovs, br);
+    vrec_open_vswitch_verify_bridges(ovs);
+    vrec_open_vswitch_update_bridges_addvalue(ovs, br);
     return br;
 }
 
 static bool
-has_protocols(const struct ovsrec_bridge *br, const char **protos, size_t n)
+has_protocols(const struct vrec_bridge *br, const char **protos, size_t n)
 {
     if (br->n_protocols != n) {
         return false;
@@ -463,28 +430,28 @@ streq_null(const char *a, const char *b)
 /* Makes 'br' have exactly one Controller, 'cfg->controller', with Neutron's
  * connection settings. */
 static void
-ensure_controller(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
+ensure_controller(struct ovsdb_idl_txn *txn, const struct vrec_bridge *br,
                   const struct vsw_bridge_config *cfg)
 {
-    const struct ovsrec_controller *c = NULL;
+    const struct vrec_controller *c = NULL;
 
-    ovsrec_bridge_verify_controller(br);
+    vrec_bridge_verify_controller(br);
     if (br->n_controller == 1
         && !strcmp(br->controller[0]->target, cfg->controller)) {
         c = br->controller[0];
     } else {
-        struct ovsrec_controller *new = ovsrec_controller_insert(txn);
-        ovsrec_controller_set_target(new, cfg->controller);
-        ovsrec_bridge_set_controller(br, &new, 1);
+        struct vrec_controller *new = vrec_controller_insert(txn);
+        vrec_controller_set_target(new, cfg->controller);
+        vrec_bridge_set_controller(br, &new, 1);
         c = new;
     }
     if (!streq_null(c->connection_mode, "out-of-band")) {
-        ovsrec_controller_set_connection_mode(c, "out-of-band");
+        vrec_controller_set_connection_mode(c, "out-of-band");
     }
     int64_t probe = cfg->inactivity_probe_ms;
     if (probe > 0
         && (c->n_inactivity_probe != 1 || *c->inactivity_probe != probe)) {
-        ovsrec_controller_set_inactivity_probe(c, &probe, 1);
+        vrec_controller_set_inactivity_probe(c, &probe, 1);
     }
 }
 
@@ -500,26 +467,25 @@ vsw_ensure_bridge(struct vsw *vsw, const char *name,
         return -ENOTCONN;
     }
 
-    const struct ovsrec_bridge *br = find_bridge(vsw, name);
+    const struct vrec_bridge *br = find_bridge(vsw, name);
     if (!br) {
         br = insert_bridge(vsw, txn, name);
     }
     if (!streq_null(br->datapath_type, cfg->datapath_type)) {
-        ovsrec_bridge_set_datapath_type(br, cfg->datapath_type);
+        vrec_bridge_set_datapath_type(br, cfg->datapath_type);
     }
     if (!streq_null(br->fail_mode, "secure")) {
-        ovsrec_bridge_set_fail_mode(br, "secure");
+        vrec_bridge_set_fail_mode(br, "secure");
     }
     if (!has_protocols(br, protos, ARRAY_SIZE(protos))) {
-        ovsrec_bridge_set_protocols(br, protos, ARRAY_SIZE(protos));
+        vrec_bridge_set_protocols(br, protos, ARRAY_SIZE(protos));
     }
     ensure_controller(txn, br, cfg);
     if (cfg->mac_table_size) {
         char size[16];
         snprintf(size, sizeof size, "%u", cfg->mac_table_size);
         if (!streq_null(smap_get(&br->other_config, "mac-table-size"), size)) {
-            ovsrec_bridge_update_other_config_setkey(br, "mac-table-size",
-                                                     size);
+            vrec_bridge_update_other_config_setkey(br, "mac-table-size", size);
         }
     }
     return txn_commit(vsw, txn, ret_txn);
@@ -527,8 +493,8 @@ vsw_ensure_bridge(struct vsw *vsw, const char *name,
 
 /* Returns the single patch Interface of 'port', or NULL if it is something
  * else. */
-static const struct ovsrec_interface *
-patch_iface(const struct ovsrec_port *port)
+static const struct vrec_interface *
+patch_iface(const struct vrec_port *port)
 {
     if (port->n_interfaces != 1
         || strcmp(port->interfaces[0]->type, "patch")) {
@@ -542,18 +508,18 @@ patch_iface(const struct ovsrec_port *port)
  * "nonexistent-peer". */
 static int
 ensure_patch(struct vsw *vsw, struct ovsdb_idl_txn *txn,
-             const struct ovsrec_bridge *br, const char *name,
-             const char *peer, bool peered)
+             const struct vrec_bridge *br, const char *name, const char *peer,
+             bool peered)
 {
-    const struct ovsrec_port *port = find_port(vsw, name);
+    const struct vrec_port *port = find_port(vsw, name);
     if (!port) {
-        struct ovsrec_interface *iface = insert_port(txn, br, name, "patch");
-        ovsrec_interface_update_options_setkey(
+        struct vrec_interface *iface = insert_port(txn, br, name, "patch");
+        vrec_interface_update_options_setkey(
             iface, "peer", peered ? peer : "nonexistent-peer");
         return 0;
     }
 
-    const struct ovsrec_interface *iface = patch_iface(port);
+    const struct vrec_interface *iface = patch_iface(port);
     bool on_br = false;
     for (size_t i = 0; i < br->n_ports && !on_br; i++) {
         on_br = br->ports[i] == port;
@@ -562,7 +528,7 @@ ensure_patch(struct vsw *vsw, struct ovsdb_idl_txn *txn,
         return -EEXIST;
     }
     if (peered && !streq_null(smap_get(&iface->options, "peer"), peer)) {
-        ovsrec_interface_update_options_setkey(iface, "peer", peer);
+        vrec_interface_update_options_setkey(iface, "peer", peer);
     }
     return 0;
 }
@@ -573,8 +539,8 @@ vsw_ensure_patch_ports(struct vsw *vsw, const char *bridge_a,
                        const char *port_b, bool peered,
                        struct vsw_txn **ret_txn)
 {
-    const struct ovsrec_bridge *br_a = find_bridge(vsw, bridge_a);
-    const struct ovsrec_bridge *br_b = find_bridge(vsw, bridge_b);
+    const struct vrec_bridge *br_a = find_bridge(vsw, bridge_a);
+    const struct vrec_bridge *br_b = find_bridge(vsw, bridge_b);
     if (!ovsdb_idl_has_ever_connected(vsw->idl)) {
         return -ENOTCONN;
     }
@@ -605,7 +571,7 @@ vsw_set_port_vlan(struct vsw *vsw, const char *port_name, int tag,
     if (!ovsdb_idl_has_ever_connected(vsw->idl)) {
         return -ENOTCONN;
     }
-    const struct ovsrec_port *port = find_port(vsw, port_name);
+    const struct vrec_port *port = find_port(vsw, port_name);
     if (!port) {
         return -ENOENT;
     }
@@ -613,19 +579,18 @@ vsw_set_port_vlan(struct vsw *vsw, const char *port_name, int tag,
     struct ovsdb_idl_txn *txn = txn_begin(vsw, "set vlan of", port_name);
     int64_t tag64 = tag;
     if (port->n_tag != 1 || *port->tag != tag64) {
-        ovsrec_port_set_tag(port, &tag64, 1);
+        vrec_port_set_tag(port, &tag64, 1);
     }
     if (port->vlan_mode) {
-        ovsrec_port_set_vlan_mode(port, NULL);
+        vrec_port_set_vlan_mode(port, NULL);
     }
     if (port->n_trunks) {
-        ovsrec_port_set_trunks(port, NULL, 0);
+        vrec_port_set_trunks(port, NULL, 0);
     }
     for (size_t i = 0; i < n_kv; i++) {
         const char *old = smap_get(&port->other_config, kv[i].key);
         if (!streq_null(old, kv[i].value)) {
-            ovsrec_port_update_other_config_setkey(port, kv[i].key,
-                                                   kv[i].value);
+            vrec_port_update_other_config_setkey(port, kv[i].key, kv[i].value);
         }
     }
     return txn_commit(vsw, txn, ret_txn);
@@ -633,14 +598,14 @@ vsw_set_port_vlan(struct vsw *vsw, const char *port_name, int tag,
 
 /* Puts the pairs 'kv' into 'iface''s external_ids where they differ. */
 static void
-merge_external_ids(const struct ovsrec_interface *iface,
-                   const struct vsw_kv *kv, size_t n_kv)
+merge_external_ids(const struct vrec_interface *iface, const struct vsw_kv *kv,
+                   size_t n_kv)
 {
     for (size_t i = 0; i < n_kv; i++) {
         const char *old = smap_get(&iface->external_ids, kv[i].key);
         if (!streq_null(old, kv[i].value)) {
-            ovsrec_interface_update_external_ids_setkey(iface, kv[i].key,
-                                                        kv[i].value);
+            vrec_interface_update_external_ids_setkey(iface, kv[i].key,
+                                                      kv[i].value);
         }
     }
 }
@@ -656,11 +621,11 @@ vsw_ensure_port(struct vsw *vsw, const char *bridge, const char *name,
     if (!ovsdb_idl_has_ever_connected(vsw->idl)) {
         return -ENOTCONN;
     }
-    const struct ovsrec_bridge *br = find_bridge(vsw, bridge);
+    const struct vrec_bridge *br = find_bridge(vsw, bridge);
     if (!br) {
         return -ENOENT;
     }
-    const struct ovsrec_port *port = find_port(vsw, name);
+    const struct vrec_port *port = find_port(vsw, name);
     bool on_br = false;
     for (size_t i = 0; port && i < br->n_ports && !on_br; i++) {
         on_br = br->ports[i] == port;
@@ -673,14 +638,14 @@ vsw_ensure_port(struct vsw *vsw, const char *bridge, const char *name,
 
     struct ovsdb_idl_txn *txn = txn_begin(vsw, "ensure port", name);
     if (!port) {
-        struct ovsrec_port *new;
-        struct ovsrec_interface *iface =
+        struct vrec_port *new;
+        struct vrec_interface *iface =
             insert_port_row(txn, br, name, type, &new);
         int64_t tag64 = tag;
 
         merge_external_ids(iface, kv, n_kv);
         if (tag) {
-            ovsrec_port_set_tag(new, &tag64, 1);
+            vrec_port_set_tag(new, &tag64, 1);
         }
     } else {
         merge_external_ids(port->interfaces[0], kv, n_kv);
@@ -695,16 +660,16 @@ vsw_delete_port(struct vsw *vsw, const char *bridge, const char *name,
     if (!ovsdb_idl_has_ever_connected(vsw->idl)) {
         return -ENOTCONN;
     }
-    const struct ovsrec_bridge *br = find_bridge(vsw, bridge);
+    const struct vrec_bridge *br = find_bridge(vsw, bridge);
     if (!br) {
         return -ENOENT;
     }
-    const struct ovsrec_port *port = find_port(vsw, name);
+    const struct vrec_port *port = find_port(vsw, name);
     struct ovsdb_idl_txn *txn = txn_begin(vsw, "delete port", name);
     for (size_t i = 0; port && i < br->n_ports; i++) {
         if (br->ports[i] == port) {
-            ovsrec_bridge_verify_ports(br);
-            ovsrec_bridge_update_ports_delvalue(br, port);
+            vrec_bridge_verify_ports(br);
+            vrec_bridge_update_ports_delvalue(br, port);
             break;
         }
     }

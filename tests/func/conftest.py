@@ -8,6 +8,8 @@ its PID when the fixture is torn down.
 
 Environment:
   NEUTRINO_SERVER   path of the server binary (default: <repo>/build/neutrino-server)
+  NEUTRINO_AGENT    path of the agent binary (default: <repo>/build/neutrino-agent), for
+                    the tests of how agents authenticate (make_agent)
   NEUTRINO_URL      run against an already running server at this URL instead of starting
                     one (used to check the expectations against a real neutron-server); tests
                     that need to start, restart or kill the server are skipped then
@@ -31,6 +33,7 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_BIN = os.environ.get("NEUTRINO_SERVER") or str(REPO / "build" / "neutrino-server")
+AGENT_BIN = os.environ.get("NEUTRINO_AGENT") or str(REPO / "build" / "neutrino-agent")
 EXTERNAL_URL = os.environ.get("NEUTRINO_URL")
 OSC_BIN = shutil.which("openstack", path="/usr/bin:/usr/local/bin") or "/usr/bin/openstack"
 
@@ -368,6 +371,72 @@ def make_server(tmp_path):
     yield make
     for s in servers:
         s.kill()
+
+
+class Agent:
+    """neutrino-agent talking to a server, without a switch: its OVSDB
+    remote is a socket nobody listens on, so it only follows the feed and
+    reports its state (enough to see how it authenticates)."""
+
+    def __init__(self, workdir, server_url, sections):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / "agent.conf"
+        conf = {
+            "DEFAULT": {"host": "agent-%s" % self.dir.name,
+                        "state_path": str(self.dir / "state")},
+            "ovs": {"ovsdb_connection": "unix:%s" % (self.dir / "none.sock"),
+                    "of_listen_address": "127.0.0.1",
+                    "of_listen_port": str(free_tcp_port())},
+            "agent": {"server_url": server_url, "report_interval": "1"},
+        }
+        conf = merge_config(conf, sections)
+        write_ini(self.conf, conf)
+        self.host = conf["DEFAULT"]["host"]
+        self.log = self.dir / "agent.log"
+        self.proc = None
+
+    def start(self):
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([AGENT_BIN, "--config-file", str(self.conf)],
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+        return self
+
+    def log_text(self):
+        return self.log.read_text(errors="replace")
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def free_tcp_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def make_agent(tmp_path):
+    """Factory: make_agent(server_url, sections) -> a started Agent whose
+    configuration is merged with 'sections' ({section: {option: value}})."""
+    agents = []
+
+    def make(server_url, sections=None):
+        a = Agent(tmp_path / ("agent%d" % len(agents)), server_url, sections or {})
+        agents.append(a)
+        return a.start()
+
+    yield make
+    for a in agents:
+        a.kill()
 
 
 @pytest.fixture

@@ -96,6 +96,59 @@ def test_agent_dead_after_agent_down_time_then_revived(make_server):
     assert server.list("agents")[0]["alive"] is True
 
 
+def test_shared_secret_guards_agent_paths(make_server):
+    """noauth with [agent] shared_secret: every /neutrino/v1/ path needs the
+    secret in X-Neutrino-Agent-Secret (401 without it or with another);
+    the /v2.0 API stays noauth's."""
+    server = make_server({"agent": {"shared_secret": "s3cret-Agent"}})
+    body = {"agent_state": {"binary": "neutrino-agent", "host": "h1", "topic": "N/A",
+                            "agent_type": "Open vSwitch agent", "configurations": {}}}
+    calls = [("GET", "/neutrino/v1/feed?timeout=0", None),
+             ("POST", "/neutrino/v1/agents/report", body),
+             ("POST", "/neutrino/v1/ports/%s/bind" % ("0" * 36), {"host": "h1"}),
+             ("PUT", "/neutrino/v1/ports/%s/status" % ("0" * 36),
+              {"host": "h1", "status": "DOWN"})]
+    for secret in (None, "", "s3cret-agent", "s3cret-Agent ", "s3cret-Agen"):
+        headers = {} if secret is None else {"X-Neutrino-Agent-Secret": secret}
+        for method, path, data in calls:
+            resp = server.request(method, path, json_body=data, headers=headers)
+            assert_neutron_error(resp, 401, "HTTPUnauthorized")
+    assert server.list("agents") == []
+    good = {"X-Neutrino-Agent-Secret": "s3cret-Agent"}
+    assert server.ok(server.request("GET", "/neutrino/v1/feed?timeout=0",
+                                    headers=good), 200)["resync"] is True
+    assert server.ok(server.request("POST", "/neutrino/v1/agents/report",
+                                    json_body=body, headers=good), 200) == {"state": "alive"}
+    assert_neutron_error(server.request(*calls[2], headers=good), 404, "PortNotFound")
+    assert [a["host"] for a in server.list("agents")] == ["h1"]
+
+
+def wait_for_agents(server, hosts, timeout=20.0):
+    """Until every host of 'hosts' has an alive Open vSwitch agent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = {a["host"] for a in server.list("agents")
+                 if a["agent_type"] == "Open vSwitch agent" and a["alive"]}
+        if set(hosts) <= alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def test_agent_sends_shared_secret(make_server, make_agent):
+    """The real agent end to end: with the server's secret it reports and
+    follows the feed; with another secret or none, the server hears
+    nothing from it (and the agent says why)."""
+    server = make_server({"agent": {"shared_secret": "s3cret-Agent"}})
+    good = make_agent(server.url, {"agent": {"shared_secret": "s3cret-Agent"}})
+    wrong = make_agent(server.url, {"agent": {"shared_secret": "s3cret-agent"}})
+    none = make_agent(server.url)
+    assert wait_for_agents(server, [good.host]) == {good.host}
+    time.sleep(2)  # Two more report intervals of the other two.
+    assert {a["host"] for a in server.list("agents")} == {good.host}
+    assert "refused [agent] shared_secret" in wrong.log_text()
+    assert "HTTP 401" in none.log_text()
+
+
 def test_openstack_network_agent_list(server):
     report(server, host="controller.home.local")
     out = subprocess.run([OSC_BIN, "--os-auth-type", "none", "--os-endpoint", server.url,

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import OSC_BIN, REPO, needs_process, osc_env
+from conftest import (OSC_BIN, REPO, assert_neutron_error, needs_process,
+                      osc_env)
 
 KEYSTONE_SH = REPO / "tests" / "keystone" / "keystone.sh"
 VALIDATION_RE = re.compile(r"GET /v3/auth/tokens\?nocatalog => .*HTTP/1.1 (\d+)")
@@ -195,6 +196,35 @@ def test_openstack_cli_admin(ks_server, keystone, tmp_path):
     assert "p1" in names
 
 
+def test_agent_paths_need_admin_or_service_role(ks_server, keystone):
+    """/neutrino/v1/ is the agents' API: a token with the admin or service
+    role (an agent's service user), 403 for any other, 401 without one."""
+    server = ks_server()
+    feed = "/neutrino/v1/feed?timeout=0"
+    report = {"agent_state": {"binary": "neutrino-agent", "host": "h1",
+                              "topic": "N/A", "agent_type": "Open vSwitch agent",
+                              "configurations": {}}}
+    assert_unauthorized(get(server, feed), keystone)
+    assert_unauthorized(get(server, feed, "forged"), keystone)
+    for user, project in (("member1", "demo1"), ("reader1", "demo1")):
+        token, _ = keystone.token(user, project)
+        assert_neutron_error(get(server, feed, token), 403, "PolicyNotAuthorized")
+        assert_neutron_error(post(server, "/neutrino/v1/agents/report", report,
+                                  token), 403, "PolicyNotAuthorized")
+    admin, _ = keystone.token("neutron", "service")
+    assert get(server, "/v2.0/agents", admin).json() == {"agents": []}
+    for user, project, password in (("agent", "service", "secret"),
+                                    ("neutron", "service", "secret"),
+                                    ("admin", "admin", "admin-secret")):
+        token, _ = keystone.token(user, project, password)
+        resp = get(server, feed, token)
+        assert resp.status_code == 200 and resp.json()["resync"] is True
+        resp = post(server, "/neutrino/v1/agents/report", report, token)
+        assert resp.status_code == 200, resp.text
+    assert [a["host"] for a in get(server, "/v2.0/agents", admin).json()["agents"]] \
+        == ["h1"]
+
+
 def test_context_is_the_tokens(ks_server, keystone):
     """Objects belong to the token's project; X-Project-Id is ignored."""
     server = ks_server()
@@ -278,6 +308,73 @@ def test_service_token_renewed(ks_server, keystone):
     before = len(keystone.validations())
     assert get(server, "/v2.0/networks", token=second).status_code == 200
     assert keystone.validations_since(before, 2) == [401, 200]
+
+
+def agent_sections(keystone, **override):
+    """An agent configuration for auth_strategy = keystone, as the agent
+    user (service role only) unless overridden."""
+    ks = {"auth_url": keystone.url + "/v3", "username": "agent",
+          "password": "secret", "project_name": "service",
+          "user_domain_name": "Default", "project_domain_name": "Default"}
+    ks.update(override)
+    return {"DEFAULT": {"auth_strategy": "keystone"}, "keystone_authtoken": ks}
+
+
+def alive_agents(server, token, hosts=(), timeout=30.0):
+    """Hosts with an alive Open vSwitch agent, once 'hosts' are among them
+    (or 'timeout' passed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        agents = get(server, "/v2.0/agents", token).json()["agents"]
+        alive = {a["host"] for a in agents
+                 if a["agent_type"] == "Open vSwitch agent" and a["alive"]}
+        if set(hosts) <= alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
+def test_agent_authenticates_as_service_user(ks_server, keystone, make_agent):
+    """The real agent end to end: a service user's token on every call; a
+    member's token gets 403 and wrong credentials get no token, so neither
+    agent is heard of."""
+    server = ks_server()
+    good = make_agent(server.url, agent_sections(keystone))
+    member = make_agent(server.url, agent_sections(
+        keystone, username="member1", project_name="demo1"))
+    wrong = make_agent(server.url, agent_sections(keystone, password="nope"))
+    admin, _ = keystone.token("neutron", "service")
+    assert alive_agents(server, admin, [good.host]) == {good.host}
+    time.sleep(2)  # Two more report intervals of the other two.
+    assert alive_agents(server, admin) == {good.host}
+    assert "got a Keystone token" in good.log_text()
+    assert "HTTP 403" in member.log_text()
+    assert "cannot get a Keystone token (refused, HTTP 401)" in wrong.log_text()
+
+
+def test_agent_renews_a_refused_token(ks_server, keystone, make_agent):
+    """When its token is revoked (the agent user's password is set), the
+    server answers the agent 401; the agent gets a new token and goes on."""
+    server = ks_server(token_cache_time=-1)
+    agent = make_agent(server.url, agent_sections(keystone))
+    admin, _ = keystone.token("neutron", "service")
+    assert alive_agents(server, admin, [agent.host]) == {agent.host}
+    root, _ = keystone.token("admin", "admin", "admin-secret")
+    hdrs = {"X-Auth-Token": root}
+    users = requests.get(keystone.url + "/v3/users?name=agent", headers=hdrs,
+                         timeout=60).json()["users"]
+    r = requests.patch(keystone.url + "/v3/users/" + users[0]["id"], headers=hdrs,
+                       json={"user": {"password": "secret"}}, timeout=60)
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 30
+    while agent.log_text().count("got a Keystone token") < 2:
+        assert time.monotonic() < deadline, agent.log_text()[-2000:]
+        time.sleep(0.2)
+    assert "the server refused the Keystone token" in agent.log_text()
+    # Still heard of after its next reports, with the new token.
+    before = get(server, "/v2.0/agents", admin).json()["agents"][0]
+    time.sleep(2.5)
+    after = get(server, "/v2.0/agents", admin).json()["agents"][0]
+    assert after["heartbeat_timestamp"] > before["heartbeat_timestamp"]
 
 
 def test_keystone_down(ks_server, keystone):

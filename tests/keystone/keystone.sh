@@ -9,8 +9,9 @@
 #
 # Bootstrapped identities (password "secret" for every user but admin, whose
 # password is "admin-secret"):
-#   admin/admin (admin role), service project with user neutron (admin and
-#   service roles), projects demo1/demo2 with members member1/member2, and
+#   admin/admin (admin role), service project with users neutron (admin and
+#   service roles) and agent (service role only), projects demo1/demo2 with
+#   members member1/member2, and
 #   reader1 (reader role on demo1).  The catalog (region RegionOne) has the
 #   identity endpoint and the network endpoint NETWORK_URL.
 set -eu

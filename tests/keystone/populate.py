@@ -30,7 +30,10 @@ def main(auth_url):
             ks.roles.grant(roles[r], user=u, project=p)
         return p
 
-    project_with_user("service", "neutron", "admin", "service")
+    service = project_with_user("service", "neutron", "admin", "service")
+    # An agent's service user with nothing but the service role.
+    agent = ks.users.create("agent", domain="default", password="secret")
+    ks.roles.grant(roles["service"], user=agent, project=service)
     demo1 = project_with_user("demo1", "member1", "member")
     project_with_user("demo2", "member2", "member")
     reader = ks.users.create("reader1", domain="default", password="secret")

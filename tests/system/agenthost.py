@@ -79,7 +79,8 @@ class AgentHost:
     network."""
 
     def __init__(self, lab, role, hostname, api, phys, bridge="br-provider",
-                 physnet="provider", precreate_bridge=False, dhcp=None):
+                 physnet="provider", precreate_bridge=False, dhcp=None,
+                 agent=None):
         self.lab = lab
         self.hostname = hostname
         self.bridge = bridge
@@ -105,8 +106,8 @@ class AgentHost:
                     "ovsdb_connection": self.ovs.ovsdb_tcp_remote,
                     "of_listen_address": "127.0.0.1",
                     "of_listen_port": "6633"},
-            "agent": {"server_url": "http://127.0.0.1:9696",
-                      "report_interval": "1"},
+            "agent": dict({"server_url": "http://127.0.0.1:9696",
+                           "report_interval": "1"}, **(agent or {})),
         })
         self.log = self.ovs.dir / "agent.log"
         self.proc = None

@@ -304,6 +304,26 @@ def test_agent_marked_dead_after_agent_down_time(dep):
                      what="the stopped agent to be shown dead")
 
 
+def test_agent_with_shared_secret(lab):
+    """noauth with [agent] shared_secret on server and agent: the agent
+    binds and wires a port as without one (the secret rides on every
+    call; tests/func/test_agents.py has the refusals)."""
+    secret = uuid.uuid4().hex
+    api = Api(lab, overrides={"agent": {"shared_secret": secret}})
+    phys = hosts.PhysNet(lab)
+    hosts.Router(lab, phys, ROUTER_CIDR)
+    agent = AgentHost(lab, "sec", SEED_HOST, api, phys,
+                      agent={"shared_secret": secret}).start()
+    agent.add_nic()
+    seed_network(api.osc)
+    port_id, mac, ip = create_port(api.osc, "provider", "vm-port")
+    vm = plug(lab, agent, "vm", port_id, mac, ip, 12, ROUTER_IP)
+    p = api.wait_port(port_id, status="ACTIVE", binding_host_id=SEED_HOST)
+    assert p["binding:vif_details"] == SEED_VIF_DETAILS
+    vm.wait_ping(ROUTER_IP)
+    assert "refused" not in agent.log_tail()
+
+
 def test_two_hosts_seed_002(lab):
     """Seed 002: network node + compute node on a flat network mapped to
     br-data (made by the operator, NIC inside); instances on both reach

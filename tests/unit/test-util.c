@@ -1,4 +1,5 @@
 /* Unit tests for core/util.h (UTF-8, timestamps) and core/json-writer.h. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,6 +153,41 @@ test_u128_format(void **state)
     assert_string_equal(buf, "340282366920938463463374607431768211455");
 }
 
+static void
+test_str_equal_secret(void **state)
+{
+    assert_true(str_equal_secret("s3cret", "s3cret"));
+    assert_true(str_equal_secret("", ""));
+    assert_false(str_equal_secret("s3cret", "s3cre"));
+    assert_false(str_equal_secret("s3cret", "s3cret!"));
+    assert_false(str_equal_secret("s3cret", "S3cret"));
+    assert_false(str_equal_secret("s3cret", ""));
+    assert_false(str_equal_secret("", "x"));
+    /* Wrapping around the secret must not make a longer input match. */
+    assert_false(str_equal_secret("ab", "abab"));
+}
+
+static void
+test_timestamp_parse_usec(void **state)
+{
+    int64_t t = 0;
+
+    assert_int_equal(timestamp_parse_usec("1970-01-01T00:00:01Z", &t), 0);
+    assert_int_equal(t, 1000000);
+    assert_int_equal(timestamp_parse_usec("2026-11-29T03:48:38.250000Z", &t),
+                     0);
+    assert_int_equal(t, 1795924118250000LL);
+    assert_int_equal(timestamp_parse_usec("2026-11-29T03:48:38+00:00", &t), 0);
+    assert_int_equal(t, 1795924118000000LL);
+    assert_int_equal(timestamp_parse_usec("2026-11-29T03:48:38", &t), 0);
+    t = 42;
+    assert_int_equal(timestamp_parse_usec("2026-11-29 03:48:38", &t), -EINVAL);
+    assert_int_equal(timestamp_parse_usec("2026-11-29T03:48:38Zx", &t),
+                     -EINVAL);
+    assert_int_equal(timestamp_parse_usec("", &t), -EINVAL);
+    assert_int_equal(t, 42);
+}
+
 int
 main(void)
 {
@@ -162,6 +198,8 @@ main(void)
         cmocka_unit_test(test_json_put_value),
         cmocka_unit_test(test_json_put_value_escapes),
         cmocka_unit_test(test_u128_format),
+        cmocka_unit_test(test_str_equal_secret),
+        cmocka_unit_test(test_timestamp_parse_usec),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
