@@ -85,6 +85,43 @@ parse_url(const char *value, void *field, const void *arg, char **ret_reason)
     return config_parse_string(value, field, arg, ret_reason);
 }
 
+/* Neutron's driver names: the short ones (stevedore aliases) and the class
+ * paths older configurations still carry. */
+static const struct {
+    const char *name;
+    enum agent_firewall fw;
+} firewall_names[] = {
+    {"openvswitch", AGENT_FW_OPENVSWITCH},
+    {"neutron.agent.linux.openvswitch_firewall:OVSFirewallDriver",
+     AGENT_FW_OPENVSWITCH},
+    {"iptables_hybrid", AGENT_FW_IPTABLES_HYBRID},
+    {"neutron.agent.linux.iptables_firewall."
+     "OVSHybridIptablesFirewallDriver",
+     AGENT_FW_IPTABLES_HYBRID},
+    {"neutron.agent.linux.iptables_firewall:"
+     "OVSHybridIptablesFirewallDriver",
+     AGENT_FW_IPTABLES_HYBRID},
+    {"noop", AGENT_FW_NOOP},
+    {"neutron.agent.firewall.NoopFirewallDriver", AGENT_FW_NOOP},
+    {"neutron.agent.firewall:NoopFirewallDriver", AGENT_FW_NOOP},
+};
+
+static int
+parse_firewall(const char *value, void *field, const void *arg,
+               char **ret_reason)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(firewall_names); i++) {
+        if (!strcmp(value, firewall_names[i].name)) {
+            *(enum agent_firewall *) field = firewall_names[i].fw;
+            return 0;
+        }
+    }
+    *ret_reason = xasprintf("'%s' is not a firewall driver (openvswitch, "
+                            "iptables_hybrid, noop)",
+                            value);
+    return -EINVAL;
+}
+
 #define OPT(SECTION, KEY, PARSE, FIELD, ARG)                                  \
     {                                                                         \
         SECTION, KEY, PARSE, offsetof(struct agent_config, FIELD), ARG        \
@@ -124,6 +161,10 @@ static const struct config_option agent_options[] = {
     OPT("agent", "report_interval", config_parse_int, report_interval,
         &interval_range),
     OPT("agent", "server_url", parse_url, server_url, NULL),
+    OPT("securitygroup", "firewall_driver", parse_firewall, firewall_driver,
+        NULL),
+    OPT("securitygroup", "enable_security_group", config_parse_bool,
+        enable_security_group, NULL),
 };
 
 static void
@@ -147,6 +188,8 @@ agent_config_defaults(struct agent_config *cfg)
         .of_inactivity_probe = 10,
         .report_interval = 30,
         .server_url = xstrdup("http://127.0.0.1:9696"),
+        .firewall_driver = AGENT_FW_OPENVSWITCH,
+        .enable_security_group = true,
     };
 }
 
@@ -185,4 +228,18 @@ agent_config_bridge(const struct agent_config *cfg, const char *physnet)
         }
     }
     return NULL;
+}
+
+enum agent_firewall
+agent_config_firewall(const struct agent_config *cfg)
+{
+    return cfg->enable_security_group ? cfg->firewall_driver : AGENT_FW_NOOP;
+}
+
+const char *
+agent_config_firewall_name(enum agent_firewall fw)
+{
+    return fw == AGENT_FW_OPENVSWITCH       ? "openvswitch"
+           : fw == AGENT_FW_IPTABLES_HYBRID ? "iptables_hybrid"
+                                            : "noop";
 }

@@ -10,6 +10,7 @@
 #include "agent/flows.h"
 #include "agent/http-client.h"
 #include "agent/lvm.h"
+#include "agent/ovs-firewall.h"
 #include "agent/replica.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -31,7 +32,7 @@ struct bridge {
     char patch[16];              /* phy-<name>, on this bridge. */
     char int_patch[16];          /* int-<name>, on br-int. */
     int phy_ofport, int_ofport;  /* Of the two, -1: not known. */
-    json_t *desired;             /* Flow set (flows.h). */
+    json_t *desired;             /* Parted flow set (flows_diff_parts()). */
     json_t *installed;           /* Sent on this connection; NULL: unknown. */
     struct ofp_request *dump;    /* Stale-flow hunt after a full sync. */
     struct ofp_request *barrier; /* Confirms what was sent. */
@@ -59,6 +60,7 @@ struct ovs_agent {
     bool peered;
 
     struct lvm *lvm;
+    struct ovsfw *fw; /* firewall_driver = openvswitch, else NULL. */
     struct tag_txn *tags;
     size_t n_tags;
     /* Port id -> {"retry": ms, "busy": bool, "sent": status}. */
@@ -122,6 +124,9 @@ ovs_agent_create(const struct agent_config *cfg, struct vsw *vsw,
         random_bytes(&a->cookie, sizeof a->cookie);
     }
     a->lvm = lvm_create();
+    if (agent_config_firewall(cfg) == AGENT_FW_OPENVSWITCH) {
+        a->fw = ovsfw_create(a->cookie);
+    }
     a->ports = json_object();
     bridge_init(&a->bridges[0], cfg->integration_bridge, NULL);
     for (size_t i = 0; i < cfg->n_mappings && i + 1 < MAX_BRIDGES; i++) {
@@ -161,6 +166,7 @@ ovs_agent_destroy(struct ovs_agent *a)
         vsw_txn_free(a->peering);
         ofp_request_free(a->canary);
         lvm_destroy(a->lvm);
+        ovsfw_destroy(a->fw);
         json_decref(a->ports);
         free(a);
     }
@@ -313,16 +319,19 @@ report_state(struct ovs_agent *a)
     hclient_request(
         a->client, "POST", "/neutrino/v1/agents/report",
         json_pack("{s:{s:s, s:s, s:s, s:s, s:b, s:{s:o, s:s, s:s, s:b, "
-                  "s:I, s:[], s:b, s:b, s:b, s:[]}}}",
+                  "s:I, s:[], s:b, s:b, s:b, s:[], s:s}}}",
                   "agent_state", "binary", "neutrino-agent", "host",
                   a->cfg->host, "topic", "N/A", "agent_type",
                   "Open vSwitch agent", "start_flag", !a->started,
                   "configurations", "bridge_mappings", mappings,
                   "integration_bridge", a->cfg->integration_bridge,
                   "datapath_type", a->cfg->datapath_type, "ovs_hybrid_plug",
-                  false, "devices", (json_int_t) a->n_vifs, "tunnel_types",
+                  agent_config_firewall(a->cfg) == AGENT_FW_IPTABLES_HYBRID,
+                  "devices", (json_int_t) a->n_vifs, "tunnel_types",
                   "l2_population", false, "arp_responder_enabled", false,
-                  "enable_distributed_routing", false, "extensions"),
+                  "enable_distributed_routing", false, "extensions",
+                  "firewall_driver",
+                  agent_config_firewall_name(agent_config_firewall(a->cfg))),
         REQUEST_TIMEOUT, on_report, a);
     a->reporting = true;
     a->next_report = ovsx_time_msec() + a->cfg->report_interval * 1000LL;
@@ -485,11 +494,11 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         ofp_request_free(b->dump);
         b->dump = ofp_switch_dump_flows(e.sw, -1);
     }
-    sent = flows_diff(b->installed, b->desired, a->cookie, emit_flow, &e);
-    if (sent) {
-        json_decref(b->installed);
-        b->installed = json_deep_copy(b->desired);
-    }
+    sent =
+        flows_diff_parts(b->installed, b->desired, a->cookie, emit_flow, &e);
+    /* Parts are never changed once in a set: sharing them is copying. */
+    json_decref(b->installed);
+    b->installed = json_copy(b->desired);
     if (b->dump && ofp_request_status(b->dump) != -EINPROGRESS) {
         if (!ofp_request_status(b->dump)) {
             delete_stale(a, &e);
@@ -766,24 +775,59 @@ wire_vifs(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     lvm_end(a->lvm);
 }
 
-/* The desired flows of every bridge, from the local VLANs. */
+/* br-int's firewall parts: the tables' defaults, one part per port wired
+ * here ("port:ID"; the same json_t while nothing it depends on changed),
+ * and the remote groups' conjunction clauses. */
+static void
+firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
+               json_t *parts)
+{
+    ovsfw_begin(a->fw, replica_security_groups(a->replica),
+                replica_address_groups(a->replica));
+    json_object_set_new(parts, "fw", ovsfw_base_flows(a->fw));
+    for (size_t i = 0; i < n; i++) {
+        json_t *port = is_vif(&ifaces[i])
+                           ? replica_port(a->replica, ifaces[i].iface_id)
+                           : NULL;
+        json_t *net = wirable_network(a, port);
+        const char *net_id = json_string_value(json_object_get(net, "id"));
+        int lvid = net_id ? lvm_get(a->lvm, net_id) : -1;
+        char *name;
+
+        if (lvid > 0) {
+            name = xasprintf("port:%s", ifaces[i].iface_id);
+            json_object_set(
+                parts, name,
+                ovsfw_port(a->fw, port, (int) ifaces[i].ofport, lvid));
+            free(name);
+        }
+    }
+    json_object_set_new(parts, "conj", ovsfw_end(a->fw));
+}
+
+/* The desired flows of every bridge, from the local VLANs (part "l2") and
+ * the firewall. */
 static void
 compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
 {
     struct bridge *br_int = &a->bridges[0];
     json_t *seen = json_object();
+    json_t *l2[MAX_BRIDGES];
 
     for (size_t i = 0; i < a->n_bridges; i++) {
-        json_object_clear(a->bridges[i].desired);
+        json_decref(a->bridges[i].desired);
+        a->bridges[i].desired = json_object();
+        l2[i] = json_object();
+        json_object_set_new(a->bridges[i].desired, "l2", l2[i]);
     }
-    flows_int_base(br_int->desired, a->cookie);
+    flows_int_base(l2[0], a->cookie);
     for (size_t i = 1; i < a->n_bridges; i++) {
         struct bridge *b = &a->bridges[i];
         if (b->int_ofport > 0) {
-            flows_int_physnet(br_int->desired, a->cookie, b->int_ofport);
+            flows_int_physnet(l2[0], a->cookie, b->int_ofport);
         }
         if (b->phy_ofport > 0) {
-            flows_phys_base(b->desired, a->cookie, b->phy_ofport);
+            flows_phys_base(l2[i], a->cookie, b->phy_ofport);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -795,23 +839,25 @@ compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
         int lvid = net_id ? lvm_get(a->lvm, net_id) : -1;
 
         if (is_vif(&ifaces[i]) && !net) {
-            flows_int_dead_port(br_int->desired, a->cookie,
-                                (int) ifaces[i].ofport);
+            flows_int_dead_port(l2[0], a->cookie, (int) ifaces[i].ofport);
         }
         if (!b || lvid < 0 || json_object_get(seen, net_id)) {
             continue;
         }
         json_object_set_new(seen, net_id, json_true());
         if (b->int_ofport > 0) {
-            flows_int_network(br_int->desired, a->cookie, b->int_ofport, lvid,
+            flows_int_network(l2[0], a->cookie, b->int_ofport, lvid,
                               segid_of(net));
         }
         if (b->phy_ofport > 0) {
-            flows_phys_network(b->desired, a->cookie, b->phy_ofport, lvid,
-                               segid_of(net));
+            flows_phys_network(l2[b - a->bridges], a->cookie, b->phy_ofport,
+                               lvid, segid_of(net));
         }
     }
     json_decref(seen);
+    if (a->fw && replica_has_security_groups(a->replica)) {
+        firewall_flows(a, ifaces, n, br_int->desired);
+    }
 }
 
 /* The DHCP role reports its ports' status (once dnsmasq serves). */

@@ -17,10 +17,12 @@ LOG_DEFINE_THIS_MODULE(replica);
 struct replica {
     struct hclient *client;
     char *host;
-    /* Objects keyed by id, one table per resource. */
-    json_t *networks, *subnets, *ports;
+    /* Objects keyed by id, one table per resource.  Groups come whole,
+     * whatever the host filter (the firewall needs every remote group). */
+    json_t *networks, *subnets, *ports, *security_groups, *address_groups;
     long long revision; /* 0: needs a snapshot. */
     bool synced;
+    bool has_groups; /* The last snapshot had "security_groups". */
     unsigned int seqno;
     bool polling;
     long long retry_at; /* ovsx_time_msec() of the next try. */
@@ -37,6 +39,8 @@ replica_create(struct hclient *client, const char *host)
     r->networks = json_object();
     r->subnets = json_object();
     r->ports = json_object();
+    r->security_groups = json_object();
+    r->address_groups = json_object();
     return r;
 }
 
@@ -47,6 +51,8 @@ replica_destroy(struct replica *r)
         json_decref(r->networks);
         json_decref(r->subnets);
         json_decref(r->ports);
+        json_decref(r->security_groups);
+        json_decref(r->address_groups);
         free(r->host);
         free(r);
     }
@@ -97,11 +103,13 @@ slim(struct replica *r, json_t *table, json_t *obj)
 static json_t *
 table_of(struct replica *r, const char *resource)
 {
-    return !resource                      ? NULL
-           : !strcmp(resource, "network") ? r->networks
-           : !strcmp(resource, "subnet")  ? r->subnets
-           : !strcmp(resource, "port")    ? r->ports
-                                          : NULL;
+    return !resource                             ? NULL
+           : !strcmp(resource, "network")        ? r->networks
+           : !strcmp(resource, "subnet")         ? r->subnets
+           : !strcmp(resource, "port")           ? r->ports
+           : !strcmp(resource, "security_group") ? r->security_groups
+           : !strcmp(resource, "address_group")  ? r->address_groups
+                                                 : NULL;
 }
 
 /* Replaces 'table' by the objects of 'list'. */
@@ -162,6 +170,11 @@ on_feed(void *aux, long status, json_t *body)
         load_table(r, r->networks, json_object_get(body, "networks"));
         load_table(r, r->subnets, json_object_get(body, "subnets"));
         load_table(r, r->ports, json_object_get(body, "ports"));
+        load_table(r, r->security_groups,
+                   json_object_get(body, "security_groups"));
+        r->has_groups = json_object_get(body, "security_groups") != NULL;
+        load_table(r, r->address_groups,
+                   json_object_get(body, "address_groups"));
         malloc_trim(0); /* The answer was big; give its pages back. */
         r->synced = true;
         r->seqno++;
@@ -261,6 +274,24 @@ json_t *
 replica_subnets(const struct replica *r)
 {
     return r->subnets;
+}
+
+json_t *
+replica_security_groups(const struct replica *r)
+{
+    return r->security_groups;
+}
+
+bool
+replica_has_security_groups(const struct replica *r)
+{
+    return r->has_groups;
+}
+
+json_t *
+replica_address_groups(const struct replica *r)
+{
+    return r->address_groups;
 }
 
 static void

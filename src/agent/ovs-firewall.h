@@ -1,0 +1,73 @@
+/* The "openvswitch" firewall driver: Neutron's OVS firewall as flows on
+ * br-int (reference sections 7.4 and 8.2), computed from the replica's
+ * ports, security groups and address groups.  No I/O: the OVS role sends
+ * what this returns (flows.h sets, ovs-ofctl text).
+ *
+ * Tables (neutron-lib's numbers) and registers (reg5 = the port's ofport,
+ * reg6 = its network's local VLAN, which is also the conntrack zone):
+ *   60  in_port=OF -> regs, 71 (egress);  VLAN+dst MAC -> regs, strip, 81
+ *   71  egress base: anti-spoofing (ARP, IPv4/IPv6 source MAC+IP from the
+ *       fixed IPs and allowed address pairs, ND target), DHCP client out,
+ *       DHCP server replies and RAs from the instance dropped, IP tracked
+ *       (ct zone reg6) into 72; the rest dropped
+ *   72  egress rules: established/related on, invalid dropped, rules (new
+ *       and established originals) -> 73
+ *   73  to a local port's MAC -> its ingress (81); new -> ct commit, 91;
+ *       else 94 (NORMAL)
+ *   81  ingress base: ARP, ND, DHCP replies straight out; IP tracked -> 82
+ *   82  ingress rules: as 72, accepted -> commit, output:OF
+ *   91/94 accepted egress -> NORMAL;  92/93 drop
+ * Rules with remote_group_id / remote_address_group_id use conjunctions:
+ * a clause per port (reg5, protocol, ports: conjunction(ID,2/2)) and one
+ * flow per remote address (reg6, ct_state, address: conjunction(ID,1/2))
+ * shared by every port whose group has such a rule, so a new member adds
+ * a flow and touches no port.  Stateless groups ("stateful": false) get the
+ * same rules without conntrack (replies need rules of their own).  A port
+ * with port security off, or owned by "network:*", is not filtered: its
+ * egress only goes through 73, so it still reaches filtered local ports
+ * through their ingress rules.
+ *
+ * Use: ovsfw_begin(), ovsfw_port() for each port wired on br-int,
+ * ovsfw_end().  A port's set is recomputed only when the port, its ofport,
+ * local VLAN or its groups' rules changed (membership changes only touch
+ * the conjunction flows); an unchanged port's set is the same json_t as
+ * before, so a caller can skip diffing it (flows_diff_parts()). */
+#ifndef AGENT_OVS_FIREWALL_H
+#define AGENT_OVS_FIREWALL_H 1
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct ovsfw;
+
+/* A firewall whose flows carry 'cookie'. */
+struct ovsfw *ovsfw_create(uint64_t cookie);
+void ovsfw_destroy(struct ovsfw *);
+
+/* The tables' defaults, whatever the ports (a new set, owned by the
+ * caller). */
+json_t *ovsfw_base_flows(const struct ovsfw *);
+
+/* Starts a pass over the ports with the replica's groups (objects keyed by
+ * id, borrowed until ovsfw_end()). */
+void ovsfw_begin(struct ovsfw *, json_t *security_groups,
+                 json_t *address_groups);
+/* The flows of 'port' (a /v2.0 port object) plugged as 'ofport' on local
+ * VLAN 'lvid'.  The set is owned by the firewall and stays valid and
+ * unchanged until the port's next ovsfw_port() or the ovsfw_end() that
+ * forgets it: take a reference to keep it longer. */
+json_t *ovsfw_port(struct ovsfw *, json_t *port, int ofport, int lvid);
+/* Ends the pass, forgetting ports not seen in it; returns the conjunction
+ * flows of every remote group address the ports' rules need (a new set,
+ * owned by the caller). */
+json_t *ovsfw_end(struct ovsfw *);
+
+/* The protocol number of a security group rule's "protocol" ("tcp",
+ * "58", "ipv6-icmp", ...), or -1 for none/any, -EINVAL if unknown. */
+int ovsfw_protocol_number(const char *protocol);
+
+/* Splits the port range [min, max] into value/mask pairs as OpenFlow
+ * matches them.  Stores up to 32 pairs in 'ret' and returns how many. */
+int ovsfw_port_masks(int min, int max, uint32_t ret[][2]);
+
+#endif /* agent/ovs-firewall.h */
