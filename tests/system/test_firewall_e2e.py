@@ -1,0 +1,348 @@
+"""Issue 6, the dataplane: neutrino-agent's openvswitch firewall end to end.
+
+Two namespace test hosts (A, B) on one physical network, each running
+neutrino-agent with `[securitygroup] firewall_driver = openvswitch`, fed by
+fakefeed.FakeNeutrino (the agent protocol with security groups as
+sg-contract.md gives them; neutrino-server's security-group API is being
+built beside this).  Instances (namespaces plugged into br-int as os-vif
+does) on a flat network 10.66.0.0/24:
+
+    vm1 (A, default group)     vm2 (B, default group)
+    vm3 (A, group "other": egress only)
+    vm4 (B, stateless group)   vm5 (B, port security off)
+
+vm1, vm2, vm4 and vm5 listen on TCP 22 (tcpprobe.py).  vm1<->vm3 crosses
+br-int on one host (table 73 to the other port's ingress); vm1<->vm2
+crosses the physical network (table 60 by destination MAC).
+"""
+
+import os
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+import hosts
+from agenthost import AGENT_BIN, AgentHost
+from fakefeed import FakeNeutrino
+from seedcheck import check_int_flows, plug
+
+pytestmark = pytest.mark.skipif(
+    not os.access(AGENT_BIN, os.X_OK),
+    reason="%s does not exist; build first" % AGENT_BIN)
+
+TCPPROBE = str(Path(__file__).resolve().parent / "tcpprobe.py")
+PREFIX = 24
+ENFORCED = 5.0  # seconds a change gets to be enforced in these tests
+FW_TABLES = {60, 71, 72, 73, 81, 82, 91, 92, 93, 94}
+
+
+def ip(n):
+    return "10.66.0.%d" % n
+
+
+def mac(n):
+    return "fa:16:3e:66:00:%02x" % n
+
+
+def rule(direction, ethertype="IPv4", **kw):
+    r = {"id": str(uuid.uuid4()), "direction": direction,
+         "ethertype": ethertype, "protocol": None, "port_range_min": None,
+         "port_range_max": None, "remote_ip_prefix": None,
+         "remote_group_id": None, "remote_address_group_id": None}
+    r.update(kw)
+    return r
+
+
+class Cloud:
+    """Writes Neutron objects into the fake server."""
+
+    def __init__(self, fake):
+        self.fake = fake
+        self.net = fake.put("network", {
+            "name": "provider", "status": "ACTIVE", "admin_state_up": True,
+            "mtu": 1500, "provider:network_type": "flat",
+            "provider:physical_network": "provider",
+            "provider:segmentation_id": None,
+            "port_security_enabled": True})
+
+    def group(self, name, rules, stateful=True):
+        sg = {"id": str(uuid.uuid4()), "name": name, "stateful": stateful,
+              "project_id": "p1", "security_group_rules": []}
+        for r in rules(sg["id"]) if callable(rules) else rules:
+            sg["security_group_rules"].append(r)
+        return self.fake.put("security_group", sg)["id"]
+
+    def add_rule(self, sg_id, r):
+        sg = self.fake.get("security_group", sg_id)
+        sg["security_group_rules"].append(r)
+        self.fake.put("security_group", sg)
+        return r["id"]
+
+    def remove_rule(self, sg_id, rule_id):
+        sg = self.fake.get("security_group", sg_id)
+        sg["security_group_rules"] = [
+            r for r in sg["security_group_rules"] if r["id"] != rule_id]
+        self.fake.put("security_group", sg)
+
+    def port(self, n, groups, security=True, pairs=()):
+        return self.fake.put("port", {
+            "name": "vm%d" % n, "network_id": self.net["id"],
+            "mac_address": mac(n), "status": "DOWN",
+            "admin_state_up": True, "device_owner": "compute:nova",
+            "device_id": str(uuid.uuid4()),
+            "fixed_ips": [{"ip_address": ip(n), "subnet_id": "s1"}],
+            "port_security_enabled": security,
+            "security_groups": list(groups),
+            "allowed_address_pairs": [{"ip_address": a, "mac_address": mac(n)}
+                                      for a in pairs],
+            "binding:host_id": "", "binding:vif_type": "unbound"})["id"]
+
+
+def start_agent(lab, fake, phys, role, hostname, driver):
+    agent = AgentHost(lab, role, hostname, fake, phys)
+    with open(agent.conf, "a") as f:
+        f.write("\n[securitygroup]\nfirewall_driver = %s\n" % driver)
+    agent.start()
+    agent.add_nic()
+    return agent
+
+
+def tcp(vm, dst, src=None, port=22):
+    argv = [sys.executable, TCPPROBE, "connect", dst, str(port)]
+    return vm.run(argv + ([src] if src else []), check=False).returncode == 0
+
+
+def pings(vm, dst):
+    return vm.ping(dst, count=1, deadline=1).loss == 0
+
+
+def eventually(pred, what, timeout=ENFORCED):
+    """Waits until pred() is true; returns the seconds it took."""
+    t0 = time.monotonic()
+    hosts.wait_until(pred, timeout, interval=0.02, what=what)
+    return time.monotonic() - t0
+
+
+def never(pred, what, seconds=1.0):
+    """pred() stays false for a while (a blocked path stays blocked)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        assert not pred(), what
+
+
+# ---------------------------------------------------------------- fixture
+@pytest.fixture(scope="module")
+def dep(module_lab):
+    lab = module_lab
+    fake = FakeNeutrino()
+    lab.defer("stop the fake server", fake.close)
+    phys = hosts.PhysNet(lab)
+    a = start_agent(lab, fake, phys, "fwa", "fw-a", "openvswitch")
+    b = start_agent(lab, fake, phys, "fwb", "fw-b", "openvswitch")
+    cloud = Cloud(fake)
+    default = cloud.group("default", lambda me: [
+        rule("ingress", remote_group_id=me),
+        rule("ingress", "IPv6", remote_group_id=me),
+        rule("egress"), rule("egress", "IPv6")])
+    other = cloud.group("other", [rule("egress"), rule("egress", "IPv6")])
+    stateless = cloud.group("stateless", [
+        rule("ingress", protocol="tcp", port_range_min=22,
+             port_range_max=22)], stateful=False)
+    spec = {1: (a, [default], True), 2: (b, [default], True),
+            3: (a, [other], True), 4: (b, [stateless], True),
+            5: (b, [], False)}
+    vms = {}
+    for n, (agent, groups, security) in spec.items():
+        port_id = cloud.port(n, groups, security)
+        vms[n] = plug(lab, agent, "vm%d" % n, port_id, mac(n), ip(n), PREFIX,
+                      None)
+        if n != 3:
+            lab.spawn([sys.executable, TCPPROBE, "listen", "22"],
+                      lab.dir / ("listen-vm%d.log" % n), netns=vms[n].netns)
+    for vm in vms.values():
+        hosts.wait_until(
+            lambda: fake.get("port", vm.port_id)["status"] == "ACTIVE", 15,
+            what="%s ACTIVE" % vm.port_id)
+    return {"fake": fake, "cloud": cloud, "a": a, "b": b, "vms": vms,
+            "default": default, "other": other, "stateless": stateless,
+            "lab": lab}
+
+
+# ---------------------------------------------------------------- tests
+def test_agents_report_the_firewall(dep):
+    for host in ("fw-a", "fw-b"):
+        conf = dep["fake"].reports[(host, "Open vSwitch agent")][
+            "configurations"]
+        assert conf["firewall_driver"] == "openvswitch", conf
+        assert conf["ovs_hybrid_plug"] is False, conf
+
+
+def test_flows_in_neutrons_tables_beside_seed_000(dep):
+    a = dep["a"]
+    check_int_flows(a, lvid=1)  # seed 000's own flows are all still there
+    flows = a.ovs.dump_flows("br-int")
+    assert FW_TABLES <= {f.table for f in flows}, flows
+    assert len({f.cookie for f in flows}) == 1, "one run cookie"
+    vm1 = dep["vms"][1]
+    t60 = [f for f in flows if f.table == 60 and
+           f.match.get("in_port") == vm1.tap]
+    assert t60 and "resubmit(,71)" in t60[0].actions, t60
+
+
+def test_default_group_members_reach_each_other(dep):
+    vms = dep["vms"]
+    eventually(lambda: pings(vms[1], ip(2)), "vm1 to ping vm2")
+    assert pings(vms[2], ip(1))
+    assert tcp(vms[1], ip(2)) and tcp(vms[2], ip(1))
+
+
+def test_other_group_blocked_until_a_rule_allows_it(dep):
+    vms, cloud, default = dep["vms"], dep["cloud"], dep["default"]
+    never(lambda: tcp(vms[3], ip(1)), "vm3 reached vm1 (same host)")
+    assert not tcp(vms[3], ip(2)), "vm3 reached vm2 (across hosts)"
+    assert not pings(vms[3], ip(1))
+    # From the other group.
+    r = cloud.add_rule(default, rule("ingress", protocol="tcp",
+                                     port_range_min=22, port_range_max=22,
+                                     remote_group_id=dep["other"]))
+    took = eventually(lambda: tcp(vms[3], ip(1)), "the rule to let vm3 in")
+    print("remote-group rule enforced after %.3fs" % took)
+    assert tcp(vms[3], ip(2))
+    assert not pings(vms[3], ip(1)), "only TCP 22 was allowed"
+    cloud.remove_rule(default, r)
+    eventually(lambda: not tcp(vms[3], ip(1)), "the rule's removal")
+    # From a prefix.
+    r = cloud.add_rule(default, rule("ingress", protocol="tcp",
+                                     port_range_min=22, port_range_max=22,
+                                     remote_ip_prefix=ip(3) + "/32"))
+    eventually(lambda: tcp(vms[3], ip(2)), "the prefix rule")
+    cloud.remove_rule(default, r)
+    eventually(lambda: not tcp(vms[3], ip(2)), "the prefix rule's removal")
+
+
+def test_established_connection_vs_rule_removal(dep):
+    """Neutron's OVS firewall: a connection lives while a rule allows it;
+    once the rule goes, its next packets are dropped (ct_mark)."""
+    vms, cloud, default, lab = dep["vms"], dep["cloud"], dep["default"], \
+        dep["lab"]
+    r = cloud.add_rule(default, rule("ingress", protocol="tcp",
+                                     port_range_min=22, port_range_max=22,
+                                     remote_ip_prefix=ip(3) + "/32"))
+    eventually(lambda: tcp(vms[3], ip(1)), "the rule")
+
+    def held(remove):
+        go = lab.dir / ("go-%s" % uuid.uuid4().hex[:6])
+        log = lab.dir / ("hold-%s.log" % go.name)
+        proc = lab.spawn([sys.executable, TCPPROBE, "hold", ip(1), "22", go],
+                         log, netns=vms[3].netns)
+        hosts.wait_until(lambda: "first ok" in log.read_text(), 5,
+                         what="the connection")
+        if remove:
+            cloud.remove_rule(default, r)
+            eventually(lambda: not tcp(vms[3], ip(1)), "the removal")
+        go.touch()
+        proc.wait(timeout=10)
+        return log.read_text()
+
+    assert "second ok" in held(remove=False)
+    assert "second lost" in held(remove=True)
+
+
+def test_stateless_group_needs_rules_for_replies(dep):
+    vms, cloud = dep["vms"], dep["cloud"]
+    # Ingress TCP 22 is allowed, but nothing lets vm4's SYN-ACK out.
+    never(lambda: tcp(vms[3], ip(4)), "vm4 answered without an egress rule")
+    r = cloud.add_rule(dep["stateless"], rule("egress", protocol="tcp"))
+    eventually(lambda: tcp(vms[3], ip(4)), "the stateless egress rule")
+    assert not pings(vms[3], ip(4)), "ICMP is not allowed in"
+    cloud.remove_rule(dep["stateless"], r)
+    eventually(lambda: not tcp(vms[3], ip(4)), "the egress rule's removal")
+
+
+def test_port_security_off_passes_everything(dep):
+    vms = dep["vms"]
+    # vm3 reaches nothing filtered, but vm5 filters nothing.
+    assert pings(vms[3], ip(5)) and tcp(vms[3], ip(5))
+    assert pings(vms[1], ip(5))
+
+
+def test_spoofed_ip_mac_and_arp_get_nothing_through(dep):
+    vm1, vm5 = dep["vms"][1], dep["vms"][5]
+    assert pings(vm1, ip(5))
+    # Another IP.
+    vm1.run(["ip", "addr", "add", "%s/%d" % (ip(50), PREFIX), "dev",
+             "eth0"])
+    try:
+        assert not tcp(vm1, ip(5), src=ip(50))
+        assert tcp(vm1, ip(5), src=ip(1))
+    finally:
+        vm1.run(["ip", "addr", "del", "%s/%d" % (ip(50), PREFIX), "dev",
+                 "eth0"])
+    # Another MAC.
+    vm1.run(["ip", "link", "set", "eth0", "address", mac(60)])
+    try:
+        never(lambda: pings(vm1, ip(5)), "vm1 got out with a forged MAC")
+    finally:
+        vm1.run(["ip", "link", "set", "eth0", "address", mac(1)])
+    eventually(lambda: pings(vm1, ip(5)), "vm1 back with its own MAC")
+    # Answering ARP for vm2's address.
+    vm1.run(["ip", "addr", "add", "%s/32" % ip(2), "dev", "eth0"])
+    try:
+        out = vm5.run(["busybox", "arping", "-c", "3", "-w", "3", "-I",
+                       "eth0", ip(2)], check=False).stdout.lower()
+    finally:
+        vm1.run(["ip", "addr", "del", "%s/32" % ip(2), "dev", "eth0"])
+    assert mac(2) in out, out
+    assert mac(1) not in out, out
+
+
+def test_allowed_address_pair_gets_through(dep):
+    fake, vm1, vms = dep["fake"], dep["vms"][1], dep["vms"]
+    vm1.run(["ip", "addr", "add", "%s/%d" % (ip(99), PREFIX), "dev",
+             "eth0"])
+    assert not tcp(vm1, ip(5), src=ip(99))
+    fake.update("port", vm1.port_id, allowed_address_pairs=[
+        {"ip_address": ip(99), "mac_address": mac(1)}])
+    eventually(lambda: tcp(vm1, ip(5), src=ip(99)), "the address pair")
+    # The pair is a member of the default group: vm2 lets it in.
+    assert tcp(vm1, ip(2), src=ip(99))
+    fake.update("port", vm1.port_id, allowed_address_pairs=[])
+    eventually(lambda: not tcp(vm1, ip(5), src=ip(99)), "the pair's removal")
+    vm1.run(["ip", "addr", "del", "%s/%d" % (ip(99), PREFIX), "dev",
+             "eth0"])
+
+
+def test_agent_restart_keeps_filtering(dep):
+    a, vms = dep["a"], dep["vms"]
+    cookie = {f.cookie for f in a.ovs.dump_flows("br-int")}
+    result = vms[1].ping_background(ip(2), count=60, interval=0.05)
+    a.stop(sig=signal.SIGTERM)
+    assert not tcp(vms[3], ip(1)), "filtering stopped with the agent"
+    a.start()
+
+    def new_run_alone():
+        now = {f.cookie for f in a.ovs.dump_flows("br-int")}
+        return len(now) == 1 and now != cookie
+    hosts.wait_until(new_run_alone, 15, what="the new run's flows alone")
+    res = result()
+    assert res.loss == 0, res
+    assert not tcp(vms[3], ip(1))
+    assert tcp(vms[2], ip(1))
+
+
+def test_unplugged_port_leaves_no_flows(dep):
+    a, vm3 = dep["a"], dep["vms"][3]
+    of = str(a.ovs.ofport(vm3.tap))
+
+    def mine(f):
+        return f.match.get("in_port") == vm3.tap or f.match.get("reg5") in (
+            of, hex(int(of)))
+    assert [f for f in a.ovs.dump_flows("br-int") if mine(f)]
+    vm3.unplug()
+    hosts.wait_until(lambda: not [f for f in a.ovs.dump_flows("br-int")
+                                  if mine(f)], ENFORCED,
+                     what="vm3's flows to go")
