@@ -471,7 +471,8 @@ delete_stale(struct ovs_agent *a, struct emit_ctx *e)
     }
 }
 
-static void
+/* Returns how many flow mods it sent. */
+static int
 sync_flows(struct ovs_agent *a, struct bridge *b)
 {
     struct vsw_bridge vb;
@@ -485,7 +486,7 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         b->clean = false;
         json_decref(b->installed);
         b->installed = NULL;
-        return;
+        return 0;
     }
     if (!b->installed) {
         /* A new connection: everything again with this run's cookie,
@@ -523,6 +524,7 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         b->installed = NULL;
         b->clean = false;
     }
+    return sent;
 }
 
 /* Forgets what every switch holds: the next pass re-adds all flows. */
@@ -919,7 +921,9 @@ static void
 reconcile(struct ovs_agent *a)
 {
     struct vsw_iface *ifaces = NULL;
+    long long t0, t1;
     size_t n = 0;
+    int sent = 0;
 
     setup_bridges(a);
     if (!replica_is_synced(a->replica)
@@ -932,9 +936,15 @@ reconcile(struct ovs_agent *a)
     }
     find_patch_ofports(a, ifaces, n);
     wire_vifs(a, ifaces, n);
+    t0 = ovsx_time_msec();
     compute_flows(a, ifaces, n);
+    t1 = ovsx_time_msec();
     for (size_t i = 0; i < a->n_bridges; i++) {
-        sync_flows(a, &a->bridges[i]);
+        sent += sync_flows(a, &a->bridges[i]);
+    }
+    if (sent) {
+        log_debug("%d flow mods: computed in %lld ms, sent in %lld ms", sent,
+                  t1 - t0, ovsx_time_msec() - t1);
     }
     peer_patches(a);
     port_statuses(a, ifaces, n);

@@ -110,6 +110,7 @@ class AgentHost:
         })
         self.log = self.ovs.dir / "agent.log"
         self.proc = None
+        self.debug = False  # True: the agent logs at debug level
         self.holder = None
         if precreate_bridge:
             # What a Neutron operator does: the bridge exists, NIC in it.
@@ -140,7 +141,7 @@ class AgentHost:
         self.proc = self.lab.spawn(
             ["nsenter", "--mount=" + self.mnt,
              "--net=/run/netns/" + self.ovs.netns, AGENT_BIN,
-             "--config-file", self.conf],
+             "--config-file", self.conf] + (["--debug"] if self.debug else []),
             self.log, env=self.ovs.env)  # OVS_RUNDIR: where db.sock is
         return self
 

@@ -196,3 +196,60 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reply(self.fake.set_status(parts[3], body.get("status")))
         else:
             self._reply(404, {"NeutronError": {"type": "HTTPNotFound"}})
+
+
+def rule(direction, ethertype="IPv4", **kw):
+    """A security group rule with every Neutron field (new id)."""
+    r = {"id": str(uuid.uuid4()), "direction": direction,
+         "ethertype": ethertype, "protocol": None, "port_range_min": None,
+         "port_range_max": None, "remote_ip_prefix": None,
+         "remote_group_id": None, "remote_address_group_id": None}
+    r.update(kw)
+    return r
+
+
+class Cloud:
+    """Writes Neutron objects into a FakeNeutrino: one flat network on
+    physnet "provider", groups, rules, ports."""
+
+    def __init__(self, fake):
+        self.fake = fake
+        self.net = fake.put("network", {
+            "name": "provider", "status": "ACTIVE", "admin_state_up": True,
+            "mtu": 1500, "provider:network_type": "flat",
+            "provider:physical_network": "provider",
+            "provider:segmentation_id": None,
+            "port_security_enabled": True})
+
+    def group(self, name, rules, stateful=True):
+        sg = {"id": str(uuid.uuid4()), "name": name, "stateful": stateful,
+              "project_id": "p1", "security_group_rules": []}
+        for r in rules(sg["id"]) if callable(rules) else rules:
+            sg["security_group_rules"].append(r)
+        return self.fake.put("security_group", sg)["id"]
+
+    def add_rule(self, sg_id, r):
+        sg = self.fake.get("security_group", sg_id)
+        sg["security_group_rules"].append(r)
+        self.fake.put("security_group", sg)
+        return r["id"]
+
+    def remove_rule(self, sg_id, rule_id):
+        sg = self.fake.get("security_group", sg_id)
+        sg["security_group_rules"] = [
+            r for r in sg["security_group_rules"] if r["id"] != rule_id]
+        self.fake.put("security_group", sg)
+
+    def port(self, name, mac, ip, groups, security=True, pairs=()):
+        """A compute port on the network, unbound; returns its id."""
+        return self.fake.put("port", {
+            "name": name, "network_id": self.net["id"],
+            "mac_address": mac, "status": "DOWN",
+            "admin_state_up": True, "device_owner": "compute:nova",
+            "device_id": str(uuid.uuid4()),
+            "fixed_ips": [{"ip_address": ip, "subnet_id": "s1"}],
+            "port_security_enabled": security,
+            "security_groups": list(groups),
+            "allowed_address_pairs": [{"ip_address": a, "mac_address": mac}
+                                      for a in pairs],
+            "binding:host_id": "", "binding:vif_type": "unbound"})["id"]

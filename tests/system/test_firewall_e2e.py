@@ -27,7 +27,7 @@ import pytest
 
 import hosts
 from agenthost import AGENT_BIN, AgentHost
-from fakefeed import FakeNeutrino
+from fakefeed import Cloud, FakeNeutrino, rule
 from seedcheck import check_int_flows, plug
 
 pytestmark = pytest.mark.skipif(
@@ -46,60 +46,6 @@ def ip(n):
 
 def mac(n):
     return "fa:16:3e:66:00:%02x" % n
-
-
-def rule(direction, ethertype="IPv4", **kw):
-    r = {"id": str(uuid.uuid4()), "direction": direction,
-         "ethertype": ethertype, "protocol": None, "port_range_min": None,
-         "port_range_max": None, "remote_ip_prefix": None,
-         "remote_group_id": None, "remote_address_group_id": None}
-    r.update(kw)
-    return r
-
-
-class Cloud:
-    """Writes Neutron objects into the fake server."""
-
-    def __init__(self, fake):
-        self.fake = fake
-        self.net = fake.put("network", {
-            "name": "provider", "status": "ACTIVE", "admin_state_up": True,
-            "mtu": 1500, "provider:network_type": "flat",
-            "provider:physical_network": "provider",
-            "provider:segmentation_id": None,
-            "port_security_enabled": True})
-
-    def group(self, name, rules, stateful=True):
-        sg = {"id": str(uuid.uuid4()), "name": name, "stateful": stateful,
-              "project_id": "p1", "security_group_rules": []}
-        for r in rules(sg["id"]) if callable(rules) else rules:
-            sg["security_group_rules"].append(r)
-        return self.fake.put("security_group", sg)["id"]
-
-    def add_rule(self, sg_id, r):
-        sg = self.fake.get("security_group", sg_id)
-        sg["security_group_rules"].append(r)
-        self.fake.put("security_group", sg)
-        return r["id"]
-
-    def remove_rule(self, sg_id, rule_id):
-        sg = self.fake.get("security_group", sg_id)
-        sg["security_group_rules"] = [
-            r for r in sg["security_group_rules"] if r["id"] != rule_id]
-        self.fake.put("security_group", sg)
-
-    def port(self, n, groups, security=True, pairs=()):
-        return self.fake.put("port", {
-            "name": "vm%d" % n, "network_id": self.net["id"],
-            "mac_address": mac(n), "status": "DOWN",
-            "admin_state_up": True, "device_owner": "compute:nova",
-            "device_id": str(uuid.uuid4()),
-            "fixed_ips": [{"ip_address": ip(n), "subnet_id": "s1"}],
-            "port_security_enabled": security,
-            "security_groups": list(groups),
-            "allowed_address_pairs": [{"ip_address": a, "mac_address": mac(n)}
-                                      for a in pairs],
-            "binding:host_id": "", "binding:vif_type": "unbound"})["id"]
 
 
 def start_agent(lab, fake, phys, role, hostname, driver):
@@ -157,7 +103,7 @@ def dep(module_lab):
             5: (b, [], False)}
     vms = {}
     for n, (agent, groups, security) in spec.items():
-        port_id = cloud.port(n, groups, security)
+        port_id = cloud.port("vm%d" % n, mac(n), ip(n), groups, security)
         vms[n] = plug(lab, agent, "vm%d" % n, port_id, mac(n), ip(n), PREFIX,
                       None)
         if n != 3:
