@@ -13,11 +13,13 @@ documents the options; run as root.
    value (ovs-ofctl dump-aggregate polled; "final" = unchanged for 2 s).
 3. Rule create -> enforced, --changes times (default 30): two instances,
    vm-a in the big group with a TCP 22 listener and vm-b in a group of its
-   own; a rule letting vm-b's group reach TCP 22 is added to the big group
-   (so every port's flows are recomputed) and timed from the write to the
-   first TCP handshake that gets through (a prober in vm-b retrying every
-   ~10 ms); then removed and timed until a new handshake fails.
-   The same for a rule in a small group (vm-a's second group).
+   own; a rule letting vm-b reach TCP 22 is added to the big group and
+   timed from the write to the first TCP handshake that gets through (a
+   prober in vm-b retrying every ~10 ms); then removed and timed until a
+   new handshake fails.  Three series: in the big group from vm-b's group
+   (a new kind of rule for the group: every port's clause flow changes),
+   in the big group from vm-b's address (a kind it has: one flow), and
+   from vm-b's group in a small group (vm-a's second group).
 4. Agent restart under that load: SIGTERM, start again; timed from the
    spawn until every flow of br-int carries the new run's cookie and the
    flow count is back; a ping vm-b -> vm-a allowed by a rule runs through
@@ -153,11 +155,10 @@ def timed_change(lab, vm_b, ip_a, want_open, write, budget=10.0):
     return float(log_path.read_text().split("at ")[1]) - t0
 
 
-def changes(lab, cloud, sg, other, vm_a, vm_b, n):
+def changes(lab, cloud, sg, vm_a, vm_b, n, make_rule):
     add, rm = [], []
     for _ in range(n):
-        r = rule("ingress", protocol="tcp", port_range_min=22,
-                 port_range_max=22, remote_group_id=other)
+        r = make_rule()
         add.append(timed_change(lab, vm_b, vm_a.ip, True,
                                 lambda: cloud.add_rule(sg, r)))
         rm.append(timed_change(lab, vm_b, vm_a.ip, False,
@@ -245,12 +246,23 @@ def run(lab, args, res):
     log("%d rules on %d ports: %.3fs, %d flows" % (
         len(base + extra), args.ports, res["program"], res["flows"]))
 
-    log("rule changes in the big group")
-    res["big_add"], res["big_rm"] = changes(lab, cloud, sg, other, vm_a,
-                                            vm_b, args.changes)
-    log("rule changes in the small group")
-    res["small_add"], res["small_rm"] = changes(lab, cloud, small, other,
-                                                vm_a, vm_b, args.changes)
+    def from_group():
+        return rule("ingress", protocol="tcp", port_range_min=22,
+                    port_range_max=22, remote_group_id=other)
+
+    def from_prefix():
+        return rule("ingress", protocol="tcp", port_range_min=22,
+                    port_range_max=22, remote_ip_prefix=ip_of(2) + "/32")
+
+    log("rule changes in the big group: from a group")
+    res["big_group_add"], res["big_group_rm"] = changes(
+        lab, cloud, sg, vm_a, vm_b, args.changes, from_group)
+    log("rule changes in the big group: from a prefix")
+    res["big_prefix_add"], res["big_prefix_rm"] = changes(
+        lab, cloud, sg, vm_a, vm_b, args.changes, from_prefix)
+    log("rule changes in the small group: from a group")
+    res["small_add"], res["small_rm"] = changes(
+        lab, cloud, small, vm_a, vm_b, args.changes, from_group)
 
     # Restart with the load, a ping allowed by a rule running through it.
     cloud.add_rule(small, rule("ingress", protocol="icmp",
@@ -294,10 +306,12 @@ def report(args, res):
         "4 -> %d rules on %d ports programmed: %.2f s, %s flows (target "
         "< 5 s)" % (args.rules, args.ports, res.get("program", float("nan")),
                     res.get("flows")),
-        "rule create -> enforced, group of %d ports: %s" % (
-            args.ports + 1, lat("big_add")),
-        "rule delete -> enforced, group of %d ports: %s" % (
-            args.ports + 1, lat("big_rm")),
+        "rule create -> enforced, group of %d ports, from a group (a new "
+        "kind of rule for it): %s" % (args.ports + 1, lat("big_group_add")),
+        "rule delete -> enforced, the same: %s" % lat("big_group_rm"),
+        "rule create -> enforced, group of %d ports, from a prefix (a kind "
+        "it has): %s" % (args.ports + 1, lat("big_prefix_add")),
+        "rule delete -> enforced, the same: %s" % lat("big_prefix_rm"),
         "rule create -> enforced, group of 1 port: %s" % lat("small_add"),
         "rule delete -> enforced, group of 1 port: %s" % lat("small_rm"),
         "agent restart under load -> new cookie only: %.2f s; ping through "

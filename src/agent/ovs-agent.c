@@ -779,7 +779,7 @@ wire_vifs(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
 
 /* br-int's firewall parts: the tables' defaults, one part per port wired
  * here ("port:ID"; the same json_t while nothing it depends on changed),
- * and the remote groups' conjunction clauses. */
+ * the groups' rules and the remote addresses they need. */
 static void
 firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
                json_t *parts)
@@ -804,7 +804,7 @@ firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
             free(name);
         }
     }
-    json_object_set_new(parts, "conj", ovsfw_end(a->fw));
+    ovsfw_end(a->fw, parts);
 }
 
 /* The desired flows of every bridge, from the local VLANs (part "l2") and

@@ -26,8 +26,7 @@ enum {
     T_ACCEPTED_EGRESS_NORMAL = 94,
 };
 
-#define PRIO_RULE 70 /* A rule without a remote group. */
-#define PRIO_CONJ 71 /* Conjunction clauses and their accept flows. */
+#define PRIO_CONJ 70 /* Rules: conjunction clauses and accept flows. */
 
 #define ZONE     "zone=NXM_NX_REG6[0..15]"
 #define CT_NEW   "+new-est"     /* A new connection's first packets. */
@@ -52,6 +51,8 @@ struct ovsfw {
     /* Conjunction key -> id, and id (text) -> key, for every key in use;
      * "used": keys of this pass. */
     json_t *conj_ids, *conj_keys, *conj_used;
+    /* The last rules part: {"fp": its inputs, "set"}. */
+    json_t *rules;
     json_int_t version, pass;
 };
 
@@ -78,6 +79,7 @@ ovsfw_destroy(struct ovsfw *fw)
         json_decref(fw->conj_ids);
         json_decref(fw->conj_keys);
         json_decref(fw->conj_used);
+        json_decref(fw->rules);
         free(fw);
     }
 }
@@ -305,9 +307,8 @@ conj_id(struct ovsfw *fw, const char *key)
 struct pctx {
     struct ovsfw *fw;
     json_t *port;
-    json_t *set;     /* The port's flows. */
-    json_t *clauses; /* "TABLE MATCH" -> conjunction actions so far. */
-    json_t *needs;   /* Remote addresses the clauses need. */
+    json_t *set;   /* The port's flows. */
+    json_t *needs; /* Remote addresses its conjunctions need. */
     int ofport, lvid;
     bool stateful;
 };
@@ -508,20 +509,34 @@ tracked_flows(struct pctx *p, int table, const char *accept)
     free(mark);
 }
 
-/* The L3/L4 part of a rule's match: protocol and ports, as one or more
- * alternatives (port ranges split into masks). */
+/* The L3/L4 part of a rule's match: protocol, ports and remote prefix, as
+ * one or more alternatives (port ranges split into masks); none for a rule
+ * the switch could not match. */
 static json_t *
-rule_l4(json_t *rule, int version)
+rule_match(json_t *rule, int version, bool ingress)
 {
     int proto = ovsfw_protocol_number(str(rule, "protocol"));
     json_t *pmin = json_object_get(rule, "port_range_min");
     json_t *pmax = json_object_get(rule, "port_range_max");
+    const char *prefix = str(rule, "remote_ip_prefix");
     json_t *alts = json_array();
     const char *l3 = version == 6 ? "ipv6" : "ip";
-    char *base;
+    char buf[IPNET_STRLEN], *base, *ip_match = xstrdup("");
 
+    if (prefix) {
+        if (canonical(prefix, buf) != version) {
+            free(ip_match);
+            return alts; /* The API refuses this; match nothing. */
+        }
+        if (!strchr(buf, '/') || strcmp(strchr(buf, '/'), "/0")) {
+            free(ip_match);
+            ip_match = xasprintf(",%s%s=%s", version == 6 ? "ipv6" : "nw",
+                                 ingress ? "_src" : "_dst", buf);
+        }
+    }
     if (proto == -EINVAL) {
-        return alts; /* Nothing the switch could match: no flow. */
+        free(ip_match);
+        return alts;
     }
     if (proto == 6 || proto == 17 || proto == 132) {
         const char *name = proto == 6 ? "tcp" : proto == 17 ? "udp" : "sctp";
@@ -543,52 +558,28 @@ rule_l4(json_t *rule, int version)
         for (int i = 0; i < n; i++) {
             json_array_append_new(
                 alts, masks[i][1] == 0xffff
-                          ? json_sprintf("%s,tp_dst=%u", base, masks[i][0])
-                          : json_sprintf("%s,tp_dst=0x%x/0x%x", base,
-                                         masks[i][0], masks[i][1]));
+                          ? json_sprintf("%s,tp_dst=%u%s", base, masks[i][0],
+                                         ip_match)
+                          : json_sprintf("%s,tp_dst=0x%x/0x%x%s", base,
+                                         masks[i][0], masks[i][1], ip_match));
         }
     } else if ((proto == 1 || proto == 58) && json_is_integer(pmin)) {
         json_array_append_new(
             alts, json_is_integer(pmax)
-                      ? json_sprintf("%s,icmp_type=%lld,icmp_code=%lld", base,
-                                     json_integer_value(pmin),
-                                     json_integer_value(pmax))
-                      : json_sprintf("%s,icmp_type=%lld", base,
-                                     json_integer_value(pmin)));
+                      ? json_sprintf("%s,icmp_type=%lld,icmp_code=%lld%s",
+                                     base, json_integer_value(pmin),
+                                     json_integer_value(pmax), ip_match)
+                      : json_sprintf("%s,icmp_type=%lld%s", base,
+                                     json_integer_value(pmin), ip_match));
     } else {
-        json_array_append_new(alts, json_string(base));
+        json_array_append_new(alts, json_sprintf("%s%s", base, ip_match));
     }
     free(base);
+    free(ip_match);
     return alts;
 }
 
-/* What a matching packet of 'state' gets: on to 73 (egress), or out to
- * the port, committed if new (ingress). */
-static char *
-accept_action(const struct pctx *p, bool ingress, const char *state)
-{
-    if (!ingress) {
-        return xasprintf("resubmit(,%d)", T_ACCEPT_OR_INGRESS);
-    }
-    return state && !strcmp(state, CT_NEW)
-               ? xasprintf("ct(commit," ZONE "),output:%d", p->ofport)
-               : xasprintf("output:%d", p->ofport);
-}
-
-/* Adds 'action' to the conjunction clause flow 'match' of 'table'. */
-static void
-add_clause(struct pctx *p, int table, const char *match, const char *action)
-{
-    char *key = xasprintf("%d %s", table, match);
-    const char *old = str(p->clauses, key);
-    char *actions = old ? xasprintf("%s,%s", old, action) : xstrdup(action);
-
-    json_object_set_new(p->clauses, key, json_string(actions));
-    free(key);
-    free(actions);
-}
-
-/* The remote of a rule that needs a conjunction ("sg:ID" / "ag:ID"), or
+/* The remote of a rule that needs a third clause ("sg:ID" / "ag:ID"), or
  * NULL. */
 static char *
 rule_remote(json_t *rule)
@@ -599,99 +590,89 @@ rule_remote(json_t *rule)
     return sg ? xasprintf("sg:%s", sg) : ag ? xasprintf("ag:%s", ag) : NULL;
 }
 
-/* The flows of one security group rule of the port's group 'sg_id'. */
-static void
-rule_flows(struct pctx *p, const char *sg_id, json_t *rule)
+/* A rule's class: the group, its remote, direction and IP version.  Each
+ * class is one conjunction (two ids when stateful: new and established
+ * connections): port clause (reg5) x rule clauses (protocol, ports,
+ * prefix) [x remote addresses].  Rules of one class share it, so a rule
+ * of an existing class adds flows that touch no port. */
+static json_t *
+rule_class(const char *sg_id, json_t *rule)
 {
     const char *dir = str(rule, "direction");
-    const char *prefix = str(rule, "remote_ip_prefix");
+    const char *eth = str(rule, "ethertype");
     bool ingress = dir && !strcmp(dir, "ingress");
-    int version =
-        str(rule, "ethertype") && !strcmp(str(rule, "ethertype"), "IPv6") ? 6
-                                                                          : 4;
-    int table = ingress ? T_RULES_INGRESS : T_RULES_EGRESS;
-    static const char *const stateful[] = {CT_NEW, CT_EST};
-    static const char *const stateless[] = {NULL};
-    const char *const *states = p->stateful ? stateful : stateless;
-    size_t n_states = p->stateful ? 2 : 1;
-    char *remote = rule_remote(rule), *ip_match = xstrdup("");
-    char buf[IPNET_STRLEN];
-    json_int_t conj = 0;
-    json_t *alts;
+    int version = eth && !strcmp(eth, "IPv6") ? 6 : 4;
+    char *remote = rule_remote(rule);
+    char *key = xasprintf("%s|%s|%s|%d", sg_id, remote ? remote : "-",
+                          ingress ? "ingress" : "egress", version);
+    json_t *c = json_pack("{s:s, s:s*, s:b, s:i}", "key", key, "remote",
+                          remote, "ingress", ingress, "version", version);
 
-    if (prefix) {
-        int pv = canonical(prefix, buf);
-        bool any = strchr(buf, '/') && !strcmp(strchr(buf, '/'), "/0");
-
-        if (pv != version) {
-            free(remote);
-            free(ip_match);
-            return; /* The API refuses this; match nothing. */
-        }
-        if (!any) {
-            free(ip_match);
-            ip_match = xasprintf(",%s%s=%s", version == 6 ? "ipv6" : "nw",
-                                 ingress ? "_src" : "_dst", buf);
-        }
-    }
-    if (remote) {
-        char *key = xasprintf("%s|%s|%s|%d", sg_id, remote, dir, version);
-        conj = conj_id(p->fw, key);
-        free(key);
-    }
-    alts = rule_l4(rule, version);
-    for (size_t s = 0; s < n_states; s++) {
-        char *ct =
-            states[s] ? xasprintf(",ct_state=%s", states[s]) : xstrdup("");
-        char *accept = accept_action(p, ingress, states[s]);
-        json_t *alt;
-        size_t i;
-
-        json_array_foreach (alts, i, alt) {
-            char *match = xasprintf("reg5=%d%s,%s%s", p->ofport, ct,
-                                    json_string_value(alt), ip_match);
-            if (remote) {
-                char *action = xasprintf("conjunction(%lld,2/2)",
-                                         (long long) conj + (json_int_t) s);
-                add_clause(p, table, match, action);
-                free(action);
-            } else {
-                flows_add(p->set, p->fw->cookie, table, PRIO_RULE, match,
-                          accept);
-            }
-            free(match);
-        }
-        if (remote && json_array_size(alts)) {
-            padd(p, table, PRIO_CONJ, accept, "conj_id=%lld,reg5=%d%s,%s",
-                 (long long) conj + (json_int_t) s, p->ofport, ct,
-                 version == 6 ? "ipv6" : "ip");
-            json_array_append_new(
-                p->needs,
-                json_pack("{s:i, s:s, s:i, s:s, s:b, s:I}", "table", table,
-                          "ct", states[s] ? states[s] : "", "version", version,
-                          "remote", remote, "ingress", ingress, "conj",
-                          conj + (json_int_t) s));
-        }
-        free(ct);
-        free(accept);
-    }
-    json_decref(alts);
     free(remote);
-    free(ip_match);
+    free(key);
+    return c;
 }
 
-/* The clause flows collected by rule_flows(), each with every
- * conjunction it takes part in. */
-static void
-clause_flows(struct pctx *p)
+/* The ct_state of each conjunction id of a class ([0]: id, [1]: id + 1),
+ * NULL for a stateless group's single id. */
+static size_t
+variants(bool stateful, const char *ret[2])
 {
-    const char *key;
-    json_t *actions;
+    ret[0] = stateful ? CT_NEW : NULL;
+    ret[1] = CT_EST;
+    return stateful ? 2 : 1;
+}
 
-    json_object_foreach (p->clauses, key, actions) {
-        char *space = strchr(key, ' ');
-        flows_add(p->set, p->fw->cookie, atoi(key), PRIO_CONJ, space + 1,
-                  json_string_value(actions));
+/* Adds 'action' to the clause flow 'match' of 'table' in 'clauses'
+ * ("TABLE MATCH" -> object of actions). */
+static void
+add_clause(json_t *clauses, int table, const char *match, const char *action)
+{
+    char *key = xasprintf("%d %s", table, match);
+    json_t *acts = json_object_get(clauses, key);
+
+    if (!acts) {
+        acts = json_object();
+        json_object_set_new(clauses, key, acts);
+    }
+    json_object_set_new(acts, action, json_true());
+    free(key);
+}
+
+/* Orders "conjunction(ID,K/N)" actions by ID, so a flow's text is
+ * stable. */
+static int
+cmp_actions(const void *a, const void *b)
+{
+    long long x = atoll(strchr(*(const char *const *) a, '(') + 1);
+    long long y = atoll(strchr(*(const char *const *) b, '(') + 1);
+
+    return x < y ? -1 : x > y;
+}
+
+/* Adds the flows of 'clauses' to 'set', each with all its actions. */
+static void
+clause_flows(struct ovsfw *fw, json_t *clauses, json_t *set)
+{
+    const char *key, *act;
+    json_t *acts, *v;
+
+    json_object_foreach (clauses, key, acts) {
+        size_t n = json_object_size(acts), k = 0;
+        const char **sorted = xcalloc(n, sizeof *sorted);
+        struct ds text = DS_EMPTY_INITIALIZER;
+
+        json_object_foreach (acts, act, v) {
+            sorted[k++] = act;
+        }
+        qsort(sorted, n, sizeof *sorted, cmp_actions);
+        for (k = 0; k < n; k++) {
+            ds_put_format(&text, "%s%s", k ? "," : "", sorted[k]);
+        }
+        flows_add(set, fw->cookie, atoi(key), PRIO_CONJ, strchr(key, ' ') + 1,
+                  ds_cstr(&text));
+        ds_destroy(&text);
+        free(sorted);
     }
 }
 
@@ -721,12 +702,181 @@ port_filtered(json_t *port)
            && !(owner && str_startswith(owner, "network:"));
 }
 
-static void
-compute_port(struct pctx *p)
+/* ---- Groups. ---- */
+
+/* Group 'id''s cache entry, brought up to date: "classes" (its rules'
+ * classes, each once), "version" (bumped when its rules or statefulness
+ * change) and "cver" (bumped only when its classes or statefulness do).
+ * NULL for a group the replica does not have. */
+static json_t *
+group_entry(struct ovsfw *fw, const char *id)
 {
-    json_t *pairs, *macs, *id;
-    char *out;
+    json_t *sg = json_object_get(fw->sgs, id);
+    json_t *entry = json_object_get(fw->groups, id);
+    json_t *what, *classes, *rule, *seen;
+    char *text, *ctext;
     size_t i;
+
+    if (!sg) {
+        return NULL;
+    }
+    if (entry && json_object_get(entry, "obj") == sg) {
+        return entry;
+    }
+    what = json_pack("{s:O, s:O*}", "rules",
+                     json_object_get(sg, "security_group_rules"), "stateful",
+                     json_object_get(sg, "stateful"));
+    text = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(what);
+    if (!entry) {
+        entry = json_pack("{s:s, s:I, s:s, s:I}", "rules", "", "version",
+                          (json_int_t) 0, "ctext", "", "cver", (json_int_t) 0);
+        json_object_set_new(fw->groups, id, entry);
+    }
+    if (strcmp(str(entry, "rules"), text)) {
+        classes = json_array();
+        seen = json_object();
+        json_array_foreach (json_object_get(sg, "security_group_rules"), i,
+                            rule) {
+            json_t *c = rule_class(id, rule);
+            if (!json_object_get(seen, str(c, "key"))) {
+                json_object_set_new(seen, str(c, "key"), json_true());
+                json_array_append(classes, c);
+            }
+            json_decref(c);
+        }
+        json_decref(seen);
+        json_object_set_new(entry, "classes", classes);
+        json_object_set_new(entry, "rules", json_string(text));
+        json_object_set_new(entry, "version", json_integer(++fw->version));
+        json_object_set_new(
+            entry, "stateful",
+            json_boolean(!json_is_false(json_object_get(sg, "stateful"))));
+        what = json_pack("{s:O, s:O}", "c", classes, "s",
+                         json_object_get(entry, "stateful"));
+        ctext = json_dumps(what, JSON_COMPACT);
+        json_decref(what);
+        if (strcmp(str(entry, "ctext"), ctext)) {
+            json_object_set_new(entry, "ctext", json_string(ctext));
+            json_object_set_new(entry, "cver", json_integer(++fw->version));
+        }
+        free(ctext);
+    }
+    json_object_set(entry, "obj", sg);
+    free(text);
+    return entry;
+}
+
+/* The conjunction accept flow of 'id' (ct_state 'ct' or NULL) of IP
+ * 'version' (conntrack wants the ethertype matched). */
+static void
+accept_flow(struct ovsfw *fw, json_t *set, bool ingress, int version,
+            json_int_t id, const char *ct)
+{
+    char *actions = !ingress ? xasprintf("resubmit(,%d)", T_ACCEPT_OR_INGRESS)
+                    : ct && !strcmp(ct, CT_NEW)
+                        ? xstrdup("ct(commit," ZONE "),output:NXM_NX_REG5[]")
+                        : xstrdup("output:NXM_NX_REG5[]");
+
+    add(set, fw->cookie, ingress ? T_RULES_INGRESS : T_RULES_EGRESS, PRIO_CONJ,
+        actions, "conj_id=%lld,%s", (long long) id,
+        version == 6 ? "ipv6" : "ip");
+    free(actions);
+}
+
+/* The rule clauses and accept flows of group 'id' into 'clauses' and
+ * 'set'. */
+static void
+group_flows(struct ovsfw *fw, const char *id, json_t *clauses, json_t *set)
+{
+    json_t *entry = group_entry(fw, id), *rule;
+    bool stateful = json_is_true(json_object_get(entry, "stateful"));
+    const char *cts[2];
+    size_t nv = variants(stateful, cts), i;
+
+    json_array_foreach (
+        json_object_get(json_object_get(fw->sgs, id), "security_group_rules"),
+        i, rule) {
+        json_t *c = rule_class(id, rule), *alts, *alt;
+        bool ingress = json_is_true(json_object_get(c, "ingress"));
+        int table = ingress ? T_RULES_INGRESS : T_RULES_EGRESS;
+        int n = json_is_string(json_object_get(c, "remote")) ? 3 : 2;
+        json_int_t conj = conj_id(fw, str(c, "key"));
+        size_t j;
+
+        int version = json_integer_value(json_object_get(c, "version"));
+
+        alts = rule_match(rule, version, ingress);
+        json_array_foreach (alts, j, alt) {
+            for (size_t v = 0; v < nv; v++) {
+                char *action = xasprintf("conjunction(%lld,2/%d)",
+                                         (long long) (conj + v), n);
+                add_clause(clauses, table, json_string_value(alt), action);
+                free(action);
+            }
+        }
+        for (size_t v = 0; v < nv; v++) {
+            accept_flow(fw, set, ingress, version, conj + v, cts[v]);
+        }
+        json_decref(alts);
+        json_decref(c);
+    }
+}
+
+/* ---- A port's flows. ---- */
+
+/* The port's clause of each conjunction of its groups' classes; records
+ * the remote addresses those need. */
+static void
+port_clauses(struct pctx *p, json_t *keys)
+{
+    json_t *clauses = json_object(), *id;
+    size_t i;
+
+    json_array_foreach (json_object_get(p->port, "security_groups"), i, id) {
+        json_t *entry = group_entry(p->fw, json_string_value(id)), *c;
+        bool stateful = json_is_true(json_object_get(entry, "stateful"));
+        const char *cts[2];
+        size_t nv = variants(stateful, cts), j;
+
+        json_array_foreach (json_object_get(entry, "classes"), j, c) {
+            bool ingress = json_is_true(json_object_get(c, "ingress"));
+            int version = json_integer_value(json_object_get(c, "version"));
+            bool remote = json_is_string(json_object_get(c, "remote"));
+            json_int_t conj = conj_id(p->fw, str(c, "key"));
+
+            json_array_append(keys, json_object_get(c, "key"));
+            for (size_t v = 0; v < nv; v++) {
+                char *match = xasprintf(
+                    "reg5=%d%s%s,%s", p->ofport, cts[v] ? ",ct_state=" : "",
+                    cts[v] ? cts[v] : "", version == 6 ? "ipv6" : "ip");
+                char *action =
+                    xasprintf("conjunction(%lld,1/%d)", (long long) (conj + v),
+                              remote ? 3 : 2);
+                add_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
+                           match, action);
+                free(match);
+                free(action);
+            }
+            if (remote) {
+                json_array_append_new(
+                    p->needs,
+                    json_pack("{s:I, s:I, s:s, s:i, s:b, s:i}", "conj", conj,
+                              "variants", (json_int_t) nv, "remote",
+                              str(c, "remote"), "version", version, "ingress",
+                              ingress, "lvid", p->lvid));
+            }
+        }
+    }
+    clause_flows(p->fw, clauses, p->set);
+    json_decref(clauses);
+}
+
+static void
+compute_port(struct pctx *p, json_t *keys)
+{
+    json_t *pairs, *macs;
+    char *out;
 
     if (!port_filtered(p->port)) {
         unfiltered_flows(p);
@@ -746,17 +896,7 @@ compute_port(struct pctx *p)
         free(to_normal);
         free(out);
     }
-    json_array_foreach (json_object_get(p->port, "security_groups"), i, id) {
-        const char *sg_id = json_string_value(id);
-        json_t *sg = json_object_get(p->fw->sgs, sg_id), *rule;
-        size_t j;
-
-        json_array_foreach (json_object_get(sg, "security_group_rules"), j,
-                            rule) {
-            rule_flows(p, sg_id, rule);
-        }
-    }
-    clause_flows(p);
+    port_clauses(p, keys);
     json_decref(pairs);
     json_decref(macs);
 }
@@ -772,54 +912,23 @@ ovsfw_begin(struct ovsfw *fw, json_t *security_groups, json_t *address_groups)
     json_object_clear(fw->conj_used);
 }
 
-/* The version of group 'id''s rules: changes only when its rules or
- * statefulness do, not with its members. */
-static json_int_t
-rules_version(struct ovsfw *fw, const char *id)
-{
-    json_t *sg = json_object_get(fw->sgs, id);
-    json_t *entry = json_object_get(fw->groups, id);
-    json_t *what;
-    char *text;
-
-    if (!sg) {
-        json_object_del(fw->groups, id);
-        return 0;
-    }
-    if (entry && json_object_get(entry, "obj") == sg) {
-        return json_integer_value(json_object_get(entry, "version"));
-    }
-    what = json_pack("{s:O, s:O*}", "rules",
-                     json_object_get(sg, "security_group_rules"), "stateful",
-                     json_object_get(sg, "stateful"));
-    text = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(what);
-    if (!entry || strcmp(str(entry, "rules"), text)) {
-        entry =
-            json_pack("{s:s, s:I}", "rules", text, "version", ++fw->version);
-        json_object_set_new(fw->groups, id, entry);
-    }
-    json_object_set(entry, "obj", sg);
-    free(text);
-    return json_integer_value(json_object_get(entry, "version"));
-}
-
-/* What a port's flows depend on besides the port object. */
+/* What a port's flows depend on besides the port object: its ofport,
+ * local VLAN and its groups' classes (not their rules or members). */
 static char *
 fingerprint(struct ovsfw *fw, json_t *port, int ofport, int lvid)
 {
-    char *fp = xasprintf("%d/%d", ofport, lvid);
+    struct ds fp = DS_EMPTY_INITIALIZER;
     json_t *id;
     size_t i;
 
+    ds_put_format(&fp, "%d/%d", ofport, lvid);
     json_array_foreach (json_object_get(port, "security_groups"), i, id) {
-        char *more =
-            xasprintf("%s %s:%lld", fp, json_string_value(id),
-                      (long long) rules_version(fw, json_string_value(id)));
-        free(fp);
-        fp = more;
+        json_t *entry = group_entry(fw, json_string_value(id));
+        ds_put_format(
+            &fp, " %s:%lld", json_string_value(id),
+            (long long) json_integer_value(json_object_get(entry, "cver")));
     }
-    return fp;
+    return ds_steal(&fp);
 }
 
 json_t *
@@ -828,36 +937,29 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid)
     const char *id = str(port, "id");
     json_t *entry = json_object_get(fw->ports, id ? id : "");
     char *fp = fingerprint(fw, port, ofport, lvid);
+    json_t *keys, *key;
     struct pctx p;
-    json_t *need;
     size_t i;
 
     if (entry && json_object_get(entry, "port") == port
         && !strcmp(str(entry, "fp"), fp)) {
         /* Unchanged: its conjunction ids stay taken. */
-        json_array_foreach (json_object_get(entry, "needs"), i, need) {
-            json_object_set_new(fw->conj_used, str(need, "key"), json_true());
+        json_array_foreach (json_object_get(entry, "keys"), i, key) {
+            json_object_set_new(fw->conj_used, json_string_value(key),
+                                json_true());
         }
         json_object_set_new(entry, "pass", json_integer(fw->pass));
         free(fp);
         return json_object_get(entry, "flows");
     }
-    p = (struct pctx){
-        fw,           port,   json_object(), json_object(),
-        json_array(), ofport, lvid,          port_stateful(fw, port)};
-    compute_port(&p);
-    json_array_foreach (p.needs, i, need) {
-        char text[24];
-        snprintf(text, sizeof text, "%lld",
-                 (long long) (json_integer_value(json_object_get(need, "conj"))
-                              & ~1LL));
-        json_object_set(need, "key", json_object_get(fw->conj_keys, text));
-        json_object_set_new(need, "lvid", json_integer(lvid));
-    }
-    entry = json_pack("{s:O, s:s, s:o, s:o, s:I}", "port", port, "fp", fp,
-                      "flows", p.set, "needs", p.needs, "pass", fw->pass);
+    p = (struct pctx){fw,     port, json_object(),          json_array(),
+                      ofport, lvid, port_stateful(fw, port)};
+    keys = json_array();
+    compute_port(&p, keys);
+    entry = json_pack("{s:O, s:s, s:o, s:o, s:o, s:I}", "port", port, "fp", fp,
+                      "flows", p.set, "needs", p.needs, "keys", keys, "pass",
+                      fw->pass);
     json_object_set_new(fw->ports, id ? id : "", entry);
-    json_decref(p.clauses);
     free(fp);
     return p.set;
 }
@@ -887,61 +989,82 @@ remote_addresses(struct ovsfw *fw, const char *remote, int version)
     return out;
 }
 
-/* Adds the address clauses of one need to 'clauses' (match -> set of
- * conjunction ids). */
+/* Adds the address clauses of one need to 'clauses'. */
 static void
 need_clauses(struct ovsfw *fw, json_t *need, json_t *clauses)
 {
     int version = json_integer_value(json_object_get(need, "version"));
     bool ingress = json_is_true(json_object_get(need, "ingress"));
-    const char *ct = str(need, "ct");
+    json_int_t conj = json_integer_value(json_object_get(need, "conj"));
+    json_int_t nv = json_integer_value(json_object_get(need, "variants"));
     json_t *addrs = remote_addresses(fw, str(need, "remote"), version);
-    char conj[32];
     json_t *a;
     size_t i;
 
-    snprintf(conj, sizeof conj, "%lld",
-             (long long) json_integer_value(json_object_get(need, "conj")));
     json_array_foreach (addrs, i, a) {
-        char *key = xasprintf(
-            "%lld %s%s%sreg6=%lld,%s,%s%s=%s",
-            (long long) json_integer_value(json_object_get(need, "table")),
-            *ct ? "ct_state=" : "", ct, *ct ? "," : "",
+        char *match = xasprintf(
+            "reg6=%lld,%s,%s%s=%s",
             (long long) json_integer_value(json_object_get(need, "lvid")),
             version == 6 ? "ipv6" : "ip", version == 6 ? "ipv6" : "nw",
             ingress ? "_src" : "_dst", json_string_value(a));
-        json_t *ids = json_object_get(clauses, key);
 
-        if (!ids) {
-            ids = json_object();
-            json_object_set_new(clauses, key, ids);
+        for (json_int_t v = 0; v < nv; v++) {
+            char *action =
+                xasprintf("conjunction(%lld,3/3)", (long long) (conj + v));
+            add_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
+                       match, action);
+            free(action);
         }
-        json_object_set_new(ids, conj, json_true());
-        free(key);
+        free(match);
     }
     json_decref(addrs);
 }
 
-/* Orders conjunction ids numerically, so an action list is stable. */
-static int
-cmp_ids(const void *a, const void *b)
+/* The rule clauses and accept flows of every group a port of this pass
+ * has: the same set (and json_t) as last pass unless one changed. */
+static json_t *
+rules_part(struct ovsfw *fw, json_t *group_ids)
 {
-    long long x = atoll(*(const char *const *) a);
-    long long y = atoll(*(const char *const *) b);
+    struct ds fp = DS_EMPTY_INITIALIZER;
+    json_t *clauses, *set, *v;
+    const char *id;
 
-    return x < y ? -1 : x > y;
+    json_object_foreach (group_ids, id, v) {
+        json_t *entry = group_entry(fw, id);
+        ds_put_format(
+            &fp, "%s:%lld ", id,
+            (long long) json_integer_value(json_object_get(entry, "version")));
+    }
+    if (fw->rules && !strcmp(str(fw->rules, "fp"), ds_cstr(&fp))) {
+        ds_destroy(&fp);
+        return json_incref(json_object_get(fw->rules, "set"));
+    }
+    clauses = json_object();
+    set = json_object();
+    json_object_foreach (group_ids, id, v) {
+        if (group_entry(fw, id)) {
+            group_flows(fw, id, clauses, set);
+        }
+    }
+    clause_flows(fw, clauses, set);
+    json_decref(clauses);
+    json_decref(fw->rules);
+    fw->rules = json_pack("{s:s, s:O}", "fp", ds_cstr(&fp), "set", set);
+    ds_destroy(&fp);
+    return set;
 }
 
-json_t *
-ovsfw_end(struct ovsfw *fw)
+void
+ovsfw_end(struct ovsfw *fw, json_t *parts)
 {
-    json_t *set = json_object(), *clauses = json_object(), *entry, *ids;
+    json_t *clauses = json_object(), *entry, *conj = json_object();
     json_t *needs = json_object(); /* Each need once, not once a port. */
-    const char *key, *id;
+    json_t *group_ids = json_object();
+    const char *key;
     void *tmp;
 
     json_object_foreach_safe (fw->ports, tmp, key, entry) {
-        json_t *need;
+        json_t *need, *id;
         size_t i;
 
         if (json_integer_value(json_object_get(entry, "pass")) != fw->pass) {
@@ -949,38 +1072,25 @@ ovsfw_end(struct ovsfw *fw)
             continue;
         }
         json_array_foreach (json_object_get(entry, "needs"), i, need) {
-            char *nkey = xasprintf(
-                "%lld/%lld",
-                (long long) json_integer_value(json_object_get(need, "conj")),
-                (long long) json_integer_value(json_object_get(need, "lvid")));
+            char *nkey = json_dumps(need, JSON_COMPACT | JSON_SORT_KEYS);
             json_object_set(needs, nkey, need);
             free(nkey);
+        }
+        json_array_foreach (
+            json_object_get(json_object_get(entry, "port"), "security_groups"),
+            i, id) {
+            json_object_set_new(group_ids, json_string_value(id), json_true());
         }
     }
     json_object_foreach (needs, key, entry) {
         need_clauses(fw, entry, clauses);
     }
-    json_decref(needs);
-    json_object_foreach (clauses, key, ids) {
-        size_t n = json_object_size(ids), k = 0;
-        const char **sorted = xcalloc(n, sizeof *sorted);
-        struct ds acts = DS_EMPTY_INITIALIZER;
-        json_t *v;
-
-        json_object_foreach (ids, id, v) {
-            sorted[k++] = id;
-        }
-        qsort(sorted, n, sizeof *sorted, cmp_ids);
-        for (k = 0; k < n; k++) {
-            ds_put_format(&acts, "%sconjunction(%s,1/2)", k ? "," : "",
-                          sorted[k]);
-        }
-        flows_add(set, fw->cookie, atoi(key), PRIO_CONJ, strchr(key, ' ') + 1,
-                  ds_cstr(&acts));
-        ds_destroy(&acts);
-        free(sorted);
-    }
+    clause_flows(fw, clauses, conj);
+    json_object_set_new(parts, "fw-rules", rules_part(fw, group_ids));
+    json_object_set_new(parts, "fw-remote", conj);
     json_decref(clauses);
+    json_decref(needs);
+    json_decref(group_ids);
     /* Conjunction ids no port uses any more are free again. */
     json_object_foreach_safe (fw->conj_ids, tmp, key, entry) {
         if (!json_object_get(fw->conj_used, key)) {
@@ -997,5 +1107,4 @@ ovsfw_end(struct ovsfw *fw)
         }
     }
     fw->sgs = fw->ags = NULL;
-    return set;
 }

@@ -15,23 +15,28 @@
  *   73  to a local port's MAC -> its ingress (81); new -> ct commit, 91;
  *       else 94 (NORMAL)
  *   81  ingress base: ARP, ND, DHCP replies straight out; IP tracked -> 82
- *   82  ingress rules: as 72, accepted -> commit, output:OF
+ *   82  ingress rules: as 72, accepted -> commit, output:reg5
  *   91/94 accepted egress -> NORMAL;  92/93 drop
- * Rules with remote_group_id / remote_address_group_id use conjunctions:
- * a clause per port (reg5, protocol, ports: conjunction(ID,2/2)) and one
- * flow per remote address (reg6, ct_state, address: conjunction(ID,1/2))
- * shared by every port whose group has such a rule, so a new member adds
- * a flow and touches no port.  Stateless groups ("stateful": false) get the
- * same rules without conntrack (replies need rules of their own).  A port
- * with port security off, or owned by "network:*", is not filtered: its
- * egress only goes through 73, so it still reaches filtered local ports
- * through their ingress rules.
+ * Rules are conjunctions, as OVN does it, so their cost does not grow with
+ * the ports: each class of rules (group, remote, direction, ethertype) is
+ * one conjunction (two ids for stateful groups: new, established) of a
+ * clause per port of the group (reg5, ct_state), a clause per rule match
+ * (protocol, ports, prefix; shared by every port) and, for remote_group_id
+ * / remote_address_group_id, a clause per remote address (reg6, address).
+ * So a rule of an existing class adds two flows, a new member one flow per
+ * state, and neither touches a port; only a new class (say, the first rule
+ * from some group) updates the clause flow of each port of the group.
+ * Stateless groups ("stateful": false) get the same rules without
+ * conntrack (replies need rules of their own).  A port with port security
+ * off, or owned by "network:*", is not filtered: its egress only goes
+ * through 73, so it still reaches filtered local ports through their
+ * ingress rules.
  *
  * Use: ovsfw_begin(), ovsfw_port() for each port wired on br-int,
  * ovsfw_end().  A port's set is recomputed only when the port, its ofport,
- * local VLAN or its groups' rules changed (membership changes only touch
- * the conjunction flows); an unchanged port's set is the same json_t as
- * before, so a caller can skip diffing it (flows_diff_parts()). */
+ * local VLAN or its groups' classes changed; an unchanged port's set (and
+ * rules part) is the same json_t as before, so a caller can skip diffing
+ * it (flows_diff_parts()). */
 #ifndef AGENT_OVS_FIREWALL_H
 #define AGENT_OVS_FIREWALL_H 1
 
@@ -57,10 +62,11 @@ void ovsfw_begin(struct ovsfw *, json_t *security_groups,
  * unchanged until the port's next ovsfw_port() or the ovsfw_end() that
  * forgets it: take a reference to keep it longer. */
 json_t *ovsfw_port(struct ovsfw *, json_t *port, int ofport, int lvid);
-/* Ends the pass, forgetting ports not seen in it; returns the conjunction
- * flows of every remote group address the ports' rules need (a new set,
- * owned by the caller). */
-json_t *ovsfw_end(struct ovsfw *);
+/* Ends the pass, forgetting ports not seen in it, and adds two parts to
+ * 'parts': "fw-rules" (the rules of every group the ports have: one flow
+ * per rule match, and the accept flows) and "fw-remote" (one flow per
+ * remote group member or address group address the rules need). */
+void ovsfw_end(struct ovsfw *, json_t *parts);
 
 /* The protocol number of a security group rule's "protocol" ("tcp",
  * "58", "ipv6-icmp", ...), or -1 for none/any, -EINVAL if unknown. */
