@@ -83,9 +83,14 @@ def flow_count(ovs):
     return int(out.split("flow_count=")[1].split()[0])
 
 
-def wait_stable(ovs, t0, quiet=2.0, timeout=300):
-    """Polls br-int's flow count until it stays put for 'quiet' seconds;
-    returns (seconds from t0 to the final count, that count)."""
+def wait_stable(ovs, t0, quiet=2.0, timeout=300, before=None):
+    """Polls br-int's flow count until it stays put for 'quiet' seconds
+    (after it first differs from 'before', if given); returns (seconds
+    from t0 to the final count, that count)."""
+    while before is not None and flow_count(ovs) == before:
+        if time.monotonic() - t0 > timeout:
+            raise RuntimeError("flow count never moved")
+        time.sleep(0.02)
     last, since = None, None
     while time.monotonic() - t0 < timeout:
         n = flow_count(ovs)
@@ -242,7 +247,8 @@ def run(lab, args, res):
     g["security_group_rules"] = base + extra
     t0 = time.monotonic()
     fake.put("security_group", g)
-    res["program"], res["flows"] = wait_stable(agent.ovs, t0)
+    res["program"], res["flows"] = wait_stable(agent.ovs, t0,
+                                               before=res["flows_4"])
     log("%d rules on %d ports: %.3fs, %d flows" % (
         len(base + extra), args.ports, res["program"], res["flows"]))
 

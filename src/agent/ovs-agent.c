@@ -9,6 +9,7 @@
 #include "agent/agent-config.h"
 #include "agent/flows.h"
 #include "agent/http-client.h"
+#include "agent/iptables-firewall.h"
 #include "agent/lvm.h"
 #include "agent/ovs-firewall.h"
 #include "agent/replica.h"
@@ -60,7 +61,9 @@ struct ovs_agent {
     bool peered;
 
     struct lvm *lvm;
-    struct ovsfw *fw; /* firewall_driver = openvswitch, else NULL. */
+    struct ovsfw *fw;  /* firewall_driver = openvswitch, else NULL. */
+    struct iptfw *ipt; /* firewall_driver = iptables_hybrid, else NULL. */
+    bool ipt_failed;   /* The last iptables sync failed (logged once). */
     struct tag_txn *tags;
     size_t n_tags;
     /* Port id -> {"retry": ms, "busy": bool, "sent": status}. */
@@ -126,6 +129,8 @@ ovs_agent_create(const struct agent_config *cfg, struct vsw *vsw,
     a->lvm = lvm_create();
     if (agent_config_firewall(cfg) == AGENT_FW_OPENVSWITCH) {
         a->fw = ovsfw_create(a->cookie);
+    } else if (agent_config_firewall(cfg) == AGENT_FW_IPTABLES_HYBRID) {
+        a->ipt = iptfw_create();
     }
     a->ports = json_object();
     bridge_init(&a->bridges[0], cfg->integration_bridge, NULL);
@@ -167,6 +172,7 @@ ovs_agent_destroy(struct ovs_agent *a)
         ofp_request_free(a->canary);
         lvm_destroy(a->lvm);
         ovsfw_destroy(a->fw);
+        iptfw_destroy(a->ipt);
         json_decref(a->ports);
         free(a);
     }
@@ -777,16 +783,14 @@ wire_vifs(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     lvm_end(a->lvm);
 }
 
-/* br-int's firewall parts: the tables' defaults, one part per port wired
- * here ("port:ID"; the same json_t while nothing it depends on changed),
- * the groups' rules and the remote addresses they need. */
+/* The port and local VLAN of each VIF wired here, as 'fn' wants them. */
+typedef void wired_func(struct ovs_agent *, const struct vsw_iface *,
+                        json_t *port, int lvid, void *aux);
+
 static void
-firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
-               json_t *parts)
+for_each_wired(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
+               wired_func *fn, void *aux)
 {
-    ovsfw_begin(a->fw, replica_security_groups(a->replica),
-                replica_address_groups(a->replica));
-    json_object_set_new(parts, "fw", ovsfw_base_flows(a->fw));
     for (size_t i = 0; i < n; i++) {
         json_t *port = is_vif(&ifaces[i])
                            ? replica_port(a->replica, ifaces[i].iface_id)
@@ -794,17 +798,106 @@ firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
         json_t *net = wirable_network(a, port);
         const char *net_id = json_string_value(json_object_get(net, "id"));
         int lvid = net_id ? lvm_get(a->lvm, net_id) : -1;
-        char *name;
 
         if (lvid > 0) {
-            name = xasprintf("port:%s", ifaces[i].iface_id);
-            json_object_set(
-                parts, name,
-                ovsfw_port(a->fw, port, (int) ifaces[i].ofport, lvid));
-            free(name);
+            fn(a, &ifaces[i], port, lvid, aux);
         }
     }
+}
+
+static void
+add_port_part(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
+              int lvid, void *parts)
+{
+    char *name = xasprintf("port:%s", iface->iface_id);
+    char *cname = xasprintf("clauses:%s", iface->iface_id);
+    json_t *clauses;
+
+    json_object_set(
+        parts, name,
+        ovsfw_port(a->fw, port, (int) iface->ofport, lvid, &clauses));
+    json_object_set(parts, cname, clauses);
+    free(name);
+    free(cname);
+}
+
+/* br-int's firewall parts: the tables' defaults, two parts per port wired
+ * here ("port:ID", "clauses:ID": the same json_t while nothing they depend
+ * on changed), the groups' rules and the remote addresses they need. */
+static void
+firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
+               json_t *parts)
+{
+    ovsfw_begin(a->fw, replica_security_groups(a->replica),
+                replica_address_groups(a->replica));
+    json_object_set_new(parts, "fw", ovsfw_base_flows(a->fw));
+    for_each_wired(a, ifaces, n, add_port_part, parts);
     ovsfw_end(a->fw, parts);
+}
+
+static void
+add_spoofing(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
+             int lvid, void *parts)
+{
+    char *name = xasprintf("spoof:%s", iface->iface_id);
+
+    json_object_set_new(
+        parts, name,
+        ovsfw_spoofing_flows(a->cookie, port, (int) iface->ofport));
+    free(name);
+}
+
+/* With iptables_hybrid, br-int's ARP and MAC spoofing protection. */
+static void
+spoofing_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
+               json_t *parts)
+{
+    for_each_wired(a, ifaces, n, add_spoofing, parts);
+}
+
+static void
+add_ipt_port(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
+             int lvid, void *ports_)
+{
+    json_t *ports = ports_;
+
+    json_array_append_new(
+        ports, json_pack("{s:O, s:i}", "port", port, "zone", 4096 + lvid));
+}
+
+/* With iptables_hybrid: iptables and ipsets for the ports wired here
+ * (their conntrack zone per network, as Neutron's from 4097 up). */
+static void
+sync_iptables(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
+{
+    json_t *list = json_array(), *v;
+    struct iptfw_port *ports;
+    size_t i;
+    int r;
+
+    for_each_wired(a, ifaces, n, add_ipt_port, list);
+    ports = xcalloc(json_array_size(list) + 1, sizeof *ports);
+    json_array_foreach (list, i, v) {
+        ports[i] = (struct iptfw_port){
+            json_object_get(v, "port"),
+            (int) json_integer_value(json_object_get(v, "zone"))};
+    }
+    r = iptfw_sync(a->ipt, ports, json_array_size(list),
+                   replica_security_groups(a->replica),
+                   replica_address_groups(a->replica));
+    if (r < 0 && !a->ipt_failed) {
+        log_warn("iptables rules not applied (%s): retrying", strerror(-r));
+    } else if (r > 0) {
+        log_debug("iptables rules of %zu ports applied",
+                  json_array_size(list));
+    }
+    a->ipt_failed = r < 0;
+    if (r < 0) {
+        long long retry = ovsx_time_msec() + BIND_RETRY_MS;
+        a->next_retry = a->next_retry ? MIN(a->next_retry, retry) : retry;
+    }
+    free(ports);
+    json_decref(list);
 }
 
 /* The desired flows of every bridge, from the local VLANs (part "l2") and
@@ -859,6 +952,8 @@ compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     json_decref(seen);
     if (a->fw && replica_has_security_groups(a->replica)) {
         firewall_flows(a, ifaces, n, br_int->desired);
+    } else if (a->ipt && replica_has_security_groups(a->replica)) {
+        spoofing_flows(a, ifaces, n, br_int->desired);
     }
 }
 
@@ -948,6 +1043,9 @@ reconcile(struct ovs_agent *a)
     }
     peer_patches(a);
     port_statuses(a, ifaces, n);
+    if (a->ipt && replica_has_security_groups(a->replica)) {
+        sync_iptables(a, ifaces, n);
+    }
     free(ifaces);
 }
 

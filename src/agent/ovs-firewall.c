@@ -210,11 +210,8 @@ canonical(const char *text, char buf[IPNET_STRLEN])
     return net.addr.version;
 }
 
-/* The (MAC, address) pairs a port may send from, each as
- * {"mac", "ip", "version"}: its fixed IPs and allowed address pairs, plus
- * the IPv6 link-local address of each of its MACs. */
-static json_t *
-port_pairs(json_t *port)
+json_t *
+ovsfw_port_pairs(json_t *port)
 {
     const char *mac = str(port, "mac_address");
     json_t *pairs = json_array(), *macs = json_object(), *v;
@@ -693,8 +690,8 @@ port_stateful(struct ovsfw *fw, json_t *port)
     return !json_array_size(json_object_get(port, "security_groups"));
 }
 
-static bool
-port_filtered(json_t *port)
+bool
+ovsfw_port_filtered(json_t *port)
 {
     const char *owner = str(port, "device_owner");
 
@@ -872,17 +869,18 @@ port_clauses(struct pctx *p, json_t *keys)
     json_decref(clauses);
 }
 
+/* A port's flows that do not depend on its groups' rules. */
 static void
-compute_port(struct pctx *p, json_t *keys)
+compute_base(struct pctx *p)
 {
     json_t *pairs, *macs;
     char *out;
 
-    if (!port_filtered(p->port)) {
+    if (!ovsfw_port_filtered(p->port)) {
         unfiltered_flows(p);
         return;
     }
-    pairs = port_pairs(p->port);
+    pairs = ovsfw_port_pairs(p->port);
     macs = pair_macs(pairs);
     transient_flows(p, macs);
     egress_base_flows(p, pairs, macs);
@@ -896,7 +894,6 @@ compute_port(struct pctx *p, json_t *keys)
         free(to_normal);
         free(out);
     }
-    port_clauses(p, keys);
     json_decref(pairs);
     json_decref(macs);
 }
@@ -912,8 +909,9 @@ ovsfw_begin(struct ovsfw *fw, json_t *security_groups, json_t *address_groups)
     json_object_clear(fw->conj_used);
 }
 
-/* What a port's flows depend on besides the port object: its ofport,
- * local VLAN and its groups' classes (not their rules or members). */
+/* What a port's clause flows depend on besides the port object: its
+ * ofport, local VLAN and its groups' classes (not their rules or
+ * members). */
 static char *
 fingerprint(struct ovsfw *fw, json_t *port, int ofport, int lvid)
 {
@@ -932,36 +930,57 @@ fingerprint(struct ovsfw *fw, json_t *port, int ofport, int lvid)
 }
 
 json_t *
-ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid)
+ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
+           json_t **ret_clauses)
 {
     const char *id = str(port, "id");
     json_t *entry = json_object_get(fw->ports, id ? id : "");
-    char *fp = fingerprint(fw, port, ofport, lvid);
-    json_t *keys, *key;
-    struct pctx p;
+    bool same_port = entry && json_object_get(entry, "port") == port;
+    bool stateful = port_stateful(fw, port);
+    char *fpb = xasprintf("%d/%d/%d", ofport, lvid, stateful);
+    char *fpc = fingerprint(fw, port, ofport, lvid);
+    struct pctx p = {fw, port, NULL, NULL, ofport, lvid, stateful};
+    json_t *key;
     size_t i;
 
-    if (entry && json_object_get(entry, "port") == port
-        && !strcmp(str(entry, "fp"), fp)) {
+    if (!entry) {
+        entry = json_object();
+        json_object_set_new(fw->ports, id ? id : "", entry);
+    }
+    if (!same_port || strcmp(str(entry, "fpb") ?: "", fpb)) {
+        p.set = json_object();
+        if (ovsfw_port_filtered(port)) {
+            compute_base(&p);
+        } else {
+            unfiltered_flows(&p);
+        }
+        json_object_set_new(entry, "flows", p.set);
+        json_object_set_new(entry, "fpb", json_string(fpb));
+    }
+    if (!same_port || strcmp(str(entry, "fpc") ?: "", fpc)) {
+        p.set = json_object();
+        p.needs = json_array();
+        key = json_array();
+        if (ovsfw_port_filtered(port)) {
+            port_clauses(&p, key);
+        }
+        json_object_set_new(entry, "clauses", p.set);
+        json_object_set_new(entry, "needs", p.needs);
+        json_object_set_new(entry, "keys", key);
+        json_object_set_new(entry, "fpc", json_string(fpc));
+    } else {
         /* Unchanged: its conjunction ids stay taken. */
         json_array_foreach (json_object_get(entry, "keys"), i, key) {
             json_object_set_new(fw->conj_used, json_string_value(key),
                                 json_true());
         }
-        json_object_set_new(entry, "pass", json_integer(fw->pass));
-        free(fp);
-        return json_object_get(entry, "flows");
     }
-    p = (struct pctx){fw,     port, json_object(),          json_array(),
-                      ofport, lvid, port_stateful(fw, port)};
-    keys = json_array();
-    compute_port(&p, keys);
-    entry = json_pack("{s:O, s:s, s:o, s:o, s:o, s:I}", "port", port, "fp", fp,
-                      "flows", p.set, "needs", p.needs, "keys", keys, "pass",
-                      fw->pass);
-    json_object_set_new(fw->ports, id ? id : "", entry);
-    free(fp);
-    return p.set;
+    json_object_set(entry, "port", port);
+    json_object_set_new(entry, "pass", json_integer(fw->pass));
+    free(fpb);
+    free(fpc);
+    *ret_clauses = json_object_get(entry, "clauses");
+    return json_object_get(entry, "flows");
 }
 
 /* The addresses of remote "sg:ID" / "ag:ID" of IP 'version', as an array
@@ -1107,4 +1126,39 @@ ovsfw_end(struct ovsfw *fw, json_t *parts)
         }
     }
     fw->sgs = fw->ags = NULL;
+}
+
+json_t *
+ovsfw_spoofing_flows(uint64_t cookie, json_t *port, int ofport)
+{
+    json_t *set = json_object(), *pairs, *macs, *v;
+    const char *mac;
+    size_t i;
+
+    if (!ovsfw_port_filtered(port)) {
+        return set;
+    }
+    pairs = ovsfw_port_pairs(port);
+    macs = pair_macs(pairs);
+    add(set, cookie, 0, 10, "resubmit(,24)", "in_port=%d,arp", ofport);
+    add(set, cookie, 0, 10, "resubmit(,24)",
+        "in_port=%d,icmp6,icmp_type=136,icmp_code=0", ofport);
+    add(set, cookie, 0, 9, "resubmit(,25)", "in_port=%d", ofport);
+    json_array_foreach (pairs, i, v) {
+        if (json_integer_value(json_object_get(v, "version")) == 4) {
+            add(set, cookie, 24, 2, "resubmit(,25)",
+                "in_port=%d,arp,arp_spa=%s", ofport, str(v, "ip"));
+        } else {
+            add(set, cookie, 24, 2, "resubmit(,60)",
+                "in_port=%d,icmp6,icmp_type=136,icmp_code=0,nd_target=%s",
+                ofport, str(v, "ip"));
+        }
+    }
+    json_object_foreach (macs, mac, v) {
+        add(set, cookie, 25, 2, "resubmit(,60)", "in_port=%d,dl_src=%s",
+            ofport, mac);
+    }
+    json_decref(pairs);
+    json_decref(macs);
+    return set;
 }

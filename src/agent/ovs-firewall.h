@@ -41,6 +41,7 @@
 #define AGENT_OVS_FIREWALL_H 1
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ovsfw;
@@ -58,15 +59,36 @@ json_t *ovsfw_base_flows(const struct ovsfw *);
 void ovsfw_begin(struct ovsfw *, json_t *security_groups,
                  json_t *address_groups);
 /* The flows of 'port' (a /v2.0 port object) plugged as 'ofport' on local
- * VLAN 'lvid'.  The set is owned by the firewall and stays valid and
- * unchanged until the port's next ovsfw_port() or the ovsfw_end() that
- * forgets it: take a reference to keep it longer. */
-json_t *ovsfw_port(struct ovsfw *, json_t *port, int ofport, int lvid);
+ * VLAN 'lvid': returns those that do not depend on its groups, and its
+ * clause of each conjunction of its groups in '*ret_clauses'.  The sets are
+ * owned by the firewall and stay valid and unchanged until the port's next
+ * ovsfw_port() or the ovsfw_end() that forgets it: take a reference to
+ * keep one longer. */
+json_t *ovsfw_port(struct ovsfw *, json_t *port, int ofport, int lvid,
+                   json_t **ret_clauses);
 /* Ends the pass, forgetting ports not seen in it, and adds two parts to
  * 'parts': "fw-rules" (the rules of every group the ports have: one flow
  * per rule match, and the accept flows) and "fw-remote" (one flow per
  * remote group member or address group address the rules need). */
 void ovsfw_end(struct ovsfw *, json_t *parts);
+
+/* The (MAC, address) pairs 'port' may send from, a new array of
+ * {"mac", "ip", "version"}: its fixed IPs and allowed address pairs
+ * (addresses as OpenFlow and iptables match them: a host prefix bare, a
+ * network with its host bits cleared), plus the IPv6 link-local address
+ * of each of its MACs. */
+json_t *ovsfw_port_pairs(json_t *port);
+/* Whether 'port' is filtered at all: port security on, and not owned by
+ * "network:*" (Neutron trusts those). */
+bool ovsfw_port_filtered(json_t *port);
+
+/* The OVS agent's own ARP and MAC spoofing protection of 'port' on
+ * 'ofport', for the other firewall drivers (reference 7.4): table 0 sends
+ * its ARP and neighbor advertisements to table 24, which passes only its
+ * addresses, and the rest to table 25, which passes only its MACs (on to
+ * table 60); what they do not pass, their table-miss drops.  Empty for a
+ * port that is not filtered.  A new set. */
+json_t *ovsfw_spoofing_flows(uint64_t cookie, json_t *port, int ofport);
 
 /* The protocol number of a security group rule's "protocol" ("tcp",
  * "58", "ipv6-icmp", ...), or -1 for none/any, -EINVAL if unknown. */

@@ -80,6 +80,8 @@ class AgentHost:
 
     def __init__(self, lab, role, hostname, api, phys, bridge="br-provider",
                  physnet="provider", precreate_bridge=False, dhcp=None):
+        """api: the server (relayed to 127.0.0.1:9696 in the host), or
+        anything with listen_in(netns) that serves there itself."""
         self.lab = lab
         self.hostname = hostname
         self.bridge = bridge
@@ -88,7 +90,11 @@ class AgentHost:
         phys.attach(self.ovs.netns, "eth0")
         self.int_patch = "int-" + bridge
         self.phy_patch = "phy-" + bridge
-        lab.relay(self.ovs.netns, "127.0.0.1", 9696, ("127.0.0.1", api.port))
+        if hasattr(api, "listen_in"):
+            api.listen_in(self.ovs.netns)
+        else:
+            lab.relay(self.ovs.netns, "127.0.0.1", 9696,
+                      ("127.0.0.1", api.port))
         self.conf = self.ovs.dir / "agent.conf"
         self.state_path = self.ovs.dir / "state"
         # dnsmasq drops to an unprivileged user before it re-reads its

@@ -17,6 +17,8 @@ import threading
 import urllib.parse
 import uuid
 
+import hosts
+
 RESOURCES = ("network", "subnet", "port", "security_group", "address_group")
 VIF_DETAILS = {"bound_drivers": {"0": "openvswitch"},
                "bridge_name": "br-int", "connectivity": "l2",
@@ -32,18 +34,28 @@ class FakeNeutrino:
         self.changes = {}  # (resource, id) -> revision of its last change
         self.reports = {}  # host -> last agent_state
         self.hybrid = False  # what the binding's vif_details say
+        self.servers = []
+
+    def _serve(self, sock):
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                     handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       daemon=True)
-        self.thread.start()
+        httpd = http.server.ThreadingHTTPServer(
+            sock.getsockname(), handler, bind_and_activate=False)
+        httpd.socket.close()
+        httpd.socket = sock
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.servers.append(httpd)
+
+    def listen_in(self, netns, port=9696):
+        """Serves on 127.0.0.1:port inside netns (where an agent's
+        server_url points), with no relay between: one thread per
+        connection, so a burst of requests needs no select()."""
+        self._serve(hosts.listen_in_netns(netns, "127.0.0.1", port))
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        for httpd in self.servers:
+            httpd.shutdown()
+            httpd.server_close()
 
     # ------------------------------------------------------------ writes
     def _log(self, resource, oid):

@@ -116,6 +116,17 @@ count(json_t *set, const char *needle)
     return n;
 }
 
+/* Both sets of a port, merged (a new set). */
+static json_t *
+port_flows(struct ovsfw *fw, json_t *port, int ofport, int lvid)
+{
+    json_t *clauses,
+        *set = json_copy(ovsfw_port(fw, port, ofport, lvid, &clauses));
+
+    json_object_update(set, clauses);
+    return set;
+}
+
 /* Ends a pass: its parts ("fw-rules", "fw-remote"). */
 static json_t *
 end(struct ovsfw *fw)
@@ -174,7 +185,7 @@ test_anti_spoofing(void **state)
     json_t *port = port_a("[]"), *set, *parts;
 
     ovsfw_begin(fw, sgs, ags);
-    set = ovsfw_port(fw, port, 7, 3);
+    set = port_flows(fw, port, 7, 3);
     /* Source MAC and IP: fixed IPs, the pair (its own MAC), link-local. */
     assert_string_equal(
         flow(set, "table=71,priority=65,reg5=7,in_port=7,ip,dl_src=" MAC_A
@@ -218,6 +229,7 @@ test_anti_spoofing(void **state)
     assert_int_equal(json_object_size(part(parts, "fw-rules")), 0);
     assert_int_equal(json_object_size(part(parts, "fw-remote")), 0);
     json_decref(parts);
+    json_decref(set);
     json_decref(port);
     json_decref(sgs);
     json_decref(ags);
@@ -246,7 +258,7 @@ test_rules(void **state)
     json_t *set, *parts, *rules, *remote;
 
     ovsfw_begin(fw, sgs, ags);
-    set = ovsfw_port(fw, port, 7, 3);
+    set = port_flows(fw, port, 7, 3);
     /* The port's clause of each class of its groups: ingress IPv4 (web
      * from prefixes, web from the address group, default from itself),
      * egress IPv4 and IPv6 (default), new and established. */
@@ -291,6 +303,7 @@ test_rules(void **state)
     assert_parses(rules);
     assert_parses(remote);
     json_decref(parts);
+    json_decref(set);
     json_decref(port);
     json_decref(sgs);
     json_decref(ags);
@@ -310,9 +323,10 @@ pass(struct ovsfw *fw, json_t *sgs, json_t *ags, json_t *port)
     json_t *parts;
 
     ovsfw_begin(fw, sgs, ags);
-    json_t *set = ovsfw_port(fw, port, 7, 3);
+    json_t *clauses, *set = ovsfw_port(fw, port, 7, 3, &clauses);
     parts = json_object();
     json_object_set(parts, "port", set);
+    json_object_set(parts, "clauses", clauses);
     ovsfw_end(fw, parts);
     return parts;
 }
@@ -332,6 +346,7 @@ test_changes_touch_no_port(void **state)
     sgs = groups("[\"10.0.0.5\", \"10.0.0.8\"]");
     after = pass(fw, sgs, ags, port);
     assert_ptr_equal(part(before, "port"), part(after, "port"));
+    assert_ptr_equal(part(before, "clauses"), part(after, "clauses"));
     assert_ptr_equal(part(before, "fw-rules"), part(after, "fw-rules"));
     assert_int_equal(flows_diff_parts(before, after, 1, collect, cmds), 1);
     assert_true(str_startswith(json_string_value(json_array_get(cmds, 0)),
@@ -351,6 +366,7 @@ test_changes_touch_no_port(void **state)
     before = after;
     after = pass(fw, sgs, ags, port);
     assert_ptr_equal(part(before, "port"), part(after, "port"));
+    assert_ptr_equal(part(before, "clauses"), part(after, "clauses"));
     json_array_clear(cmds);
     assert_int_equal(flows_diff_parts(before, after, 1, collect, cmds), 1);
     assert_true(str_startswith(json_string_value(json_array_get(cmds, 0)),
@@ -374,7 +390,7 @@ test_stateless_and_unfiltered(void **state)
     json_object_set_new(json_object_get(sgs, SG_WEB), "stateful",
                         json_false());
     ovsfw_begin(fw, sgs, ags);
-    set = ovsfw_port(fw, port, 7, 3);
+    set = port_flows(fw, port, 7, 3);
     assert_int_equal(count(set, "ct_state"), 0);
     assert_int_equal(count(set, "ct("), 0);
     assert_non_null(flow(set, "table=82,priority=70,reg5=7,ip"));
@@ -383,7 +399,8 @@ test_stateless_and_unfiltered(void **state)
     off = parse("{\"id\": \"" PORT_B "\", \"mac_address\": \"" MAC_A "\", "
                 "\"port_security_enabled\": false, "
                 "\"security_groups\": []}");
-    set = ovsfw_port(fw, off, 8, 3);
+    json_decref(set);
+    set = port_flows(fw, off, 8, 3);
     assert_int_equal(json_object_size(set), 2);
     assert_string_equal(flow(set, "table=60,priority=100,in_port=8"),
                         "table=60,priority=100,in_port=8,cookie=0x1,"
@@ -400,6 +417,7 @@ test_stateless_and_unfiltered(void **state)
         1);
     json_decref(parts);
     json_decref(off);
+    json_decref(set);
     json_decref(port);
     json_decref(sgs);
     json_decref(ags);
