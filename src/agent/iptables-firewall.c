@@ -11,7 +11,10 @@
 #include "agent/ovs-firewall.h"
 #include "core/ds.h"
 #include "core/ip.h"
+#include "core/log.h"
 #include "core/util.h"
+
+LOG_DEFINE_THIS_MODULE(iptables_firewall);
 
 /* iptables_manager's wrap name for neutron-openvswitch-agent. */
 #define P "neutron-openvswi-"
@@ -448,7 +451,7 @@ iptfw_ipsets(const struct iptfw_port *ports, size_t n, json_t *sgs,
 {
     struct ds ds = DS_EMPTY_INITIALIZER, names = DS_EMPTY_INITIALIZER;
     json_t *remotes = json_object(), *v;
-    const char *remote;
+    const char *key;
 
     for (size_t i = 0; i < n; i++) {
         json_t *id, *rule;
@@ -465,16 +468,19 @@ iptfw_ipsets(const struct iptfw_port *ports, size_t n, json_t *sgs,
                 char *r = rule_remote(rule);
                 const char *eth = str(rule, "ethertype");
                 if (r) {
-                    json_object_set_new(
-                        remotes, r,
-                        json_integer(eth && !strcmp(eth, "IPv6") ? 6 : 4));
+                    /* One set per remote and IP version. */
+                    char *rkey = xasprintf(
+                        "%d%s", eth && !strcmp(eth, "IPv6") ? 6 : 4, r);
+                    json_object_set_new(remotes, rkey, json_true());
+                    free(rkey);
                 }
                 free(r);
             }
         }
     }
-    json_object_foreach (remotes, remote, v) {
-        int version = json_integer_value(v);
+    json_object_foreach (remotes, key, v) {
+        int version = key[0] - '0';
+        const char *remote = key + 1;
         char *name = iptfw_set_name(remote, version);
         char *tmp = xasprintf("T%s", name + 1);
         json_t *addrs = remote_addresses(sgs, ags, remote, version), *a;
@@ -655,6 +661,7 @@ run_tool(char *const argv[], const char *input, char **ret_output)
         *ret_output = output.s ? ds_steal(&output) : xstrdup("");
     }
     ds_destroy(&output);
+    log_debug("%s %s: status %d", argv[0], argv[1] ? argv[1] : "", status);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
 }
 

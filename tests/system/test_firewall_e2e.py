@@ -1,7 +1,8 @@
-"""Issue 6, the dataplane: neutrino-agent's openvswitch firewall end to end.
+"""Issue 6, the dataplane: neutrino-agent's firewalls end to end.
 
 Two namespace test hosts (A, B) on one physical network, each running
-neutrino-agent with `[securitygroup] firewall_driver = openvswitch`, fed by
+neutrino-agent with `[securitygroup] firewall_driver = openvswitch`, then
+both with `iptables_hybrid` (the module runs once per driver), fed by
 fakefeed.FakeNeutrino (the agent protocol with security groups as
 sg-contract.md gives them; neutrino-server's security-group API is being
 built beside this).  Instances (namespaces plugged into br-int as os-vif
@@ -13,7 +14,10 @@ does) on a flat network 10.66.0.0/24:
 
 vm1, vm2, vm4 and vm5 listen on TCP 22 (tcpprobe.py).  vm1<->vm3 crosses
 br-int on one host (table 73 to the other port's ingress); vm1<->vm2
-crosses the physical network (table 60 by destination MAC).
+crosses the physical network (table 60 by destination MAC).  Under
+iptables_hybrid the test plays Nova and os-vif: each VM's tap is in a Linux
+bridge qbr<id> joined to br-int by the veth qvb<id>/qvo<id> (seed 002), and
+the agent's iptables run in its host's namespace.
 """
 
 import os
@@ -80,15 +84,71 @@ def never(pred, what, seconds=1.0):
         assert not pred(), what
 
 
+class HybridInstance(hosts.Instance):
+    """A VM plugged as Nova and os-vif plug it for iptables_hybrid (seed
+    002): its tap<id> in a Linux bridge qbr<id> with one end of the veth
+    qvb<id>/qvo<id>, and qvo on br-int with the external_ids."""
+
+    def __init__(self, lab, host, role, port_id, mac):
+        sfx = port_id[:11]
+        self.lab, self.host, self.port_id, self.mac = lab, host, port_id, mac
+        self.bridge = "br-int"
+        self.vm_uuid = str(uuid.uuid4())
+        self.tap, self.qbr = "tap" + sfx, "qbr" + sfx
+        self.qvb, self.qvo = "qvb" + sfx, "qvo" + sfx
+        self.netns = lab.add_netns(role)
+        self.ip = None
+        # Inside the host's namespace, never the machine's own.
+        lab.ns_run(host.netns, ["ip", "link", "add", self.qbr, "type",
+                                "bridge"])
+        lab.ns_run(host.netns, ["ip", "link", "set", self.qbr, "up"])
+        lab.veth(host.netns, self.qvb, host.netns, self.qvo)
+        lab.veth(host.netns, self.tap, self.netns, "eth0", mac_b=mac)
+        for dev in (self.qvb, self.tap):
+            lab.ns_run(host.netns, ["ip", "link", "set", dev, "master",
+                                    self.qbr])
+        self.plug()
+
+    def plug(self):
+        self.host.vsctl(
+            "--may-exist", "add-port", self.bridge, self.qvo, "--", "set",
+            "Interface", self.qvo,
+            "external_ids:iface-id=%s" % self.port_id,
+            "external_ids:iface-status=active",
+            "external_ids:attached-mac=%s" % self.mac,
+            "external_ids:vm-uuid=%s" % self.vm_uuid)
+        self.plugged = True
+
+    def unplug(self, delete_device=True):
+        self.host.vsctl("--if-exists", "del-port", self.bridge, self.qvo)
+        self.plugged = False
+        if delete_device:
+            self.lab.del_link(self.host.netns, self.tap)
+            self.lab.del_link(self.host.netns, self.qvb)
+
+
+def iptables_save(agent):
+    return agent.view(["iptables-save"]).stdout
+
+
 # ---------------------------------------------------------------- fixture
-@pytest.fixture(scope="module")
-def dep(module_lab):
-    lab = module_lab
+@pytest.fixture(scope="module", params=["openvswitch", "iptables_hybrid"])
+def dep(request):
+    """One lab per driver (module_lab would be shared by both)."""
+    lab = hosts.Lab()
+    try:
+        yield deploy(lab, request.param)
+    finally:
+        lab.cleanup()
+
+
+def deploy(lab, driver):
     fake = FakeNeutrino()
+    fake.hybrid = driver == "iptables_hybrid"
     lab.defer("stop the fake server", fake.close)
     phys = hosts.PhysNet(lab)
-    a = start_agent(lab, fake, phys, "fwa", "fw-a", "openvswitch")
-    b = start_agent(lab, fake, phys, "fwb", "fw-b", "openvswitch")
+    a = start_agent(lab, fake, phys, "fwa", "fw-a", driver)
+    b = start_agent(lab, fake, phys, "fwb", "fw-b", driver)
     cloud = Cloud(fake)
     default = cloud.group("default", lambda me: [
         rule("ingress", remote_group_id=me),
@@ -104,8 +164,13 @@ def dep(module_lab):
     vms = {}
     for n, (agent, groups, security) in spec.items():
         port_id = cloud.port("vm%d" % n, mac(n), ip(n), groups, security)
-        vms[n] = plug(lab, agent, "vm%d" % n, port_id, mac(n), ip(n), PREFIX,
-                      None)
+        if fake.hybrid:
+            vms[n] = HybridInstance(lab, agent.ovs, "vm%d" % n, port_id,
+                                    mac(n))
+            vms[n].set_ip("%s/%d" % (ip(n), PREFIX))
+        else:
+            vms[n] = plug(lab, agent, "vm%d" % n, port_id, mac(n), ip(n),
+                          PREFIX, None)
         if n != 3:
             lab.spawn([sys.executable, TCPPROBE, "listen", "22"],
                       lab.dir / ("listen-vm%d.log" % n), netns=vms[n].netns)
@@ -115,7 +180,7 @@ def dep(module_lab):
             what="%s ACTIVE" % vm.port_id)
     return {"fake": fake, "cloud": cloud, "a": a, "b": b, "vms": vms,
             "default": default, "other": other, "stateless": stateless,
-            "lab": lab}
+            "lab": lab, "driver": driver}
 
 
 # ---------------------------------------------------------------- tests
@@ -123,11 +188,14 @@ def test_agents_report_the_firewall(dep):
     for host in ("fw-a", "fw-b"):
         conf = dep["fake"].reports[(host, "Open vSwitch agent")][
             "configurations"]
-        assert conf["firewall_driver"] == "openvswitch", conf
-        assert conf["ovs_hybrid_plug"] is False, conf
+        assert conf["firewall_driver"] == dep["driver"], conf
+        assert conf["ovs_hybrid_plug"] is (
+            dep["driver"] == "iptables_hybrid"), conf
 
 
 def test_flows_in_neutrons_tables_beside_seed_000(dep):
+    if dep["driver"] != "openvswitch":
+        pytest.skip("the openvswitch driver's tables")
     a = dep["a"]
     check_int_flows(a, lvid=1)  # seed 000's own flows are all still there
     flows = a.ovs.dump_flows("br-int")
@@ -137,6 +205,31 @@ def test_flows_in_neutrons_tables_beside_seed_000(dep):
     t60 = [f for f in flows if f.table == 60 and
            f.match.get("in_port") == vm1.tap]
     assert t60 and "resubmit(,71)" in t60[0].actions, t60
+
+
+def test_hybrid_plug_as_seed_002(dep):
+    """brctl, ovs-vsctl, ip -d link and iptables-save on host A as seed
+    002's compute node shows them, with Neutron's chains."""
+    if dep["driver"] != "iptables_hybrid":
+        pytest.skip("the hybrid plug")
+    a, vm1 = dep["a"], dep["vms"][1]
+    brctl = a.view(["brctl", "show", vm1.qbr]).stdout
+    assert vm1.qvb in brctl and vm1.tap in brctl, brctl
+    assert a.tag(vm1.qvo) == 1
+    link = a.view(["ip", "-d", "link", "show", vm1.qvb]).stdout
+    assert "master %s" % vm1.qbr in link and "veth" in link, link
+    rules = iptables_save(a)
+    id10 = vm1.port_id[:10]
+    for chain in ("i", "o", "s"):
+        assert ":neutron-openvswi-%s%s " % (chain, id10) in rules, rules
+    assert "-m physdev --physdev-in %s --physdev-is-bridged" % vm1.tap in \
+        rules, rules
+    assert "-A FORWARD -j neutron-openvswi-FORWARD" in rules, rules
+    assert "CT --zone 4097" in a.view(["iptables-save", "-t", "raw"]).stdout
+    of = str(a.ovs.ofport(vm1.qvo))
+    t24 = [f for f in a.ovs.dump_flows("br-int", table=24)
+           if f.match.get("arp_spa") == ip(1)]
+    assert t24, "no ARP spoofing flow for vm1 (ofport %s)" % of
 
 
 def test_default_group_members_reach_each_other(dep):
@@ -282,6 +375,12 @@ def test_agent_restart_keeps_filtering(dep):
 
 def test_unplugged_port_leaves_no_flows(dep):
     a, vm3 = dep["a"], dep["vms"][3]
+    if dep["driver"] == "iptables_hybrid":
+        assert vm3.port_id[:10] in iptables_save(a)
+        vm3.unplug()
+        hosts.wait_until(lambda: vm3.port_id[:10] not in iptables_save(a),
+                         ENFORCED, what="vm3's chains to go")
+        return
     of = str(a.ovs.ofport(vm3.tap))
 
     def mine(f):

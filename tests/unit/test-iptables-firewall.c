@@ -52,6 +52,8 @@ groups(bool stateful)
               "{\"direction\": \"ingress\", \"ethertype\": \"IPv4\", "
               "\"protocol\": \"tcp\", \"port_range_min\": 22, "
               "\"port_range_max\": 23, \"remote_ip_prefix\": \"10.0.0.0/8\"},"
+              "{\"direction\": \"ingress\", \"ethertype\": \"IPv6\", "
+              "\"remote_group_id\": \"" SG "\"},"
               "{\"direction\": \"egress\", \"ethertype\": \"IPv4\"}]}}");
 
     json_object_set_new(json_object_get(sgs, SG), "stateful",
@@ -156,7 +158,9 @@ test_ipsets(void **state)
     char *names = NULL;
     char *script = iptfw_ipsets(ports, 1, sgs, ags, &names);
 
-    assert_string_equal(names, "NIPv46dc7558a-09a0-461f-969a-5b\n");
+    /* One set per IP version of the remote group. */
+    assert_string_equal(names, "NIPv46dc7558a-09a0-461f-969a-5b\n"
+                               "NIPv66dc7558a-09a0-461f-969a-5b\n");
     assert_has(script, "create NIPv46dc7558a-09a0-461f-969a-5b hash:net "
                        "family inet -exist\n");
     assert_has(script, "add TIPv46dc7558a-09a0-461f-969a-5b "
