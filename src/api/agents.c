@@ -133,15 +133,20 @@ agent_ovs_vif_details(struct api_request *req, const char *host,
                 json_string_value(json_object_get(conf, "integration_bridge"));
             const char *dp =
                 json_string_value(json_object_get(conf, "datapath_type"));
+            const char *fw =
+                json_string_value(json_object_get(conf, "firewall_driver"));
 
-            /* What Neutron's openvswitch mechanism driver puts there. */
+            /* What Neutron's openvswitch mechanism driver puts there: the
+             * agent's firewall says whether the port is filtered and
+             * whether it is plugged through a Linux bridge. */
             details = json_pack(
                 "{s:{s:s}, s:s, s:s, s:s, s:b, s:b}", "bound_drivers", "0",
                 "openvswitch", "bridge_name", bridge ? bridge : "br-int",
                 "connectivity", "l2", "datapath_type", dp ? dp : "system",
                 "ovs_hybrid_plug",
-                json_is_true(json_object_get(conf, "ovs_hybrid_plug")),
-                "port_filter", true);
+                json_is_true(json_object_get(conf, "ovs_hybrid_plug"))
+                    || (fw && !strcmp(fw, "iptables_hybrid")),
+                "port_filter", !fw || strcmp(fw, "noop"));
         }
     }
     json_decref(agent);

@@ -7,8 +7,10 @@
 #include "api/call.h"
 #include "api/feed.h"
 #include "api/ipam.h"
-#include "api/rpc.h"
+#include "api/address-group.h"
 #include "api/resource.h"
+#include "api/rpc.h"
+#include "api/security-group.h"
 #include "core/config.h"
 #include "core/ds.h"
 #include "core/json-writer.h"
@@ -25,10 +27,9 @@ struct api {
 };
 
 static const struct resource_ops *const resources[] = {
-    &network_ops,
-    &subnet_ops,
-    &port_ops,
-    &agent_ops,
+    &network_ops,       &subnet_ops,         &port_ops,
+    &agent_ops,         &security_group_ops, &security_group_rule_ops,
+    &address_group_ops,
 };
 /* The first ones are Neutron's core resources, which /v2.0/ lists. */
 #define N_CORE_RESOURCES 3
@@ -37,6 +38,7 @@ static const struct resource_ops *const resources[] = {
 static const struct {
     const char *alias, *name, *description;
 } extensions[] = {
+    {"address-group", "Address group", "Support address group"},
     {"agent", "agent", "The agent management extension."},
     {"allowed-address-pairs", "Allowed Address Pairs",
      "Provides allowed address pairs"},
@@ -68,11 +70,23 @@ static const struct {
     {"port-mac-address-regenerate", "Neutron Port MAC address regenerate",
      "Network port MAC address regenerate"},
     {"port-security", "Port Security", "Provides port security"},
+    {"port-security-groups-filtering", "Port filtering on security groups",
+     "Provides security groups filtering when listing ports"},
     {"project-id", "project_id field enabled",
      "Extension that indicates that project_id field is enabled."},
     {"provider", "Provider Network",
      "Expose mapping of virtual networks "
      "to physical networks"},
+    {"security-group", "security-group", "The security groups extension."},
+    {"security-groups-normalized-cidr",
+     "Normalized CIDR field for security group rules",
+     "Add new field with normalized remote_ip_prefix cidr in SG rule"},
+    {"security-groups-remote-address-group",
+     "Remote address group id field for security group rules",
+     "Add new field of remote address group id in SG rules"},
+    {"security-groups-shared-filtering",
+     "Security group filtering on the shared field",
+     "Support filtering security groups on the shared field"},
     {"revision-if-match", "If-Match constraints based on revision_number",
      "Extension indicating that If-Match based on revision_number is "
      "supported."},
@@ -93,6 +107,8 @@ static const struct {
     {"standard-attr-timestamp", "Resource timestamps",
      "Adds created_at and updated_at fields to all Neutron resources that "
      "have Neutron standard attributes."},
+    {"stateful-security-group", "Stateful security group",
+     "Indicates if the security group is stateful or not"},
 };
 
 struct api *
@@ -144,6 +160,14 @@ api_error_from_store(int r)
 }
 
 struct api_error *
+resource_not_found(const struct resource_def *def, const char *id)
+{
+    return api_error_new(404, def->not_found, "%s %s %s", def->noun, id,
+                         def->not_found_tail ? def->not_found_tail
+                                             : "could not be found.");
+}
+
+struct api_error *
 resource_get(struct api_request *req, const struct resource_def *def,
              const char *id, json_t **ret)
 {
@@ -157,8 +181,7 @@ resource_get_fields(struct api_request *req, const struct resource_def *def,
     json_t *row = store_get_fields(req->store, def, id, names);
 
     if (!row) {
-        return api_error_new(404, def->not_found, "%s %s could not be found.",
-                             def->noun, id);
+        return resource_not_found(def, id);
     }
     *ret = row;
     return NULL;
@@ -640,13 +663,17 @@ do_list(struct call *c, void *aux)
     int r;
 
     a->req = &c->req;
+    if (a->ops->before_list) {
+        struct api_error *e = a->ops->before_list(&c->req, &a->q);
+        if (e) {
+            return e;
+        }
+    }
     r = store_list_json(c->req.store, a->ops->def, &a->q,
                         a->ops->render_extra ? list_extra : NULL, a, &a->rows,
                         &a->ids);
     if (r == -ENOENT) {
-        return api_error_new(404, a->ops->def->not_found,
-                             "%s %s could not be found.", a->ops->def->noun,
-                             a->q.marker);
+        return resource_not_found(a->ops->def, a->q.marker);
     }
     return api_error_from_store(r);
 }
@@ -764,6 +791,10 @@ handle_item(struct call *c, const struct resource_ops *ops, const char *id,
 
     if (!strcmp(method, "GET")) {
         e = api_in_transaction(c, false, do_show, &a);
+    } else if (!strcmp(method, "PUT") && !ops->update) {
+        e = api_error_new(405, "HTTPMethodNotAllowed",
+                          "The method %s is not allowed for this resource.",
+                          method);
     } else if (!strcmp(method, "PUT")) {
         body = api_parse_body(c->http, &e);
         a.body = body ? json_object_get(body, ops->def->singular) : NULL;
@@ -1272,7 +1303,8 @@ static const struct resource_ops *
 find_collection(const char *name)
 {
     for (size_t i = 0; i < ARRAY_SIZE(resources); i++) {
-        if (!strcmp(resources[i]->def->plural, name)) {
+        const struct resource_def *def = resources[i]->def;
+        if (!strcmp(def->path ? def->path : def->plural, name)) {
             return resources[i];
         }
     }
@@ -1350,6 +1382,8 @@ route(struct call *c, struct http_response *resp)
         handle_extensions(c, n == 3 ? s[2] : NULL, resp);
     } else if (!strcmp(s[1], "network-ip-availabilities") && n <= 3) {
         handle_availability(c, n == 3 ? s[2] : NULL, resp);
+    } else if (!strcmp(s[1], "address-groups") && n == 4) {
+        address_group_action(c, s[2], s[3], resp);
     } else if ((ops = find_collection(s[1]))) {
         route_collection(c, ops, resp);
     } else {

@@ -4,6 +4,8 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "api/address-group.h"
+#include "api/security-group.h"
 #include "core/log.h"
 
 LOG_DEFINE_THIS_MODULE(feed);
@@ -41,12 +43,30 @@ feed_new(sd_event *event, struct store *store, const struct server_config *cfg)
     return feed;
 }
 
+/* What the feed carries, in snapshot order. */
+static const struct resource_ops *const fed[] = {
+    &network_ops,        &subnet_ops,        &port_ops,
+    &security_group_ops, &address_group_ops,
+};
+
 static const struct resource_ops *
 ops_of(const char *resource)
 {
-    return !strcmp(resource, "network")  ? &network_ops
-           : !strcmp(resource, "subnet") ? &subnet_ops
-                                         : &port_ops;
+    for (size_t i = 0; i < ARRAY_SIZE(fed); i++) {
+        if (!strcmp(fed[i]->def->singular, resource)) {
+            return fed[i];
+        }
+    }
+    return &port_ops;
+}
+
+/* A row as the feed shows it: as the API does, and a security group with
+ * its members. */
+static struct api_error *
+render(struct api_request *req, const struct resource_ops *ops, json_t *row)
+{
+    api_render(req, ops, row, NULL);
+    return ops == &security_group_ops ? sg_add_members(req, row) : NULL;
 }
 
 /* All rows of 'ops' (ports: of 'host' only, when given), rendered. */
@@ -74,7 +94,11 @@ snapshot_of(struct api_request *req, const struct resource_ops *ops,
         return api_error_from_store(r);
     }
     json_array_foreach (rows, i, row) {
-        api_render(req, ops, row, NULL);
+        struct api_error *e = render(req, ops, row);
+        if (e) {
+            json_decref(rows);
+            return e;
+        }
     }
     *ret = rows;
     return NULL;
@@ -84,30 +108,28 @@ static struct api_error *
 read_snapshot(struct api_request *req, long long latest, const char *host,
               json_t **ret)
 {
-    static const struct resource_ops *const all[] = {
-        &network_ops,
-        &subnet_ops,
-        &port_ops,
-    };
     json_t *answer = json_pack("{s:I, s:b}", "revision", (json_int_t) latest,
                                "resync", true);
 
-    for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(fed); i++) {
         json_t *rows = NULL;
-        struct api_error *e = snapshot_of(req, all[i], host, &rows);
+        struct api_error *e = snapshot_of(req, fed[i], host, &rows);
         if (e) {
             json_decref(answer);
             return e;
         }
-        json_object_set_new(answer, all[i]->def->plural, rows);
+        json_object_set_new(answer, fed[i]->def->plural, rows);
     }
     *ret = answer;
     return NULL;
 }
 
-/* Replaces each change's id by the object's current state. */
-static void
-fill_objects(struct api_request *req, json_t *changes)
+/* Replaces each change's id by the object's current state.  'memo' keeps
+ * the objects rendered for one pass over the waiting polls (by id), since
+ * a big group's members cost milliseconds and every agent gets every
+ * group. */
+static struct api_error *
+fill_objects(struct api_request *req, json_t *changes, json_t *memo)
 {
     size_t i;
     json_t *ch;
@@ -115,9 +137,16 @@ fill_objects(struct api_request *req, json_t *changes)
     json_array_foreach (changes, i, ch) {
         const struct resource_ops *ops =
             ops_of(json_string_value(json_object_get(ch, "resource")));
+        struct api_error *e;
         json_t *row;
 
         if (json_is_true(json_object_get(ch, "deleted"))) {
+            continue;
+        }
+        row = json_object_get(memo,
+                              json_string_value(json_object_get(ch, "id")));
+        if (row) {
+            json_object_set(ch, "object", row);
             continue;
         }
         row = store_get(req->store, ops->def,
@@ -126,9 +155,17 @@ fill_objects(struct api_request *req, json_t *changes)
             json_object_set_new(ch, "deleted", json_true());
             continue;
         }
-        api_render(req, ops, row, NULL);
         json_object_set_new(ch, "object", row);
+        e = render(req, ops, row);
+        if (e) {
+            return e;
+        }
+        if (memo) {
+            json_object_set(memo, json_string_value(json_object_get(ch, "id")),
+                            row);
+        }
     }
+    return NULL;
 }
 
 /* What a poll from 'since' gets now: a snapshot, the changes after it, or
@@ -136,9 +173,10 @@ fill_objects(struct api_request *req, json_t *changes)
  * need not see). */
 static struct api_error *
 read_feed(struct api_request *req, long long *since, const char *host,
-          json_t **ret)
+          json_t *memo, json_t **ret)
 {
     long long floor, latest, revision;
+    struct api_error *e;
     json_t *changes;
     int r = store_feed_bounds(req->store, &floor, &latest);
 
@@ -165,7 +203,11 @@ read_feed(struct api_request *req, long long *since, const char *host,
         json_decref(changes);
         return NULL;
     }
-    fill_objects(req, changes);
+    e = fill_objects(req, changes, memo);
+    if (e) {
+        json_decref(changes);
+        return e;
+    }
     *ret = json_pack("{s:I, s:b, s:o}", "revision", (json_int_t) revision,
                      "resync", false, "changes", changes);
     return NULL;
@@ -253,15 +295,18 @@ feed_notify(struct feed *feed)
     struct request_context *ctx;
     struct api_request req;
     struct waiter *w, *next;
+    json_t *memo;
 
     if (!feed->waiters || store_begin(feed->store, false)) {
         return;
     }
+    memo = json_object();
     ctx = request_context_noauth(feed->cfg->noauth_project_id);
     req = (struct api_request){feed->store, feed->cfg, ctx, ""};
     for (w = feed->waiters; w; w = next) {
         json_t *answer = NULL;
-        struct api_error *e = read_feed(&req, &w->since, w->host, &answer);
+        struct api_error *e =
+            read_feed(&req, &w->since, w->host, memo, &answer);
 
         next = w->next;
         if (e) {
@@ -273,6 +318,7 @@ feed_notify(struct feed *feed)
     }
     store_rollback(feed->store); /* Nothing was written. */
     request_context_free(ctx);
+    json_decref(memo);
 }
 
 void
@@ -316,7 +362,7 @@ do_poll(struct call *c, void *aux)
 {
     struct poll_args *a = aux;
 
-    return read_feed(&c->req, &a->since, a->host, &a->answer);
+    return read_feed(&c->req, &a->since, a->host, NULL, &a->answer);
 }
 
 void

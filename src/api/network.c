@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "api/resource.h"
+#include "api/security-group.h"
 #include "core/ds.h"
 
 static const struct attr network_attrs[] = {
@@ -248,6 +249,14 @@ network_create(struct api_request *req, json_t *net, char **ret_id)
     }
     if (!e) {
         e = api_error_from_store(store_insert(req->store, &network_def, net));
+    }
+    if (!e) {
+        char *sg = NULL;
+        /* Neutron makes the project's default group with its first
+         * network. */
+        e = sg_ensure_default(
+            req, json_string_value(json_object_get(net, "project_id")), &sg);
+        free(sg);
     }
     if (e) {
         free(*ret_id);

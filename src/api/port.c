@@ -7,11 +7,13 @@
 #include "api/agents.h"
 #include "api/ipam.h"
 #include "api/resource.h"
+#include "api/security-group.h"
 #include "core/mac.h"
 
 static char *convert_fixed_ips(json_t *, json_t **);
 static char *convert_vnic_type(json_t *, json_t **);
 static char *convert_address_pairs(json_t *, json_t **);
+static char *convert_groups(json_t *, json_t **);
 static char *convert_dhcp_opts(json_t *, json_t **);
 
 static const struct attr port_attrs[] = {
@@ -32,8 +34,9 @@ static const struct attr port_attrs[] = {
     {"status", "status", COL_TEXT, A_FILTER | A_SORT, NULL, NULL},
     {"port_security_enabled", "port_security_enabled", COL_BOOL,
      A_POST | A_PUT | A_FILTER, convert_bool, NULL},
-    {"security_groups", "security_groups", COL_JSON, A_POST | A_PUT,
-     convert_uuid_list, "[]"},
+    /* No default: left out, a port gets its project's default group. */
+    {"security_groups", "security_groups", COL_JSON, A_POST | A_PUT | A_FILTER,
+     convert_groups, NULL},
     {"allowed_address_pairs", "allowed_address_pairs", COL_JSON,
      A_POST | A_PUT, convert_address_pairs, "[]"},
     {"extra_dhcp_opts", "extra_dhcp_opts", COL_JSON, A_POST | A_PUT,
@@ -139,41 +142,111 @@ convert_vnic_type(json_t *value, json_t **ret)
     return xasprintf("%s is not in valid vnic types", s ? s : "the value");
 }
 
+/* neutron-lib's convert_none_to_empty_list, then a list of UUIDs. */
+static char *
+convert_groups(json_t *value, json_t **ret)
+{
+    if (json_is_null(value)) {
+        *ret = json_array();
+        return NULL;
+    }
+    return convert_uuid_list(value, ret);
+}
+
+/* Address pairs are checked by check_address_pairs(), which raises
+ * Neutron's own exceptions. */
 static char *
 convert_address_pairs(json_t *value, json_t **ret)
 {
-    size_t i;
-    json_t *pair;
-
-    if (!json_is_array(value)) {
-        return xstrdup("Allowed address pairs must be a list.");
-    }
-    json_array_foreach (value, i, pair) {
-        const char *ip = get_str(pair, "ip_address");
-        json_t *mac = json_object_get(pair, "mac_address"), *conv;
-        struct ip_net net;
-        char *why;
-
-        if (!json_is_object(pair) || !ip) {
-            return xstrdup("AllowedAddressPair must contain ip_address");
-        }
-        if (ipnet_parse(ip, &net) < 0) {
-            return xasprintf("'%s' is not a valid IP address", ip);
-        }
-        if (mac) {
-            why = convert_mac_or_null(mac, &conv);
-            if (why) {
-                return why;
-            }
-            json_decref(conv);
-        }
-        for (size_t j = 0; j < i; j++) {
-            if (json_equal(json_array_get(value, j), pair)) {
-                return xstrdup("Request contains duplicate address pair");
-            }
-        }
-    }
     *ret = json_incref(value);
+    return NULL;
+}
+
+static struct api_error *
+check_address_pair(json_t *pairs, size_t i)
+{
+    json_t *pair = json_array_get(pairs, i);
+    json_t *mac = json_object_get(pair, "mac_address");
+    json_t *ip = json_object_get(pair, "ip_address"), *conv = NULL;
+    const char *key;
+    json_t *value;
+    struct ip_net net;
+    char *why = NULL;
+    struct api_error *e;
+
+    if (!json_is_object(pair)) {
+        why = schema_repr(pair);
+        e = api_bad_request("Invalid input for allowed_address_pairs. "
+                            "Reason: '%s' is not a dictionary.",
+                            why);
+        free(why);
+        return e;
+    }
+    if (mac && (why = convert_mac_or_null(mac, &conv))) {
+        e = api_bad_request("%s", why);
+        free(why);
+        return e;
+    }
+    json_decref(conv);
+    if (mac && json_is_null(mac)) {
+        return api_bad_request("'None' is not a valid MAC address");
+    }
+    if (!ip) {
+        return api_error_new(400, "AllowedAddressPairsMissingIP",
+                             "AllowedAddressPair must contain ip_address");
+    }
+    for (size_t j = 0; j < i; j++) {
+        json_t *other = json_array_get(pairs, j);
+        json_t *other_mac = json_object_get(other, "mac_address");
+        if (json_equal(json_object_get(other, "ip_address"), ip)
+            && (other_mac == mac || json_equal(other_mac, mac))) {
+            return api_error_new(400, "DuplicateAddressPairInRequest",
+                                 "Request contains duplicate address pair: "
+                                 "mac_address %s ip_address %s.",
+                                 mac ? json_string_value(mac) : "None",
+                                 json_string_value(ip));
+        }
+    }
+    json_object_foreach (pair, key, value) {
+        if (strcmp(key, "mac_address") && strcmp(key, "ip_address")) {
+            return api_bad_request("Unrecognized attribute(s) '%s'", key);
+        }
+    }
+    if (!json_is_string(ip) || ipnet_parse(json_string_value(ip), &net)) {
+        why = schema_repr(ip);
+        e = api_bad_request(json_is_string(ip)
+                                    && strchr(json_string_value(ip), '/')
+                                ? "'%s' is not a valid IP subnet"
+                                : "'%s' is not a valid IP address",
+                            why);
+        free(why);
+        return e;
+    }
+    return NULL;
+}
+
+/* neutron-lib's _validate_allowed_address_pairs(). */
+static struct api_error *
+check_address_pairs(struct api_request *req, json_t *pairs)
+{
+    if (!pairs) {
+        return NULL;
+    }
+    if (!json_is_array(pairs)) {
+        return api_bad_request("Allowed address pairs must be a list.");
+    }
+    if ((int) json_array_size(pairs) > req->cfg->max_allowed_address_pair) {
+        return api_error_new(400, "AllowedAddressPairExhausted",
+                             "The number of allowed address pair exceeds "
+                             "the maximum %d.",
+                             req->cfg->max_allowed_address_pair);
+    }
+    for (size_t i = 0; i < json_array_size(pairs); i++) {
+        struct api_error *e = check_address_pair(pairs, i);
+        if (e) {
+            return e;
+        }
+    }
     return NULL;
 }
 
@@ -699,30 +772,98 @@ fill_item_defaults(json_t *port)
 }
 
 static struct api_error *
-check_port_security(struct api_request *req, json_t *port)
+pairs_need_security(void)
+{
+    return api_error_new(409, "AddressPairAndPortSecurityRequired",
+                         "Port Security must be enabled in order to have "
+                         "allowed address pairs on a port.");
+}
+
+static struct api_error *
+groups_need_security(void)
+{
+    return api_error_new(400, "PortSecurityAndIPRequiredForSecurityGroups",
+                         "Port security must be enabled and port must have "
+                         "an IP address in order to use security groups.");
+}
+
+/* A new port's address pairs and groups, as ML2's port-security
+ * processing: pairs and groups need port security; without groups named,
+ * a port with port security gets its project's default group.  Sets
+ * "security_groups". */
+static struct api_error *
+create_port_security(struct api_request *req, json_t *port)
 {
     json_t *pairs = json_object_get(port, "allowed_address_pairs");
-    json_t *sgs = json_object_get(port, "security_groups");
+    json_t *groups = json_object_get(port, "security_groups");
     bool secure = json_is_true(json_object_get(port, "port_security_enabled"));
+    const char *project = get_str(port, "project_id");
+    json_t *checked = NULL;
+    char *default_id = NULL;
+    struct api_error *e = check_address_pairs(req, pairs);
 
-    if ((int) json_array_size(pairs) > req->cfg->max_allowed_address_pair) {
-        return api_error_new(400, "AllowedAddressPairExhausted",
-                             "The number of allowed address pair exceeds "
-                             "the maximum %d.",
-                             req->cfg->max_allowed_address_pair);
+    if (!e && !secure && json_array_size(pairs)) {
+        e = pairs_need_security();
     }
-    if (!secure && json_array_size(pairs)) {
-        return api_error_new(409, "AddressPairAndPortSecurityRequired",
-                             "Port Security must be enabled in order to "
-                             "have allowed address pairs on a port.");
+    e = e ? e : sg_ensure_default(req, project, &default_id);
+    if (e) {
+    } else if (!secure) {
+        e = json_array_size(groups) ? groups_need_security() : NULL;
+        checked = json_array();
+    } else if (!groups) {
+        /* The project's own group, alone: nothing to check. */
+        checked = default_id ? json_pack("[s]", default_id) : json_array();
+    } else {
+        e = sg_check_port_groups(req, project, groups, &checked);
     }
-    if (json_array_size(sgs)) {
-        /* Security groups arrive with their own issue; none exist yet. */
-        return api_error_new(404, "SecurityGroupNotFound",
-                             "Security group %s does not exist",
-                             json_string_value(json_array_get(sgs, 0)));
+    free(default_id);
+    if (!e) {
+        json_object_set(port, "security_groups", checked);
     }
-    return NULL;
+    json_decref(checked);
+    return e;
+}
+
+/* The same for an update of 'row' to 'merged' by 'changes': turning port
+ * security off needs the pairs and groups gone. */
+static struct api_error *
+update_port_security(struct api_request *req, json_t *row, json_t *changes,
+                     json_t *merged)
+{
+    json_t *pairs = json_object_get(changes, "allowed_address_pairs");
+    json_t *groups = json_object_get(changes, "security_groups");
+    bool secure =
+        json_is_true(json_object_get(merged, "port_security_enabled"));
+    const char *project = get_str(row, "project_id");
+    json_t *checked = NULL;
+    char *default_id = NULL;
+    struct api_error *e = check_address_pairs(req, pairs);
+
+    e = e ? e : sg_ensure_default(req, project, &default_id);
+    free(default_id);
+    if (!e && !secure) {
+        if (pairs ? json_array_size(pairs)
+                  : json_array_size(
+                      json_object_get(row, "allowed_address_pairs"))) {
+            e = pairs_need_security();
+        } else if (json_array_size(groups)) {
+            e = groups_need_security();
+        } else if (!groups
+                   && json_array_size(
+                       json_object_get(row, "security_groups"))) {
+            e = api_error_new(409, "PortSecurityPortHasSecurityGroup",
+                              "Port has security group associated. Cannot "
+                              "disable port security or IP address until "
+                              "security group is removed.");
+        }
+    }
+    if (!e && json_array_size(groups)) {
+        e = sg_check_port_groups(req, project, groups, &checked);
+        if (!e) {
+            json_object_set_new(changes, "security_groups", checked);
+        }
+    }
+    return e;
 }
 
 /* Binding state for the port's host: bound through an alive Open vSwitch
@@ -764,7 +905,7 @@ port_insert(struct api_request *req, json_t *port, json_t *network)
     json_object_set_new(port, "status", json_string("DOWN"));
     json_object_set_new(port, "fixed_ips", json_array());
     set_binding(req, port, network);
-    e = check_port_security(req, port);
+    e = create_port_security(req, port);
     if (!e) {
         e = mac ? check_mac(req, get_str(port, "network_id"), mac)
                 : generate_mac(req, get_str(port, "network_id"), port);
@@ -777,6 +918,10 @@ port_insert(struct api_request *req, json_t *port, json_t *network)
     }
     if (!e) {
         e = api_error_from_store(store_insert(req->store, &port_def, port));
+    }
+    if (!e) {
+        e = sg_port_set_groups(req, get_str(port, "id"), NULL,
+                               json_object_get(port, "security_groups"));
     }
     json_decref(fixed_ips);
     return e;
@@ -862,6 +1007,10 @@ port_delete_row(struct api_request *req, json_t *port)
 
     json_decref(kept);
     if (!e) {
+        e = sg_port_set_groups(req, get_str(port, "id"),
+                               json_object_get(port, "security_groups"), NULL);
+    }
+    if (!e) {
         e = api_error_from_store(
             store_delete(req->store, &port_def, get_str(port, "id")));
     }
@@ -944,7 +1093,8 @@ port_update(struct api_request *req, json_t *row, json_t *changes)
 {
     struct api_error *e = update_mac(req, row, changes);
     json_t *host = json_object_get(changes, "binding:host_id");
-    json_t *merged;
+    json_t *merged, *old_groups;
+    bool addresses;
 
     if (!e) {
         e = update_fixed_ips(req, row, changes);
@@ -957,12 +1107,19 @@ port_update(struct api_request *req, json_t *row, json_t *changes)
     if (str_startswith(get_str(merged, "device_owner"), "network:")) {
         json_object_set_new(merged, "port_security_enabled", json_false());
     }
-    e = check_port_security(req, merged);
+    e = update_port_security(req, row, changes, merged);
     json_decref(merged);
     if (e) {
         return e;
     }
+    old_groups = json_incref(json_object_get(row, "security_groups"));
+    addresses =
+        json_object_get(changes, "fixed_ips")
+        || (json_object_get(changes, "allowed_address_pairs")
+            && !json_equal(json_object_get(changes, "allowed_address_pairs"),
+                           json_object_get(row, "allowed_address_pairs")));
     if (!resource_merge(row, changes)) {
+        json_decref(old_groups);
         return NULL;
     }
     fill_item_defaults(row);
@@ -975,7 +1132,16 @@ port_update(struct api_request *req, json_t *row, json_t *changes)
         set_binding(req, row, network);
         json_decref(network);
     }
-    return resource_save(req, &port_def, row);
+    e = resource_save(req, &port_def, row);
+    if (!e
+        && !json_equal(old_groups, json_object_get(row, "security_groups"))) {
+        e = sg_port_set_groups(req, get_str(row, "id"), old_groups,
+                               json_object_get(row, "security_groups"));
+    } else if (!e && addresses) {
+        e = sg_touch(req, old_groups);
+    }
+    json_decref(old_groups);
+    return e;
 }
 
 json_t *
@@ -1061,7 +1227,7 @@ port_remove_subnet_ips(struct api_request *req, json_t *port,
         e = resource_save(req, &port_def, port);
     }
     json_decref(kept);
-    return e;
+    return e ? e : sg_touch(req, json_object_get(port, "security_groups"));
 }
 
 /* The port 'id' for a request of the agent on 'host': 404 if there is

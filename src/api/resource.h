@@ -44,6 +44,9 @@ struct resource_ops {
      * as JSON members, see store_row_func.  NULL: none. */
     void (*render_extra)(struct api_request *, const char *id, char **fields,
                          bool first, struct ds *out);
+    /* Runs before a list in the same transaction (NULL: nothing). */
+    struct api_error *(*before_list)(struct api_request *,
+                                     const struct list_query *);
 };
 
 extern const struct resource_ops network_ops;
@@ -60,6 +63,10 @@ struct api_error *resource_init_row(struct api_request *, json_t *attrs,
 
 /* Maps a store failure to an API error (500 for the unexpected). */
 struct api_error *api_error_from_store(int r);
+
+/* The NotFound error of 'def' for 'id'. */
+struct api_error *resource_not_found(const struct resource_def *,
+                                     const char *id);
 
 /* The stored row of 'def' with 'id', or a NotFound error. */
 struct api_error *resource_get(struct api_request *,

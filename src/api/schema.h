@@ -77,6 +77,10 @@ struct resource_def {
     const char *table;     /* SQL table. */
     const char *not_found; /* Neutron type, e.g. "NetworkNotFound". */
     const char *noun;      /* "Network", for "Network X could not be found." */
+    const char *path;      /* URL collection if not 'plural', or NULL. */
+    /* The not-found message is "<noun> <id> <not_found_tail>"; NULL:
+     * "could not be found.". */
+    const char *not_found_tail;
     const struct attr *attrs;
     size_t n_attrs;
 };
@@ -87,6 +91,9 @@ const struct attr *resource_attr(const struct resource_def *,
 extern const struct resource_def network_def;
 extern const struct resource_def subnet_def;
 extern const struct resource_def port_def;
+extern const struct resource_def security_group_def;
+extern const struct resource_def security_group_rule_def;
+extern const struct resource_def address_group_def;
 
 /* Validates the attributes of one resource body 'obj' (the object inside
  * {"network": {...}}) for a create ('create' true) or an update.  Returns

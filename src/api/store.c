@@ -163,6 +163,47 @@ static const char *const migrations[] = {
     " created_at TEXT NOT NULL, started_at TEXT NOT NULL,"
     " heartbeat_timestamp TEXT NOT NULL,"
     " UNIQUE (agent_type, host));",
+    /* Security groups, their rules, the groups of each port (the JSON
+     * column ports.security_groups renders them; these rows answer "which
+     * ports has this group"), each project's default group (unique per
+     * project, so two servers cannot both make one), address groups. */
+    "CREATE TABLE security_groups ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " name TEXT NOT NULL, description TEXT NOT NULL,"
+    " stateful INTEGER NOT NULL, shared INTEGER NOT NULL,"
+    " tags TEXT NOT NULL, revision_number INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+    "CREATE INDEX security_groups_project ON security_groups(project_id);"
+    "CREATE TABLE default_security_groups ("
+    " project_id TEXT PRIMARY KEY,"
+    " security_group_id TEXT NOT NULL UNIQUE"
+    " REFERENCES security_groups(id) ON DELETE CASCADE);"
+    "CREATE TABLE security_group_rules ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " security_group_id TEXT NOT NULL"
+    " REFERENCES security_groups(id) ON DELETE CASCADE,"
+    " direction TEXT NOT NULL, ethertype TEXT NOT NULL, protocol TEXT,"
+    " port_range_min INTEGER, port_range_max INTEGER,"
+    " remote_ip_prefix TEXT, normalized_cidr TEXT, remote_group_id TEXT,"
+    " remote_address_group_id TEXT, description TEXT,"
+    " revision_number INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+    "CREATE INDEX sg_rules_group ON security_group_rules(security_group_id);"
+    "CREATE INDEX sg_rules_remote_group"
+    " ON security_group_rules(remote_group_id);"
+    "CREATE INDEX sg_rules_remote_address_group"
+    " ON security_group_rules(remote_address_group_id);"
+    "CREATE TABLE security_group_port_bindings ("
+    " port_id TEXT NOT NULL REFERENCES ports(id) ON DELETE CASCADE"
+    " DEFERRABLE INITIALLY DEFERRED,"
+    " security_group_id TEXT NOT NULL REFERENCES security_groups(id),"
+    " PRIMARY KEY (port_id, security_group_id));"
+    "CREATE INDEX sg_bindings_group"
+    " ON security_group_port_bindings(security_group_id);"
+    "CREATE TABLE address_groups ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " name TEXT NOT NULL, description TEXT NOT NULL,"
+    " addresses TEXT NOT NULL);",
 };
 
 static int
@@ -722,7 +763,8 @@ prepare_generated(struct store *st, const struct resource_def *def,
 static bool
 def_is_fed(const struct resource_def *def)
 {
-    return def == &network_def || def == &subnet_def || def == &port_def;
+    return def == &network_def || def == &subnet_def || def == &port_def
+           || def == &security_group_def || def == &address_group_def;
 }
 
 /* Keeps the newest 10,000 deleted objects, raising the floor past the
@@ -1143,6 +1185,15 @@ put_where(struct sql_builder *b, const struct resource_def *def,
     ds_put_cstr(&b->sql, " WHERE 1 = 1");
     for (size_t i = 0; i < q->n_filters; i++) {
         const struct query_filter *f = &q->filters[i];
+        if (def == &port_def && !strcmp(f->attr->name, "security_groups")) {
+            /* The JSON column renders; the bindings are the index. */
+            ds_put_cstr(&b->sql, " AND id IN (SELECT port_id FROM"
+                                 " security_group_port_bindings WHERE"
+                                 " security_group_id");
+            put_in_list(b, f->values, COL_TEXT);
+            ds_put_char(&b->sql, ')');
+            continue;
+        }
         ds_put_format(&b->sql, " AND %s", f->attr->column);
         put_in_list(b, f->values, f->attr->type);
     }
@@ -1760,4 +1811,147 @@ store_mac_exists(struct store *st, const char *network_id, const char *mac)
                         "SELECT 1 FROM ports WHERE network_id = ? AND "
                         "mac_address = ?",
                         TEXTS(network_id, mac));
+}
+
+int
+store_log_change(struct store *st, const struct resource_def *def,
+                 const char *id)
+{
+    return log_change(st, def, id, false, NULL);
+}
+
+int
+store_default_sg_get(struct store *st, const char *project_id, char **ret)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT security_group_id FROM"
+                                     " default_security_groups"
+                                     " WHERE project_id = ?");
+    int rc;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, project_id);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *ret = xstrdup((const char *) sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_reset(stmt);
+    return rc == SQLITE_ROW    ? 0
+           : rc == SQLITE_DONE ? -ENOENT
+                               : step_error(st, rc);
+}
+
+int
+store_default_sg_set(struct store *st, const char *project_id,
+                     const char *sg_id)
+{
+    return run_texts(st,
+                     "INSERT INTO default_security_groups (project_id,"
+                     " security_group_id) VALUES (?, ?)",
+                     TEXTS(project_id, sg_id));
+}
+
+int
+store_sg_is_default(struct store *st, const char *sg_id)
+{
+    return exists_texts(st,
+                        "SELECT 1 FROM default_security_groups"
+                        " WHERE security_group_id = ?",
+                        TEXTS(sg_id));
+}
+
+int
+store_sg_bindings_set(struct store *st, const char *port_id, json_t *sg_ids,
+                      bool replace)
+{
+    int r = !replace ? 0
+                     : run_texts(st,
+                                 "DELETE FROM security_group_port_bindings"
+                                 " WHERE port_id = ?",
+                                 TEXTS(port_id));
+    size_t i;
+    json_t *id;
+
+    json_array_foreach (sg_ids, i, id) {
+        if (r) {
+            break;
+        }
+        r = run_texts(st,
+                      "INSERT OR IGNORE INTO security_group_port_bindings"
+                      " (port_id, security_group_id) VALUES (?, ?)",
+                      TEXTS(port_id, json_string_value(id)));
+    }
+    return r;
+}
+
+int
+store_sg_in_use(struct store *st, const char *sg_id)
+{
+    return exists_texts(st,
+                        "SELECT 1 FROM security_group_port_bindings"
+                        " WHERE security_group_id = ?",
+                        TEXTS(sg_id));
+}
+
+/* Appends the text of each row's first column to 'out' (a JSON column's
+ * array items' "ip_address" when 'pairs'). */
+static int
+collect_addresses(struct store *st, sqlite3_stmt *stmt, bool pairs,
+                  json_t *out)
+{
+    int rc;
+
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        json_t *list, *item;
+        size_t i;
+
+        if (!pairs) {
+            json_array_append_new(
+                out, json_string((const char *) sqlite3_column_text(stmt, 0)));
+            continue;
+        }
+        list = column_json(stmt, 0, COL_JSON);
+        json_array_foreach (list, i, item) {
+            json_t *ip = json_object_get(item, "ip_address");
+            if (json_is_string(ip)) {
+                json_array_append(out, ip);
+            }
+        }
+        json_decref(list);
+    }
+    sqlite3_reset(stmt);
+    return rc == SQLITE_DONE ? 0 : step_error(st, rc);
+}
+
+int
+store_sg_member_addresses(struct store *st, const char *sg_id, json_t **ret)
+{
+    static const char *const sql[2] = {
+        "SELECT a.ip_address FROM ipallocations a"
+        " JOIN security_group_port_bindings b ON b.port_id = a.port_id"
+        " WHERE b.security_group_id = ? ORDER BY a.ip_key",
+        "SELECT p.allowed_address_pairs FROM ports p"
+        " JOIN security_group_port_bindings b ON b.port_id = p.id"
+        " WHERE b.security_group_id = ? AND p.allowed_address_pairs <> '[]'"
+        " ORDER BY p.created_at, p.id",
+    };
+    json_t *out = json_array();
+    int r = 0;
+
+    for (int i = 0; i < 2 && !r; i++) {
+        sqlite3_stmt *stmt = prepare(st, sql[i]);
+        if (!stmt) {
+            r = -EIO;
+            break;
+        }
+        bind_text(stmt, 1, sg_id);
+        r = collect_addresses(st, stmt, i == 1, out);
+    }
+    if (r) {
+        json_decref(out);
+        return r;
+    }
+    *ret = out;
+    return 0;
 }

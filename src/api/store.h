@@ -164,6 +164,32 @@ int store_feed_bounds(struct store *, long long *ret_floor,
 int store_feed_changes(struct store *, long long since, const char *host,
                        int max, json_t **ret) WARN_UNUSED;
 
+/* Records a change of object 'id' of 'def' for the feed without writing
+ * its row: a security group whose members (ports) changed. */
+int store_log_change(struct store *, const struct resource_def *,
+                     const char *id) WARN_UNUSED;
+
+/* Security groups.  The default group of 'project_id' (malloc'd in
+ * '*ret'; -ENOENT if none), recording one (-EEXIST if the project has
+ * one), and whether 'sg_id' is a project's default group (1 or 0). */
+int store_default_sg_get(struct store *, const char *project_id,
+                         char **ret) WARN_UNUSED;
+int store_default_sg_set(struct store *, const char *project_id,
+                         const char *sg_id) WARN_UNUSED;
+int store_sg_is_default(struct store *, const char *sg_id);
+/* Sets the groups of port 'port_id' to the ids in 'sg_ids', replacing
+ * those it had if 'replace' (a new port has none). */
+int store_sg_bindings_set(struct store *, const char *port_id, json_t *sg_ids,
+                          bool replace) WARN_UNUSED;
+/* 1 if a port has group 'sg_id', 0 if not. */
+int store_sg_in_use(struct store *, const char *sg_id);
+/* The addresses of the ports that have group 'sg_id': their fixed IPs
+ * (in address order), then their allowed address pairs' "ip_address"
+ * (addresses or CIDRs, as given), as an array of strings that may repeat
+ * one. */
+int store_sg_member_addresses(struct store *, const char *sg_id,
+                              json_t **ret) WARN_UNUSED;
+
 /* 1 if a port of 'network_id' has 'mac', 0 if not. */
 int store_mac_exists(struct store *, const char *network_id, const char *mac);
 

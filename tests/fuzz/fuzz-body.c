@@ -2,7 +2,9 @@
  *
  * Parses the input as the server parses a POST or PUT body (jansson,
  * duplicate keys rejected) and, when it is an object, runs the resource
- * validator for networks, subnets and ports, for create and for update, on
+ * validator for networks, subnets, ports, security groups and their rules
+ * and address groups, for create and for update (a rule created also
+ * through sgrule_normalize()), on
  *
  *   - the object itself,
  *   - its "network" / "subnet" / "port" member,
@@ -19,11 +21,15 @@
 
 #include "api/api-error.h"
 #include "api/schema.h"
+#include "api/sg-rule.h"
 
 static const struct resource_def *const defs[] = {
     &network_def,
     &subnet_def,
     &port_def,
+    &security_group_def,
+    &security_group_rule_def,
+    &address_group_def,
 };
 
 static void
@@ -65,6 +71,13 @@ validate(const struct resource_def *def, json_t *obj, bool create)
                            def->singular, def->attrs[i].name);
             }
         }
+    }
+    if (create && def == &security_group_rule_def) {
+        /* The rule checks that follow the schema's. */
+        e = sgrule_normalize(out);
+        FUZZ_CHECK(!e || (e->status >= 400 && e->status < 500),
+                   "rule: status %d for bad input", e ? e->status : 0);
+        api_error_free(e);
     }
     /* What the store would do with it next. */
     char *dump = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);

@@ -26,6 +26,9 @@ static const struct resource_def *const defs[] = {
     &network_def,
     &subnet_def,
     &port_def,
+    &security_group_def,
+    &security_group_rule_def,
+    &address_group_def,
 };
 
 static int
