@@ -29,13 +29,14 @@ LOG_DEFINE_THIS_MODULE(ovs_agent);
 /* One bridge this agent controls, and the state of its flows. */
 struct bridge {
     char *name;
-    char *physnet;               /* NULL for br-int. */
-    char patch[16];              /* phy-<name>, on this bridge. */
-    char int_patch[16];          /* int-<name>, on br-int. */
-    int phy_ofport, int_ofport;  /* Of the two, -1: not known. */
-    json_t *desired;             /* Parted flow set (flows_diff_parts()). */
-    json_t *installed;           /* Sent on this connection; NULL: unknown. */
-    struct ofp_request *dump;    /* Stale-flow hunt after a full sync. */
+    char *physnet;              /* NULL for br-int. */
+    char patch[16];             /* phy-<name>, on this bridge. */
+    char int_patch[16];         /* int-<name>, on br-int. */
+    int phy_ofport, int_ofport; /* Of the two, -1: not known. */
+    json_t *desired;            /* Parted flow set (flows_diff_parts()). */
+    json_t *installed;          /* Sent on this connection; NULL: unknown. */
+    struct ofp_request *dump;   /* Stale-flow hunt after a full sync. */
+    bool hunt; /* Dump once the full sync's barrier is back. */
     struct ofp_request *barrier; /* Confirms what was sent. */
     struct vsw_txn *setup;
     bool clean; /* The switch holds 'desired' (barrier seen). */
@@ -72,6 +73,7 @@ struct ovs_agent {
 
     unsigned int vsw_seqno, replica_seqno, ofp_seqno;
     bool dirty;
+    bool inputs_changed; /* The desired flows must be computed again. */
     long long next_report, next_canary, next_retry;
     struct ofp_request *canary;
     bool reporting, started;
@@ -140,6 +142,7 @@ ovs_agent_create(const struct agent_config *cfg, struct vsw *vsw,
     }
     a->n_bridges = 1 + MIN(cfg->n_mappings, (size_t) MAX_BRIDGES - 1);
     a->dirty = true;
+    a->inputs_changed = true;
     log_info("cookie of this run: %#" PRIx64, a->cookie);
     return a;
 }
@@ -496,10 +499,13 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
     }
     if (!b->installed) {
         /* A new connection: everything again with this run's cookie,
-         * then the hunt for what older runs left. */
+         * then the hunt for what older runs left.  The hunt's dump waits
+         * for the adds to be in: an add replaces the old run's flow of the
+         * same match, so only the truly stale ones are left to delete. */
         b->installed = json_object();
         ofp_request_free(b->dump);
-        b->dump = ofp_switch_dump_flows(e.sw, -1);
+        b->dump = NULL;
+        b->hunt = true;
     }
     sent =
         flows_diff_parts(b->installed, b->desired, a->cookie, emit_flow, &e);
@@ -514,13 +520,17 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         ofp_request_free(b->dump);
         b->dump = NULL;
     }
-    if (sent) {
+    if (sent || (b->hunt && !b->barrier)) {
         ofp_request_free(b->barrier);
         b->barrier = ofp_switch_barrier(e.sw);
         b->clean = false;
     }
     if (b->barrier && ofp_request_status(b->barrier) != -EINPROGRESS) {
-        b->clean = !ofp_request_status(b->barrier) && !b->dump;
+        b->clean = !ofp_request_status(b->barrier) && !b->dump && !b->hunt;
+        if (!ofp_request_status(b->barrier) && b->hunt) {
+            b->dump = ofp_switch_dump_flows(e.sw, -1);
+            b->hunt = false;
+        }
         ofp_request_free(b->barrier);
         b->barrier = NULL;
         a->dirty = true;
@@ -1032,7 +1042,12 @@ reconcile(struct ovs_agent *a)
     find_patch_ofports(a, ifaces, n);
     wire_vifs(a, ifaces, n);
     t0 = ovsx_time_msec();
-    compute_flows(a, ifaces, n);
+    if (a->inputs_changed) {
+        /* Not for a pass that only reports statuses or follows a barrier:
+         * at 1,000 ports a computation is most of a pass's cost. */
+        compute_flows(a, ifaces, n);
+        a->inputs_changed = false;
+    }
     t1 = ovsx_time_msec();
     for (size_t i = 0; i < a->n_bridges; i++) {
         sent += sync_flows(a, &a->bridges[i]);
@@ -1074,8 +1089,11 @@ ovs_agent_run(struct ovs_agent *a)
     if (!vsw_is_connected(a->vsw)) {
         return;
     }
-    if (a->dirty || vs != a->vsw_seqno || rs != a->replica_seqno
-        || os != a->ofp_seqno || (a->next_retry && now >= a->next_retry)) {
+    if (vs != a->vsw_seqno || rs != a->replica_seqno || os != a->ofp_seqno) {
+        a->inputs_changed = true;
+    }
+    if (a->dirty || a->inputs_changed
+        || (a->next_retry && now >= a->next_retry)) {
         a->dirty = false;
         a->vsw_seqno = vs;
         a->replica_seqno = rs;

@@ -44,15 +44,19 @@ struct ovsfw {
     uint64_t cookie;
     json_t *sgs, *ags; /* The pass's groups, borrowed. */
     /* Group id -> {"obj": the object last seen, "rules": its rules as
-     * text, "version": bumped when they change}. */
+     * text, "version": bumped when they change, "classes", "cver": bumped
+     * when those change, "stateful"} (group_entry()). */
     json_t *groups;
-    /* Port id -> {"port", "fp" (fingerprint), "flows", "needs", "pass"}. */
+    /* Port id -> {"port", "fpb"/"flows": its group-independent flows and
+     * what they were computed from, "fpc"/"clauses"/"needs"/"keys": its
+     * conjunction clauses, the remote addresses and conjunction keys they
+     * use, "pass": the last pass that saw it} (ovsfw_port()). */
     json_t *ports;
     /* Conjunction key -> id, and id (text) -> key, for every key in use;
      * "used": keys of this pass. */
     json_t *conj_ids, *conj_keys, *conj_used;
-    /* The last rules part: {"fp": its inputs, "set"}. */
-    json_t *rules;
+    /* The last rules and remote parts: {"fp": their inputs, "set"}. */
+    json_t *rules, *remote;
     json_int_t version, pass;
 };
 
@@ -80,6 +84,7 @@ ovsfw_destroy(struct ovsfw *fw)
         json_decref(fw->conj_keys);
         json_decref(fw->conj_used);
         json_decref(fw->rules);
+        json_decref(fw->remote);
         free(fw);
     }
 }
@@ -1073,10 +1078,56 @@ rules_part(struct ovsfw *fw, json_t *group_ids)
     return set;
 }
 
+/* The remote object (group or address group) a need reads, or NULL. */
+static json_t *
+need_object(struct ovsfw *fw, json_t *need)
+{
+    const char *remote = str(need, "remote");
+
+    return str_startswith(remote, "sg:")
+               ? json_object_get(fw->sgs, remote + 3)
+               : json_object_get(fw->ags, remote + 3);
+}
+
+/* The remote address clauses of 'needs': the same set (and json_t) as last
+ * pass unless a need or one of the objects it reads changed (the replica
+ * replaces an object that changes; the cache holds references, so an
+ * address is never reused for another object meanwhile). */
+static json_t *
+remote_part(struct ovsfw *fw, json_t *needs)
+{
+    struct ds fp = DS_EMPTY_INITIALIZER;
+    json_t *objs = json_array(), *clauses, *set, *need;
+    const char *key;
+
+    json_object_foreach (needs, key, need) {
+        json_t *obj = need_object(fw, need);
+        ds_put_format(&fp, "%s:%p ", key, (void *) obj);
+        json_array_append(objs, obj ? obj : json_null());
+    }
+    if (fw->remote && !strcmp(str(fw->remote, "fp"), ds_cstr(&fp))) {
+        ds_destroy(&fp);
+        json_decref(objs);
+        return json_incref(json_object_get(fw->remote, "set"));
+    }
+    clauses = json_object();
+    set = json_object();
+    json_object_foreach (needs, key, need) {
+        need_clauses(fw, need, clauses);
+    }
+    clause_flows(fw, clauses, set);
+    json_decref(clauses);
+    json_decref(fw->remote);
+    fw->remote = json_pack("{s:s, s:O, s:o}", "fp", ds_cstr(&fp), "set", set,
+                           "objs", objs);
+    ds_destroy(&fp);
+    return set;
+}
+
 void
 ovsfw_end(struct ovsfw *fw, json_t *parts)
 {
-    json_t *clauses = json_object(), *entry, *conj = json_object();
+    json_t *entry;
     json_t *needs = json_object(); /* Each need once, not once a port. */
     json_t *group_ids = json_object();
     const char *key;
@@ -1091,7 +1142,12 @@ ovsfw_end(struct ovsfw *fw, json_t *parts)
             continue;
         }
         json_array_foreach (json_object_get(entry, "needs"), i, need) {
-            char *nkey = json_dumps(need, JSON_COMPACT | JSON_SORT_KEYS);
+            /* An id stands for its group, remote, direction and version;
+             * the ports of a pass agree on the rest. */
+            char *nkey = xasprintf(
+                "%lld/%lld",
+                (long long) json_integer_value(json_object_get(need, "conj")),
+                (long long) json_integer_value(json_object_get(need, "lvid")));
             json_object_set(needs, nkey, need);
             free(nkey);
         }
@@ -1101,13 +1157,8 @@ ovsfw_end(struct ovsfw *fw, json_t *parts)
             json_object_set_new(group_ids, json_string_value(id), json_true());
         }
     }
-    json_object_foreach (needs, key, entry) {
-        need_clauses(fw, entry, clauses);
-    }
-    clause_flows(fw, clauses, conj);
     json_object_set_new(parts, "fw-rules", rules_part(fw, group_ids));
-    json_object_set_new(parts, "fw-remote", conj);
-    json_decref(clauses);
+    json_object_set_new(parts, "fw-remote", remote_part(fw, needs));
     json_decref(needs);
     json_decref(group_ids);
     /* Conjunction ids no port uses any more are free again. */

@@ -265,3 +265,19 @@ class Cloud:
             "allowed_address_pairs": [{"ip_address": a, "mac_address": mac}
                                       for a in pairs],
             "binding:host_id": "", "binding:vif_type": "unbound"})["id"]
+
+    def status(self, port_id):
+        return self.fake.get("port", port_id)["status"]
+
+    def set_pairs(self, port_id, pairs):
+        mac = self.fake.get("port", port_id)["mac_address"]
+        self.fake.update("port", port_id, allowed_address_pairs=[
+            {"ip_address": a, "mac_address": mac} for a in pairs])
+
+    def agent_configurations(self, host):
+        with self.fake.cv:
+            return self.fake.reports[(host, "Open vSwitch agent")][
+                "configurations"]
+
+    def vif_details(self, port_id):
+        return self.fake.get("port", port_id)["binding:vif_details"]

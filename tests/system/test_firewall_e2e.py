@@ -2,10 +2,10 @@
 
 Two namespace test hosts (A, B) on one physical network, each running
 neutrino-agent with `[securitygroup] firewall_driver = openvswitch`, then
-both with `iptables_hybrid` (the module runs once per driver), fed by
-fakefeed.FakeNeutrino (the agent protocol with security groups as
-sg-contract.md gives them; neutrino-server's security-group API is being
-built beside this).  Instances (namespaces plugged into br-int as os-vif
+both with `iptables_hybrid`, each fed once by fakefeed.FakeNeutrino (the
+agent protocol with security groups as sg-contract.md gives them, written
+directly) and once by neutrino-server (groups, rules and ports made through
+its API; the project's default group is the server's own).  Instances (namespaces plugged into br-int as os-vif
 does) on a flat network 10.66.0.0/24:
 
     vm1 (A, default group)     vm2 (B, default group)
@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 import hosts
-from agenthost import AGENT_BIN, AgentHost
+from agenthost import AGENT_BIN, AgentHost, Api
 from fakefeed import Cloud, FakeNeutrino, rule
 from seedcheck import check_int_flows, plug
 
@@ -52,8 +52,8 @@ def mac(n):
     return "fa:16:3e:66:00:%02x" % n
 
 
-def start_agent(lab, fake, phys, role, hostname, driver):
-    agent = AgentHost(lab, role, hostname, fake, phys)
+def start_agent(lab, api, phys, role, hostname, driver):
+    agent = AgentHost(lab, role, hostname, api, phys)
     with open(agent.conf, "a") as f:
         f.write("\n[securitygroup]\nfirewall_driver = %s\n" % driver)
     agent.start()
@@ -127,29 +127,102 @@ class HybridInstance(hosts.Instance):
             self.lab.del_link(self.host.netns, self.qvb)
 
 
+class ServerCloud:
+    """Cloud's writes through neutrino-server's API (noauth, one project):
+    the project's default group as the server makes it, other groups with
+    their automatic egress rules replaced by the ones asked for."""
+
+    def __init__(self, api):
+        self.s = api.server
+        self.net = self.s.create("network", name="provider", shared=True, **{
+            "provider:network_type": "flat",
+            "provider:physical_network": "provider"})
+        self.sub = self.s.subnet(self.net["id"], "10.66.0.0/24",
+                                 enable_dhcp=False)
+
+    def _groups(self, **params):
+        return self.s.ok(self.s.get("/v2.0/security-groups", params=params),
+                         200)["security_groups"]
+
+    def group(self, name, rules, stateful=True):
+        if name == "default":
+            return self._groups(name="default")[0]["id"]
+        sg = self.s.ok(self.s.post("/v2.0/security-groups", {
+            "security_group": {"name": name, "stateful": stateful}}),
+            201)["security_group"]
+        for r in sg["security_group_rules"]:
+            self.remove_rule(sg["id"], r["id"])
+        for r in rules:
+            self.add_rule(sg["id"], r)
+        return sg["id"]
+
+    def add_rule(self, sg_id, r):
+        body = {k: v for k, v in r.items() if v is not None and k != "id"}
+        body["security_group_id"] = sg_id
+        created = self.s.ok(self.s.post("/v2.0/security-group-rules", {
+            "security_group_rule": body}), 201)["security_group_rule"]
+        r["id"] = created["id"]
+        return created["id"]
+
+    def remove_rule(self, sg_id, rule_id):
+        self.s.ok(self.s.delete("/v2.0/security-group-rules/" + rule_id),
+                  204)
+
+    def port(self, name, mac, ip, groups, security=True):
+        return self.s.create(
+            "port", name=name, network_id=self.net["id"], mac_address=mac,
+            fixed_ips=[{"subnet_id": self.sub["id"], "ip_address": ip}],
+            port_security_enabled=security,
+            security_groups=list(groups) if security else [])["id"]
+
+    def status(self, port_id):
+        return self.s.show("port", port_id)["status"]
+
+    def set_pairs(self, port_id, pairs):
+        self.s.update("port", port_id, allowed_address_pairs=[
+            {"ip_address": a} for a in pairs])
+
+    def agent_configurations(self, host):
+        agents = self.s.ok(self.s.get("/v2.0/agents", params={
+            "host": host, "agent_type": "Open vSwitch agent"}), 200)["agents"]
+        return agents[0]["configurations"]
+
+    def vif_details(self, port_id):
+        return self.s.show("port", port_id)["binding:vif_details"]
+
+
 def iptables_save(agent):
     return agent.view(["iptables-save"]).stdout
 
 
 # ---------------------------------------------------------------- fixture
-@pytest.fixture(scope="module", params=["openvswitch", "iptables_hybrid"])
+@pytest.fixture(scope="module", params=[
+    ("openvswitch", "fake"), ("iptables_hybrid", "fake"),
+    ("openvswitch", "server"), ("iptables_hybrid", "server")],
+    ids=lambda p: "%s-%s" % p)
 def dep(request):
-    """One lab per driver (module_lab would be shared by both)."""
+    """One lab per driver and server (module_lab would be shared)."""
     lab = hosts.Lab()
     try:
-        yield deploy(lab, request.param)
+        yield deploy(lab, *request.param)
     finally:
         lab.cleanup()
 
 
-def deploy(lab, driver):
-    fake = FakeNeutrino()
-    fake.hybrid = driver == "iptables_hybrid"
-    lab.defer("stop the fake server", fake.close)
+def deploy(lab, driver, server):
+    """The hosts and instances, fed by the in-memory server ("fake") or by
+    neutrino-server through its API ("server")."""
+    if server == "fake":
+        api = FakeNeutrino()
+        api.hybrid = driver == "iptables_hybrid"
+        lab.defer("stop the fake server", api.close)
+    else:
+        api = Api(lab, overrides={
+            "ml2_type_flat": {"flat_networks": "provider"}})
     phys = hosts.PhysNet(lab)
-    a = start_agent(lab, fake, phys, "fwa", "fw-a", driver)
-    b = start_agent(lab, fake, phys, "fwb", "fw-b", driver)
-    cloud = Cloud(fake)
+    a = start_agent(lab, api, phys, "fwa", "fw-a", driver)
+    b = start_agent(lab, api, phys, "fwb", "fw-b", driver)
+    cloud = Cloud(api) if server == "fake" else ServerCloud(api)
     default = cloud.group("default", lambda me: [
         rule("ingress", remote_group_id=me),
         rule("ingress", "IPv6", remote_group_id=me),
@@ -164,7 +237,7 @@ def deploy(lab, driver):
     vms = {}
     for n, (agent, groups, security) in spec.items():
         port_id = cloud.port("vm%d" % n, mac(n), ip(n), groups, security)
-        if fake.hybrid:
+        if driver == "iptables_hybrid":
             vms[n] = HybridInstance(lab, agent.ovs, "vm%d" % n, port_id,
                                     mac(n))
             vms[n].set_ip("%s/%d" % (ip(n), PREFIX))
@@ -176,9 +249,9 @@ def deploy(lab, driver):
                       lab.dir / ("listen-vm%d.log" % n), netns=vms[n].netns)
     for vm in vms.values():
         hosts.wait_until(
-            lambda: fake.get("port", vm.port_id)["status"] == "ACTIVE", 15,
+            lambda: cloud.status(vm.port_id) == "ACTIVE", 15,
             what="%s ACTIVE" % vm.port_id)
-    return {"fake": fake, "cloud": cloud, "a": a, "b": b, "vms": vms,
+    return {"cloud": cloud, "a": a, "b": b, "vms": vms,
             "default": default, "other": other, "stateless": stateless,
             "lab": lab, "driver": driver}
 
@@ -186,11 +259,14 @@ def deploy(lab, driver):
 # ---------------------------------------------------------------- tests
 def test_agents_report_the_firewall(dep):
     for host in ("fw-a", "fw-b"):
-        conf = dep["fake"].reports[(host, "Open vSwitch agent")][
-            "configurations"]
+        conf = dep["cloud"].agent_configurations(host)
         assert conf["firewall_driver"] == dep["driver"], conf
         assert conf["ovs_hybrid_plug"] is (
             dep["driver"] == "iptables_hybrid"), conf
+    details = dep["cloud"].vif_details(dep["vms"][1].port_id)
+    assert details["ovs_hybrid_plug"] is (
+        dep["driver"] == "iptables_hybrid"), details
+    assert details["port_filter"] is True, details
 
 
 def test_flows_in_neutrons_tables_beside_seed_000(dep):
@@ -340,16 +416,15 @@ def test_spoofed_ip_mac_and_arp_get_nothing_through(dep):
 
 
 def test_allowed_address_pair_gets_through(dep):
-    fake, vm1, vms = dep["fake"], dep["vms"][1], dep["vms"]
+    cloud, vm1 = dep["cloud"], dep["vms"][1]
     vm1.run(["ip", "addr", "add", "%s/%d" % (ip(99), PREFIX), "dev",
              "eth0"])
     assert not tcp(vm1, ip(5), src=ip(99))
-    fake.update("port", vm1.port_id, allowed_address_pairs=[
-        {"ip_address": ip(99), "mac_address": mac(1)}])
+    cloud.set_pairs(vm1.port_id, [ip(99)])
     eventually(lambda: tcp(vm1, ip(5), src=ip(99)), "the address pair")
     # The pair is a member of the default group: vm2 lets it in.
     assert tcp(vm1, ip(2), src=ip(99))
-    fake.update("port", vm1.port_id, allowed_address_pairs=[])
+    cloud.set_pairs(vm1.port_id, [])
     eventually(lambda: not tcp(vm1, ip(5), src=ip(99)), "the pair's removal")
     vm1.run(["ip", "addr", "del", "%s/%d" % (ip(99), PREFIX), "dev",
              "eth0"])
