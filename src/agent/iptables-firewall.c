@@ -307,7 +307,7 @@ egress_chains(struct ds *ds, const char *id10, json_t *port, json_t *sgs,
 
 char *
 iptfw_filter(const struct iptfw_port *ports, size_t n, json_t *sgs,
-             json_t *ags, int version)
+             int version)
 {
     struct ds decl = DS_EMPTY_INITIALIZER, rules = DS_EMPTY_INITIALIZER;
     static const char *const chains[] = {
@@ -377,7 +377,6 @@ iptfw_filter(const struct iptfw_port *ports, size_t n, json_t *sgs,
                         "COMMIT\n");
     ds_put_cstr(&decl, ds_cstr(&rules));
     ds_destroy(&rules);
-    (void) ags;
     return ds_steal(&decl);
 }
 
@@ -830,8 +829,8 @@ iptfw_sync(struct iptfw *fw, const struct iptfw_port *ports, size_t n,
 {
     char *names = NULL;
     char *sets = iptfw_ipsets(ports, n, sgs, ags, &names);
-    char *f4 = iptfw_filter(ports, n, sgs, ags, 4);
-    char *f6 = iptfw_filter(ports, n, sgs, ags, 6);
+    char *f4 = iptfw_filter(ports, n, sgs, 4);
+    char *f6 = iptfw_filter(ports, n, sgs, 6);
     char *raw = iptfw_raw(ports, n, sgs);
     char *all = xasprintf("%s%s%s%s", sets, f4, f6, raw);
     char *ipset_restore[] = {"ipset", "restore", NULL};

@@ -28,18 +28,19 @@ struct iptfw_port {
     int zone;     /* Its network's conntrack zone. */
 };
 
-/* Our part of table "filter" (IP 'version' 4 or 6) for 'ports', groups
- * 'sgs' (objects keyed by id, with "members") and address groups 'ags':
- * "*filter", our chains, the jumps to them from the built-in chains, our
- * rules, "COMMIT". */
+/* Our part of table "filter" (IP 'version' 4 or 6) for 'ports' and
+ * groups 'sgs' (objects keyed by id): "*filter", our chains, the jumps to
+ * them from the built-in chains, our rules (remote groups and address
+ * groups through the sets iptfw_ipsets() names), "COMMIT". */
 char *iptfw_filter(const struct iptfw_port *, size_t n, json_t *sgs,
-                   json_t *ags, int version);
+                   int version);
 /* Our part of table "raw": each port's conntrack zone (none for ports of
  * stateless groups: not tracked at all). */
 char *iptfw_raw(const struct iptfw_port *, size_t n, json_t *sgs);
 
 /* An "ipset restore" script that sets every set the rules of 'ports'
- * name to the current members/addresses (atomically, through a temporary
+ * name to the current members of 'sgs' / addresses of address groups
+ * 'ags' (objects keyed by id) (atomically, through a temporary
  * set and swap), and the names of those sets, one a line, in
  * '*ret_names'. */
 char *iptfw_ipsets(const struct iptfw_port *, size_t n, json_t *sgs,

@@ -74,7 +74,7 @@ test_filter_as_neutron(void **state)
 {
     json_t *p = port(true), *sgs = groups(true), *ags = json_object();
     struct iptfw_port ports[] = {{p, 4097}};
-    char *f = iptfw_filter(ports, 1, sgs, ags, 4);
+    char *f = iptfw_filter(ports, 1, sgs, 4);
 
     assert_true(str_startswith(f, "*filter\n"));
     assert_has(f, ":neutron-openvswi-i670110e0-a - [0:0]\n");
@@ -105,7 +105,7 @@ test_filter_as_neutron(void **state)
     assert_null(strstr(f, "fe80"));
     free(f);
 
-    f = iptfw_filter(ports, 1, sgs, ags, 6);
+    f = iptfw_filter(ports, 1, sgs, 6);
     assert_has(f, "--icmpv6-type 134 -m comment --comment \"Drop IPv6 Router "
                   "Advts from VM Instance.\" -j DROP\n");
     assert_has(f, "-A neutron-openvswi-s670110e0-a -s fe80::f816:3eff:"
@@ -123,7 +123,7 @@ test_stateless_and_unfiltered(void **state)
     json_t *p = port(true), *off = port(false), *sgs = groups(false);
     json_t *ags = json_object();
     struct iptfw_port ports[] = {{p, 4097}};
-    char *f = iptfw_filter(ports, 1, sgs, ags, 4), *raw;
+    char *f = iptfw_filter(ports, 1, sgs, 4), *raw;
 
     assert_null(strstr(f, "--state"));
     free(f);
@@ -139,7 +139,7 @@ test_stateless_and_unfiltered(void **state)
     free(raw);
 
     ports[0].port = off;
-    f = iptfw_filter(ports, 1, sgs, ags, 4);
+    f = iptfw_filter(ports, 1, sgs, 4);
     assert_has(f, "\"Accept all packets when port security is disabled.\" "
                   "-j ACCEPT\n");
     assert_null(strstr(f, ":neutron-openvswi-i670110e0-a"));
