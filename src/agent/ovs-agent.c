@@ -40,6 +40,9 @@ struct bridge {
     struct ofp_request *barrier; /* Confirms what was sent. */
     struct vsw_txn *setup;
     bool clean; /* The switch holds 'desired' (barrier seen). */
+    /* The connection 'installed' was sent on; compared, never used (a
+     * switch pointer lives one ofp_controller_run()). */
+    const struct ofp_switch *sw;
 };
 
 /* A transaction tagging one br-int port. */
@@ -503,6 +506,7 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
          * for the adds to be in: an add replaces the old run's flow of the
          * same match, so only the truly stale ones are left to delete. */
         b->installed = json_object();
+        b->sw = e.sw;
         ofp_request_free(b->dump);
         b->dump = NULL;
         b->hunt = true;
@@ -551,6 +555,33 @@ flows_lost(struct ovs_agent *a)
         json_decref(a->bridges[i].installed);
         a->bridges[i].installed = NULL;
         a->bridges[i].clean = false;
+    }
+    a->dirty = true;
+}
+
+/* Forgets what the switches whose connection is new hold, so they get
+ * everything again; the others keep theirs (one bridge connecting after
+ * a restart must not make br-int's 50,000 flows go out twice).  If a
+ * connection is replaced by one at the same address in between, the
+ * flows are still there (fail_mode=secure keeps them across controller
+ * connections); a restarted ovs-vswitchd is the canary's to notice. */
+static void
+switches_changed(struct ovs_agent *a)
+{
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        struct bridge *b = &a->bridges[i];
+        struct ofp_switch *sw = NULL;
+        struct vsw_bridge vb;
+
+        if (!vsw_get_bridge(a->vsw, b->name, &vb) && vb.has_datapath_id) {
+            sw = ofp_controller_find(a->ctl, vb.datapath_id);
+        }
+        if (!sw || sw != b->sw) {
+            json_decref(b->installed);
+            b->installed = NULL;
+            b->clean = false;
+        }
+        b->sw = sw;
     }
     a->dirty = true;
 }
@@ -1075,7 +1106,7 @@ ovs_agent_run(struct ovs_agent *a)
         report_state(a);
     }
     if (os != a->ofp_seqno) {
-        flows_lost(a); /* A switch (re)connected or left. */
+        switches_changed(a); /* A switch (re)connected or left. */
     }
     reap_tag_txns(a);
     for (size_t i = 0; i < a->n_bridges; i++) {
