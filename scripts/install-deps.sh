@@ -16,10 +16,15 @@ apt-get install -y -q --no-install-recommends \
     python3-keystone uwsgi-core uwsgi-plugin-python3 python3-keystoneclient \
     curl procps \
     openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump \
-    dnsmasq-base dnsmasq-utils systemd
+    dnsmasq-base dnsmasq-utils systemd \
+    iptables ipset conntrack bridge-utils
 # openvswitch-source: the Open vSwitch library the agent is built on
 # (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
 # tests start private ovsdb-server/ovs-vswitchd instances inside namespaces
 # and never the machine's own openvswitch service.  dnsmasq-base and
 # dnsmasq-utils: the DHCP role's dnsmasq and dhcp_release.  systemd: only
 # its systemd-analyze, which checks etc/systemd's units in the unit tests.
+# iptables, ipset, conntrack: the agent's iptables_hybrid firewall (Debian's
+# nft-backed iptables-restore, ipsets for remote groups, conntrack -D for
+# connections a removed rule allowed); bridge-utils: brctl, with which the
+# hybrid plug's tests look at qbr as seed 002 does.

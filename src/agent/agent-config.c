@@ -96,6 +96,43 @@ parse_auth_strategy(const char *value, void *field, const void *arg,
     return config_parse_string(value, field, arg, ret_reason);
 }
 
+/* Neutron's driver names: the short ones (stevedore aliases) and the class
+ * paths older configurations still carry. */
+static const struct {
+    const char *name;
+    enum agent_firewall fw;
+} firewall_names[] = {
+    {"openvswitch", AGENT_FW_OPENVSWITCH},
+    {"neutron.agent.linux.openvswitch_firewall:OVSFirewallDriver",
+     AGENT_FW_OPENVSWITCH},
+    {"iptables_hybrid", AGENT_FW_IPTABLES_HYBRID},
+    {"neutron.agent.linux.iptables_firewall."
+     "OVSHybridIptablesFirewallDriver",
+     AGENT_FW_IPTABLES_HYBRID},
+    {"neutron.agent.linux.iptables_firewall:"
+     "OVSHybridIptablesFirewallDriver",
+     AGENT_FW_IPTABLES_HYBRID},
+    {"noop", AGENT_FW_NOOP},
+    {"neutron.agent.firewall.NoopFirewallDriver", AGENT_FW_NOOP},
+    {"neutron.agent.firewall:NoopFirewallDriver", AGENT_FW_NOOP},
+};
+
+static int
+parse_firewall(const char *value, void *field, const void *arg,
+               char **ret_reason)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(firewall_names); i++) {
+        if (!strcmp(value, firewall_names[i].name)) {
+            *(enum agent_firewall *) field = firewall_names[i].fw;
+            return 0;
+        }
+    }
+    *ret_reason = xasprintf("'%s' is not a firewall driver (openvswitch, "
+                            "iptables_hybrid, noop)",
+                            value);
+    return -EINVAL;
+}
+
 #define OPT(SECTION, KEY, PARSE, FIELD, ARG)                                  \
     {                                                                         \
         SECTION, KEY, PARSE, offsetof(struct agent_config, FIELD), ARG        \
@@ -146,6 +183,10 @@ static const struct config_option agent_options[] = {
     KS_STR(user_domain_name),
     KS_STR(project_domain_name),
 #undef KS_STR
+    OPT("securitygroup", "firewall_driver", parse_firewall, firewall_driver,
+        NULL),
+    OPT("securitygroup", "enable_security_group", config_parse_bool,
+        enable_security_group, NULL),
 };
 
 static void
@@ -172,6 +213,8 @@ agent_config_defaults(struct agent_config *cfg)
         .auth_strategy = xstrdup("noauth"),
         .ks_user_domain_name = xstrdup("Default"),
         .ks_project_domain_name = xstrdup("Default"),
+        .firewall_driver = AGENT_FW_OPENVSWITCH,
+        .enable_security_group = true,
     };
 }
 
@@ -218,4 +261,18 @@ agent_config_bridge(const struct agent_config *cfg, const char *physnet)
         }
     }
     return NULL;
+}
+
+enum agent_firewall
+agent_config_firewall(const struct agent_config *cfg)
+{
+    return cfg->enable_security_group ? cfg->firewall_driver : AGENT_FW_NOOP;
+}
+
+const char *
+agent_config_firewall_name(enum agent_firewall fw)
+{
+    return fw == AGENT_FW_OPENVSWITCH       ? "openvswitch"
+           : fw == AGENT_FW_IPTABLES_HYBRID ? "iptables_hybrid"
+                                            : "noop";
 }

@@ -11,6 +11,13 @@
 
 #include "core/util.h"
 
+/* [securitygroup] firewall_driver. */
+enum agent_firewall {
+    AGENT_FW_OPENVSWITCH,     /* Conntrack flows on br-int (default). */
+    AGENT_FW_IPTABLES_HYBRID, /* iptables on the qbr Linux bridge. */
+    AGENT_FW_NOOP,            /* No filtering. */
+};
+
 /* One entry of [ovs] bridge_mappings: physical network -> bridge. */
 struct bridge_mapping {
     char *physnet;
@@ -57,6 +64,9 @@ struct agent_config {
     char *ks_project_name;
     char *ks_user_domain_name;
     char *ks_project_domain_name;
+    /* [securitygroup] */
+    enum agent_firewall firewall_driver;
+    bool enable_security_group; /* false: noop, whatever the driver. */
 };
 
 /* Fills 'cfg' with defaults, then loads 'files' in order.  Returns 0, or a
@@ -65,6 +75,12 @@ struct agent_config {
 int agent_config_load(struct agent_config *cfg, char *const *files,
                       size_t n_files, char **ret_error) WARN_UNUSED;
 void agent_config_destroy(struct agent_config *);
+
+/* The firewall in effect (noop when security groups are disabled). */
+enum agent_firewall agent_config_firewall(const struct agent_config *);
+/* Neutron's short name of 'fw': "openvswitch", "iptables_hybrid",
+ * "noop". */
+const char *agent_config_firewall_name(enum agent_firewall fw);
 
 /* The bridge 'physnet' is mapped to, or NULL. */
 const char *agent_config_bridge(const struct agent_config *,

@@ -1,14 +1,14 @@
 #include "agent/flows.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/util.h"
 
-/* Adds "table=T,priority=P[,MATCH]" with 'actions' to 'set'. */
-static void
-add(json_t *set, uint64_t cookie, int table, int priority, const char *match,
-    const char *actions)
+void
+flows_add(json_t *set, uint64_t cookie, int table, int priority,
+          const char *match, const char *actions)
 {
     char *key = xasprintf("table=%d,priority=%d%s%s", table, priority,
                           *match ? "," : "", match);
@@ -23,11 +23,11 @@ add(json_t *set, uint64_t cookie, int table, int priority, const char *match,
 void
 flows_int_base(json_t *set, uint64_t cookie)
 {
-    add(set, cookie, 0, 65535, "dl_vlan=4095", "drop");
-    add(set, cookie, 0, 0, "", "resubmit(,60)");
-    add(set, cookie, FLOWS_CANARY_TABLE, 0, "", "drop");
-    add(set, cookie, 24, 0, "", "drop");
-    add(set, cookie, 60, 3, "", "NORMAL");
+    flows_add(set, cookie, 0, 65535, "dl_vlan=4095", "drop");
+    flows_add(set, cookie, 0, 0, "", "resubmit(,60)");
+    flows_add(set, cookie, FLOWS_CANARY_TABLE, 0, "", "drop");
+    flows_add(set, cookie, 24, 0, "", "drop");
+    flows_add(set, cookie, 60, 3, "", "NORMAL");
 }
 
 void
@@ -35,7 +35,7 @@ flows_int_physnet(json_t *set, uint64_t cookie, int ofport)
 {
     char *match = xasprintf("in_port=%d", ofport);
 
-    add(set, cookie, 0, 2, match, "drop");
+    flows_add(set, cookie, 0, 2, match, "drop");
     free(match);
 }
 
@@ -48,7 +48,7 @@ flows_int_network(json_t *set, uint64_t cookie, int ofport, int lvid,
                       : xasprintf("in_port=%d,dl_vlan=%d", ofport, segid);
     char *actions = xasprintf("mod_vlan_vid:%d,resubmit(,60)", lvid);
 
-    add(set, cookie, 0, 3, match, actions);
+    flows_add(set, cookie, 0, 3, match, actions);
     free(match);
     free(actions);
 }
@@ -64,8 +64,8 @@ flows_phys_base(json_t *set, uint64_t cookie, int ofport)
 {
     char *match = xasprintf("in_port=%d", ofport);
 
-    add(set, cookie, 0, 2, match, "drop");
-    add(set, cookie, 0, 0, "", "NORMAL");
+    flows_add(set, cookie, 0, 2, match, "drop");
+    flows_add(set, cookie, 0, 0, "", "NORMAL");
     free(match);
 }
 
@@ -77,34 +77,68 @@ flows_phys_network(json_t *set, uint64_t cookie, int ofport, int lvid,
     char *actions = segid < 0 ? xstrdup("strip_vlan,NORMAL")
                               : xasprintf("mod_vlan_vid:%d,NORMAL", segid);
 
-    add(set, cookie, 0, 4, match, actions);
+    flows_add(set, cookie, 0, 4, match, actions);
     free(match);
     free(actions);
+}
+
+/* Emits the deletes (or, with 'adds', the adds) that turn flow set
+ * 'installed' into 'desired' (either may be NULL: empty). */
+static int
+diff_set(json_t *installed, json_t *desired, uint64_t cookie, bool adds,
+         flows_emit_func *emit, void *aux)
+{
+    const char *key;
+    json_t *flow;
+    int n = 0;
+
+    json_object_foreach (adds ? desired : installed, key, flow) {
+        char *cmd = NULL;
+
+        if (!adds && !json_object_get(desired, key)) {
+            cmd = xasprintf("delete_strict %s,cookie=%#" PRIx64 "/-1", key,
+                            cookie);
+        } else if (adds
+                   && !json_equal(json_object_get(installed, key), flow)) {
+            cmd = xasprintf("add %s", json_string_value(flow));
+        }
+        if (cmd) {
+            emit(aux, cmd);
+            free(cmd);
+            n++;
+        }
+    }
+    return n;
 }
 
 int
 flows_diff(json_t *installed, json_t *desired, uint64_t cookie,
            flows_emit_func *emit, void *aux)
 {
-    const char *key;
-    json_t *flow;
+    return diff_set(installed, desired, cookie, false, emit, aux)
+           + diff_set(installed, desired, cookie, true, emit, aux);
+}
+
+int
+flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
+                 flows_emit_func *emit, void *aux)
+{
+    const char *name;
+    json_t *part;
     int n = 0;
 
-    json_object_foreach (installed, key, flow) {
-        if (!json_object_get(desired, key)) {
-            char *cmd = xasprintf("delete_strict %s,cookie=%#" PRIx64 "/-1",
-                                  key, cookie);
-            emit(aux, cmd);
-            free(cmd);
-            n++;
+    /* Every delete before any add: a flow that moves between parts is
+     * deleted from one and added by the other, in that order. */
+    json_object_foreach (installed, name, part) {
+        json_t *want = json_object_get(desired, name);
+        if (want != part) {
+            n += diff_set(part, want, cookie, false, emit, aux);
         }
     }
-    json_object_foreach (desired, key, flow) {
-        if (!json_equal(json_object_get(installed, key), flow)) {
-            char *cmd = xasprintf("add %s", json_string_value(flow));
-            emit(aux, cmd);
-            free(cmd);
-            n++;
+    json_object_foreach (desired, name, part) {
+        json_t *had = json_object_get(installed, name);
+        if (had != part) {
+            n += diff_set(had, part, cookie, true, emit, aux);
         }
     }
     return n;

@@ -24,6 +24,11 @@
 
 #define FLOWS_CANARY_TABLE 23
 
+/* Adds "table=T,priority=P[,MATCH]" with 'actions' to 'set' (replacing a
+ * flow of the same identity). */
+void flows_add(json_t *set, uint64_t cookie, int table, int priority,
+               const char *match, const char *actions);
+
 /* br-int's flows that exist whatever the networks. */
 void flows_int_base(json_t *set, uint64_t cookie);
 /* br-int: traffic from the patch port to a physical bridge ('ofport'). */
@@ -45,5 +50,10 @@ void flows_phys_network(json_t *set, uint64_t cookie, int ofport, int lvid,
 typedef void flows_emit_func(void *aux, const char *command);
 int flows_diff(json_t *installed, json_t *desired, uint64_t cookie,
                flows_emit_func *emit, void *aux);
+/* The same for "parted" sets: objects mapping a part's name to a flow set,
+ * with no flow in two parts.  A part that is the same json_t in both is
+ * skipped unread, so unchanged ports cost nothing.  Deletes come first. */
+int flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
+                     flows_emit_func *emit, void *aux);
 
 #endif /* agent/flows.h */

@@ -8,7 +8,9 @@
 #include "agent/agent-config.h"
 #include "agent/flows.h"
 #include "agent/http-client.h"
+#include "agent/iptables-firewall.h"
 #include "agent/lvm.h"
+#include "agent/ovs-firewall.h"
 #include "agent/replica.h"
 #include "core/log.h"
 #include "core/sha1.h"
@@ -27,16 +29,20 @@ LOG_DEFINE_THIS_MODULE(ovs_agent);
 /* One bridge this agent controls, and the state of its flows. */
 struct bridge {
     char *name;
-    char *physnet;               /* NULL for br-int. */
-    char patch[16];              /* phy-<name>, on this bridge. */
-    char int_patch[16];          /* int-<name>, on br-int. */
-    int phy_ofport, int_ofport;  /* Of the two, -1: not known. */
-    json_t *desired;             /* Flow set (flows.h). */
-    json_t *installed;           /* Sent on this connection; NULL: unknown. */
-    struct ofp_request *dump;    /* Stale-flow hunt after a full sync. */
+    char *physnet;              /* NULL for br-int. */
+    char patch[16];             /* phy-<name>, on this bridge. */
+    char int_patch[16];         /* int-<name>, on br-int. */
+    int phy_ofport, int_ofport; /* Of the two, -1: not known. */
+    json_t *desired;            /* Parted flow set (flows_diff_parts()). */
+    json_t *installed;          /* Sent on this connection; NULL: unknown. */
+    struct ofp_request *dump;   /* Stale-flow hunt after a full sync. */
+    bool hunt; /* Dump once the full sync's barrier is back. */
     struct ofp_request *barrier; /* Confirms what was sent. */
     struct vsw_txn *setup;
     bool clean; /* The switch holds 'desired' (barrier seen). */
+    /* The connection 'installed' was sent on; compared, never used (a
+     * switch pointer lives one ofp_controller_run()). */
+    const struct ofp_switch *sw;
 };
 
 /* A transaction tagging one br-int port. */
@@ -59,6 +65,9 @@ struct ovs_agent {
     bool peered;
 
     struct lvm *lvm;
+    struct ovsfw *fw;  /* firewall_driver = openvswitch, else NULL. */
+    struct iptfw *ipt; /* firewall_driver = iptables_hybrid, else NULL. */
+    bool ipt_failed;   /* The last iptables sync failed (logged once). */
     struct tag_txn *tags;
     size_t n_tags;
     /* Port id -> {"retry": ms, "busy": bool, "sent": status}. */
@@ -67,6 +76,7 @@ struct ovs_agent {
 
     unsigned int vsw_seqno, replica_seqno, ofp_seqno;
     bool dirty;
+    bool inputs_changed; /* The desired flows must be computed again. */
     long long next_report, next_canary, next_retry;
     struct ofp_request *canary;
     bool reporting, started;
@@ -122,6 +132,11 @@ ovs_agent_create(const struct agent_config *cfg, struct vsw *vsw,
         random_bytes(&a->cookie, sizeof a->cookie);
     }
     a->lvm = lvm_create();
+    if (agent_config_firewall(cfg) == AGENT_FW_OPENVSWITCH) {
+        a->fw = ovsfw_create(a->cookie);
+    } else if (agent_config_firewall(cfg) == AGENT_FW_IPTABLES_HYBRID) {
+        a->ipt = iptfw_create();
+    }
     a->ports = json_object();
     bridge_init(&a->bridges[0], cfg->integration_bridge, NULL);
     for (size_t i = 0; i < cfg->n_mappings && i + 1 < MAX_BRIDGES; i++) {
@@ -130,6 +145,7 @@ ovs_agent_create(const struct agent_config *cfg, struct vsw *vsw,
     }
     a->n_bridges = 1 + MIN(cfg->n_mappings, (size_t) MAX_BRIDGES - 1);
     a->dirty = true;
+    a->inputs_changed = true;
     log_info("cookie of this run: %#" PRIx64, a->cookie);
     return a;
 }
@@ -161,6 +177,8 @@ ovs_agent_destroy(struct ovs_agent *a)
         vsw_txn_free(a->peering);
         ofp_request_free(a->canary);
         lvm_destroy(a->lvm);
+        ovsfw_destroy(a->fw);
+        iptfw_destroy(a->ipt);
         json_decref(a->ports);
         free(a);
     }
@@ -313,16 +331,19 @@ report_state(struct ovs_agent *a)
     hclient_request(
         a->client, "POST", "/neutrino/v1/agents/report",
         json_pack("{s:{s:s, s:s, s:s, s:s, s:b, s:{s:o, s:s, s:s, s:b, "
-                  "s:I, s:[], s:b, s:b, s:b, s:[]}}}",
+                  "s:I, s:[], s:b, s:b, s:b, s:[], s:s}}}",
                   "agent_state", "binary", "neutrino-agent", "host",
                   a->cfg->host, "topic", "N/A", "agent_type",
                   "Open vSwitch agent", "start_flag", !a->started,
                   "configurations", "bridge_mappings", mappings,
                   "integration_bridge", a->cfg->integration_bridge,
                   "datapath_type", a->cfg->datapath_type, "ovs_hybrid_plug",
-                  false, "devices", (json_int_t) a->n_vifs, "tunnel_types",
+                  agent_config_firewall(a->cfg) == AGENT_FW_IPTABLES_HYBRID,
+                  "devices", (json_int_t) a->n_vifs, "tunnel_types",
                   "l2_population", false, "arp_responder_enabled", false,
-                  "enable_distributed_routing", false, "extensions"),
+                  "enable_distributed_routing", false, "extensions",
+                  "firewall_driver",
+                  agent_config_firewall_name(agent_config_firewall(a->cfg))),
         REQUEST_TIMEOUT, on_report, a);
     a->reporting = true;
     a->next_report = ovsx_time_msec() + a->cfg->report_interval * 1000LL;
@@ -462,7 +483,8 @@ delete_stale(struct ovs_agent *a, struct emit_ctx *e)
     }
 }
 
-static void
+/* Returns how many flow mods it sent. */
+static int
 sync_flows(struct ovs_agent *a, struct bridge *b)
 {
     struct vsw_bridge vb;
@@ -476,20 +498,24 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         b->clean = false;
         json_decref(b->installed);
         b->installed = NULL;
-        return;
+        return 0;
     }
     if (!b->installed) {
         /* A new connection: everything again with this run's cookie,
-         * then the hunt for what older runs left. */
+         * then the hunt for what older runs left.  The hunt's dump waits
+         * for the adds to be in: an add replaces the old run's flow of the
+         * same match, so only the truly stale ones are left to delete. */
         b->installed = json_object();
+        b->sw = e.sw;
         ofp_request_free(b->dump);
-        b->dump = ofp_switch_dump_flows(e.sw, -1);
+        b->dump = NULL;
+        b->hunt = true;
     }
-    sent = flows_diff(b->installed, b->desired, a->cookie, emit_flow, &e);
-    if (sent) {
-        json_decref(b->installed);
-        b->installed = json_deep_copy(b->desired);
-    }
+    sent =
+        flows_diff_parts(b->installed, b->desired, a->cookie, emit_flow, &e);
+    /* Parts are never changed once in a set: sharing them is copying. */
+    json_decref(b->installed);
+    b->installed = json_copy(b->desired);
     if (b->dump && ofp_request_status(b->dump) != -EINPROGRESS) {
         if (!ofp_request_status(b->dump)) {
             delete_stale(a, &e);
@@ -498,13 +524,17 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         ofp_request_free(b->dump);
         b->dump = NULL;
     }
-    if (sent) {
+    if (sent || (b->hunt && !b->barrier)) {
         ofp_request_free(b->barrier);
         b->barrier = ofp_switch_barrier(e.sw);
         b->clean = false;
     }
     if (b->barrier && ofp_request_status(b->barrier) != -EINPROGRESS) {
-        b->clean = !ofp_request_status(b->barrier) && !b->dump;
+        b->clean = !ofp_request_status(b->barrier) && !b->dump && !b->hunt;
+        if (!ofp_request_status(b->barrier) && b->hunt) {
+            b->dump = ofp_switch_dump_flows(e.sw, -1);
+            b->hunt = false;
+        }
         ofp_request_free(b->barrier);
         b->barrier = NULL;
         a->dirty = true;
@@ -514,6 +544,7 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         b->installed = NULL;
         b->clean = false;
     }
+    return sent;
 }
 
 /* Forgets what every switch holds: the next pass re-adds all flows. */
@@ -524,6 +555,33 @@ flows_lost(struct ovs_agent *a)
         json_decref(a->bridges[i].installed);
         a->bridges[i].installed = NULL;
         a->bridges[i].clean = false;
+    }
+    a->dirty = true;
+}
+
+/* Forgets what the switches whose connection is new hold, so they get
+ * everything again; the others keep theirs (one bridge connecting after
+ * a restart must not make br-int's 50,000 flows go out twice).  If a
+ * connection is replaced by one at the same address in between, the
+ * flows are still there (fail_mode=secure keeps them across controller
+ * connections); a restarted ovs-vswitchd is the canary's to notice. */
+static void
+switches_changed(struct ovs_agent *a)
+{
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        struct bridge *b = &a->bridges[i];
+        struct ofp_switch *sw = NULL;
+        struct vsw_bridge vb;
+
+        if (!vsw_get_bridge(a->vsw, b->name, &vb) && vb.has_datapath_id) {
+            sw = ofp_controller_find(a->ctl, vb.datapath_id);
+        }
+        if (!sw || sw != b->sw) {
+            json_decref(b->installed);
+            b->installed = NULL;
+            b->clean = false;
+        }
+        b->sw = sw;
     }
     a->dirty = true;
 }
@@ -766,24 +824,146 @@ wire_vifs(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     lvm_end(a->lvm);
 }
 
-/* The desired flows of every bridge, from the local VLANs. */
+/* The port and local VLAN of each VIF wired here, as 'fn' wants them. */
+typedef void wired_func(struct ovs_agent *, const struct vsw_iface *,
+                        json_t *port, int lvid, void *aux);
+
+static void
+for_each_wired(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
+               wired_func *fn, void *aux)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_t *port = is_vif(&ifaces[i])
+                           ? replica_port(a->replica, ifaces[i].iface_id)
+                           : NULL;
+        json_t *net = wirable_network(a, port);
+        const char *net_id = json_string_value(json_object_get(net, "id"));
+        int lvid = net_id ? lvm_get(a->lvm, net_id) : -1;
+
+        if (lvid > 0) {
+            fn(a, &ifaces[i], port, lvid, aux);
+        }
+    }
+}
+
+static void
+add_port_part(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
+              int lvid, void *parts)
+{
+    char *name = xasprintf("port:%s", iface->iface_id);
+    char *cname = xasprintf("clauses:%s", iface->iface_id);
+    json_t *clauses;
+
+    json_object_set(
+        parts, name,
+        ovsfw_port(a->fw, port, (int) iface->ofport, lvid, &clauses));
+    json_object_set(parts, cname, clauses);
+    free(name);
+    free(cname);
+}
+
+/* br-int's firewall parts: the tables' defaults, two parts per port wired
+ * here ("port:ID", "clauses:ID": the same json_t while nothing they depend
+ * on changed), the groups' rules and the remote addresses they need. */
+static void
+firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
+               json_t *parts)
+{
+    ovsfw_begin(a->fw, replica_security_groups(a->replica),
+                replica_address_groups(a->replica));
+    json_object_set_new(parts, "fw", ovsfw_base_flows(a->fw));
+    for_each_wired(a, ifaces, n, add_port_part, parts);
+    ovsfw_end(a->fw, parts);
+}
+
+static void
+add_spoofing(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
+             int lvid, void *parts)
+{
+    char *name = xasprintf("spoof:%s", iface->iface_id);
+
+    json_object_set_new(
+        parts, name,
+        ovsfw_spoofing_flows(a->cookie, port, (int) iface->ofport));
+    free(name);
+}
+
+/* With iptables_hybrid, br-int's ARP and MAC spoofing protection. */
+static void
+spoofing_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
+               json_t *parts)
+{
+    for_each_wired(a, ifaces, n, add_spoofing, parts);
+}
+
+static void
+add_ipt_port(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
+             int lvid, void *ports_)
+{
+    json_t *ports = ports_;
+
+    json_array_append_new(
+        ports, json_pack("{s:O, s:i}", "port", port, "zone", 4096 + lvid));
+}
+
+/* With iptables_hybrid: iptables and ipsets for the ports wired here
+ * (their conntrack zone per network, as Neutron's from 4097 up). */
+static void
+sync_iptables(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
+{
+    json_t *list = json_array(), *v;
+    struct iptfw_port *ports;
+    size_t i;
+    int r;
+
+    for_each_wired(a, ifaces, n, add_ipt_port, list);
+    ports = xcalloc(json_array_size(list) + 1, sizeof *ports);
+    json_array_foreach (list, i, v) {
+        ports[i] = (struct iptfw_port){
+            json_object_get(v, "port"),
+            (int) json_integer_value(json_object_get(v, "zone"))};
+    }
+    r = iptfw_sync(a->ipt, ports, json_array_size(list),
+                   replica_security_groups(a->replica),
+                   replica_address_groups(a->replica));
+    if (r < 0 && !a->ipt_failed) {
+        log_warn("iptables rules not applied (%s): retrying", strerror(-r));
+    } else if (r > 0) {
+        log_debug("iptables rules of %zu ports applied",
+                  json_array_size(list));
+    }
+    a->ipt_failed = r < 0;
+    if (r < 0) {
+        long long retry = ovsx_time_msec() + BIND_RETRY_MS;
+        a->next_retry = a->next_retry ? MIN(a->next_retry, retry) : retry;
+    }
+    free(ports);
+    json_decref(list);
+}
+
+/* The desired flows of every bridge, from the local VLANs (part "l2") and
+ * the firewall. */
 static void
 compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
 {
     struct bridge *br_int = &a->bridges[0];
     json_t *seen = json_object();
+    json_t *l2[MAX_BRIDGES];
 
     for (size_t i = 0; i < a->n_bridges; i++) {
-        json_object_clear(a->bridges[i].desired);
+        json_decref(a->bridges[i].desired);
+        a->bridges[i].desired = json_object();
+        l2[i] = json_object();
+        json_object_set_new(a->bridges[i].desired, "l2", l2[i]);
     }
-    flows_int_base(br_int->desired, a->cookie);
+    flows_int_base(l2[0], a->cookie);
     for (size_t i = 1; i < a->n_bridges; i++) {
         struct bridge *b = &a->bridges[i];
         if (b->int_ofport > 0) {
-            flows_int_physnet(br_int->desired, a->cookie, b->int_ofport);
+            flows_int_physnet(l2[0], a->cookie, b->int_ofport);
         }
         if (b->phy_ofport > 0) {
-            flows_phys_base(b->desired, a->cookie, b->phy_ofport);
+            flows_phys_base(l2[i], a->cookie, b->phy_ofport);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -795,23 +975,27 @@ compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
         int lvid = net_id ? lvm_get(a->lvm, net_id) : -1;
 
         if (is_vif(&ifaces[i]) && !net) {
-            flows_int_dead_port(br_int->desired, a->cookie,
-                                (int) ifaces[i].ofport);
+            flows_int_dead_port(l2[0], a->cookie, (int) ifaces[i].ofport);
         }
         if (!b || lvid < 0 || json_object_get(seen, net_id)) {
             continue;
         }
         json_object_set_new(seen, net_id, json_true());
         if (b->int_ofport > 0) {
-            flows_int_network(br_int->desired, a->cookie, b->int_ofport, lvid,
+            flows_int_network(l2[0], a->cookie, b->int_ofport, lvid,
                               segid_of(net));
         }
         if (b->phy_ofport > 0) {
-            flows_phys_network(b->desired, a->cookie, b->phy_ofport, lvid,
-                               segid_of(net));
+            flows_phys_network(l2[b - a->bridges], a->cookie, b->phy_ofport,
+                               lvid, segid_of(net));
         }
     }
     json_decref(seen);
+    if (a->fw && replica_has_security_groups(a->replica)) {
+        firewall_flows(a, ifaces, n, br_int->desired);
+    } else if (a->ipt && replica_has_security_groups(a->replica)) {
+        spoofing_flows(a, ifaces, n, br_int->desired);
+    }
 }
 
 /* The DHCP role reports its ports' status (once dnsmasq serves). */
@@ -873,7 +1057,9 @@ static void
 reconcile(struct ovs_agent *a)
 {
     struct vsw_iface *ifaces = NULL;
+    long long t0, t1;
     size_t n = 0;
+    int sent = 0;
 
     setup_bridges(a);
     if (!replica_is_synced(a->replica)
@@ -886,12 +1072,26 @@ reconcile(struct ovs_agent *a)
     }
     find_patch_ofports(a, ifaces, n);
     wire_vifs(a, ifaces, n);
-    compute_flows(a, ifaces, n);
+    t0 = ovsx_time_msec();
+    if (a->inputs_changed) {
+        /* Not for a pass that only reports statuses or follows a barrier:
+         * at 1,000 ports a computation is most of a pass's cost. */
+        compute_flows(a, ifaces, n);
+        a->inputs_changed = false;
+    }
+    t1 = ovsx_time_msec();
     for (size_t i = 0; i < a->n_bridges; i++) {
-        sync_flows(a, &a->bridges[i]);
+        sent += sync_flows(a, &a->bridges[i]);
+    }
+    if (sent) {
+        log_debug("%d flow mods: computed in %lld ms, sent in %lld ms", sent,
+                  t1 - t0, ovsx_time_msec() - t1);
     }
     peer_patches(a);
     port_statuses(a, ifaces, n);
+    if (a->ipt && replica_has_security_groups(a->replica)) {
+        sync_iptables(a, ifaces, n);
+    }
     free(ifaces);
 }
 
@@ -906,7 +1106,7 @@ ovs_agent_run(struct ovs_agent *a)
         report_state(a);
     }
     if (os != a->ofp_seqno) {
-        flows_lost(a); /* A switch (re)connected or left. */
+        switches_changed(a); /* A switch (re)connected or left. */
     }
     reap_tag_txns(a);
     for (size_t i = 0; i < a->n_bridges; i++) {
@@ -920,8 +1120,11 @@ ovs_agent_run(struct ovs_agent *a)
     if (!vsw_is_connected(a->vsw)) {
         return;
     }
-    if (a->dirty || vs != a->vsw_seqno || rs != a->replica_seqno
-        || os != a->ofp_seqno || (a->next_retry && now >= a->next_retry)) {
+    if (vs != a->vsw_seqno || rs != a->replica_seqno || os != a->ofp_seqno) {
+        a->inputs_changed = true;
+    }
+    if (a->dirty || a->inputs_changed
+        || (a->next_retry && now >= a->next_retry)) {
         a->dirty = false;
         a->vsw_seqno = vs;
         a->replica_seqno = rs;

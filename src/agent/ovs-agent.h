@@ -15,7 +15,13 @@
  *   (re)connection of a bridge, then flows of older cookies are deleted, so
  *   an agent restart drops no packet; a canary flow in table 23 tells a
  *   restarted ovs-vswitchd that lost its flows.
- * - State reports ("Open vSwitch agent") every [agent] report_interval.
+ * - The firewall ([securitygroup] firewall_driver = openvswitch,
+ *   ovs-firewall.h): per-port flows in br-int's tables 60-94, recomputed
+ *   only for ports whose inputs changed, part of what the barrier confirms
+ *   before a port goes ACTIVE.  Nothing is filtered while the server's
+ *   feed carries no security groups at all (a server without them).
+ * - State reports ("Open vSwitch agent") every [agent] report_interval,
+ *   with the firewall_driver in their configurations.
  *
  * Everything runs in the OVS island's poll loop: ovs_agent_run() /
  * ovs_agent_wait().  The objects passed at creation must outlive it. */

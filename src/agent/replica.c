@@ -17,14 +17,16 @@ LOG_DEFINE_THIS_MODULE(replica);
 struct replica {
     struct hclient *client;
     char *host;
-    /* Objects keyed by id, one table per resource. */
-    json_t *networks, *subnets, *ports;
+    /* Objects keyed by id, one table per resource.  Groups come whole,
+     * whatever the host filter (the firewall needs every remote group). */
+    json_t *networks, *subnets, *ports, *security_groups, *address_groups;
     /* Port values many ports share, kept once (see share()): by their
      * compact JSON text. */
     json_t *shared;
     size_t shared_pruned; /* Size of 'shared' after its last pruning. */
     long long revision;   /* 0: needs a snapshot. */
     bool synced;
+    bool has_groups; /* The last snapshot had "security_groups". */
     unsigned int seqno;
     bool polling;
     long long retry_at; /* ovsx_time_msec() of the next try. */
@@ -42,6 +44,8 @@ replica_create(struct hclient *client, const char *host)
     r->subnets = json_object();
     r->ports = json_object();
     r->shared = json_object();
+    r->security_groups = json_object();
+    r->address_groups = json_object();
     return r;
 }
 
@@ -53,6 +57,8 @@ replica_destroy(struct replica *r)
         json_decref(r->subnets);
         json_decref(r->ports);
         json_decref(r->shared);
+        json_decref(r->security_groups);
+        json_decref(r->address_groups);
         free(r->host);
         free(r);
     }
@@ -190,11 +196,13 @@ slim(struct replica *r, json_t *table, json_t *obj)
 static json_t *
 table_of(struct replica *r, const char *resource)
 {
-    return !resource                      ? NULL
-           : !strcmp(resource, "network") ? r->networks
-           : !strcmp(resource, "subnet")  ? r->subnets
-           : !strcmp(resource, "port")    ? r->ports
-                                          : NULL;
+    return !resource                             ? NULL
+           : !strcmp(resource, "network")        ? r->networks
+           : !strcmp(resource, "subnet")         ? r->subnets
+           : !strcmp(resource, "port")           ? r->ports
+           : !strcmp(resource, "security_group") ? r->security_groups
+           : !strcmp(resource, "address_group")  ? r->address_groups
+                                                 : NULL;
 }
 
 /* Replaces 'table' by the objects of 'list'. */
@@ -255,6 +263,11 @@ on_feed(void *aux, long status, json_t *body)
         load_table(r, r->networks, json_object_get(body, "networks"));
         load_table(r, r->subnets, json_object_get(body, "subnets"));
         load_table(r, r->ports, json_object_get(body, "ports"));
+        load_table(r, r->security_groups,
+                   json_object_get(body, "security_groups"));
+        r->has_groups = json_object_get(body, "security_groups") != NULL;
+        load_table(r, r->address_groups,
+                   json_object_get(body, "address_groups"));
         malloc_trim(0); /* The answer was big; give its pages back. */
         r->synced = true;
         r->seqno++;
@@ -354,6 +367,24 @@ json_t *
 replica_subnets(const struct replica *r)
 {
     return r->subnets;
+}
+
+json_t *
+replica_security_groups(const struct replica *r)
+{
+    return r->security_groups;
+}
+
+bool
+replica_has_security_groups(const struct replica *r)
+{
+    return r->has_groups;
+}
+
+json_t *
+replica_address_groups(const struct replica *r)
+{
+    return r->address_groups;
 }
 
 static void

@@ -1,5 +1,6 @@
-/* The agent's replica of the server's networks, subnets and ports, kept
- * current by following the change feed (docs/agent-protocol.md): a long
+/* The agent's replica of the server's networks, subnets, ports, security
+ * groups (with their rules and "members") and address groups, kept current
+ * by following the change feed (docs/agent-protocol.md): a long
  * poll always in flight, a full snapshot at start, after "revived" and
  * whenever the server says the agent fell too far behind.  The agent never
  * polls the database.
@@ -40,6 +41,12 @@ json_t *replica_port(const struct replica *, const char *id);
 json_t *replica_ports(const struct replica *);
 json_t *replica_networks(const struct replica *);
 json_t *replica_subnets(const struct replica *);
+/* Every security group and address group, whatever the host filter. */
+json_t *replica_security_groups(const struct replica *);
+json_t *replica_address_groups(const struct replica *);
+/* False while the server's snapshots carry no "security_groups" at all: a
+ * server without security groups, whose ports nothing filters. */
+bool replica_has_security_groups(const struct replica *);
 
 /* Stores a fresher copy of an object the agent got from another answer
  * (e.g. a bind); the feed confirms it later.  Borrows the reference. */

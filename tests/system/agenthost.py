@@ -81,6 +81,8 @@ class AgentHost:
     def __init__(self, lab, role, hostname, api, phys, bridge="br-provider",
                  physnet="provider", precreate_bridge=False, dhcp=None,
                  agent=None):
+        """api: the server (relayed to 127.0.0.1:9696 in the host), or
+        anything with listen_in(netns) that serves there itself."""
         self.lab = lab
         self.hostname = hostname
         self.bridge = bridge
@@ -89,7 +91,11 @@ class AgentHost:
         phys.attach(self.ovs.netns, "eth0")
         self.int_patch = "int-" + bridge
         self.phy_patch = "phy-" + bridge
-        lab.relay(self.ovs.netns, "127.0.0.1", 9696, ("127.0.0.1", api.port))
+        if hasattr(api, "listen_in"):
+            api.listen_in(self.ovs.netns)
+        else:
+            lab.relay(self.ovs.netns, "127.0.0.1", 9696,
+                      ("127.0.0.1", api.port))
         self.conf = self.ovs.dir / "agent.conf"
         self.state_path = self.ovs.dir / "state"
         # dnsmasq drops to an unprivileged user before it re-reads its
@@ -111,6 +117,7 @@ class AgentHost:
         })
         self.log = self.ovs.dir / "agent.log"
         self.proc = None
+        self.debug = False  # True: the agent logs at debug level
         self.holder = None
         if precreate_bridge:
             # What a Neutron operator does: the bridge exists, NIC in it.
@@ -141,7 +148,7 @@ class AgentHost:
         self.proc = self.lab.spawn(
             ["nsenter", "--mount=" + self.mnt,
              "--net=/run/netns/" + self.ovs.netns, AGENT_BIN,
-             "--config-file", self.conf],
+             "--config-file", self.conf] + (["--debug"] if self.debug else []),
             self.log, env=self.ovs.env)  # OVS_RUNDIR: where db.sock is
         return self
 

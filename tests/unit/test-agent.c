@@ -220,9 +220,46 @@ test_config(void **state)
     assert_int_equal(cfg.of_listen_port, 6653);
     assert_int_equal(cfg.report_interval, 5);
     assert_string_equal(cfg.server_url, "http://10.0.0.1:9696");
+    assert_int_equal(agent_config_firewall(&cfg), AGENT_FW_OPENVSWITCH);
     agent_config_destroy(&cfg);
     unlink(path);
     free(path);
+}
+
+static void
+test_config_firewall(void **state)
+{
+    static const struct {
+        const char *text;
+        enum agent_firewall fw;
+    } cases[] = {
+        {"[securitygroup]\nfirewall_driver = noop\n", AGENT_FW_NOOP},
+        {"[securitygroup]\nfirewall_driver = iptables_hybrid\n",
+         AGENT_FW_IPTABLES_HYBRID},
+        {"[securitygroup]\nfirewall_driver = neutron.agent.linux."
+         "iptables_firewall.OVSHybridIptablesFirewallDriver\n",
+         AGENT_FW_IPTABLES_HYBRID},
+        {"[securitygroup]\nfirewall_driver = neutron.agent.linux."
+         "openvswitch_firewall:OVSFirewallDriver\n",
+         AGENT_FW_OPENVSWITCH},
+        {"[securitygroup]\nfirewall_driver = iptables_hybrid\n"
+         "enable_security_group = false\n",
+         AGENT_FW_NOOP},
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char *path = write_conf(cases[i].text);
+        struct agent_config cfg;
+        char *error = NULL;
+
+        assert_int_equal(agent_config_load(&cfg, &path, 1, &error), 0);
+        assert_int_equal(agent_config_firewall(&cfg), cases[i].fw);
+        agent_config_destroy(&cfg);
+        unlink(path);
+        free(path);
+    }
+    assert_string_equal(agent_config_firewall_name(AGENT_FW_IPTABLES_HYBRID),
+                        "iptables_hybrid");
 }
 
 static void
@@ -237,6 +274,7 @@ test_config_errors(void **state)
         "[ovs]\nof_listen_port = 70000\n",
         "[agent]\nserver_url = 127.0.0.1:9696\n",
         "[agent]\nreport_interval = 0\n",
+        "[securitygroup]\nfirewall_driver = iptables\n",
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -265,6 +303,7 @@ main(void)
         cmocka_unit_test(test_flows_diff),
         cmocka_unit_test(test_patch_names),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_config_firewall),
         cmocka_unit_test(test_config_errors),
     };
 

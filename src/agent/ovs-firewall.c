@@ -1,0 +1,1215 @@
+#include "agent/ovs-firewall.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "agent/flows.h"
+#include "core/ds.h"
+#include "core/ip.h"
+#include "core/mac.h"
+#include "core/siphash.h"
+#include "core/util.h"
+
+/* neutron-lib's ovs_constants. */
+enum {
+    T_TRANSIENT = 60,
+    T_BASE_EGRESS = 71,
+    T_RULES_EGRESS = 72,
+    T_ACCEPT_OR_INGRESS = 73,
+    T_BASE_INGRESS = 81,
+    T_RULES_INGRESS = 82,
+    T_ACCEPTED_EGRESS = 91,
+    T_ACCEPTED_INGRESS = 92,
+    T_DROPPED = 93,
+    T_ACCEPTED_EGRESS_NORMAL = 94,
+};
+
+#define PRIO_CONJ 70 /* Rules: conjunction clauses and accept flows. */
+
+#define ZONE     "zone=NXM_NX_REG6[0..15]"
+#define CT_NEW   "+new-est"     /* A new connection's first packets. */
+#define CT_EST   "+est-rel-rpl" /* Established, original direction. */
+#define CT_REPLY "+est-rel+rpl"
+#define CT_REL   "-new-est+rel-inv"
+
+/* ICMPv6 that a port may send (router solicitation, neighbor
+ * solicitation, MLD) and receive (MLD, RA, NS, NA): neighbor discovery
+ * works whatever the rules. */
+static const int icmp6_egress[] = {130, 131, 132, 133, 135, 143};
+static const int icmp6_ingress[] = {130, 131, 132, 134, 135, 136, 143};
+
+struct ovsfw {
+    uint64_t cookie;
+    json_t *sgs, *ags; /* The pass's groups, borrowed. */
+    /* Group id -> {"obj": the object last seen, "rules": its rules as
+     * text, "version": bumped when they change, "classes", "cver": bumped
+     * when those change, "stateful"} (group_entry()). */
+    json_t *groups;
+    /* Port id -> {"port", "fpb"/"flows": its group-independent flows and
+     * what they were computed from, "fpc"/"clauses"/"needs"/"keys": its
+     * conjunction clauses, the remote addresses and conjunction keys they
+     * use, "pass": the last pass that saw it} (ovsfw_port()). */
+    json_t *ports;
+    /* Conjunction key -> id, and id (text) -> key, for every key in use;
+     * "used": keys of this pass. */
+    json_t *conj_ids, *conj_keys, *conj_used;
+    /* The last rules and remote parts: {"fp": their inputs, "set"}. */
+    json_t *rules, *remote;
+    json_int_t version, pass;
+};
+
+struct ovsfw *
+ovsfw_create(uint64_t cookie)
+{
+    struct ovsfw *fw = xcalloc(1, sizeof *fw);
+
+    fw->cookie = cookie;
+    fw->groups = json_object();
+    fw->ports = json_object();
+    fw->conj_ids = json_object();
+    fw->conj_keys = json_object();
+    fw->conj_used = json_object();
+    return fw;
+}
+
+void
+ovsfw_destroy(struct ovsfw *fw)
+{
+    if (fw) {
+        json_decref(fw->groups);
+        json_decref(fw->ports);
+        json_decref(fw->conj_ids);
+        json_decref(fw->conj_keys);
+        json_decref(fw->conj_used);
+        json_decref(fw->rules);
+        json_decref(fw->remote);
+        free(fw);
+    }
+}
+
+static const char *
+str(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* Adds a flow whose match is printf-formatted. */
+static void PRINTF_FORMAT(6, 7)
+    add(json_t *set, uint64_t cookie, int table, int priority,
+        const char *actions, const char *match_fmt, ...)
+{
+    va_list args;
+    char *match;
+
+    va_start(args, match_fmt);
+    match = xvasprintf(match_fmt, args);
+    va_end(args);
+    flows_add(set, cookie, table, priority, match, actions);
+    free(match);
+}
+
+json_t *
+ovsfw_base_flows(const struct ovsfw *fw)
+{
+    static const int drop_tables[] = {
+        T_BASE_EGRESS,  T_RULES_EGRESS,  T_ACCEPT_OR_INGRESS,
+        T_BASE_INGRESS, T_RULES_INGRESS, T_ACCEPTED_INGRESS,
+        T_DROPPED,
+    };
+    json_t *set = json_object();
+    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
+    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
+
+    for (size_t i = 0; i < ARRAY_SIZE(drop_tables); i++) {
+        add(set, fw->cookie, drop_tables[i], 0, "drop", "%s", "");
+    }
+    add(set, fw->cookie, T_ACCEPTED_EGRESS, 1, to_normal, "%s", "");
+    add(set, fw->cookie, T_ACCEPTED_EGRESS_NORMAL, 1, "NORMAL", "%s", "");
+    add(set, fw->cookie, T_RULES_EGRESS, 50, to_dropped, "ct_state=+trk+inv");
+    add(set, fw->cookie, T_RULES_INGRESS, 50, to_dropped, "ct_state=+trk+inv");
+    free(to_dropped);
+    free(to_normal);
+    return set;
+}
+
+/* ---- Protocols and ports. ---- */
+
+int
+ovsfw_protocol_number(const char *protocol)
+{
+    /* Neutron's IP_PROTOCOL_MAP names. */
+    static const struct {
+        const char *name;
+        int number;
+    } names[] = {
+        {"ah", 51},         {"dccp", 33},       {"egp", 8},
+        {"esp", 50},        {"gre", 47},        {"hopopt", 0},
+        {"icmp", 1},        {"icmpv6", 58},     {"igmp", 2},
+        {"ipip", 4},        {"ipv6-encap", 41}, {"ipv6-frag", 44},
+        {"ipv6-icmp", 58},  {"ipv6-nonxt", 59}, {"ipv6-opts", 60},
+        {"ipv6-route", 43}, {"ospf", 89},       {"pgm", 113},
+        {"rsvp", 46},       {"sctp", 132},      {"tcp", 6},
+        {"udp", 17},        {"udplite", 136},   {"vrrp", 112},
+    };
+    char *end;
+    long n;
+
+    if (!protocol || !*protocol || !strcmp(protocol, "any")) {
+        return -1;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        if (!strcmp(protocol, names[i].name)) {
+            return names[i].number;
+        }
+    }
+    n = strtol(protocol, &end, 10);
+    return *end || n < 0 || n > 255 ? -EINVAL : (int) n;
+}
+
+int
+ovsfw_port_masks(int min, int max, uint32_t ret[][2])
+{
+    int n = 0;
+
+    /* The largest aligned power-of-two blocks from 'min' up, as Neutron's
+     * port_rule_masking does. */
+    while (min <= max && n < 32) {
+        uint32_t size = 1;
+
+        while (!(min & size) && min + size * 2 - 1 <= (uint32_t) max
+               && size < 0x10000) {
+            size *= 2;
+        }
+        ret[n][0] = min;
+        ret[n][1] = 0xffff & ~(size - 1);
+        n++;
+        min += size;
+    }
+    return n;
+}
+
+/* ---- Addresses. ---- */
+
+/* 'text' (an address or CIDR) as OpenFlow matches it: a host prefix as
+ * the bare address, a network with its host bits cleared.  Returns its IP
+ * version, or 0 if it does not parse. */
+static int
+canonical(const char *text, char buf[IPNET_STRLEN])
+{
+    struct ip_net net;
+
+    if (!text || ipnet_parse(text, &net)) {
+        if (!text || ip_parse(text, &net.addr)) {
+            return 0;
+        }
+        net.prefixlen = ip_bits(net.addr.version);
+    }
+    if (net.prefixlen == ip_bits(net.addr.version)) {
+        ip_format(&net.addr, buf);
+    } else {
+        net = ipnet_network(&net);
+        ipnet_format(&net, buf);
+    }
+    return net.addr.version;
+}
+
+json_t *
+ovsfw_port_pairs(json_t *port)
+{
+    const char *mac = str(port, "mac_address");
+    json_t *pairs = json_array(), *macs = json_object(), *v;
+    char buf[IPNET_STRLEN];
+    const char *m;
+    size_t i;
+    int version;
+
+    json_object_set_new(macs, mac ? mac : "", json_true());
+    json_array_foreach (json_object_get(port, "fixed_ips"), i, v) {
+        if ((version = canonical(str(v, "ip_address"), buf))) {
+            json_array_append_new(pairs,
+                                  json_pack("{s:s, s:s, s:i}", "mac", mac,
+                                            "ip", buf, "version", version));
+        }
+    }
+    json_array_foreach (json_object_get(port, "allowed_address_pairs"), i, v) {
+        const char *pmac = str(v, "mac_address") ? str(v, "mac_address") : mac;
+        if ((version = canonical(str(v, "ip_address"), buf))) {
+            json_array_append_new(pairs,
+                                  json_pack("{s:s, s:s, s:i}", "mac", pmac,
+                                            "ip", buf, "version", version));
+            json_object_set_new(macs, pmac, json_true());
+        }
+    }
+    json_object_foreach (macs, m, v) {
+        struct ip_net fe80 = {{6, (ip_u128) 0xfe80 << 112}, 64};
+        uint8_t bytes[6];
+        struct ip_addr lla;
+
+        if (!mac_parse(m, bytes)) {
+            lla = ip_eui64(&fe80, bytes);
+            ip_format(&lla, buf);
+            json_array_append_new(pairs, json_pack("{s:s, s:s, s:i}", "mac", m,
+                                                   "ip", buf, "version", 6));
+        }
+    }
+    json_decref(macs);
+    return pairs;
+}
+
+/* The MACs of 'pairs', each once (a new object keyed by MAC). */
+static json_t *
+pair_macs(json_t *pairs)
+{
+    json_t *macs = json_object(), *v;
+    size_t i;
+
+    json_array_foreach (pairs, i, v) {
+        json_object_set_new(macs, str(v, "mac"), json_true());
+    }
+    return macs;
+}
+
+/* ---- Conjunction ids. ---- */
+
+/* The conjunction id of 'key' (security group, remote, direction,
+ * ethertype): a hash of the key, so a restarted agent mostly picks the
+ * same ids, probed past ids other keys hold.  Even: +1 is the established
+ * variant of a stateful rule. */
+static json_int_t
+conj_id(struct ovsfw *fw, const char *key)
+{
+    static const uint8_t hash_key[16];
+    json_t *id = json_object_get(fw->conj_ids, key);
+    json_int_t n;
+    char text[24];
+
+    json_object_set_new(fw->conj_used, key, json_true());
+    if (id) {
+        return json_integer_value(id);
+    }
+    n = (json_int_t) (siphash24(hash_key, key, strlen(key)) % (1u << 30)) * 2
+        + 2;
+    for (;;) {
+        snprintf(text, sizeof text, "%lld", (long long) n);
+        if (!json_object_get(fw->conj_keys, text)) {
+            break;
+        }
+        n = n + 2 > (1LL << 31) ? 2 : n + 2;
+    }
+    json_object_set_new(fw->conj_ids, key, json_integer(n));
+    json_object_set_new(fw->conj_keys, text, json_string(key));
+    return n;
+}
+
+/* ---- A port's flows. ---- */
+
+/* What one port's computation works with. */
+struct pctx {
+    struct ovsfw *fw;
+    json_t *port;
+    json_t *set;   /* The port's flows. */
+    json_t *needs; /* Remote addresses its conjunctions need. */
+    int ofport, lvid;
+    bool stateful;
+};
+
+static void PRINTF_FORMAT(5, 6)
+    padd(struct pctx *p, int table, int priority, const char *actions,
+         const char *match_fmt, ...)
+{
+    va_list args;
+    char *match;
+
+    va_start(args, match_fmt);
+    match = xvasprintf(match_fmt, args);
+    va_end(args);
+    flows_add(p->set, p->fw->cookie, table, priority, match, actions);
+    free(match);
+}
+
+/* A port that is not filtered still leaves through table 73, so the
+ * local ports it talks to apply their ingress rules. */
+static void
+unfiltered_flows(struct pctx *p)
+{
+    char *actions = xasprintf("set_field:%d->reg5,set_field:%d->reg6,"
+                              "resubmit(,%d)",
+                              p->ofport, p->lvid, T_ACCEPT_OR_INGRESS);
+    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
+
+    padd(p, T_TRANSIENT, 100, actions, "in_port=%d", p->ofport);
+    padd(p, T_ACCEPT_OR_INGRESS, 80, to_normal, "reg5=%d", p->ofport);
+    free(actions);
+    free(to_normal);
+}
+
+/* Table 60: what enters the port's pipelines. */
+static void
+transient_flows(struct pctx *p, json_t *macs)
+{
+    char *egress = xasprintf("set_field:%d->reg5,set_field:%d->reg6,"
+                             "resubmit(,%d)",
+                             p->ofport, p->lvid, T_BASE_EGRESS);
+    char *ingress = xasprintf("set_field:%d->reg5,set_field:%d->reg6,"
+                              "strip_vlan,resubmit(,%d)",
+                              p->ofport, p->lvid, T_BASE_INGRESS);
+    char *local = xasprintf("set_field:%d->reg5,resubmit(,%d)", p->ofport,
+                            T_BASE_INGRESS);
+    const char *mac;
+    json_t *v;
+
+    padd(p, T_TRANSIENT, 100, egress, "in_port=%d", p->ofport);
+    json_object_foreach (macs, mac, v) {
+        padd(p, T_TRANSIENT, 90, ingress, "dl_vlan=%d,dl_dst=%s", p->lvid,
+             mac);
+        padd(p, T_ACCEPT_OR_INGRESS, 100, local, "reg6=%d,dl_dst=%s", p->lvid,
+             mac);
+    }
+    free(egress);
+    free(ingress);
+    free(local);
+}
+
+/* Table 71: anti-spoofing and what an instance may never send. */
+static void
+egress_base_flows(struct pctx *p, json_t *pairs, json_t *macs)
+{
+    char *track = p->stateful
+                      ? xasprintf("ct(table=%d," ZONE ")", T_RULES_EGRESS)
+                      : xasprintf("resubmit(,%d)", T_RULES_EGRESS);
+    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
+    char *to_73 = xasprintf("resubmit(,%d)", T_ACCEPT_OR_INGRESS);
+    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
+    int of = p->ofport;
+    const char *mac;
+    json_t *v;
+    size_t i;
+
+    json_array_foreach (pairs, i, v) {
+        const char *m = str(v, "mac"), *ip = str(v, "ip");
+
+        if (json_integer_value(json_object_get(v, "version")) == 4) {
+            padd(p, T_BASE_EGRESS, 95, to_normal,
+                 "reg5=%d,in_port=%d,arp,dl_src=%s,arp_spa=%s", of, of, m, ip);
+            padd(p, T_BASE_EGRESS, 65, track,
+                 "reg5=%d,in_port=%d,ip,dl_src=%s,nw_src=%s", of, of, m, ip);
+        } else {
+            padd(p, T_BASE_EGRESS, 65, track,
+                 "reg5=%d,in_port=%d,ipv6,dl_src=%s,ipv6_src=%s", of, of, m,
+                 ip);
+            /* A neighbor advertisement only for its own addresses. */
+            padd(p, T_BASE_EGRESS, 95, to_normal,
+                 "reg5=%d,in_port=%d,icmp6,dl_src=%s,icmp_type=136,"
+                 "icmp_code=0,nd_target=%s",
+                 of, of, m, ip);
+        }
+    }
+    json_object_foreach (macs, mac, v) {
+        for (size_t t = 0; t < ARRAY_SIZE(icmp6_egress); t++) {
+            padd(p, T_BASE_EGRESS, 95, to_normal,
+                 "reg5=%d,in_port=%d,icmp6,dl_src=%s,icmp_type=%d", of, of,
+                 mac, icmp6_egress[t]);
+        }
+    }
+    /* DHCP clients, even before they have an address. */
+    padd(p, T_BASE_EGRESS, 80, to_73,
+         "reg5=%d,in_port=%d,udp,tp_src=68,"
+         "tp_dst=67",
+         of, of);
+    padd(p, T_BASE_EGRESS, 80, to_73,
+         "reg5=%d,in_port=%d,udp6,tp_src=546,"
+         "tp_dst=547",
+         of, of);
+    /* No DHCP server, no router advertisements from an instance. */
+    padd(p, T_BASE_EGRESS, 70, to_dropped,
+         "reg5=%d,in_port=%d,udp,"
+         "tp_src=67,tp_dst=68",
+         of, of);
+    padd(p, T_BASE_EGRESS, 70, to_dropped,
+         "reg5=%d,in_port=%d,udp6,"
+         "tp_src=547,tp_dst=546",
+         of, of);
+    padd(p, T_BASE_EGRESS, 70, to_dropped,
+         "reg5=%d,in_port=%d,icmp6,"
+         "icmp_type=134",
+         of, of);
+    padd(p, T_BASE_EGRESS, 10, to_dropped, "reg5=%d,in_port=%d", of, of);
+    free(track);
+    free(to_normal);
+    free(to_73);
+    free(to_dropped);
+}
+
+/* Table 73 for a filtered port: new connections committed. */
+static void
+accept_flows(struct pctx *p)
+{
+    char *commit =
+        xasprintf("ct(commit," ZONE "),resubmit(,%d)", T_ACCEPTED_EGRESS);
+    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
+
+    if (p->stateful) {
+        padd(p, T_ACCEPT_OR_INGRESS, 90, commit,
+             "reg5=%d,ct_state=" CT_NEW ",ip", p->ofport);
+        padd(p, T_ACCEPT_OR_INGRESS, 90, commit,
+             "reg5=%d,ct_state=" CT_NEW ",ipv6", p->ofport);
+    }
+    padd(p, T_ACCEPT_OR_INGRESS, 80, to_normal, "reg5=%d", p->ofport);
+    free(commit);
+    free(to_normal);
+}
+
+/* Table 81: what reaches the port whatever the rules, and tracking. */
+static void
+ingress_base_flows(struct pctx *p)
+{
+    char *out = xasprintf("output:%d", p->ofport);
+    char *track = xasprintf("ct(table=%d," ZONE ")", T_RULES_INGRESS);
+    char *to_rules = xasprintf("resubmit(,%d)", T_RULES_INGRESS);
+    int of = p->ofport;
+
+    padd(p, T_BASE_INGRESS, 100, out, "reg5=%d,arp", of);
+    for (size_t t = 0; t < ARRAY_SIZE(icmp6_ingress); t++) {
+        padd(p, T_BASE_INGRESS, 100, out, "reg5=%d,icmp6,icmp_type=%d", of,
+             icmp6_ingress[t]);
+    }
+    padd(p, T_BASE_INGRESS, 95, out, "reg5=%d,udp,tp_src=67,tp_dst=68", of);
+    padd(p, T_BASE_INGRESS, 95, out, "reg5=%d,udp6,tp_src=547,tp_dst=546", of);
+    if (p->stateful) {
+        padd(p, T_BASE_INGRESS, 90, track, "reg5=%d,ct_state=-trk,ip", of);
+        padd(p, T_BASE_INGRESS, 90, track, "reg5=%d,ct_state=-trk,ipv6", of);
+        padd(p, T_BASE_INGRESS, 80, to_rules, "reg5=%d,ct_state=+trk", of);
+    } else {
+        padd(p, T_BASE_INGRESS, 90, to_rules, "reg5=%d,ip", of);
+        padd(p, T_BASE_INGRESS, 90, to_rules, "reg5=%d,ipv6", of);
+    }
+    free(out);
+    free(track);
+    free(to_rules);
+}
+
+/* Tables 72 and 82 before the rules: established and related traffic
+ * passes; a connection whose rule went away is marked and dropped. */
+static void
+tracked_flows(struct pctx *p, int table, const char *accept)
+{
+    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
+    char *mark = xstrdup("ct(commit," ZONE ",exec(set_field:0x1->ct_mark))");
+    int of = p->ofport;
+
+    padd(p, table, 50, to_dropped, "reg5=%d,ct_mark=0x1", of);
+    padd(p, table, 50, accept,
+         "reg5=%d,ct_state=" CT_REPLY ",ct_mark=0,ct_zone=%d", of, p->lvid);
+    padd(p, table, 50, accept,
+         "reg5=%d,ct_state=" CT_REL ",ct_mark=0,ct_zone=%d", of, p->lvid);
+    padd(p, table, 40, to_dropped, "reg5=%d,ct_state=-est", of);
+    padd(p, table, 40, mark, "reg5=%d,ct_state=+est,ip", of);
+    padd(p, table, 40, mark, "reg5=%d,ct_state=+est,ipv6", of);
+    free(to_dropped);
+    free(mark);
+}
+
+/* The L3/L4 part of a rule's match: protocol, ports and remote prefix, as
+ * one or more alternatives (port ranges split into masks); none for a rule
+ * the switch could not match. */
+static json_t *
+rule_match(json_t *rule, int version, bool ingress)
+{
+    int proto = ovsfw_protocol_number(str(rule, "protocol"));
+    json_t *pmin = json_object_get(rule, "port_range_min");
+    json_t *pmax = json_object_get(rule, "port_range_max");
+    const char *prefix = str(rule, "remote_ip_prefix");
+    json_t *alts = json_array();
+    const char *l3 = version == 6 ? "ipv6" : "ip";
+    char buf[IPNET_STRLEN], *base, *ip_match = xstrdup("");
+
+    if (prefix) {
+        if (canonical(prefix, buf) != version) {
+            free(ip_match);
+            return alts; /* The API refuses this; match nothing. */
+        }
+        if (!strchr(buf, '/') || strcmp(strchr(buf, '/'), "/0")) {
+            free(ip_match);
+            ip_match = xasprintf(",%s%s=%s", version == 6 ? "ipv6" : "nw",
+                                 ingress ? "_src" : "_dst", buf);
+        }
+    }
+    if (proto == -EINVAL) {
+        free(ip_match);
+        return alts;
+    }
+    if (proto == 6 || proto == 17 || proto == 132) {
+        const char *name = proto == 6 ? "tcp" : proto == 17 ? "udp" : "sctp";
+        base = xasprintf("%s%s", name, version == 6 ? "6" : "");
+    } else if ((proto == 1 && version == 4)
+               || ((proto == 58 || proto == 1) && version == 6)) {
+        base = xstrdup(version == 6 ? "icmp6" : "icmp");
+    } else if (proto >= 0) {
+        base = xasprintf("%s,nw_proto=%d", l3, proto);
+    } else {
+        base = xstrdup(l3);
+    }
+    if ((proto == 6 || proto == 17 || proto == 132) && json_is_integer(pmin)) {
+        int lo = json_integer_value(pmin);
+        int hi = json_is_integer(pmax) ? json_integer_value(pmax) : lo;
+        uint32_t masks[32][2];
+        int n = ovsfw_port_masks(lo, hi, masks);
+
+        for (int i = 0; i < n; i++) {
+            json_array_append_new(
+                alts, masks[i][1] == 0xffff
+                          ? json_sprintf("%s,tp_dst=%u%s", base, masks[i][0],
+                                         ip_match)
+                          : json_sprintf("%s,tp_dst=0x%x/0x%x%s", base,
+                                         masks[i][0], masks[i][1], ip_match));
+        }
+    } else if ((proto == 1 || proto == 58) && json_is_integer(pmin)) {
+        json_array_append_new(
+            alts, json_is_integer(pmax)
+                      ? json_sprintf("%s,icmp_type=%lld,icmp_code=%lld%s",
+                                     base, json_integer_value(pmin),
+                                     json_integer_value(pmax), ip_match)
+                      : json_sprintf("%s,icmp_type=%lld%s", base,
+                                     json_integer_value(pmin), ip_match));
+    } else {
+        json_array_append_new(alts, json_sprintf("%s%s", base, ip_match));
+    }
+    free(base);
+    free(ip_match);
+    return alts;
+}
+
+/* The remote of a rule that needs a third clause ("sg:ID" / "ag:ID"), or
+ * NULL. */
+static char *
+rule_remote(json_t *rule)
+{
+    const char *sg = str(rule, "remote_group_id");
+    const char *ag = str(rule, "remote_address_group_id");
+
+    return sg ? xasprintf("sg:%s", sg) : ag ? xasprintf("ag:%s", ag) : NULL;
+}
+
+/* A rule's class: the group, its remote, direction and IP version.  Each
+ * class is one conjunction (two ids when stateful: new and established
+ * connections): port clause (reg5) x rule clauses (protocol, ports,
+ * prefix) [x remote addresses].  Rules of one class share it, so a rule
+ * of an existing class adds flows that touch no port. */
+static json_t *
+rule_class(const char *sg_id, json_t *rule)
+{
+    const char *dir = str(rule, "direction");
+    const char *eth = str(rule, "ethertype");
+    bool ingress = dir && !strcmp(dir, "ingress");
+    int version = eth && !strcmp(eth, "IPv6") ? 6 : 4;
+    char *remote = rule_remote(rule);
+    char *key = xasprintf("%s|%s|%s|%d", sg_id, remote ? remote : "-",
+                          ingress ? "ingress" : "egress", version);
+    json_t *c = json_pack("{s:s, s:s*, s:b, s:i}", "key", key, "remote",
+                          remote, "ingress", ingress, "version", version);
+
+    free(remote);
+    free(key);
+    return c;
+}
+
+/* The ct_state of each conjunction id of a class ([0]: id, [1]: id + 1),
+ * NULL for a stateless group's single id. */
+static size_t
+variants(bool stateful, const char *ret[2])
+{
+    ret[0] = stateful ? CT_NEW : NULL;
+    ret[1] = CT_EST;
+    return stateful ? 2 : 1;
+}
+
+/* Adds 'action' to the clause flow 'match' of 'table' in 'clauses'
+ * ("TABLE MATCH" -> object of actions). */
+static void
+add_clause(json_t *clauses, int table, const char *match, const char *action)
+{
+    char *key = xasprintf("%d %s", table, match);
+    json_t *acts = json_object_get(clauses, key);
+
+    if (!acts) {
+        acts = json_object();
+        json_object_set_new(clauses, key, acts);
+    }
+    json_object_set_new(acts, action, json_true());
+    free(key);
+}
+
+/* Orders "conjunction(ID,K/N)" actions by ID, so a flow's text is
+ * stable. */
+static int
+cmp_actions(const void *a, const void *b)
+{
+    long long x = atoll(strchr(*(const char *const *) a, '(') + 1);
+    long long y = atoll(strchr(*(const char *const *) b, '(') + 1);
+
+    return x < y ? -1 : x > y;
+}
+
+/* Adds the flows of 'clauses' to 'set', each with all its actions. */
+static void
+clause_flows(struct ovsfw *fw, json_t *clauses, json_t *set)
+{
+    const char *key, *act;
+    json_t *acts, *v;
+
+    json_object_foreach (clauses, key, acts) {
+        size_t n = json_object_size(acts), k = 0;
+        const char **sorted = xcalloc(n, sizeof *sorted);
+        struct ds text = DS_EMPTY_INITIALIZER;
+
+        json_object_foreach (acts, act, v) {
+            sorted[k++] = act;
+        }
+        qsort(sorted, n, sizeof *sorted, cmp_actions);
+        for (k = 0; k < n; k++) {
+            ds_put_format(&text, "%s%s", k ? "," : "", sorted[k]);
+        }
+        flows_add(set, fw->cookie, atoi(key), PRIO_CONJ, strchr(key, ' ') + 1,
+                  ds_cstr(&text));
+        ds_destroy(&text);
+        free(sorted);
+    }
+}
+
+/* Whether the port's traffic goes through conntrack: not when every one
+ * of its groups is stateless. */
+static bool
+port_stateful(struct ovsfw *fw, json_t *port)
+{
+    json_t *id;
+    size_t i;
+
+    json_array_foreach (json_object_get(port, "security_groups"), i, id) {
+        json_t *sg = json_object_get(fw->sgs, json_string_value(id));
+        if (!json_is_false(json_object_get(sg, "stateful"))) {
+            return true;
+        }
+    }
+    return !json_array_size(json_object_get(port, "security_groups"));
+}
+
+bool
+ovsfw_port_filtered(json_t *port)
+{
+    const char *owner = str(port, "device_owner");
+
+    return !json_is_false(json_object_get(port, "port_security_enabled"))
+           && !(owner && str_startswith(owner, "network:"));
+}
+
+/* ---- Groups. ---- */
+
+/* Group 'id''s cache entry, brought up to date: "classes" (its rules'
+ * classes, each once), "version" (bumped when its rules or statefulness
+ * change) and "cver" (bumped only when its classes or statefulness do).
+ * NULL for a group the replica does not have. */
+static json_t *
+group_entry(struct ovsfw *fw, const char *id)
+{
+    json_t *sg = json_object_get(fw->sgs, id);
+    json_t *entry = json_object_get(fw->groups, id);
+    json_t *what, *classes, *rule, *seen;
+    char *text, *ctext;
+    size_t i;
+
+    if (!sg) {
+        return NULL;
+    }
+    if (entry && json_object_get(entry, "obj") == sg) {
+        return entry;
+    }
+    what = json_pack("{s:O, s:O*}", "rules",
+                     json_object_get(sg, "security_group_rules"), "stateful",
+                     json_object_get(sg, "stateful"));
+    text = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(what);
+    if (!entry) {
+        entry = json_pack("{s:s, s:I, s:s, s:I}", "rules", "", "version",
+                          (json_int_t) 0, "ctext", "", "cver", (json_int_t) 0);
+        json_object_set_new(fw->groups, id, entry);
+    }
+    if (strcmp(str(entry, "rules"), text)) {
+        classes = json_array();
+        seen = json_object();
+        json_array_foreach (json_object_get(sg, "security_group_rules"), i,
+                            rule) {
+            json_t *c = rule_class(id, rule);
+            if (!json_object_get(seen, str(c, "key"))) {
+                json_object_set_new(seen, str(c, "key"), json_true());
+                json_array_append(classes, c);
+            }
+            json_decref(c);
+        }
+        json_decref(seen);
+        json_object_set_new(entry, "classes", classes);
+        json_object_set_new(entry, "rules", json_string(text));
+        json_object_set_new(entry, "version", json_integer(++fw->version));
+        json_object_set_new(
+            entry, "stateful",
+            json_boolean(!json_is_false(json_object_get(sg, "stateful"))));
+        what = json_pack("{s:O, s:O}", "c", classes, "s",
+                         json_object_get(entry, "stateful"));
+        ctext = json_dumps(what, JSON_COMPACT);
+        json_decref(what);
+        if (strcmp(str(entry, "ctext"), ctext)) {
+            json_object_set_new(entry, "ctext", json_string(ctext));
+            json_object_set_new(entry, "cver", json_integer(++fw->version));
+        }
+        free(ctext);
+    }
+    json_object_set(entry, "obj", sg);
+    free(text);
+    return entry;
+}
+
+/* The conjunction accept flow of 'id' (ct_state 'ct' or NULL) of IP
+ * 'version' (conntrack wants the ethertype matched). */
+static void
+accept_flow(struct ovsfw *fw, json_t *set, bool ingress, int version,
+            json_int_t id, const char *ct)
+{
+    char *actions = !ingress ? xasprintf("resubmit(,%d)", T_ACCEPT_OR_INGRESS)
+                    : ct && !strcmp(ct, CT_NEW)
+                        ? xstrdup("ct(commit," ZONE "),output:NXM_NX_REG5[]")
+                        : xstrdup("output:NXM_NX_REG5[]");
+
+    add(set, fw->cookie, ingress ? T_RULES_INGRESS : T_RULES_EGRESS, PRIO_CONJ,
+        actions, "conj_id=%lld,%s", (long long) id,
+        version == 6 ? "ipv6" : "ip");
+    free(actions);
+}
+
+/* The rule clauses and accept flows of group 'id' into 'clauses' and
+ * 'set'. */
+static void
+group_flows(struct ovsfw *fw, const char *id, json_t *clauses, json_t *set)
+{
+    json_t *entry = group_entry(fw, id), *rule;
+    bool stateful = json_is_true(json_object_get(entry, "stateful"));
+    const char *cts[2];
+    size_t nv = variants(stateful, cts), i;
+
+    json_array_foreach (
+        json_object_get(json_object_get(fw->sgs, id), "security_group_rules"),
+        i, rule) {
+        json_t *c = rule_class(id, rule), *alts, *alt;
+        bool ingress = json_is_true(json_object_get(c, "ingress"));
+        int table = ingress ? T_RULES_INGRESS : T_RULES_EGRESS;
+        int n = json_is_string(json_object_get(c, "remote")) ? 3 : 2;
+        json_int_t conj = conj_id(fw, str(c, "key"));
+        size_t j;
+
+        int version = json_integer_value(json_object_get(c, "version"));
+
+        alts = rule_match(rule, version, ingress);
+        json_array_foreach (alts, j, alt) {
+            for (size_t v = 0; v < nv; v++) {
+                char *action = xasprintf("conjunction(%lld,2/%d)",
+                                         (long long) (conj + v), n);
+                add_clause(clauses, table, json_string_value(alt), action);
+                free(action);
+            }
+        }
+        for (size_t v = 0; v < nv; v++) {
+            accept_flow(fw, set, ingress, version, conj + v, cts[v]);
+        }
+        json_decref(alts);
+        json_decref(c);
+    }
+}
+
+/* ---- A port's flows. ---- */
+
+/* The port's clause of each conjunction of its groups' classes; records
+ * the remote addresses those need. */
+static void
+port_clauses(struct pctx *p, json_t *keys)
+{
+    json_t *clauses = json_object(), *id;
+    size_t i;
+
+    json_array_foreach (json_object_get(p->port, "security_groups"), i, id) {
+        json_t *entry = group_entry(p->fw, json_string_value(id)), *c;
+        bool stateful = json_is_true(json_object_get(entry, "stateful"));
+        const char *cts[2];
+        size_t nv = variants(stateful, cts), j;
+
+        json_array_foreach (json_object_get(entry, "classes"), j, c) {
+            bool ingress = json_is_true(json_object_get(c, "ingress"));
+            int version = json_integer_value(json_object_get(c, "version"));
+            bool remote = json_is_string(json_object_get(c, "remote"));
+            json_int_t conj = conj_id(p->fw, str(c, "key"));
+
+            json_array_append(keys, json_object_get(c, "key"));
+            for (size_t v = 0; v < nv; v++) {
+                char *match = xasprintf(
+                    "reg5=%d%s%s,%s", p->ofport, cts[v] ? ",ct_state=" : "",
+                    cts[v] ? cts[v] : "", version == 6 ? "ipv6" : "ip");
+                char *action =
+                    xasprintf("conjunction(%lld,1/%d)", (long long) (conj + v),
+                              remote ? 3 : 2);
+                add_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
+                           match, action);
+                free(match);
+                free(action);
+            }
+            if (remote) {
+                json_array_append_new(
+                    p->needs,
+                    json_pack("{s:I, s:I, s:s, s:i, s:b, s:i}", "conj", conj,
+                              "variants", (json_int_t) nv, "remote",
+                              str(c, "remote"), "version", version, "ingress",
+                              ingress, "lvid", p->lvid));
+            }
+        }
+    }
+    clause_flows(p->fw, clauses, p->set);
+    json_decref(clauses);
+}
+
+/* A port's flows that do not depend on its groups' rules. */
+static void
+compute_base(struct pctx *p)
+{
+    json_t *pairs, *macs;
+    char *out;
+
+    if (!ovsfw_port_filtered(p->port)) {
+        unfiltered_flows(p);
+        return;
+    }
+    pairs = ovsfw_port_pairs(p->port);
+    macs = pair_macs(pairs);
+    transient_flows(p, macs);
+    egress_base_flows(p, pairs, macs);
+    accept_flows(p);
+    ingress_base_flows(p);
+    if (p->stateful) {
+        char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
+        out = xasprintf("output:%d", p->ofport);
+        tracked_flows(p, T_RULES_EGRESS, to_normal);
+        tracked_flows(p, T_RULES_INGRESS, out);
+        free(to_normal);
+        free(out);
+    }
+    json_decref(pairs);
+    json_decref(macs);
+}
+
+/* ---- Passes and the cache. ---- */
+
+void
+ovsfw_begin(struct ovsfw *fw, json_t *security_groups, json_t *address_groups)
+{
+    fw->sgs = security_groups;
+    fw->ags = address_groups;
+    fw->pass++;
+    json_object_clear(fw->conj_used);
+}
+
+/* What a port's clause flows depend on besides the port object: its
+ * ofport, local VLAN and its groups' classes (not their rules or
+ * members). */
+static char *
+fingerprint(struct ovsfw *fw, json_t *port, int ofport, int lvid)
+{
+    struct ds fp = DS_EMPTY_INITIALIZER;
+    json_t *id;
+    size_t i;
+
+    ds_put_format(&fp, "%d/%d", ofport, lvid);
+    json_array_foreach (json_object_get(port, "security_groups"), i, id) {
+        json_t *entry = group_entry(fw, json_string_value(id));
+        ds_put_format(
+            &fp, " %s:%lld", json_string_value(id),
+            (long long) json_integer_value(json_object_get(entry, "cver")));
+    }
+    return ds_steal(&fp);
+}
+
+json_t *
+ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
+           json_t **ret_clauses)
+{
+    const char *id = str(port, "id");
+    json_t *entry = json_object_get(fw->ports, id ? id : "");
+    bool same_port = entry && json_object_get(entry, "port") == port;
+    bool stateful = port_stateful(fw, port);
+    char *fpb = xasprintf("%d/%d/%d", ofport, lvid, stateful);
+    char *fpc = fingerprint(fw, port, ofport, lvid);
+    struct pctx p = {fw, port, NULL, NULL, ofport, lvid, stateful};
+    json_t *key;
+    size_t i;
+
+    if (!entry) {
+        entry = json_object();
+        json_object_set_new(fw->ports, id ? id : "", entry);
+    }
+    if (!same_port || strcmp(str(entry, "fpb") ?: "", fpb)) {
+        p.set = json_object();
+        if (ovsfw_port_filtered(port)) {
+            compute_base(&p);
+        } else {
+            unfiltered_flows(&p);
+        }
+        json_object_set_new(entry, "flows", p.set);
+        json_object_set_new(entry, "fpb", json_string(fpb));
+    }
+    if (!same_port || strcmp(str(entry, "fpc") ?: "", fpc)) {
+        p.set = json_object();
+        p.needs = json_array();
+        key = json_array();
+        if (ovsfw_port_filtered(port)) {
+            port_clauses(&p, key);
+        }
+        json_object_set_new(entry, "clauses", p.set);
+        json_object_set_new(entry, "needs", p.needs);
+        json_object_set_new(entry, "keys", key);
+        json_object_set_new(entry, "fpc", json_string(fpc));
+    } else {
+        /* Unchanged: its conjunction ids stay taken. */
+        json_array_foreach (json_object_get(entry, "keys"), i, key) {
+            json_object_set_new(fw->conj_used, json_string_value(key),
+                                json_true());
+        }
+    }
+    json_object_set(entry, "port", port);
+    json_object_set_new(entry, "pass", json_integer(fw->pass));
+    free(fpb);
+    free(fpc);
+    *ret_clauses = json_object_get(entry, "clauses");
+    return json_object_get(entry, "flows");
+}
+
+/* The addresses of remote "sg:ID" / "ag:ID" of IP 'version', as an array
+ * of canonical strings. */
+static json_t *
+remote_addresses(struct ovsfw *fw, const char *remote, int version)
+{
+    json_t *list, *out = json_array(), *v;
+    char buf[IPNET_STRLEN];
+    size_t i;
+
+    if (str_startswith(remote, "sg:")) {
+        json_t *sg = json_object_get(fw->sgs, remote + 3);
+        list = json_object_get(json_object_get(sg, "members"),
+                               version == 6 ? "IPv6" : "IPv4");
+    } else {
+        json_t *ag = json_object_get(fw->ags, remote + 3);
+        list = json_object_get(ag, "addresses");
+    }
+    json_array_foreach (list, i, v) {
+        if (canonical(json_string_value(v), buf) == version) {
+            json_array_append_new(out, json_string(buf));
+        }
+    }
+    return out;
+}
+
+/* Adds the address clauses of one need to 'clauses'. */
+static void
+need_clauses(struct ovsfw *fw, json_t *need, json_t *clauses)
+{
+    int version = json_integer_value(json_object_get(need, "version"));
+    bool ingress = json_is_true(json_object_get(need, "ingress"));
+    json_int_t conj = json_integer_value(json_object_get(need, "conj"));
+    json_int_t nv = json_integer_value(json_object_get(need, "variants"));
+    json_t *addrs = remote_addresses(fw, str(need, "remote"), version);
+    json_t *a;
+    size_t i;
+
+    json_array_foreach (addrs, i, a) {
+        char *match = xasprintf(
+            "reg6=%lld,%s,%s%s=%s",
+            (long long) json_integer_value(json_object_get(need, "lvid")),
+            version == 6 ? "ipv6" : "ip", version == 6 ? "ipv6" : "nw",
+            ingress ? "_src" : "_dst", json_string_value(a));
+
+        for (json_int_t v = 0; v < nv; v++) {
+            char *action =
+                xasprintf("conjunction(%lld,3/3)", (long long) (conj + v));
+            add_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
+                       match, action);
+            free(action);
+        }
+        free(match);
+    }
+    json_decref(addrs);
+}
+
+/* The rule clauses and accept flows of every group a port of this pass
+ * has: the same set (and json_t) as last pass unless one changed. */
+static json_t *
+rules_part(struct ovsfw *fw, json_t *group_ids)
+{
+    struct ds fp = DS_EMPTY_INITIALIZER;
+    json_t *clauses, *set, *v;
+    const char *id;
+
+    json_object_foreach (group_ids, id, v) {
+        json_t *entry = group_entry(fw, id);
+        ds_put_format(
+            &fp, "%s:%lld ", id,
+            (long long) json_integer_value(json_object_get(entry, "version")));
+    }
+    if (fw->rules && !strcmp(str(fw->rules, "fp"), ds_cstr(&fp))) {
+        ds_destroy(&fp);
+        return json_incref(json_object_get(fw->rules, "set"));
+    }
+    clauses = json_object();
+    set = json_object();
+    json_object_foreach (group_ids, id, v) {
+        if (group_entry(fw, id)) {
+            group_flows(fw, id, clauses, set);
+        }
+    }
+    clause_flows(fw, clauses, set);
+    json_decref(clauses);
+    json_decref(fw->rules);
+    fw->rules = json_pack("{s:s, s:O}", "fp", ds_cstr(&fp), "set", set);
+    ds_destroy(&fp);
+    return set;
+}
+
+/* The remote object (group or address group) a need reads, or NULL. */
+static json_t *
+need_object(struct ovsfw *fw, json_t *need)
+{
+    const char *remote = str(need, "remote");
+
+    return str_startswith(remote, "sg:")
+               ? json_object_get(fw->sgs, remote + 3)
+               : json_object_get(fw->ags, remote + 3);
+}
+
+/* The remote address clauses of 'needs': the same set (and json_t) as last
+ * pass unless a need or one of the objects it reads changed (the replica
+ * replaces an object that changes; the cache holds references, so an
+ * address is never reused for another object meanwhile). */
+static json_t *
+remote_part(struct ovsfw *fw, json_t *needs)
+{
+    struct ds fp = DS_EMPTY_INITIALIZER;
+    json_t *objs = json_array(), *clauses, *set, *need;
+    const char *key;
+
+    json_object_foreach (needs, key, need) {
+        json_t *obj = need_object(fw, need);
+        ds_put_format(&fp, "%s:%p ", key, (void *) obj);
+        json_array_append(objs, obj ? obj : json_null());
+    }
+    if (fw->remote && !strcmp(str(fw->remote, "fp"), ds_cstr(&fp))) {
+        ds_destroy(&fp);
+        json_decref(objs);
+        return json_incref(json_object_get(fw->remote, "set"));
+    }
+    clauses = json_object();
+    set = json_object();
+    json_object_foreach (needs, key, need) {
+        need_clauses(fw, need, clauses);
+    }
+    clause_flows(fw, clauses, set);
+    json_decref(clauses);
+    json_decref(fw->remote);
+    fw->remote = json_pack("{s:s, s:O, s:o}", "fp", ds_cstr(&fp), "set", set,
+                           "objs", objs);
+    ds_destroy(&fp);
+    return set;
+}
+
+void
+ovsfw_end(struct ovsfw *fw, json_t *parts)
+{
+    json_t *entry;
+    json_t *needs = json_object(); /* Each need once, not once a port. */
+    json_t *group_ids = json_object();
+    const char *key;
+    void *tmp;
+
+    json_object_foreach_safe (fw->ports, tmp, key, entry) {
+        json_t *need, *id;
+        size_t i;
+
+        if (json_integer_value(json_object_get(entry, "pass")) != fw->pass) {
+            json_object_del(fw->ports, key);
+            continue;
+        }
+        json_array_foreach (json_object_get(entry, "needs"), i, need) {
+            /* An id stands for its group, remote, direction and version;
+             * the ports of a pass agree on the rest. */
+            char *nkey = xasprintf(
+                "%lld/%lld",
+                (long long) json_integer_value(json_object_get(need, "conj")),
+                (long long) json_integer_value(json_object_get(need, "lvid")));
+            json_object_set(needs, nkey, need);
+            free(nkey);
+        }
+        json_array_foreach (
+            json_object_get(json_object_get(entry, "port"), "security_groups"),
+            i, id) {
+            json_object_set_new(group_ids, json_string_value(id), json_true());
+        }
+    }
+    json_object_set_new(parts, "fw-rules", rules_part(fw, group_ids));
+    json_object_set_new(parts, "fw-remote", remote_part(fw, needs));
+    json_decref(needs);
+    json_decref(group_ids);
+    /* Conjunction ids no port uses any more are free again. */
+    json_object_foreach_safe (fw->conj_ids, tmp, key, entry) {
+        if (!json_object_get(fw->conj_used, key)) {
+            char text[24];
+            snprintf(text, sizeof text, "%lld",
+                     (long long) json_integer_value(entry));
+            json_object_del(fw->conj_keys, text);
+            json_object_del(fw->conj_ids, key);
+        }
+    }
+    json_object_foreach_safe (fw->groups, tmp, key, entry) {
+        if (!json_object_get(fw->sgs, key)) {
+            json_object_del(fw->groups, key);
+        }
+    }
+    fw->sgs = fw->ags = NULL;
+}
+
+json_t *
+ovsfw_spoofing_flows(uint64_t cookie, json_t *port, int ofport)
+{
+    json_t *set = json_object(), *pairs, *macs, *v;
+    const char *mac;
+    size_t i;
+
+    if (!ovsfw_port_filtered(port)) {
+        return set;
+    }
+    pairs = ovsfw_port_pairs(port);
+    macs = pair_macs(pairs);
+    add(set, cookie, 0, 10, "resubmit(,24)", "in_port=%d,arp", ofport);
+    add(set, cookie, 0, 10, "resubmit(,24)",
+        "in_port=%d,icmp6,icmp_type=136,icmp_code=0", ofport);
+    add(set, cookie, 0, 9, "resubmit(,25)", "in_port=%d", ofport);
+    json_array_foreach (pairs, i, v) {
+        if (json_integer_value(json_object_get(v, "version")) == 4) {
+            add(set, cookie, 24, 2, "resubmit(,25)",
+                "in_port=%d,arp,arp_spa=%s", ofport, str(v, "ip"));
+        } else {
+            add(set, cookie, 24, 2, "resubmit(,60)",
+                "in_port=%d,icmp6,icmp_type=136,icmp_code=0,nd_target=%s",
+                ofport, str(v, "ip"));
+        }
+    }
+    json_object_foreach (macs, mac, v) {
+        add(set, cookie, 25, 2, "resubmit(,60)", "in_port=%d,dl_src=%s",
+            ofport, mac);
+    }
+    json_decref(pairs);
+    json_decref(macs);
+    return set;
+}
