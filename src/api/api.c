@@ -21,6 +21,7 @@ struct api {
     struct store *store;
     const struct server_config *cfg;
     struct feed *feed;
+    const struct authz *authz;
     json_t *batch_cache; /* See struct api_request. */
 };
 
@@ -97,13 +98,14 @@ static const struct {
 
 struct api *
 api_new(struct store *store, const struct server_config *cfg,
-        struct feed *feed)
+        struct feed *feed, const struct authz *authz)
 {
     struct api *api = xmalloc(sizeof *api);
 
     api->store = store;
     api->cfg = cfg;
     api->feed = feed;
+    api->authz = authz;
     api->batch_cache = json_object();
     return api;
 }
@@ -223,6 +225,167 @@ resource_save(struct api_request *req, const struct resource_def *def,
     json_object_set_new(row, "updated_at", json_string(req->now));
     return api_error_from_store(store_update(
         req->store, def, json_string_value(json_object_get(row, "id")), row));
+}
+
+/* ---- Policy (api/authz.h) around the handlers. ---- */
+
+static bool
+bypass(const struct api_request *req)
+{
+    return authz_bypass(req->authz, req->ctx);
+}
+
+static struct api_error *
+not_found(const struct resource_def *def, const char *id)
+{
+    return api_error_new(404, def->not_found, "%s %s could not be found.",
+                         def->noun, id);
+}
+
+/* The stored row 'id' if the caller's scope (api/authz.h) includes it;
+ * otherwise the resource's NotFound, as Neutron's scoped query answers. */
+static struct api_error *
+get_visible(struct api_request *req, const struct resource_def *def,
+            const char *id, json_t **ret)
+{
+    const char *scope = authz_scope(req->ctx);
+    struct api_error *e = resource_get(req, def, id, ret);
+
+    if (!e && scope && store_visible(req->store, def, id, scope) != 1) {
+        json_decref(*ret);
+        *ret = NULL;
+        e = not_found(def, id);
+    }
+    return e;
+}
+
+/* Adds to 'target' what Neutron's rules read of its network (a subnet's
+ * or a port's): "network:tenant_id" and "shared".  'cache' (may be NULL)
+ * keeps them by network id for a list. */
+static void
+add_network_fields(struct api_request *req, const struct resource_def *def,
+                   json_t *target, json_t *cache)
+{
+    static const char *const fields[] = {"id", "project_id", "shared", NULL};
+    const char *id = json_string_value(json_object_get(target, "network_id"));
+    json_t *net;
+
+    if (def == &network_def || !id) {
+        return;
+    }
+    net = json_incref(json_object_get(cache, id));
+    if (!net) {
+        net = store_get_fields(req->store, &network_def, id, fields);
+        if (net && cache) {
+            json_object_set(cache, id, net);
+        }
+    }
+    if (net) {
+        json_object_set(target, "network:tenant_id",
+                        json_object_get(net, "project_id"));
+        json_object_set(target, "network:project_id",
+                        json_object_get(net, "project_id"));
+        json_object_set(target, "shared", json_object_get(net, "shared"));
+    }
+    json_decref(net);
+}
+
+/* What the rules see of 'row': its attributes, tenant_id, its network's. */
+static json_t *
+policy_target(struct api_request *req, const struct resource_def *def,
+              json_t *row, json_t *cache)
+{
+    json_t *target = json_copy(row);
+
+    if (json_object_get(row, "project_id")) {
+        json_object_set(target, "tenant_id",
+                        json_object_get(row, "project_id"));
+    }
+    add_network_fields(req, def, target, cache);
+    return target;
+}
+
+/* True if the caller passes get_<resource> on 'row'. */
+static bool
+may_read(struct api_request *req, const struct resource_def *def, json_t *row,
+         json_t *cache)
+{
+    char *action;
+    json_t *target;
+    bool ok;
+
+    if (bypass(req)) {
+        return true;
+    }
+    action = xasprintf("get_%s", def->singular);
+    target = policy_target(req, def, row, cache);
+    ok = authz_check(req->authz, req->ctx, action, target);
+    json_decref(target);
+    free(action);
+    return ok;
+}
+
+/* Neutron's policy hook for an update or delete of 'row' (with 'changes'
+ * applied for an update; 'given': the request's attributes): a failure is
+ * 403 if the caller may read the object, else 404. */
+static struct api_error *
+authorize_change(struct api_request *req, const struct resource_def *def,
+                 const char *verb, json_t *row, json_t *changes, json_t *given)
+{
+    json_t *target;
+    struct api_error *e;
+
+    if (bypass(req)) {
+        return NULL;
+    }
+    target = policy_target(req, def, row, NULL);
+    json_object_update(target, changes);
+    e = authz_enforce(req->authz, req->ctx, verb, def->singular, target,
+                      given);
+    if (e && !may_read(req, def, row, NULL)) {
+        api_error_free(e);
+        e = api_error_new(404, "HTTPNotFound",
+                          "The resource could not be found.");
+    }
+    json_decref(target);
+    return e;
+}
+
+/* Neutron's policy hook for a create from request body 'item' ('attrs':
+ * validated, defaults filled), then the network's visibility: a port or
+ * subnet on a network the caller may not see is NetworkNotFound. */
+static struct api_error *
+authorize_create(struct api_request *req, const struct resource_def *def,
+                 json_t *item, json_t *attrs)
+{
+    const char *project =
+        json_string_value(json_object_get(attrs, "project_id"));
+    const char *tenant =
+        json_string_value(json_object_get(attrs, "tenant_id"));
+    const char *scope = authz_scope(req->ctx);
+    const char *net_id =
+        json_string_value(json_object_get(attrs, "network_id"));
+    json_t *target;
+    struct api_error *e = NULL;
+
+    if (bypass(req) && !scope) {
+        return NULL;
+    }
+    target = json_copy(attrs);
+    project = project ? project : tenant ? tenant : req->ctx->project_id;
+    json_object_set_new(target, "project_id", json_string(project));
+    json_object_set_new(target, "tenant_id", json_string(project));
+    add_network_fields(req, def, target, NULL);
+    if (!bypass(req)) {
+        e = authz_enforce(req->authz, req->ctx, "create", def->singular,
+                          target, item);
+    }
+    if (!e && def != &network_def && net_id && scope
+        && store_visible(req->store, &network_def, net_id, scope) != 1) {
+        e = not_found(&network_def, net_id);
+    }
+    json_decref(target);
+    return e;
 }
 
 /* ---- Rendering. ---- */
@@ -440,6 +603,9 @@ do_create(struct call *c, void *aux)
 
         e = schema_validate(a->ops->def, item, true, &attrs);
         if (!e) {
+            e = authorize_create(&c->req, a->ops->def, item, attrs);
+        }
+        if (!e) {
             e = a->ops->create(&c->req, attrs, &id);
         }
         free(id);
@@ -456,6 +622,7 @@ do_create(struct call *c, void *aux)
             }
         }
         api_render(&c->req, a->ops, row, NULL);
+        authz_strip(c->req.authz, c->req.ctx, a->ops->def->singular, row);
         json_array_append_new(a->out, row);
     }
     return NULL;
@@ -633,6 +800,34 @@ list_extra(void *aux, const char *id, char **fields, bool first,
     a->ops->render_extra(a->req, id, fields, first, out);
 }
 
+/* The list as a caller under policy sees it: rows in its scope (in the
+ * query's SQL, so limits and markers hold), those it may read, without the
+ * attributes it may not read. */
+static int
+list_under_policy(struct call *c, struct list_args *a)
+{
+    const struct resource_def *def = a->ops->def;
+    json_t *rows = NULL, *networks = json_object(), *row;
+    size_t i;
+    int r = store_list(c->req.store, def, &a->q, &rows);
+
+    a->ids = json_array();
+    json_array_foreach (rows, i, row) {
+        if (!may_read(&c->req, def, row, networks)) {
+            continue;
+        }
+        ds_put_cstr(&a->rows, json_array_size(a->ids) ? "," : "");
+        json_array_append(a->ids, json_object_get(row, "id"));
+        api_render(&c->req, a->ops, row, NULL);
+        authz_strip(c->req.authz, c->req.ctx, def->singular, row);
+        apply_fields(row, a->q.fields);
+        json_put_value(&a->rows, row);
+    }
+    json_decref(networks);
+    json_decref(rows);
+    return r;
+}
+
 static struct api_error *
 do_list(struct call *c, void *aux)
 {
@@ -640,9 +835,14 @@ do_list(struct call *c, void *aux)
     int r;
 
     a->req = &c->req;
-    r = store_list_json(c->req.store, a->ops->def, &a->q,
-                        a->ops->render_extra ? list_extra : NULL, a, &a->rows,
-                        &a->ids);
+    a->q.scope_project = authz_scope(c->req.ctx);
+    if (bypass(&c->req)) {
+        r = store_list_json(c->req.store, a->ops->def, &a->q,
+                            a->ops->render_extra ? list_extra : NULL, a,
+                            &a->rows, &a->ids);
+    } else {
+        r = list_under_policy(c, a);
+    }
     if (r == -ENOENT) {
         return api_error_new(404, a->ops->def->not_found,
                              "%s %s could not be found.", a->ops->def->noun,
@@ -702,10 +902,14 @@ static struct api_error *
 do_show(struct call *c, void *aux)
 {
     struct item_args *a = aux;
-    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+    struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
 
+    if (!e && !may_read(&c->req, a->ops->def, a->row, NULL)) {
+        e = not_found(a->ops->def, a->id);
+    }
     if (!e) {
         api_render(&c->req, a->ops, a->row, NULL);
+        authz_strip(c->req.authz, c->req.ctx, a->ops->def->singular, a->row);
     }
     return e;
 }
@@ -715,13 +919,17 @@ do_update(struct call *c, void *aux)
 {
     struct item_args *a = aux;
     json_t *changes = NULL;
-    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+    struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
 
     if (!e) {
         e = check_revision(a->row, a->if_match);
     }
     if (!e) {
         e = schema_validate(a->ops->def, a->body, false, &changes);
+    }
+    if (!e) {
+        e = authorize_change(&c->req, a->ops->def, "update", a->row, changes,
+                             a->body);
     }
     if (!e) {
         e = a->ops->update(&c->req, a->row, changes);
@@ -739,8 +947,12 @@ static struct api_error *
 do_delete(struct call *c, void *aux)
 {
     struct item_args *a = aux;
-    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+    struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
 
+    if (!e) {
+        e = authorize_change(&c->req, a->ops->def, "delete", a->row, NULL,
+                             NULL);
+    }
     if (!e) {
         e = check_revision(a->row, a->if_match);
     }
@@ -855,11 +1067,20 @@ do_tags(struct call *c, void *aux)
     bool present = false;
     struct api_error *e;
 
-    a->row = store_get(c->req.store, a->ops->def, a->id);
-    if (!a->row) {
+    e = get_visible(&c->req, a->ops->def, a->id, &a->row);
+    if (e) {
+        api_error_free(e);
         return api_error_new(404, "TagResourceNotFound",
                              "Resource %s %s could not be found.",
                              a->ops->def->singular, a->id);
+    }
+    /* Changing tags is changing the resource. */
+    if (strcmp(a->method, "GET")) {
+        e = authorize_change(&c->req, a->ops->def, "update", a->row, NULL,
+                             NULL);
+        if (e) {
+            return e;
+        }
     }
     tags = json_object_get(a->row, "tags");
     json_array_foreach (tags, idx, t) {
@@ -1119,6 +1340,25 @@ network_availability(struct api_request *req, json_t *net, json_t *versions,
     ds_destroy(&list);
 }
 
+/* get_network_ip_availability on a network's availability record. */
+static bool
+may_see_availability(struct api_request *req, json_t *net)
+{
+    json_t *project = json_object_get(net, "project_id");
+    json_t *target;
+    bool ok;
+
+    if (bypass(req)) {
+        return true;
+    }
+    target =
+        json_pack("{s:O, s:O}", "project_id", project, "tenant_id", project);
+    ok = authz_check(req->authz, req->ctx, "get_network_ip_availability",
+                     target);
+    json_decref(target);
+    return ok;
+}
+
 struct avail_args {
     const char *id;      /* NULL: all networks. */
     struct list_query q; /* Without 'id': which networks. */
@@ -1137,6 +1377,10 @@ do_availability(struct call *c, void *aux)
 
     if (a->id) {
         struct api_error *e = network_get_row(&c->req, a->id, &net);
+        if (!e && !may_see_availability(&c->req, net)) {
+            json_decref(net);
+            e = not_found(&network_def, a->id);
+        }
         if (e) {
             return e;
         }
@@ -1149,8 +1393,11 @@ do_availability(struct call *c, void *aux)
         return api_error_from_store(r);
     }
     json_array_foreach (nets, i, net) {
-        ds_put_cstr(&a->out, i ? "," : "");
-        network_availability(&c->req, net, a->versions, a->fields, &a->out);
+        if (may_see_availability(&c->req, net)) {
+            ds_put_cstr(&a->out, a->out.len ? "," : "");
+            network_availability(&c->req, net, a->versions, a->fields,
+                                 &a->out);
+        }
     }
     json_decref(nets);
     return NULL;
@@ -1391,7 +1638,7 @@ api_handle_request(const struct http_request *http, struct http_response *resp,
     c = (struct call){
         .api = api,
         .http = http,
-        .req = {api->store, api->cfg, ctx, ""},
+        .req = {api->store, api->cfg, ctx, api->authz, ""},
     };
 
     timestamp_now(c.req.now);

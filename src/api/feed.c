@@ -258,7 +258,8 @@ feed_notify(struct feed *feed)
         return;
     }
     ctx = request_context_noauth(feed->cfg->noauth_project_id);
-    req = (struct api_request){feed->store, feed->cfg, ctx, ""};
+    /* The feed's reader is the server itself: no policy. */
+    req = (struct api_request){feed->store, feed->cfg, ctx, NULL, ""};
     for (w = feed->waiters; w; w = next) {
         json_t *answer = NULL;
         struct api_error *e = read_feed(&req, &w->since, w->host, &answer);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "api/api-error.h"
+#include "api/authz.h"
 #include "api/context.h"
 #include "api/schema.h"
 #include "api/server-config.h"
@@ -20,6 +21,7 @@ struct api_request {
     struct store *store;
     const struct server_config *cfg;
     const struct request_context *ctx;
+    const struct authz *authz;
     char now[TIMESTAMP_LEN]; /* Timestamp of this request's writes. */
     /* Reads kept for the rest of the batch's transaction, by network id
      * (port.c), or NULL: set only for port creates, which never change

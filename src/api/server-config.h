@@ -62,6 +62,13 @@ struct server_config {
     struct vlan_ranges vlan_ranges;
     /* [oslo_middleware] */
     int max_request_body_size;
+    /* [oslo_policy] */
+    bool enforce_new_defaults; /* false, as Neutron 21 (Zed). */
+    char *policy_file;         /* JSON rules over the defaults, or NULL. */
+    /* [quotas]: per-project limits, -1 unlimited. */
+    int quota_network;
+    int quota_subnet;
+    int quota_port;
     /* [keystone_authtoken], keystonemiddleware's names (see api/auth.h). */
     char *ks_www_authenticate_uri; /* NULL: auth_url without "/v3". */
     char *ks_auth_url;

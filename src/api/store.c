@@ -163,6 +163,11 @@ static const char *const migrations[] = {
     " created_at TEXT NOT NULL, started_at TEXT NOT NULL,"
     " heartbeat_timestamp TEXT NOT NULL,"
     " UNIQUE (agent_type, host));",
+    /* A project's own rows, for the scoped queries of non-admin callers
+     * (store_visible()). */
+    "CREATE INDEX networks_project ON networks(project_id);"
+    "CREATE INDEX subnets_project ON subnets(project_id);"
+    "CREATE INDEX ports_project ON ports(project_id);",
 };
 
 static int
@@ -1136,11 +1141,85 @@ put_fixed_ip_filters(struct sql_builder *b, const struct list_query *q)
     }
 }
 
+/* The visibility condition of store_visible(), in terms of 'table''s
+ * columns, with 'n' parameters that are all the project: NULL if the
+ * table has none. */
+static const char *
+scope_sql(const struct resource_def *def, int *n)
+{
+    static const struct {
+        const char *table, *sql;
+        int n;
+    } scopes[] = {
+        {"networks", "(project_id = ? OR shared = 1 OR router_external = 1)",
+         1},
+        {"subnets",
+         "(project_id = ? OR network_id IN"
+         " (SELECT id FROM networks WHERE shared = 1))",
+         1},
+        {"ports",
+         "(project_id = ? OR network_id IN"
+         " (SELECT id FROM networks WHERE project_id = ?))",
+         2},
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(scopes); i++) {
+        if (!strcmp(scopes[i].table, def->table)) {
+            *n = scopes[i].n;
+            return scopes[i].sql;
+        }
+    }
+    return NULL;
+}
+
+static void
+put_scope(struct sql_builder *b, const struct resource_def *def,
+          const char *project)
+{
+    int n;
+    const char *sql = project ? scope_sql(def, &n) : NULL;
+    json_t *v;
+
+    if (!sql) {
+        return;
+    }
+    v = json_string(project);
+    ds_put_cstr(&b->sql, " AND ");
+    for (const char *p = sql; *p; p++) {
+        if (*p == '?') {
+            builder_param(b, v, COL_TEXT);
+        } else {
+            ds_put_char(&b->sql, *p);
+        }
+    }
+    json_decref(v);
+}
+
+int
+store_visible(struct store *st, const struct resource_def *def, const char *id,
+              const char *project)
+{
+    int n;
+    const char *scope = scope_sql(def, &n);
+    const char *args[3] = {id, project, project};
+    char *sql;
+    int r;
+
+    if (!scope) {
+        return 1;
+    }
+    sql = xasprintf("SELECT 1 FROM %s WHERE id = ? AND %s", def->table, scope);
+    r = exists_texts(st, sql, n + 1, args);
+    free(sql);
+    return r;
+}
+
 static void
 put_where(struct sql_builder *b, const struct resource_def *def,
           const struct list_query *q)
 {
     ds_put_cstr(&b->sql, " WHERE 1 = 1");
+    put_scope(b, def, q->scope_project);
     for (size_t i = 0; i < q->n_filters; i++) {
         const struct query_filter *f = &q->filters[i];
         ds_put_format(&b->sql, " AND %s", f->attr->column);

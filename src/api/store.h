@@ -60,6 +60,13 @@ json_t *store_get(struct store *, const struct resource_def *, const char *id);
 /* The same with only the attributes 'names', as store_rows_where_fields(). */
 json_t *store_get_fields(struct store *, const struct resource_def *,
                          const char *id, const char *const *names);
+/* 1 if row 'id' of 'def' is visible to 'project', 0 if not (or if there
+ * is no such row), as Neutron scopes a non-admin context's queries:
+ * networks owned by it, shared or external; subnets owned by it or on a
+ * shared network; ports owned by it or on a network it owns.  Other
+ * resources: every row. */
+int store_visible(struct store *, const struct resource_def *, const char *id,
+                  const char *project);
 /* Lists rows matching 'q' in its order and page.  -ENOENT: the marker does
  * not exist. */
 int store_list(struct store *, const struct resource_def *,

@@ -298,3 +298,236 @@ def test_keystone_down(ks_server, keystone):
         keystone.start()
         print("keystone: restart %.1f s" % keystone.start_seconds[-1])
     assert get(server, "/v2.0/networks", token=fresh).status_code == 200
+
+
+# ---- Policy: Neutron's default rules between projects (issue 7). ----
+
+def put(server, path, body, token):
+    return requests.put(server.url + path, json=body, timeout=60,
+                        headers={"X-Auth-Token": token})
+
+
+def delete(server, path, token):
+    return requests.delete(server.url + path, timeout=60,
+                           headers={"X-Auth-Token": token})
+
+
+def assert_error(resp, status, etype, message=None):
+    assert resp.status_code == status, resp.text
+    err = resp.json()["NeutronError"]
+    assert err["type"] == etype, err
+    if message is not None:
+        assert err["message"] == message, err
+
+
+def assert_forbidden(resp, expression):
+    assert_error(resp, 403, "PolicyNotAuthorized",
+                 "%s is disallowed by policy" % expression)
+
+
+def created(resp, key):
+    assert resp.status_code == 201, resp.text
+    return resp.json()[key]
+
+
+@pytest.fixture
+def shared_net(ks_server, keystone):
+    """A server with the seed's shared flat provider network and subnet,
+    made by admin; returns (server, admin token, network, subnet)."""
+    server = ks_server()
+    admin, _ = keystone.token("admin", "admin", "admin-secret")
+    net = created(post(server, "/v2.0/networks", {"network": {
+        "name": "provider", "shared": True, "router:external": True,
+        "provider:network_type": "flat",
+        "provider:physical_network": "provider"}}, admin), "network")
+    subnet = created(post(server, "/v2.0/subnets", {"subnet": {
+        "network_id": net["id"], "cidr": "203.0.113.0/24", "ip_version": 4,
+        "name": "provider-v4"}}, admin), "subnet")
+    return server, admin, net, subnet
+
+
+def test_members_on_the_shared_network(shared_net, keystone):
+    server, admin, net, subnet = shared_net
+    m1, demo1 = keystone.token("member1", "demo1")
+    m2, demo2 = keystone.token("member2", "demo2")
+    p1 = created(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"], "name": "p1"}}, m1), "port")
+    p2 = created(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"], "name": "p2",
+        "fixed_ips": [{"subnet_id": subnet["id"]}]}}, m2), "port")
+    assert (p1["project_id"], p2["project_id"]) == (demo1, demo2)
+    # binding:* but vnic_type is admin-only to read, even on one's own port.
+    assert p1["binding:vnic_type"] == "normal"
+    assert not any(k in p1 for k in ("binding:host_id", "binding:profile",
+                                     "binding:vif_type",
+                                     "binding:vif_details"))
+    r = get(server, "/v2.0/ports/" + p1["id"], token=admin)
+    assert r.json()["port"]["binding:vif_type"] == "unbound"
+
+    # Each sees its own ports only: not the other's, not admin's DHCP port.
+    r = get(server, "/v2.0/ports", token=m1)
+    assert [p["id"] for p in r.json()["ports"]] == [p1["id"]]
+    r = get(server, "/v2.0/ports?network_id=%s&fields=id&fields=name"
+            % net["id"], token=m2)
+    assert r.json()["ports"] == [{"id": p2["id"], "name": "p2"}]
+    assert len(get(server, "/v2.0/ports", token=admin).json()["ports"]) == 3
+
+    # The other's port does not exist for them.
+    missing = "Port %s could not be found." % p2["id"]
+    assert_error(get(server, "/v2.0/ports/" + p2["id"], token=m1), 404,
+                 "PortNotFound", missing)
+    assert_error(put(server, "/v2.0/ports/" + p2["id"],
+                     {"port": {"name": "x"}}, m1), 404, "PortNotFound", missing)
+    assert_error(delete(server, "/v2.0/ports/" + p2["id"], m1), 404,
+                 "PortNotFound", missing)
+    r = requests.put(server.url + "/v2.0/ports/%s/tags/t" % p2["id"],
+                     headers={"X-Auth-Token": m1}, timeout=60)
+    assert_error(r, 404, "TagResourceNotFound")
+    assert get(server, "/v2.0/ports/" + p2["id"], token=m2).status_code == 200
+
+    # Their own they may change, but not admin-only attributes.
+    r = put(server, "/v2.0/ports/" + p1["id"], {"port": {"name": "p1b"}}, m1)
+    assert r.status_code == 200 and r.json()["port"]["name"] == "p1b", r.text
+    assert_forbidden(
+        put(server, "/v2.0/ports/" + p1["id"],
+            {"port": {"binding:host_id": "compute1"}}, m1),
+        "(rule:update_port and rule:update_port:binding:host_id)")
+    assert_forbidden(
+        post(server, "/v2.0/ports", {"port": {
+            "network_id": net["id"], "binding:host_id": "compute1"}}, m1),
+        "(rule:create_port and rule:create_port:binding:host_id)")
+    # A chosen address or MAC on someone else's network: network owner only.
+    assert_forbidden(
+        post(server, "/v2.0/ports", {"port": {
+            "network_id": net["id"],
+            "fixed_ips": [{"ip_address": "203.0.113.50"}]}}, m1),
+        "(rule:create_port and (rule:create_port:fixed_ips and "
+        "(rule:create_port:fixed_ips:ip_address)))")
+    assert_forbidden(
+        post(server, "/v2.0/ports", {"port": {
+            "network_id": net["id"], "mac_address": "fa:16:3e:00:00:01"}}, m1),
+        "(rule:create_port and rule:create_port:mac_address)")
+    assert delete(server, "/v2.0/ports/" + p1["id"], m1).status_code == 204
+
+    # The shared network: visible, provider attributes hidden, not theirs.
+    r = get(server, "/v2.0/networks/" + net["id"], token=m1)
+    assert r.status_code == 200, r.text
+    shown = r.json()["network"]
+    assert shown["shared"] is True and shown["router:external"] is True
+    assert not any(k.startswith("provider:") for k in shown)
+    assert_forbidden(put(server, "/v2.0/networks/" + net["id"],
+                         {"network": {"name": "mine"}}, m1),
+                     "rule:update_network")
+    assert_forbidden(delete(server, "/v2.0/networks/" + net["id"], m1),
+                     "rule:delete_network")
+    assert_forbidden(put(server, "/v2.0/subnets/" + subnet["id"],
+                         {"subnet": {"name": "x"}}, m1), "rule:update_subnet")
+    assert get(server, "/v2.0/subnets", token=m2).json()["subnets"][0][
+        "id"] == subnet["id"]
+
+
+def test_members_cannot_make_provider_networks(ks_server, keystone):
+    server = ks_server()
+    m1, demo1 = keystone.token("member1", "demo1")
+    m2, _ = keystone.token("member2", "demo2")
+    assert_forbidden(
+        post(server, "/v2.0/networks", {"network": {
+            "name": "flat", "provider:network_type": "flat",
+            "provider:physical_network": "provider"}}, m1),
+        "((rule:create_network and rule:create_network:provider:network_type)"
+        " and rule:create_network:provider:physical_network)")
+    assert_forbidden(
+        post(server, "/v2.0/networks", {"network": {"shared": True}}, m1),
+        "(rule:create_network and rule:create_network:shared)")
+    assert_forbidden(
+        post(server, "/v2.0/networks", {"networks": [
+            {"name": "ok"}, {"router:external": True}]}, m1),
+        "(rule:create_network and rule:create_network:router:external)")
+    # Defaults given explicitly are no attribute check, as in Neutron.
+    own = created(post(server, "/v2.0/networks", {"network": {
+        "name": "own", "shared": False}}, m1), "network")
+    assert own["project_id"] == demo1
+    assert not any(k.startswith("provider:") for k in own)
+    assert_forbidden(put(server, "/v2.0/networks/" + own["id"],
+                         {"network": {"shared": True}}, m1),
+                     "(rule:update_network and rule:update_network:shared)")
+
+    # A private network of demo1 does not exist for demo2.
+    missing = "Network %s could not be found." % own["id"]
+    assert_error(get(server, "/v2.0/networks/" + own["id"], token=m2), 404,
+                 "NetworkNotFound", missing)
+    assert_error(put(server, "/v2.0/networks/" + own["id"],
+                     {"network": {"name": "x"}}, m2), 404, "NetworkNotFound")
+    assert_error(post(server, "/v2.0/ports", {"port": {
+        "network_id": own["id"]}}, m2), 404, "NetworkNotFound", missing)
+    assert get(server, "/v2.0/networks", token=m2).json()["networks"] == []
+    assert [n["id"] for n in get(server, "/v2.0/networks",
+                                 token=m1).json()["networks"]] == [own["id"]]
+    # Admin-only resources: an empty list, a hidden object.
+    assert get(server, "/v2.0/agents", token=m1).json() == {"agents": []}
+    r = get(server, "/v2.0/network-ip-availabilities", token=m1)
+    assert r.json() == {"network_ip_availabilities": []}
+
+
+def test_paging_stays_in_scope(ks_server, keystone):
+    """limit/marker count only what the caller may see (the scope is in
+    the query's SQL)."""
+    server = ks_server()
+    m1, _ = keystone.token("member1", "demo1")
+    m2, _ = keystone.token("member2", "demo2")
+    mine = [created(post(server, "/v2.0/networks",
+                         {"network": {"name": "m%d" % i}}, m1), "network")["id"]
+            for i in range(3)]
+    for i in range(4):
+        created(post(server, "/v2.0/networks",
+                     {"network": {"name": "o%d" % i}}, m2), "network")
+    r = get(server, "/v2.0/networks?limit=2&sort_key=name&sort_dir=asc",
+            token=m1).json()
+    assert [n["name"] for n in r["networks"]] == ["m0", "m1"]
+    nxt = [l["href"] for l in r["networks_links"] if l["rel"] == "next"][0]
+    r = requests.get(nxt, headers={"X-Auth-Token": m1}, timeout=60).json()
+    assert [n["name"] for n in r["networks"]] == ["m2"]
+    assert sorted(n["id"] for n in get(server, "/v2.0/networks", token=m1)
+                  .json()["networks"]) == sorted(mine)
+
+
+def test_reader_is_read_only(ks_server, keystone, make_server):
+    """With enforce_new_defaults (Neutron's secure RBAC) a reader reads and
+    cannot write; Neutron 21's default (legacy rules also allow) lets any
+    role of the project write, as neutron-server 21 does."""
+    reader, demo1 = keystone.token("reader1", "demo1")
+    m1, _ = keystone.token("member1", "demo1")
+    admin, _ = keystone.token("admin", "admin", "admin-secret")
+    legacy = ks_server()
+    r = post(legacy, "/v2.0/networks", {"network": {"name": "r"}}, reader)
+    assert r.status_code == 201, r.text
+    legacy.stop()
+
+    opts = {"www_authenticate_uri": keystone.url,
+            "auth_url": keystone.url + "/v3", "auth_type": "password",
+            "username": "neutron", "password": "secret",
+            "project_name": "service", "user_domain_name": "Default",
+            "project_domain_name": "Default"}
+    server = make_server({"DEFAULT": {"auth_strategy": "keystone",
+                                      "bind_port": str(keystone.net_port)},
+                          "keystone_authtoken": opts,
+                          "oslo_policy": {"enforce_new_defaults": "true"}})
+    net = created(post(server, "/v2.0/networks", {"network": {
+        "name": "demo1-net"}}, m1), "network")
+    assert net["project_id"] == demo1
+    r = get(server, "/v2.0/networks", token=reader)
+    assert [n["id"] for n in r.json()["networks"]] == [net["id"]]
+    assert get(server, "/v2.0/networks/" + net["id"],
+               token=reader).status_code == 200
+    assert_forbidden(post(server, "/v2.0/networks", {"network": {}}, reader),
+                     "rule:create_network")
+    assert_forbidden(put(server, "/v2.0/networks/" + net["id"],
+                         {"network": {"name": "x"}}, reader),
+                     "rule:update_network")
+    assert_forbidden(delete(server, "/v2.0/networks/" + net["id"], reader),
+                     "rule:delete_network")
+    assert_forbidden(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"]}}, reader), "rule:create_port")
+    # Admin is no longer a bypass, but the admin rules let it through.
+    assert created(post(server, "/v2.0/networks", {"network": {
+        "shared": True}}, admin), "network")["shared"] is True
