@@ -26,10 +26,7 @@ struct api {
 };
 
 static const struct resource_ops *const resources[] = {
-    &network_ops,
-    &subnet_ops,
-    &port_ops,
-    &agent_ops,
+    &network_ops, &subnet_ops, &port_ops, &agent_ops, &rbac_ops,
 };
 /* The first ones are Neutron's core resources, which /v2.0/ lists. */
 #define N_CORE_RESOURCES 3
@@ -74,6 +71,9 @@ static const struct {
     {"provider", "Provider Network",
      "Expose mapping of virtual networks "
      "to physical networks"},
+    {"rbac-policies", "RBAC Policies",
+     "Allows creation and modification of policies that control tenant "
+     "access to resources."},
     {"revision-if-match", "If-Match constraints based on revision_number",
      "Extension indicating that If-Match based on revision_number is "
      "supported."},
@@ -146,6 +146,25 @@ api_error_from_store(int r)
 }
 
 struct api_error *
+resource_not_found(const struct resource_def *def, const char *id)
+{
+    struct api_error *e;
+    char *fmt;
+
+    if (def->not_found_fmt) {
+        /* "PREFIX%sSUFFIX": no format string from data. */
+        const char *at = strstr(def->not_found_fmt, "%s");
+        fmt = xasprintf("%.*s%s%s", (int) (at - def->not_found_fmt),
+                        def->not_found_fmt, id, at + 2);
+    } else {
+        fmt = xasprintf("%s %s could not be found.", def->noun, id);
+    }
+    e = api_error_new(404, def->not_found, "%s", fmt);
+    free(fmt);
+    return e;
+}
+
+struct api_error *
 resource_get(struct api_request *req, const struct resource_def *def,
              const char *id, json_t **ret)
 {
@@ -159,8 +178,7 @@ resource_get_fields(struct api_request *req, const struct resource_def *def,
     json_t *row = store_get_fields(req->store, def, id, names);
 
     if (!row) {
-        return api_error_new(404, def->not_found, "%s %s could not be found.",
-                             def->noun, id);
+        return resource_not_found(def, id);
     }
     *ret = row;
     return NULL;
@@ -235,13 +253,6 @@ bypass(const struct api_request *req)
     return authz_bypass(req->authz, req->ctx);
 }
 
-static struct api_error *
-not_found(const struct resource_def *def, const char *id)
-{
-    return api_error_new(404, def->not_found, "%s %s could not be found.",
-                         def->noun, id);
-}
-
 /* The stored row 'id' if the caller's scope (api/authz.h) includes it;
  * otherwise the resource's NotFound, as Neutron's scoped query answers. */
 static struct api_error *
@@ -254,9 +265,22 @@ get_visible(struct api_request *req, const struct resource_def *def,
     if (!e && scope && store_visible(req->store, def, id, scope) != 1) {
         json_decref(*ret);
         *ret = NULL;
-        e = not_found(def, id);
+        e = resource_not_found(def, id);
     }
     return e;
+}
+
+/* A network's 'shared' as the caller sees it: shared with everyone or, by
+ * an RBAC policy, with the caller's project (Neutron's
+ * _is_network_shared). */
+static bool
+shared_with_caller(struct api_request *req, json_t *net)
+{
+    return json_is_true(json_object_get(net, "shared"))
+           || store_rbac_allows(req->store,
+                                json_string_value(json_object_get(net, "id")),
+                                "access_as_shared", req->ctx->project_id)
+                  == 1;
 }
 
 /* Adds to 'target' what Neutron's rules read of its network (a subnet's
@@ -285,7 +309,8 @@ add_network_fields(struct api_request *req, const struct resource_def *def,
                         json_object_get(net, "project_id"));
         json_object_set(target, "network:project_id",
                         json_object_get(net, "project_id"));
-        json_object_set(target, "shared", json_object_get(net, "shared"));
+        json_object_set_new(target, "shared",
+                            json_boolean(shared_with_caller(req, net)));
     }
     json_decref(net);
 }
@@ -300,6 +325,10 @@ policy_target(struct api_request *req, const struct resource_def *def,
     if (json_object_get(row, "project_id")) {
         json_object_set(target, "tenant_id",
                         json_object_get(row, "project_id"));
+    }
+    if (def == &network_def) {
+        json_object_set_new(target, "shared",
+                            json_boolean(shared_with_caller(req, row)));
     }
     add_network_fields(req, def, target, cache);
     return target;
@@ -382,7 +411,7 @@ authorize_create(struct api_request *req, const struct resource_def *def,
     }
     if (!e && def != &network_def && net_id && scope
         && store_visible(req->store, &network_def, net_id, scope) != 1) {
-        e = not_found(&network_def, net_id);
+        e = resource_not_found(&network_def, net_id);
     }
     json_decref(target);
     return e;
@@ -434,6 +463,23 @@ api_render(struct api_request *req, const struct resource_ops *ops,
         ds_destroy(&text);
     }
     apply_fields(row, fields);
+}
+
+/* api_render() and what the caller's policy changes: the attributes it
+ * may not read go, a network's 'shared' is as shared with it. */
+static void
+render_for_caller(struct api_request *req, const struct resource_ops *ops,
+                  json_t *row)
+{
+    api_render(req, ops, row, NULL);
+    if (bypass(req)) {
+        return;
+    }
+    if (ops->def == &network_def) {
+        json_object_set_new(row, "shared",
+                            json_boolean(shared_with_caller(req, row)));
+    }
+    authz_strip(req->authz, req->ctx, ops->def->singular, row);
 }
 
 static char *
@@ -621,8 +667,7 @@ do_create(struct call *c, void *aux)
                 json_object_set_new(row, at->name, json_null());
             }
         }
-        api_render(&c->req, a->ops, row, NULL);
-        authz_strip(c->req.authz, c->req.ctx, a->ops->def->singular, row);
+        render_for_caller(&c->req, a->ops, row);
         json_array_append_new(a->out, row);
     }
     return NULL;
@@ -818,8 +863,7 @@ list_under_policy(struct call *c, struct list_args *a)
         }
         ds_put_cstr(&a->rows, json_array_size(a->ids) ? "," : "");
         json_array_append(a->ids, json_object_get(row, "id"));
-        api_render(&c->req, a->ops, row, NULL);
-        authz_strip(c->req.authz, c->req.ctx, def->singular, row);
+        render_for_caller(&c->req, a->ops, row);
         apply_fields(row, a->q.fields);
         json_put_value(&a->rows, row);
     }
@@ -905,11 +949,10 @@ do_show(struct call *c, void *aux)
     struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
 
     if (!e && !may_read(&c->req, a->ops->def, a->row, NULL)) {
-        e = not_found(a->ops->def, a->id);
+        e = resource_not_found(a->ops->def, a->id);
     }
     if (!e) {
-        api_render(&c->req, a->ops, a->row, NULL);
-        authz_strip(c->req.authz, c->req.ctx, a->ops->def->singular, a->row);
+        render_for_caller(&c->req, a->ops, a->row);
     }
     return e;
 }
@@ -1379,7 +1422,7 @@ do_availability(struct call *c, void *aux)
         struct api_error *e = network_get_row(&c->req, a->id, &net);
         if (!e && !may_see_availability(&c->req, net)) {
             json_decref(net);
-            e = not_found(&network_def, a->id);
+            e = resource_not_found(&network_def, a->id);
         }
         if (e) {
             return e;
@@ -1519,7 +1562,8 @@ static const struct resource_ops *
 find_collection(const char *name)
 {
     for (size_t i = 0; i < ARRAY_SIZE(resources); i++) {
-        if (!strcmp(resources[i]->def->plural, name)) {
+        const struct resource_def *def = resources[i]->def;
+        if (!strcmp(def->collection ? def->collection : def->plural, name)) {
             return resources[i];
         }
     }

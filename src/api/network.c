@@ -249,6 +249,9 @@ network_create(struct api_request *req, json_t *net, char **ret_id)
     if (!e) {
         e = api_error_from_store(store_insert(req->store, &network_def, net));
     }
+    if (!e) {
+        e = rbac_sync_network(req, net, NULL);
+    }
     if (e) {
         free(*ret_id);
         *ret_id = NULL;
@@ -308,6 +311,7 @@ network_update(struct api_request *req, json_t *row, json_t *changes)
 {
     struct api_error *e = update_segment(req, row, changes);
     json_t *mtu = json_object_get(changes, "mtu");
+    json_t *old;
 
     if (e) {
         return e;
@@ -321,10 +325,15 @@ network_update(struct api_request *req, json_t *row, json_t *changes)
                                      max);
         }
     }
-    if (!resource_merge(row, changes)) {
-        return NULL;
+    old = json_copy(row);
+    if (resource_merge(row, changes)) {
+        e = rbac_sync_network(req, row, old);
+        if (!e) {
+            e = resource_save(req, &network_def, row);
+        }
     }
-    return resource_save(req, &network_def, row);
+    json_decref(old);
+    return e;
 }
 
 /* Ports that keep a network from being deleted: all but DHCP ports. */

@@ -77,6 +77,9 @@ struct resource_def {
     const char *table;     /* SQL table. */
     const char *not_found; /* Neutron type, e.g. "NetworkNotFound". */
     const char *noun;      /* "Network", for "Network X could not be found." */
+    /* Its NotFound message with one %s for the id, if not the above. */
+    const char *not_found_fmt;
+    const char *collection; /* URL segment, if not 'plural'. */
     const struct attr *attrs;
     size_t n_attrs;
 };

@@ -168,6 +168,17 @@ static const char *const migrations[] = {
     "CREATE INDEX networks_project ON networks(project_id);"
     "CREATE INDEX subnets_project ON subnets(project_id);"
     "CREATE INDEX ports_project ON ports(project_id);",
+    /* RBAC policies on networks (Neutron's networkrbacs): who besides the
+     * owner may use ('access_as_shared') or see as external
+     * ('access_as_external') a network; target '*' is everyone, and is
+     * what the network's 'shared' / 'router:external' flags mirror. */
+    "CREATE TABLE networkrbacs ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " object_type TEXT NOT NULL,"
+    " object_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " target_project TEXT NOT NULL, action TEXT NOT NULL,"
+    " UNIQUE (action, object_id, target_project));"
+    "CREATE INDEX networkrbacs_target ON networkrbacs(target_project);",
 };
 
 static int
@@ -677,7 +688,10 @@ generate_sql(const struct resource_def *def, enum generated_kind kind,
         put_named_columns(&sql, def, names);
         ds_put_format(&sql, " FROM %s WHERE %s = ?", def->table, column);
         if (strcmp(column, "id")) {
-            ds_put_cstr(&sql, " ORDER BY created_at, id");
+            /* Creation order where the table keeps it. */
+            ds_put_cstr(&sql, resource_attr(def, "created_at")
+                                  ? " ORDER BY created_at, id"
+                                  : " ORDER BY id");
         }
     }
     return ds_steal(&sql);
@@ -1151,16 +1165,21 @@ scope_sql(const struct resource_def *def, int *n)
         const char *table, *sql;
         int n;
     } scopes[] = {
-        {"networks", "(project_id = ? OR shared = 1 OR router_external = 1)",
-         1},
+        {"networks",
+         "(project_id = ? OR shared = 1 OR id IN (SELECT object_id FROM"
+         " networkrbacs WHERE target_project IN (?, '*')))",
+         2},
         {"subnets",
          "(project_id = ? OR network_id IN"
-         " (SELECT id FROM networks WHERE shared = 1))",
-         1},
+         " (SELECT id FROM networks WHERE shared = 1) OR network_id IN"
+         " (SELECT object_id FROM networkrbacs WHERE target_project = ?"
+         " AND action = 'access_as_shared'))",
+         2},
         {"ports",
          "(project_id = ? OR network_id IN"
          " (SELECT id FROM networks WHERE project_id = ?))",
          2},
+        {"networkrbacs", "(project_id = ?)", 1},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(scopes); i++) {
@@ -1518,6 +1537,41 @@ store_list_json(struct store *st, const struct resource_def *def,
     }
     *ret_ids = ids;
     return 0;
+}
+
+int
+store_rbac_allows(struct store *st, const char *network_id, const char *action,
+                  const char *project)
+{
+    return exists_texts(st,
+                        "SELECT 1 FROM networkrbacs WHERE object_id = ?"
+                        " AND action = ? AND target_project IN (?, '*')",
+                        TEXTS(network_id, action, project));
+}
+
+int
+store_rbac_in_use(struct store *st, const char *network_id, const char *owner,
+                  const char *target)
+{
+    /* Projects that keep access without the policy: the owner and, for
+     * the wildcard, every other target; for a project, all if a
+     * wildcard remains. */
+    if (!strcmp(target, "*")) {
+        return exists_texts(
+            st,
+            "SELECT 1 FROM ports WHERE network_id = ? AND project_id != ?"
+            " AND project_id NOT IN (SELECT target_project FROM networkrbacs"
+            " WHERE object_id = ? AND action = 'access_as_shared'"
+            " AND target_project != '*')",
+            TEXTS(network_id, owner, network_id));
+    }
+    return exists_texts(
+        st,
+        "SELECT 1 FROM ports WHERE network_id = ? AND project_id = ?"
+        " AND project_id != ? AND NOT EXISTS (SELECT 1 FROM networkrbacs"
+        " WHERE object_id = ? AND action = 'access_as_shared'"
+        " AND target_project = '*')",
+        TEXTS(network_id, target, owner, network_id));
 }
 
 int

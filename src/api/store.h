@@ -100,6 +100,17 @@ json_t *store_rows_where_fields(struct store *, const struct resource_def *,
 json_t *store_ids_where(struct store *, const struct resource_def *,
                         const char *column, const char *value);
 
+/* RBAC policies on networks (table networkrbacs, rows of rbac_def). */
+/* 1 if a policy grants 'action' on 'network_id' to 'project' or to '*',
+ * 0 if not. */
+int store_rbac_allows(struct store *, const char *network_id,
+                      const char *action, const char *project);
+/* 1 if ports on 'network_id' depend on sharing it with 'target' (a
+ * project or '*'): ports of projects other than 'owner' that no other
+ * access_as_shared policy covers; 0 if none. */
+int store_rbac_in_use(struct store *, const char *network_id,
+                      const char *owner, const char *target);
+
 /* Network segments: (type, physnet, segmentation id) owned by a network;
  * flat segments use segmentation id 0.  -EEXIST if taken. */
 int store_segment_claim(struct store *, const char *type, const char *physnet,

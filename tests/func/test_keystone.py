@@ -531,3 +531,54 @@ def test_reader_is_read_only(ks_server, keystone, make_server):
     # Admin is no longer a bypass, but the admin rules let it through.
     assert created(post(server, "/v2.0/networks", {"network": {
         "shared": True}}, admin), "network")["shared"] is True
+
+
+def test_member_shares_by_rbac(ks_server, keystone, tmp_path):
+    """A member shares its network with the other project (the stock CLI;
+    a member may not look projects up, so by id); that project then sees it
+    shared and uses it; wildcards are admin-only; a policy in use stays."""
+    server = ks_server()
+    m1, demo1 = keystone.token("member1", "demo1")
+    m2, demo2 = keystone.token("member2", "demo2")
+    net = created(post(server, "/v2.0/networks",
+                       {"network": {"name": "own"}}, m1), "network")
+    assert_error(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"]}}, m2), 404, "NetworkNotFound")
+    assert_forbidden(
+        post(server, "/v2.0/rbac-policies", {"rbac_policy": {
+            "object_type": "network", "object_id": net["id"],
+            "action": "access_as_shared", "target_tenant": "*"}}, m1),
+        "((((rule:create_rbac_policy and rule:create_rbac_policy:object_type)"
+        " and rule:create_rbac_policy:object_id) and "
+        "rule:create_rbac_policy:target_tenant) and "
+        "rule:create_rbac_policy:action)")
+
+    env = dict(osc_env(tmp_path), **keystone.env("member1", "demo1"))
+    p = subprocess.run([OSC_BIN, "network", "rbac", "create", "--type",
+                        "network", "--action", "access_as_shared",
+                        "--target-project", demo2, "own", "-f", "json"],
+                       env=env, capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
+    policy = __import__("json").loads(p.stdout)
+    assert (policy["target_project_id"], policy["project_id"]) == (demo2,
+                                                                   demo1)
+
+    r = get(server, "/v2.0/networks/" + net["id"], token=m2)
+    assert r.status_code == 200 and r.json()["network"]["shared"] is True
+    # The owner sees it as it is: not shared with everyone.
+    assert get(server, "/v2.0/networks/" + net["id"],
+               token=m1).json()["network"]["shared"] is False
+    port = created(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"]}}, m2), "port")
+    # Policies are their owner's: demo2 neither lists nor deletes it.
+    assert get(server, "/v2.0/rbac-policies",
+               token=m2).json() == {"rbac_policies": []}
+    assert_error(delete(server, "/v2.0/rbac-policies/" + policy["id"], m2),
+                 404, "RbacPolicyNotFound")
+    assert_error(delete(server, "/v2.0/rbac-policies/" + policy["id"], m1),
+                 409, "RbacPolicyInUse")
+    assert delete(server, "/v2.0/ports/" + port["id"], m2).status_code == 204
+    assert delete(server, "/v2.0/rbac-policies/" + policy["id"],
+                  m1).status_code == 204
+    assert_error(get(server, "/v2.0/networks/" + net["id"], token=m2), 404,
+                 "NetworkNotFound")
