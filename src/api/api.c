@@ -7,6 +7,7 @@
 #include "api/call.h"
 #include "api/feed.h"
 #include "api/ipam.h"
+#include "api/quota.h"
 #include "api/rpc.h"
 #include "api/resource.h"
 #include "core/config.h"
@@ -71,6 +72,10 @@ static const struct {
     {"provider", "Provider Network",
      "Expose mapping of virtual networks "
      "to physical networks"},
+    {"quota_details", "Quota details management support",
+     "Expose functions for quotas usage statistics per project"},
+    {"quotas", "Quota management support",
+     "Expose functions for quotas management per project"},
     {"rbac-policies", "RBAC Policies",
      "Allows creation and modification of policies that control tenant "
      "access to resources."},
@@ -635,6 +640,18 @@ struct create_args {
     json_t *out;   /* Rendered results. */
 };
 
+/* The project a new resource will belong to (see resource_init_row()). */
+static const char *
+item_project(const struct call *c, json_t *attrs)
+{
+    const char *project =
+        json_string_value(json_object_get(attrs, "project_id"));
+    const char *tenant =
+        json_string_value(json_object_get(attrs, "tenant_id"));
+
+    return project ? project : tenant ? tenant : c->req.ctx->project_id;
+}
+
 static struct api_error *
 do_create(struct call *c, void *aux)
 {
@@ -650,6 +667,9 @@ do_create(struct call *c, void *aux)
         e = schema_validate(a->ops->def, item, true, &attrs);
         if (!e) {
             e = authorize_create(&c->req, a->ops->def, item, attrs);
+        }
+        if (!e) {
+            e = quota_check(&c->req, a->ops->def, item_project(c, attrs));
         }
         if (!e) {
             e = a->ops->create(&c->req, attrs, &id);
@@ -1639,6 +1659,8 @@ route(struct call *c, struct http_response *resp)
         }
     } else if (!strcmp(s[1], "extensions") && n <= 3) {
         handle_extensions(c, n == 3 ? s[2] : NULL, resp);
+    } else if (!strcmp(s[1], "quotas")) {
+        quota_route(c, resp);
     } else if (!strcmp(s[1], "network-ip-availabilities") && n <= 3) {
         handle_availability(c, n == 3 ? s[2] : NULL, resp);
     } else if ((ops = find_collection(s[1]))) {

@@ -179,6 +179,12 @@ static const char *const migrations[] = {
     " target_project TEXT NOT NULL, action TEXT NOT NULL,"
     " UNIQUE (action, object_id, target_project));"
     "CREATE INDEX networkrbacs_target ON networkrbacs(target_project);",
+    /* Per-project quota limits that differ from the configured defaults
+     * (Neutron's quotas table). */
+    "CREATE TABLE quotas ("
+    " project_id TEXT NOT NULL, resource TEXT NOT NULL,"
+    " quota_limit INTEGER NOT NULL,"
+    " PRIMARY KEY (project_id, resource));",
 };
 
 static int
@@ -1572,6 +1578,95 @@ store_rbac_in_use(struct store *st, const char *network_id, const char *owner,
         " WHERE object_id = ? AND action = 'access_as_shared'"
         " AND target_project = '*')",
         TEXTS(network_id, target, owner, network_id));
+}
+
+long
+store_count_owned(struct store *st, const struct resource_def *def,
+                  const char *project, long max)
+{
+    char *sql = xasprintf("SELECT COUNT(*) FROM (SELECT 1 FROM %s"
+                          " WHERE project_id = ? LIMIT ?)",
+                          def->table);
+    sqlite3_stmt *stmt = prepare(st, sql);
+    long n = -EIO;
+
+    free(sql);
+    if (!stmt) {
+        return n;
+    }
+    bind_text(stmt, 1, project);
+    sqlite3_bind_int64(stmt, 2, max);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        n = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_reset(stmt);
+    return n;
+}
+
+int
+store_quota_list(struct store *st, const char *project, json_t **ret)
+{
+    sqlite3_stmt *stmt =
+        prepare(st, project ? "SELECT project_id, resource, quota_limit"
+                              " FROM quotas WHERE project_id = ?"
+                            : "SELECT project_id, resource, quota_limit"
+                              " FROM quotas ORDER BY project_id");
+    json_t *all = json_object();
+    int rc;
+
+    if (!stmt) {
+        json_decref(all);
+        return -EIO;
+    }
+    if (project) {
+        bind_text(stmt, 1, project);
+    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *p = (const char *) sqlite3_column_text(stmt, 0);
+        json_t *limits = json_object_get(all, p);
+
+        if (!limits) {
+            limits = json_object();
+            json_object_set_new(all, p, limits);
+        }
+        json_object_set_new(limits,
+                            (const char *) sqlite3_column_text(stmt, 1),
+                            json_integer(sqlite3_column_int64(stmt, 2)));
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref(all);
+        return step_error(st, rc);
+    }
+    *ret = all;
+    return 0;
+}
+
+int
+store_quota_set(struct store *st, const char *project, const char *resource,
+                long limit)
+{
+    sqlite3_stmt *stmt =
+        prepare(st, "INSERT INTO quotas (project_id, resource, quota_limit)"
+                    " VALUES (?, ?, ?) ON CONFLICT (project_id, resource)"
+                    " DO UPDATE SET quota_limit = excluded.quota_limit");
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, project);
+    bind_text(stmt, 2, resource);
+    sqlite3_bind_int64(stmt, 3, limit);
+    return run(st, stmt);
+}
+
+int
+store_quota_delete(struct store *st, const char *project)
+{
+    int r = run_texts(st, "DELETE FROM quotas WHERE project_id = ?",
+                      TEXTS(project));
+
+    return r ? r : sqlite3_changes(st->db) ? 0 : -ENOENT;
 }
 
 int

@@ -111,6 +111,19 @@ int store_rbac_allows(struct store *, const char *network_id,
 int store_rbac_in_use(struct store *, const char *network_id,
                       const char *owner, const char *target);
 
+/* Quotas. */
+/* Rows of 'def' that 'project' owns, counting no further than 'max'. */
+long store_count_owned(struct store *, const struct resource_def *,
+                       const char *project, long max);
+/* The limits set for 'project' (NULL: every project) as
+ * {"project": {"resource": limit, ...}, ...}, projects in order. */
+int store_quota_list(struct store *, const char *project,
+                     json_t **ret) WARN_UNUSED;
+int store_quota_set(struct store *, const char *project, const char *resource,
+                    long limit) WARN_UNUSED;
+/* Drops every limit set for 'project'; -ENOENT if there was none. */
+int store_quota_delete(struct store *, const char *project) WARN_UNUSED;
+
 /* Network segments: (type, physnet, segmentation id) owned by a network;
  * flat segments use segmentation id 0.  -EEXIST if taken. */
 int store_segment_claim(struct store *, const char *type, const char *physnet,

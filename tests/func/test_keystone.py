@@ -582,3 +582,45 @@ def test_member_shares_by_rbac(ks_server, keystone, tmp_path):
                   m1).status_code == 204
     assert_error(get(server, "/v2.0/networks/" + net["id"], token=m2), 404,
                  "NetworkNotFound")
+
+
+def test_quotas(ks_server, keystone):
+    """Admin sets quotas through openstacksdk's network proxy, the calls
+    `openstack quota set/show` make for networks (the CLI itself also
+    needs compute and volume endpoints, which this catalog lacks); a
+    member reads its own only and changes none; its creates stop at the
+    limit."""
+    import openstack
+
+    server = ks_server()
+    m1, demo1 = keystone.token("member1", "demo1")
+    _, demo2 = keystone.token("member2", "demo2")
+    conn = openstack.connect(
+        auth_url=keystone.url + "/v3", username="admin",
+        password="admin-secret", project_name="admin",
+        user_domain_name="Default", project_domain_name="Default",
+        region_name="RegionOne")
+    q = conn.network.update_quota(demo1, networks=1, subnets=7, ports=9)
+    assert (q.networks, q.subnets, q.ports, q.project_id) == (1, 7, 9, demo1)
+    q = conn.network.get_quota(demo1, details=True)
+    assert q.ports == {"limit": 9, "used": 0, "reserved": 0}
+    assert conn.network.get_quota_default(demo1).networks == 100
+    assert [(x.project_id, x.networks)
+            for x in conn.network.quotas()] == [(demo1, 1)]
+
+    r = get(server, "/v2.0/quotas/" + demo1, token=m1)
+    assert r.status_code == 200, r.text
+    assert r.json()["quota"]["network"] == 1
+    assert get(server, "/v2.0/quotas/%s/details" % demo1,
+               token=m1).json()["quota"]["port"]["limit"] == 9
+    assert_forbidden(get(server, "/v2.0/quotas/" + demo2, token=m1),
+                     "rule:get_quota")
+    assert_forbidden(get(server, "/v2.0/quotas", token=m1), "rule:get_quota")
+    assert_forbidden(put(server, "/v2.0/quotas/" + demo1,
+                         {"quota": {"network": 10}}, m1), "rule:update_quota")
+    assert_forbidden(delete(server, "/v2.0/quotas/" + demo1, m1),
+                     "rule:delete_quota")
+
+    created(post(server, "/v2.0/networks", {"network": {}}, m1), "network")
+    assert_error(post(server, "/v2.0/networks", {"network": {}}, m1), 409,
+                 "OverQuota", "Quota exceeded for resources: ['network'].")
