@@ -396,6 +396,9 @@ network_delete(struct api_request *req, json_t *row)
         e = api_error_from_store(store_segment_release(req->store, id));
     }
     if (!e) {
+        e = rbac_forget_network(req, id);
+    }
+    if (!e) {
         e = api_error_from_store(store_delete(req->store, &network_def, id));
     }
     json_decref(ports);

@@ -58,10 +58,9 @@ struct api_error *
 quota_check(struct api_request *req, const struct resource_def *def,
             const char *project)
 {
-    json_t *limits = NULL;
-    struct api_error *e;
     long limit, used;
     size_t i;
+    int r;
 
     for (i = 0; i < ARRAY_SIZE(resources) && resources[i].def != def; i++) {
         continue;
@@ -69,16 +68,16 @@ quota_check(struct api_request *req, const struct resource_def *def,
     if (i == ARRAY_SIZE(resources)) {
         return NULL;
     }
-    e = read_limits(req, project, &limits);
-    if (e) {
-        return e;
+    r = store_quota_get(req->store, project, resources[i].name, &limit);
+    if (r == -ENOENT) {
+        limit = default_limit(req->cfg, i);
+    } else if (r) {
+        return api_error_from_store(r);
     }
-    limit = json_integer_value(json_object_get(limits, resources[i].name));
-    json_decref(limits);
     if (limit < 0) {
         return NULL;
     }
-    used = store_count_owned(req->store, def, project, limit);
+    used = store_count_owned(req->store, def, project);
     if (used < 0) {
         return api_error_from_store(used);
     }
@@ -152,8 +151,8 @@ do_details(struct call *c, struct quota_args *a)
     struct api_error *e = read_limits(&c->req, a->project, &limits);
 
     for (size_t i = 0; !e && i < ARRAY_SIZE(resources); i++) {
-        long used = store_count_owned(c->req.store, resources[i].def,
-                                      a->project, LONG_MAX);
+        long used =
+            store_count_owned(c->req.store, resources[i].def, a->project);
         if (used < 0) {
             e = api_error_from_store(used);
             break;

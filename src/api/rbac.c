@@ -306,6 +306,22 @@ rbac_sync_network(struct api_request *req, json_t *row, json_t *old)
     return e;
 }
 
+struct api_error *
+rbac_forget_network(struct api_request *req, const char *id)
+{
+    json_t *rows = store_rows_where(req->store, &rbac_def, "object_id", id);
+    json_t *policy;
+    size_t i;
+    int r = 0;
+
+    /* One by one, so each project's count of policies stays right. */
+    json_array_foreach (rows, i, policy) {
+        r = r ? r : store_delete(req->store, &rbac_def, get_str(policy, "id"));
+    }
+    json_decref(rows);
+    return api_error_from_store(r);
+}
+
 const struct resource_ops rbac_ops = {
     &rbac_def, rbac_create, rbac_update, rbac_delete, NULL,
 };

@@ -100,6 +100,8 @@ json_t *subnets_of_network(struct api_request *, const char *network_id);
  * InvalidSharedSetting if unsharing would strand other projects' ports. */
 struct api_error *rbac_sync_network(struct api_request *, json_t *row,
                                     json_t *old);
+/* Deletes the policies of network 'id', which is being deleted. */
+struct api_error *rbac_forget_network(struct api_request *, const char *id);
 
 /* Port helpers used by subnet and network code. */
 struct api_error *port_create_dhcp(struct api_request *, json_t *network,

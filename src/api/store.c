@@ -185,6 +185,20 @@ static const char *const migrations[] = {
     " project_id TEXT NOT NULL, resource TEXT NOT NULL,"
     " quota_limit INTEGER NOT NULL,"
     " PRIMARY KEY (project_id, resource));",
+    /* How many rows of each table each project owns, kept by
+     * store_insert() and store_delete(), so a quota check never counts
+     * rows. */
+    "CREATE TABLE quota_usages ("
+    " resource TEXT NOT NULL, project_id TEXT NOT NULL,"
+    " in_use INTEGER NOT NULL, PRIMARY KEY (resource, project_id));"
+    "INSERT INTO quota_usages SELECT 'networks', project_id, COUNT(*)"
+    " FROM networks GROUP BY project_id;"
+    "INSERT INTO quota_usages SELECT 'subnets', project_id, COUNT(*)"
+    " FROM subnets GROUP BY project_id;"
+    "INSERT INTO quota_usages SELECT 'ports', project_id, COUNT(*)"
+    " FROM ports GROUP BY project_id;"
+    "INSERT INTO quota_usages SELECT 'networkrbacs', project_id, COUNT(*)"
+    " FROM networkrbacs GROUP BY project_id;",
 };
 
 static int
@@ -897,7 +911,16 @@ store_insert(struct store *st, const struct resource_def *def, json_t *row)
                               json_object_get(row, a->name));
         }
     }
-    return run(st, stmt);
+    r = run(st, stmt);
+    if (!r && resource_attr(def, "project_id")) {
+        r = run_texts(st,
+                      "INSERT INTO quota_usages VALUES (?, ?, 1)"
+                      " ON CONFLICT (resource, project_id)"
+                      " DO UPDATE SET in_use = in_use + 1",
+                      TEXTS(def->table, json_string_value(json_object_get(
+                                            row, "project_id"))));
+    }
+    return r;
 }
 
 int
@@ -943,10 +966,18 @@ int
 store_delete(struct store *st, const struct resource_def *def, const char *id)
 {
     char *sql = xasprintf("DELETE FROM %s WHERE id = ?", def->table);
+    char *uncount = xasprintf("UPDATE quota_usages SET in_use = in_use - 1"
+                              " WHERE resource = ? AND project_id ="
+                              " (SELECT project_id FROM %s WHERE id = ?)",
+                              def->table);
     int r = log_change(st, def, id, true, NULL);
 
+    if (!r && resource_attr(def, "project_id")) {
+        r = run_texts(st, uncount, TEXTS(def->table, id));
+    }
     r = r ? r : run_texts(st, sql, TEXTS(id));
 
+    free(uncount);
     free(sql);
     return r ? r
              : run_texts(st,
@@ -1582,25 +1613,48 @@ store_rbac_in_use(struct store *st, const char *network_id, const char *owner,
 
 long
 store_count_owned(struct store *st, const struct resource_def *def,
-                  const char *project, long max)
+                  const char *project)
 {
-    char *sql = xasprintf("SELECT COUNT(*) FROM (SELECT 1 FROM %s"
-                          " WHERE project_id = ? LIMIT ?)",
-                          def->table);
-    sqlite3_stmt *stmt = prepare(st, sql);
+    sqlite3_stmt *stmt = prepare(st, "SELECT in_use FROM quota_usages"
+                                     " WHERE resource = ? AND project_id = ?");
     long n = -EIO;
+    int rc;
 
-    free(sql);
     if (!stmt) {
         return n;
     }
-    bind_text(stmt, 1, project);
-    sqlite3_bind_int64(stmt, 2, max);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        n = sqlite3_column_int64(stmt, 0);
-    }
+    bind_text(stmt, 1, def->table);
+    bind_text(stmt, 2, project);
+    rc = sqlite3_step(stmt);
+    n = rc == SQLITE_ROW    ? sqlite3_column_int64(stmt, 0)
+        : rc == SQLITE_DONE ? 0
+                            : step_error(st, rc);
     sqlite3_reset(stmt);
     return n;
+}
+
+int
+store_quota_get(struct store *st, const char *project, const char *resource,
+                long *ret)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT quota_limit FROM quotas"
+                                     " WHERE project_id = ? AND resource = ?");
+    int rc, r;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, project);
+    bind_text(stmt, 2, resource);
+    rc = sqlite3_step(stmt);
+    r = rc == SQLITE_ROW    ? 0
+        : rc == SQLITE_DONE ? -ENOENT
+                            : step_error(st, rc);
+    if (!r) {
+        *ret = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_reset(stmt);
+    return r;
 }
 
 int

@@ -112,9 +112,14 @@ int store_rbac_in_use(struct store *, const char *network_id,
                       const char *owner, const char *target);
 
 /* Quotas. */
-/* Rows of 'def' that 'project' owns, counting no further than 'max'. */
+/* Rows of 'def' that 'project' owns (a kept count: no rows are read).
+ * store_insert() and store_delete() keep it for every table with a
+ * project_id. */
 long store_count_owned(struct store *, const struct resource_def *,
-                       const char *project, long max);
+                       const char *project);
+/* The limit set for 'resource' of 'project'; -ENOENT if none is. */
+int store_quota_get(struct store *, const char *project, const char *resource,
+                    long *ret) WARN_UNUSED;
 /* The limits set for 'project' (NULL: every project) as
  * {"project": {"resource": limit, ...}, ...}, projects in order. */
 int store_quota_list(struct store *, const char *project,

@@ -92,6 +92,26 @@ def test_over_quota(server):
     r = server.post("/v2.0/ports", {"ports": [{"network_id": net["id"]},
                                               {"network_id": net["id"]}]})
     assert r.status_code == 201, r.text
+    used = quota_of(server, ADMIN_PROJECT, "/details")
+    assert (used["network"]["used"], used["subnet"]["used"],
+            used["port"]["used"]) == (2, 1, 3)
+
+    # Deletes give room back, cascades included (the network's subnet and
+    # policies go with it).
+    for p in server.ok(server.get("/v2.0/ports"), 200)["ports"]:
+        assert server.delete("/v2.0/ports/" + p["id"]).status_code == 204
+    rbac = server.post("/v2.0/rbac-policies", {"rbac_policy": {
+        "object_type": "network", "object_id": net["id"],
+        "action": "access_as_shared", "target_tenant": "*"}})
+    assert rbac.status_code == 201, rbac.text
+    assert server.delete("/v2.0/networks/" + net["id"]).status_code == 204
+    used = quota_of(server, ADMIN_PROJECT, "/details")
+    assert (used["network"]["used"], used["subnet"]["used"],
+            used["port"]["used"]) == (1, 0, 0)
+    server.create("network", name="again")
+    server.restart()
+    assert quota_of(server, ADMIN_PROJECT,
+                    "/details")["network"]["used"] == 2
 
 
 def test_extensions_listed(server):
