@@ -98,8 +98,9 @@ authz_check(const struct authz *az, const struct request_context *ctx,
            || policy_check(az->policy, action, ctx, target);
 }
 
-/* True if 'attr' counts as set: given, and on create not Neutron's
- * default. */
+/* True if a given attribute's 'value' counts as set: always on update,
+ * on create unless it is Neutron's default 'dflt', as neutron/policy.py's
+ * _is_attribute_explicitly_set. */
 static bool
 explicitly_set(const char *dflt, bool create, const json_t *value)
 {
