@@ -78,6 +78,8 @@ auth_strategy = $2
 connection = sqlite:///$tmp/$name.db
 [ml2_type_flat]
 flat_networks = provider
+[quotas]
+quota_port = -1
 [keystone_authtoken]
 www_authenticate_uri = $ks
 auth_url = $ks/v3

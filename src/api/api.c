@@ -3,11 +3,12 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "api/address-group.h"
 #include "api/agents.h"
 #include "api/call.h"
 #include "api/feed.h"
 #include "api/ipam.h"
-#include "api/address-group.h"
+#include "api/quota.h"
 #include "api/resource.h"
 #include "api/rpc.h"
 #include "api/security-group.h"
@@ -23,13 +24,14 @@ struct api {
     struct store *store;
     const struct server_config *cfg;
     struct feed *feed;
+    const struct authz *authz;
     json_t *batch_cache; /* See struct api_request. */
 };
 
 static const struct resource_ops *const resources[] = {
     &network_ops,       &subnet_ops,         &port_ops,
     &agent_ops,         &security_group_ops, &security_group_rule_ops,
-    &address_group_ops,
+    &address_group_ops, &rbac_ops,
 };
 /* The first ones are Neutron's core resources, which /v2.0/ lists. */
 #define N_CORE_RESOURCES 3
@@ -77,6 +79,13 @@ static const struct {
     {"provider", "Provider Network",
      "Expose mapping of virtual networks "
      "to physical networks"},
+    {"quota_details", "Quota details management support",
+     "Expose functions for quotas usage statistics per project"},
+    {"quotas", "Quota management support",
+     "Expose functions for quotas management per project"},
+    {"rbac-policies", "RBAC Policies",
+     "Allows creation and modification of policies that control tenant "
+     "access to resources."},
     {"security-group", "security-group", "The security groups extension."},
     {"security-groups-normalized-cidr",
      "Normalized CIDR field for security group rules",
@@ -113,13 +122,14 @@ static const struct {
 
 struct api *
 api_new(struct store *store, const struct server_config *cfg,
-        struct feed *feed)
+        struct feed *feed, const struct authz *authz)
 {
     struct api *api = xmalloc(sizeof *api);
 
     api->store = store;
     api->cfg = cfg;
     api->feed = feed;
+    api->authz = authz;
     api->batch_cache = json_object();
     return api;
 }
@@ -162,9 +172,20 @@ api_error_from_store(int r)
 struct api_error *
 resource_not_found(const struct resource_def *def, const char *id)
 {
-    return api_error_new(404, def->not_found, "%s %s %s", def->noun, id,
-                         def->not_found_tail ? def->not_found_tail
-                                             : "could not be found.");
+    struct api_error *e;
+    char *fmt;
+
+    if (def->not_found_fmt) {
+        /* "PREFIX%sSUFFIX": no format string from data. */
+        const char *at = strstr(def->not_found_fmt, "%s");
+        fmt = xasprintf("%.*s%s%s", (int) (at - def->not_found_fmt),
+                        def->not_found_fmt, id, at + 2);
+    } else {
+        fmt = xasprintf("%s %s could not be found.", def->noun, id);
+    }
+    e = api_error_new(404, def->not_found, "%s", fmt);
+    free(fmt);
+    return e;
 }
 
 struct api_error *
@@ -248,6 +269,178 @@ resource_save(struct api_request *req, const struct resource_def *def,
         req->store, def, json_string_value(json_object_get(row, "id")), row));
 }
 
+/* ---- Policy (api/authz.h) around the handlers. ---- */
+
+static bool
+bypass(const struct api_request *req)
+{
+    return authz_bypass(req->authz, req->ctx);
+}
+
+/* The stored row 'id' if the caller's scope (api/authz.h) includes it;
+ * otherwise the resource's NotFound, as Neutron's scoped query answers. */
+static struct api_error *
+get_visible(struct api_request *req, const struct resource_def *def,
+            const char *id, json_t **ret)
+{
+    const char *scope = authz_scope(req->ctx);
+    struct api_error *e = resource_get(req, def, id, ret);
+
+    if (!e && scope && store_visible(req->store, def, id, scope) != 1) {
+        json_decref(*ret);
+        *ret = NULL;
+        e = resource_not_found(def, id);
+    }
+    return e;
+}
+
+/* A network's 'shared' as the caller sees it: shared with everyone or, by
+ * an RBAC policy, with the caller's project (Neutron's
+ * _is_network_shared). */
+static bool
+shared_with_caller(struct api_request *req, json_t *net)
+{
+    return json_is_true(json_object_get(net, "shared"))
+           || store_rbac_allows(req->store,
+                                json_string_value(json_object_get(net, "id")),
+                                "access_as_shared", req->ctx->project_id)
+                  == 1;
+}
+
+/* Adds to 'target' what Neutron's rules read of its network (a subnet's
+ * or a port's): "network:tenant_id" and "shared".  'cache' (may be NULL)
+ * keeps them by network id for a list. */
+static void
+add_network_fields(struct api_request *req, const struct resource_def *def,
+                   json_t *target, json_t *cache)
+{
+    static const char *const fields[] = {"id", "project_id", "shared", NULL};
+    const char *id = json_string_value(json_object_get(target, "network_id"));
+    json_t *net;
+
+    if (def == &network_def || !id) {
+        return;
+    }
+    net = json_incref(json_object_get(cache, id));
+    if (!net) {
+        net = store_get_fields(req->store, &network_def, id, fields);
+        if (net && cache) {
+            json_object_set(cache, id, net);
+        }
+    }
+    if (net) {
+        json_object_set(target, "network:tenant_id",
+                        json_object_get(net, "project_id"));
+        json_object_set(target, "network:project_id",
+                        json_object_get(net, "project_id"));
+        json_object_set_new(target, "shared",
+                            json_boolean(shared_with_caller(req, net)));
+    }
+    json_decref(net);
+}
+
+/* What the rules see of 'row': its attributes, tenant_id, its network's. */
+static json_t *
+policy_target(struct api_request *req, const struct resource_def *def,
+              json_t *row, json_t *cache)
+{
+    json_t *target = json_copy(row);
+
+    if (json_object_get(row, "project_id")) {
+        json_object_set(target, "tenant_id",
+                        json_object_get(row, "project_id"));
+    }
+    if (def == &network_def) {
+        json_object_set_new(target, "shared",
+                            json_boolean(shared_with_caller(req, row)));
+    }
+    add_network_fields(req, def, target, cache);
+    return target;
+}
+
+/* True if the caller passes get_<resource> on 'row'. */
+static bool
+may_read(struct api_request *req, const struct resource_def *def, json_t *row,
+         json_t *cache)
+{
+    char *action;
+    json_t *target;
+    bool ok;
+
+    if (bypass(req)) {
+        return true;
+    }
+    action = xasprintf("get_%s", def->singular);
+    target = policy_target(req, def, row, cache);
+    ok = authz_check(req->authz, req->ctx, action, target);
+    json_decref(target);
+    free(action);
+    return ok;
+}
+
+/* Neutron's policy hook for an update or delete of 'row' (with 'changes'
+ * applied for an update; 'given': the request's attributes): a failure is
+ * 403 if the caller may read the object, else 404. */
+static struct api_error *
+authorize_change(struct api_request *req, const struct resource_def *def,
+                 const char *verb, json_t *row, json_t *changes, json_t *given)
+{
+    json_t *target;
+    struct api_error *e;
+
+    if (bypass(req)) {
+        return NULL;
+    }
+    target = policy_target(req, def, row, NULL);
+    json_object_update(target, changes);
+    e = authz_enforce(req->authz, req->ctx, verb, def->singular, target,
+                      given);
+    if (e && !may_read(req, def, row, NULL)) {
+        api_error_free(e);
+        e = api_error_new(404, "HTTPNotFound",
+                          "The resource could not be found.");
+    }
+    json_decref(target);
+    return e;
+}
+
+/* Neutron's policy hook for a create from request body 'item' ('attrs':
+ * validated, defaults filled), then the network's visibility: a port or
+ * subnet on a network the caller may not see is NetworkNotFound. */
+static struct api_error *
+authorize_create(struct api_request *req, const struct resource_def *def,
+                 json_t *item, json_t *attrs)
+{
+    const char *project =
+        json_string_value(json_object_get(attrs, "project_id"));
+    const char *tenant =
+        json_string_value(json_object_get(attrs, "tenant_id"));
+    const char *scope = authz_scope(req->ctx);
+    const char *net_id =
+        json_string_value(json_object_get(attrs, "network_id"));
+    json_t *target;
+    struct api_error *e = NULL;
+
+    if (bypass(req) && !scope) {
+        return NULL;
+    }
+    target = json_copy(attrs);
+    project = project ? project : tenant ? tenant : req->ctx->project_id;
+    json_object_set_new(target, "project_id", json_string(project));
+    json_object_set_new(target, "tenant_id", json_string(project));
+    add_network_fields(req, def, target, NULL);
+    if (!bypass(req)) {
+        e = authz_enforce(req->authz, req->ctx, "create", def->singular,
+                          target, item);
+    }
+    if (!e && def != &network_def && net_id && scope
+        && store_visible(req->store, &network_def, net_id, scope) != 1) {
+        e = resource_not_found(&network_def, net_id);
+    }
+    json_decref(target);
+    return e;
+}
+
 /* ---- Rendering. ---- */
 
 static void
@@ -294,6 +487,23 @@ api_render(struct api_request *req, const struct resource_ops *ops,
         ds_destroy(&text);
     }
     apply_fields(row, fields);
+}
+
+/* api_render() and what the caller's policy changes: the attributes it
+ * may not read go, a network's 'shared' is as shared with it. */
+static void
+render_for_caller(struct api_request *req, const struct resource_ops *ops,
+                  json_t *row)
+{
+    api_render(req, ops, row, NULL);
+    if (bypass(req)) {
+        return;
+    }
+    if (ops->def == &network_def) {
+        json_object_set_new(row, "shared",
+                            json_boolean(shared_with_caller(req, row)));
+    }
+    authz_strip(req->authz, req->ctx, ops->def->singular, row);
 }
 
 static char *
@@ -449,6 +659,18 @@ struct create_args {
     json_t *out;   /* Rendered results. */
 };
 
+/* The project a new resource will belong to (see resource_init_row()). */
+static const char *
+item_project(const struct call *c, json_t *attrs)
+{
+    const char *project =
+        json_string_value(json_object_get(attrs, "project_id"));
+    const char *tenant =
+        json_string_value(json_object_get(attrs, "tenant_id"));
+
+    return project ? project : tenant ? tenant : c->req.ctx->project_id;
+}
+
 static struct api_error *
 do_create(struct call *c, void *aux)
 {
@@ -469,6 +691,12 @@ do_create(struct call *c, void *aux)
 
         e = schema_validate(a->ops->def, item, true, &attrs);
         if (!e) {
+            e = authorize_create(&c->req, a->ops->def, item, attrs);
+        }
+        if (!e) {
+            e = quota_check(&c->req, a->ops->def, item_project(c, attrs));
+        }
+        if (!e) {
             e = a->ops->create(&c->req, attrs, &id);
         }
         free(id);
@@ -484,7 +712,7 @@ do_create(struct call *c, void *aux)
                 json_object_set_new(row, at->name, json_null());
             }
         }
-        api_render(&c->req, a->ops, row, NULL);
+        render_for_caller(&c->req, a->ops, row);
         json_array_append_new(a->out, row);
     }
     return NULL;
@@ -662,6 +890,33 @@ list_extra(void *aux, const char *id, char **fields, bool first,
     a->ops->render_extra(a->req, id, fields, first, out);
 }
 
+/* The list as a caller under policy sees it: rows in its scope (in the
+ * query's SQL, so limits and markers hold), those it may read, without the
+ * attributes it may not read. */
+static int
+list_under_policy(struct call *c, struct list_args *a)
+{
+    const struct resource_def *def = a->ops->def;
+    json_t *rows = NULL, *networks = json_object(), *row;
+    size_t i;
+    int r = store_list(c->req.store, def, &a->q, &rows);
+
+    a->ids = json_array();
+    json_array_foreach (rows, i, row) {
+        if (!may_read(&c->req, def, row, networks)) {
+            continue;
+        }
+        ds_put_cstr(&a->rows, json_array_size(a->ids) ? "," : "");
+        json_array_append(a->ids, json_object_get(row, "id"));
+        render_for_caller(&c->req, a->ops, row);
+        apply_fields(row, a->q.fields);
+        json_put_value(&a->rows, row);
+    }
+    json_decref(networks);
+    json_decref(rows);
+    return r;
+}
+
 static struct api_error *
 do_list(struct call *c, void *aux)
 {
@@ -675,9 +930,14 @@ do_list(struct call *c, void *aux)
             return e;
         }
     }
-    r = store_list_json(c->req.store, a->ops->def, &a->q,
-                        a->ops->render_extra ? list_extra : NULL, a, &a->rows,
-                        &a->ids);
+    a->q.scope_project = authz_scope(c->req.ctx);
+    if (bypass(&c->req)) {
+        r = store_list_json(c->req.store, a->ops->def, &a->q,
+                            a->ops->render_extra ? list_extra : NULL, a,
+                            &a->rows, &a->ids);
+    } else {
+        r = list_under_policy(c, a);
+    }
     if (r == -ENOENT) {
         return resource_not_found(a->ops->def, a->q.marker);
     }
@@ -735,10 +995,13 @@ static struct api_error *
 do_show(struct call *c, void *aux)
 {
     struct item_args *a = aux;
-    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+    struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
 
+    if (!e && !may_read(&c->req, a->ops->def, a->row, NULL)) {
+        e = resource_not_found(a->ops->def, a->id);
+    }
     if (!e) {
-        api_render(&c->req, a->ops, a->row, NULL);
+        render_for_caller(&c->req, a->ops, a->row);
     }
     return e;
 }
@@ -748,13 +1011,17 @@ do_update(struct call *c, void *aux)
 {
     struct item_args *a = aux;
     json_t *changes = NULL;
-    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+    struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
 
     if (!e) {
         e = check_revision(a->row, a->if_match);
     }
     if (!e) {
         e = schema_validate(a->ops->def, a->body, false, &changes);
+    }
+    if (!e) {
+        e = authorize_change(&c->req, a->ops->def, "update", a->row, changes,
+                             a->body);
     }
     if (!e) {
         e = a->ops->update(&c->req, a->row, changes);
@@ -772,8 +1039,12 @@ static struct api_error *
 do_delete(struct call *c, void *aux)
 {
     struct item_args *a = aux;
-    struct api_error *e = resource_get(&c->req, a->ops->def, a->id, &a->row);
+    struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
 
+    if (!e) {
+        e = authorize_change(&c->req, a->ops->def, "delete", a->row, NULL,
+                             NULL);
+    }
     if (!e) {
         e = check_revision(a->row, a->if_match);
     }
@@ -892,11 +1163,20 @@ do_tags(struct call *c, void *aux)
     bool present = false;
     struct api_error *e;
 
-    a->row = store_get(c->req.store, a->ops->def, a->id);
-    if (!a->row) {
+    e = get_visible(&c->req, a->ops->def, a->id, &a->row);
+    if (e) {
+        api_error_free(e);
         return api_error_new(404, "TagResourceNotFound",
                              "Resource %s %s could not be found.",
                              a->ops->def->singular, a->id);
+    }
+    /* Changing tags is changing the resource. */
+    if (strcmp(a->method, "GET")) {
+        e = authorize_change(&c->req, a->ops->def, "update", a->row, NULL,
+                             NULL);
+        if (e) {
+            return e;
+        }
     }
     tags = json_object_get(a->row, "tags");
     json_array_foreach (tags, idx, t) {
@@ -1156,6 +1436,25 @@ network_availability(struct api_request *req, json_t *net, json_t *versions,
     ds_destroy(&list);
 }
 
+/* get_network_ip_availability on a network's availability record. */
+static bool
+may_see_availability(struct api_request *req, json_t *net)
+{
+    json_t *project = json_object_get(net, "project_id");
+    json_t *target;
+    bool ok;
+
+    if (bypass(req)) {
+        return true;
+    }
+    target =
+        json_pack("{s:O, s:O}", "project_id", project, "tenant_id", project);
+    ok = authz_check(req->authz, req->ctx, "get_network_ip_availability",
+                     target);
+    json_decref(target);
+    return ok;
+}
+
 struct avail_args {
     const char *id;      /* NULL: all networks. */
     struct list_query q; /* Without 'id': which networks. */
@@ -1174,6 +1473,10 @@ do_availability(struct call *c, void *aux)
 
     if (a->id) {
         struct api_error *e = network_get_row(&c->req, a->id, &net);
+        if (!e && !may_see_availability(&c->req, net)) {
+            json_decref(net);
+            e = resource_not_found(&network_def, a->id);
+        }
         if (e) {
             return e;
         }
@@ -1186,8 +1489,11 @@ do_availability(struct call *c, void *aux)
         return api_error_from_store(r);
     }
     json_array_foreach (nets, i, net) {
-        ds_put_cstr(&a->out, i ? "," : "");
-        network_availability(&c->req, net, a->versions, a->fields, &a->out);
+        if (may_see_availability(&c->req, net)) {
+            ds_put_cstr(&a->out, a->out.len ? "," : "");
+            network_availability(&c->req, net, a->versions, a->fields,
+                                 &a->out);
+        }
     }
     json_decref(nets);
     return NULL;
@@ -1310,7 +1616,7 @@ find_collection(const char *name)
 {
     for (size_t i = 0; i < ARRAY_SIZE(resources); i++) {
         const struct resource_def *def = resources[i]->def;
-        if (!strcmp(def->path ? def->path : def->plural, name)) {
+        if (!strcmp(def->collection ? def->collection : def->plural, name)) {
             return resources[i];
         }
     }
@@ -1386,6 +1692,8 @@ route(struct call *c, struct http_response *resp)
         }
     } else if (!strcmp(s[1], "extensions") && n <= 3) {
         handle_extensions(c, n == 3 ? s[2] : NULL, resp);
+    } else if (!strcmp(s[1], "quotas")) {
+        quota_route(c, resp);
     } else if (!strcmp(s[1], "network-ip-availabilities") && n <= 3) {
         handle_availability(c, n == 3 ? s[2] : NULL, resp);
     } else if (!strcmp(s[1], "address-groups") && n == 4) {
@@ -1431,7 +1739,7 @@ api_handle_request(const struct http_request *http, struct http_response *resp,
     c = (struct call){
         .api = api,
         .http = http,
-        .req = {api->store, api->cfg, ctx, ""},
+        .req = {api->store, api->cfg, ctx, api->authz, ""},
     };
 
     timestamp_now(c.req.now);

@@ -8,12 +8,13 @@
 #include "api/store.h"
 
 struct api;
+struct authz;
 struct feed;
 
-/* Creates the API over 'store', 'cfg' and 'feed' (see api/feed.h), which
- * must outlive it. */
+/* Creates the API over 'store', 'cfg', 'feed' (see api/feed.h) and 'authz'
+ * (the policy, api/authz.h), which must outlive it. */
 struct api *api_new(struct store *store, const struct server_config *cfg,
-                    struct feed *feed);
+                    struct feed *feed, const struct authz *authz);
 void api_free(struct api *);
 
 /* The http_handler_func of the server; 'aux' is the struct api. */

@@ -302,7 +302,8 @@ feed_notify(struct feed *feed)
     }
     memo = json_object();
     ctx = request_context_noauth(feed->cfg->noauth_project_id);
-    req = (struct api_request){feed->store, feed->cfg, ctx, ""};
+    /* The feed's reader is the server itself: no policy. */
+    req = (struct api_request){feed->store, feed->cfg, ctx, NULL, ""};
     for (w = feed->waiters; w; w = next) {
         json_t *answer = NULL;
         struct api_error *e =

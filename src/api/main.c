@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "api/authz.h"
 #include "api/feed.h"
 #include "api/http.h"
 #include "api/server-config.h"
@@ -43,7 +44,8 @@ make_parent_dirs(const char *path)
 }
 
 static int
-serve(const struct server_config *cfg, struct store *store)
+serve(const struct server_config *cfg, struct store *store,
+      const struct authz *authz)
 {
     struct http_server *http = NULL;
     struct feed *feed = NULL;
@@ -56,7 +58,7 @@ serve(const struct server_config *cfg, struct store *store)
     r = sd_event_default(&event);
     if (r >= 0) {
         feed = feed_new(event, store, cfg);
-        api = api_new(store, cfg, feed);
+        api = api_new(store, cfg, feed, authz);
         (void) sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
         (void) sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
         r = http_server_new(event, cfg->bind_host, cfg->bind_port,
@@ -96,6 +98,7 @@ main(int argc, char *argv[])
 {
     struct server_config cfg;
     struct store *store = NULL;
+    struct authz *authz = NULL;
     char **files = NULL, *error = NULL;
     size_t n_files = 0;
     sigset_t mask;
@@ -130,8 +133,15 @@ main(int argc, char *argv[])
         }
     }
     if (r >= 0) {
-        r = serve(&cfg, store);
+        r = authz_new(&cfg, &authz, &error);
+        if (r < 0) {
+            fprintf(stderr, "neutrino-server: policy: %s\n", error);
+        }
     }
+    if (r >= 0) {
+        r = serve(&cfg, store, authz);
+    }
+    authz_free(authz);
     store_close(store);
     server_config_destroy(&cfg);
     free(error);

@@ -258,6 +258,9 @@ network_create(struct api_request *req, json_t *net, char **ret_id)
             req, json_string_value(json_object_get(net, "project_id")), &sg);
         free(sg);
     }
+    if (!e) {
+        e = rbac_sync_network(req, net, NULL);
+    }
     if (e) {
         free(*ret_id);
         *ret_id = NULL;
@@ -317,6 +320,7 @@ network_update(struct api_request *req, json_t *row, json_t *changes)
 {
     struct api_error *e = update_segment(req, row, changes);
     json_t *mtu = json_object_get(changes, "mtu");
+    json_t *old;
 
     if (e) {
         return e;
@@ -330,10 +334,15 @@ network_update(struct api_request *req, json_t *row, json_t *changes)
                                      max);
         }
     }
-    if (!resource_merge(row, changes)) {
-        return NULL;
+    old = json_copy(row);
+    if (resource_merge(row, changes)) {
+        e = rbac_sync_network(req, row, old);
+        if (!e) {
+            e = resource_save(req, &network_def, row);
+        }
     }
-    return resource_save(req, &network_def, row);
+    json_decref(old);
+    return e;
 }
 
 /* Ports that keep a network from being deleted: all but DHCP ports. */
@@ -394,6 +403,9 @@ network_delete(struct api_request *req, json_t *row)
     }
     if (!e) {
         e = api_error_from_store(store_segment_release(req->store, id));
+    }
+    if (!e) {
+        e = rbac_forget_network(req, id);
     }
     if (!e) {
         e = api_error_from_store(store_delete(req->store, &network_def, id));

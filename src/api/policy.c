@@ -568,7 +568,9 @@ eval(const struct policy *policy, const struct check *c,
     case CHECK_NOT:
         return !eval(policy, c->kids[0], ctx, target, depth);
     case CHECK_RULE:
+        /* oslo.policy's Rules fall back to "default" for a missing name. */
         rule = find_rule(policy, c->a);
+        rule = rule ? rule : find_rule(policy, "default");
         return rule && depth < POLICY_MAX_DEPTH
                && eval(policy, rule->check, ctx, target, depth + 1);
     case CHECK_ROLE:
@@ -579,6 +581,12 @@ eval(const struct policy *policy, const struct check *c,
         return check_generic(c, ctx, target);
     }
     return false;
+}
+
+bool
+policy_has_rule(const struct policy *policy, const char *name)
+{
+    return find_rule(policy, name) != NULL;
 }
 
 bool

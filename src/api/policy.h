@@ -11,8 +11,9 @@
  * tenant_id, user_id, is_admin, system_scope, project_domain_id,
  * user_domain_id) with VALUE, where "%(attr)s" in VALUE (and in role
  * names) is the target's attribute; joined with "not", "and", "or" (in
- * that order of precedence) and parentheses.  A missing attribute or rule
- * makes its check false.  Targets carry a parent's attributes as
+ * that order of precedence) and parentheses.  A missing attribute makes
+ * its check false; a missing rule is the "default" rule, as in
+ * oslo.policy.  Targets carry a parent's attributes as
  * "network:tenant_id" etc., as Neutron's do.
  *
  * Rules are parsed once, when set.  Loop thread only. */
@@ -32,8 +33,8 @@ struct policy_default {
     const char *deprecated; /* Older default, or NULL. */
 };
 
-/* Neutron's defaults for networks, subnets, ports, agents and IP
- * availability, plus the base rules they use. */
+/* Neutron's defaults for networks, subnets, ports, agents, IP
+ * availability, RBAC policies and quotas, plus the base rules they use. */
 extern const struct policy_default policy_defaults[];
 extern const size_t policy_n_defaults;
 
@@ -54,6 +55,9 @@ int policy_set_rule(struct policy *, const char *name, const char *check,
  * current rules.  Returns 0, or a negative errno with '*ret_error'. */
 int policy_load_file(struct policy *, const char *path,
                      char **ret_error) WARN_UNUSED;
+
+/* True if there is a rule 'name' (defaults included). */
+bool policy_has_rule(const struct policy *, const char *name);
 
 /* True if 'ctx' passes rule 'action' (or, if there is no such rule, the
  * "default" rule) for 'target', a JSON object. */

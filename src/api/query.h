@@ -44,6 +44,9 @@ struct list_query {
     json_t *fixed_ip_addresses;
     json_t *fixed_ip_subnets;
     json_t *fixed_ip_substrs;
+    /* Set by the API, not parsed: a project the rows must be visible to
+     * (see store_visible()), or NULL for all rows. */
+    const char *scope_project;
 };
 
 /* Parses the query arguments of a list request on 'def'.  'max_limit' is

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "api/api-error.h"
+#include "api/authz.h"
 #include "api/context.h"
 #include "api/schema.h"
 #include "api/server-config.h"
@@ -20,6 +21,7 @@ struct api_request {
     struct store *store;
     const struct server_config *cfg;
     const struct request_context *ctx;
+    const struct authz *authz;
     char now[TIMESTAMP_LEN]; /* Timestamp of this request's writes. */
     /* Reads kept for the rest of the batch's transaction, by network id
      * (port.c), or NULL: set only for port creates, which never change
@@ -55,6 +57,8 @@ struct resource_ops {
 extern const struct resource_ops network_ops;
 extern const struct resource_ops subnet_ops;
 extern const struct resource_ops port_ops;
+extern const struct resource_ops rbac_ops;
+extern const struct resource_def rbac_def;
 
 /* Helpers for resource modules. */
 
@@ -63,6 +67,10 @@ extern const struct resource_ops port_ops;
  * Returns an error for mismatching or forbidden project ids. */
 struct api_error *resource_init_row(struct api_request *, json_t *attrs,
                                     int revision, char **ret_id);
+
+/* The NotFound error of 'def' for 'id'. */
+struct api_error *resource_not_found(const struct resource_def *,
+                                     const char *id);
 
 /* Maps a store failure to an API error (500 for the unexpected). */
 struct api_error *api_error_from_store(int r);
@@ -95,6 +103,15 @@ struct api_error *network_get_row(struct api_request *, const char *id,
 /* Subnet helpers used by port code: the subnets of a network, in creation
  * order (JSON array of rows). */
 json_t *subnets_of_network(struct api_request *, const char *network_id);
+
+/* RBAC helpers used by network code: makes the wildcard policies of
+ * network 'row' match its shared and router:external flags ('old': the
+ * row before an update, or NULL for a new network); 409
+ * InvalidSharedSetting if unsharing would strand other projects' ports. */
+struct api_error *rbac_sync_network(struct api_request *, json_t *row,
+                                    json_t *old);
+/* Deletes the policies of network 'id', which is being deleted. */
+struct api_error *rbac_forget_network(struct api_request *, const char *id);
 
 /* Port helpers used by subnet and network code. */
 struct api_error *port_create_dhcp(struct api_request *, json_t *network,

@@ -77,10 +77,9 @@ struct resource_def {
     const char *table;     /* SQL table. */
     const char *not_found; /* Neutron type, e.g. "NetworkNotFound". */
     const char *noun;      /* "Network", for "Network X could not be found." */
-    const char *path;      /* URL collection if not 'plural', or NULL. */
-    /* The not-found message is "<noun> <id> <not_found_tail>"; NULL:
-     * "could not be found.". */
-    const char *not_found_tail;
+    /* Its NotFound message with one %s for the id, if not the above. */
+    const char *not_found_fmt;
+    const char *collection; /* URL segment, if not 'plural'. */
     const struct attr *attrs;
     size_t n_attrs;
 };

@@ -21,11 +21,11 @@ static const struct attr security_group_attrs[] = {
 const struct resource_def security_group_def = {
     .singular = "security_group",
     .plural = "security_groups",
-    .path = "security-groups",
+    .collection = "security-groups",
     .table = "security_groups",
     .not_found = "SecurityGroupNotFound",
     .noun = "Security group",
-    .not_found_tail = "does not exist",
+    .not_found_fmt = "Security group %s does not exist",
     .attrs = security_group_attrs,
     .n_attrs = ARRAY_SIZE(security_group_attrs),
 };
@@ -69,11 +69,11 @@ static const struct attr security_group_rule_attrs[] = {
 const struct resource_def security_group_rule_def = {
     .singular = "security_group_rule",
     .plural = "security_group_rules",
-    .path = "security-group-rules",
+    .collection = "security-group-rules",
     .table = "security_group_rules",
     .not_found = "SecurityGroupRuleNotFound",
     .noun = "Security group rule",
-    .not_found_tail = "does not exist",
+    .not_found_fmt = "Security group rule %s does not exist",
     .attrs = security_group_rule_attrs,
     .n_attrs = ARRAY_SIZE(security_group_rule_attrs),
 };
@@ -501,6 +501,29 @@ delete_remote_rules(struct api_request *req, const char *id)
     return e;
 }
 
+/* Deletes group 'id' and its own rules one by one rather than by the
+ * foreign key's cascade, so each leaves the project's quota usage. */
+static struct api_error *
+delete_group(struct api_request *req, const char *id)
+{
+    json_t *ids = store_ids_where(req->store, &security_group_rule_def,
+                                  "security_group_id", id);
+    int r = 0;
+    size_t i;
+    json_t *rule_id;
+
+    json_array_foreach (ids, i, rule_id) {
+        r = store_delete(req->store, &security_group_rule_def,
+                         json_string_value(rule_id));
+        if (r) {
+            break;
+        }
+    }
+    json_decref(ids);
+    r = r ? r : store_delete(req->store, &security_group_def, id);
+    return api_error_from_store(r);
+}
+
 static struct api_error *
 sg_delete(struct api_request *req, json_t *row)
 {
@@ -517,9 +540,7 @@ sg_delete(struct api_request *req, json_t *row)
                              "security group.");
     }
     e = delete_remote_rules(req, id);
-    return e ? e
-             : api_error_from_store(
-                 store_delete(req->store, &security_group_def, id));
+    return e ? e : delete_group(req, id);
 }
 
 /* A group's rules as Neutron embeds them: each with "tags". */

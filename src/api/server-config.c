@@ -16,6 +16,7 @@ static const struct config_int_range body_range = {1024, 64 << 20};
 static const struct config_int_range cache_time_range = {-1, 86400 * 365};
 static const struct config_int_range seconds_range = {1, 86400};
 static const struct config_int_range cache_size_range = {1, 10000000};
+static const struct config_int_range quota_range = {-1, 2147483647};
 
 static int
 parse_auth_strategy(const char *value, void *field, const void *arg,
@@ -226,6 +227,18 @@ static const struct config_option server_options[] = {
         max_request_body_size, &body_range),
     OPT("agent", "shared_secret", config_parse_string, agent_shared_secret,
         NULL),
+    OPT("oslo_policy", "enforce_new_defaults", config_parse_bool,
+        enforce_new_defaults, NULL),
+    OPT("oslo_policy", "policy_file", config_parse_string, policy_file, NULL),
+    OPT("quotas", "quota_network", config_parse_int, quota_network,
+        &quota_range),
+    OPT("quotas", "quota_subnet", config_parse_int, quota_subnet,
+        &quota_range),
+    OPT("quotas", "quota_port", config_parse_int, quota_port, &quota_range),
+    OPT("quotas", "quota_security_group", config_parse_int,
+        quota_security_group, &quota_range),
+    OPT("quotas", "quota_security_group_rule", config_parse_int,
+        quota_security_group_rule, &quota_range),
 #define KS_STR(KEY)                                                           \
     OPT("keystone_authtoken", #KEY, config_parse_string, ks_##KEY, NULL)
     KS_STR(www_authenticate_uri),
@@ -275,6 +288,11 @@ server_config_defaults(struct server_config *cfg)
         .tenant_network_types = strv_split_commas("vlan"),
         .flat_networks = strv_split_commas("*"),
         .max_request_body_size = 114688,
+        .quota_network = 100, /* Neutron's defaults. */
+        .quota_subnet = 100,
+        .quota_port = 500,
+        .quota_security_group = 10,
+        .quota_security_group_rule = 100,
         .ks_auth_type = xstrdup("password"),
         .ks_user_domain_name = xstrdup("Default"),
         .ks_project_domain_name = xstrdup("Default"),
@@ -301,6 +319,7 @@ server_config_destroy(struct server_config *cfg)
     free(cfg->auth_strategy);
     free(cfg->noauth_project_id);
     free(cfg->agent_shared_secret);
+    free(cfg->policy_file);
     free(cfg->host);
     free(cfg->state_path);
     free(cfg->connection);

@@ -65,6 +65,15 @@ struct server_config {
     /* [agent] shared_secret: with noauth, what agents must present on
      * /neutrino/v1/ (api/rpc.h); NULL or "": no check. */
     char *agent_shared_secret;
+    /* [oslo_policy] */
+    bool enforce_new_defaults; /* false, as Neutron 21 (Zed). */
+    char *policy_file;         /* JSON rules over the defaults, or NULL. */
+    /* [quotas]: per-project limits, -1 unlimited. */
+    int quota_network;
+    int quota_subnet;
+    int quota_port;
+    int quota_security_group;
+    int quota_security_group_rule;
     /* [keystone_authtoken], keystonemiddleware's names (see api/auth.h). */
     char *ks_www_authenticate_uri; /* NULL: auth_url without "/v3". */
     char *ks_auth_url;

@@ -204,6 +204,46 @@ static const char *const migrations[] = {
     " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
     " name TEXT NOT NULL, description TEXT NOT NULL,"
     " addresses TEXT NOT NULL);",
+    /* A project's own rows, for the scoped queries of non-admin callers
+     * (store_visible()). */
+    "CREATE INDEX networks_project ON networks(project_id);"
+    "CREATE INDEX subnets_project ON subnets(project_id);"
+    "CREATE INDEX ports_project ON ports(project_id);",
+    /* RBAC policies on networks (Neutron's networkrbacs): who besides the
+     * owner may use ('access_as_shared') or see as external
+     * ('access_as_external') a network; target '*' is everyone, and is
+     * what the network's 'shared' / 'router:external' flags mirror. */
+    "CREATE TABLE networkrbacs ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " object_type TEXT NOT NULL,"
+    " object_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " target_project TEXT NOT NULL, action TEXT NOT NULL,"
+    " UNIQUE (action, object_id, target_project));"
+    "CREATE INDEX networkrbacs_target ON networkrbacs(target_project);",
+    /* Per-project quota limits that differ from the configured defaults
+     * (Neutron's quotas table). */
+    "CREATE TABLE quotas ("
+    " project_id TEXT NOT NULL, resource TEXT NOT NULL,"
+    " quota_limit INTEGER NOT NULL,"
+    " PRIMARY KEY (project_id, resource));",
+    /* How many rows of each table each project owns, kept by
+     * store_insert() and store_delete(), so a quota check never counts
+     * rows. */
+    "CREATE TABLE quota_usages ("
+    " resource TEXT NOT NULL, project_id TEXT NOT NULL,"
+    " in_use INTEGER NOT NULL, PRIMARY KEY (resource, project_id));"
+    "INSERT INTO quota_usages SELECT 'networks', project_id, COUNT(*)"
+    " FROM networks GROUP BY project_id;"
+    "INSERT INTO quota_usages SELECT 'subnets', project_id, COUNT(*)"
+    " FROM subnets GROUP BY project_id;"
+    "INSERT INTO quota_usages SELECT 'ports', project_id, COUNT(*)"
+    " FROM ports GROUP BY project_id;"
+    "INSERT INTO quota_usages SELECT 'security_groups', project_id,"
+    " COUNT(*) FROM security_groups GROUP BY project_id;"
+    "INSERT INTO quota_usages SELECT 'security_group_rules', project_id,"
+    " COUNT(*) FROM security_group_rules GROUP BY project_id;"
+    "INSERT INTO quota_usages SELECT 'networkrbacs', project_id, COUNT(*)"
+    " FROM networkrbacs GROUP BY project_id;",
 };
 
 static int
@@ -713,7 +753,10 @@ generate_sql(const struct resource_def *def, enum generated_kind kind,
         put_named_columns(&sql, def, names);
         ds_put_format(&sql, " FROM %s WHERE %s = ?", def->table, column);
         if (strcmp(column, "id")) {
-            ds_put_cstr(&sql, " ORDER BY created_at, id");
+            /* Creation order where the table keeps it. */
+            ds_put_cstr(&sql, resource_attr(def, "created_at")
+                                  ? " ORDER BY created_at, id"
+                                  : " ORDER BY id");
         }
     }
     return ds_steal(&sql);
@@ -914,7 +957,16 @@ store_insert(struct store *st, const struct resource_def *def, json_t *row)
                               json_object_get(row, a->name));
         }
     }
-    return run(st, stmt);
+    r = run(st, stmt);
+    if (!r && resource_attr(def, "project_id")) {
+        r = run_texts(st,
+                      "INSERT INTO quota_usages VALUES (?, ?, 1)"
+                      " ON CONFLICT (resource, project_id)"
+                      " DO UPDATE SET in_use = in_use + 1",
+                      TEXTS(def->table, json_string_value(json_object_get(
+                                            row, "project_id"))));
+    }
+    return r;
 }
 
 int
@@ -960,10 +1012,18 @@ int
 store_delete(struct store *st, const struct resource_def *def, const char *id)
 {
     char *sql = xasprintf("DELETE FROM %s WHERE id = ?", def->table);
+    char *uncount = xasprintf("UPDATE quota_usages SET in_use = in_use - 1"
+                              " WHERE resource = ? AND project_id ="
+                              " (SELECT project_id FROM %s WHERE id = ?)",
+                              def->table);
     int r = log_change(st, def, id, true, NULL);
 
+    if (!r && resource_attr(def, "project_id")) {
+        r = run_texts(st, uncount, TEXTS(def->table, id));
+    }
     r = r ? r : run_texts(st, sql, TEXTS(id));
 
+    free(uncount);
     free(sql);
     return r ? r
              : run_texts(st,
@@ -1178,11 +1238,90 @@ put_fixed_ip_filters(struct sql_builder *b, const struct list_query *q)
     }
 }
 
+/* The visibility condition of store_visible(), in terms of 'table''s
+ * columns, with 'n' parameters that are all the project: NULL if the
+ * table has none. */
+static const char *
+scope_sql(const struct resource_def *def, int *n)
+{
+    static const struct {
+        const char *table, *sql;
+        int n;
+    } scopes[] = {
+        {"networks",
+         "(project_id = ? OR shared = 1 OR id IN (SELECT object_id FROM"
+         " networkrbacs WHERE target_project IN (?, '*')))",
+         2},
+        {"subnets",
+         "(project_id = ? OR network_id IN"
+         " (SELECT id FROM networks WHERE shared = 1) OR network_id IN"
+         " (SELECT object_id FROM networkrbacs WHERE target_project = ?"
+         " AND action = 'access_as_shared'))",
+         2},
+        {"ports",
+         "(project_id = ? OR network_id IN"
+         " (SELECT id FROM networks WHERE project_id = ?))",
+         2},
+        {"networkrbacs", "(project_id = ?)", 1},
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(scopes); i++) {
+        if (!strcmp(scopes[i].table, def->table)) {
+            *n = scopes[i].n;
+            return scopes[i].sql;
+        }
+    }
+    return NULL;
+}
+
+static void
+put_scope(struct sql_builder *b, const struct resource_def *def,
+          const char *project)
+{
+    int n;
+    const char *sql = project ? scope_sql(def, &n) : NULL;
+    json_t *v;
+
+    if (!sql) {
+        return;
+    }
+    v = json_string(project);
+    ds_put_cstr(&b->sql, " AND ");
+    for (const char *p = sql; *p; p++) {
+        if (*p == '?') {
+            builder_param(b, v, COL_TEXT);
+        } else {
+            ds_put_char(&b->sql, *p);
+        }
+    }
+    json_decref(v);
+}
+
+int
+store_visible(struct store *st, const struct resource_def *def, const char *id,
+              const char *project)
+{
+    int n;
+    const char *scope = scope_sql(def, &n);
+    const char *args[3] = {id, project, project};
+    char *sql;
+    int r;
+
+    if (!scope) {
+        return 1;
+    }
+    sql = xasprintf("SELECT 1 FROM %s WHERE id = ? AND %s", def->table, scope);
+    r = exists_texts(st, sql, n + 1, args);
+    free(sql);
+    return r;
+}
+
 static void
 put_where(struct sql_builder *b, const struct resource_def *def,
           const struct list_query *q)
 {
     ds_put_cstr(&b->sql, " WHERE 1 = 1");
+    put_scope(b, def, q->scope_project);
     for (size_t i = 0; i < q->n_filters; i++) {
         const struct query_filter *f = &q->filters[i];
         if (def == &port_def && !strcmp(f->attr->name, "security_groups")) {
@@ -1490,6 +1629,153 @@ store_list_json(struct store *st, const struct resource_def *def,
     }
     *ret_ids = ids;
     return 0;
+}
+
+int
+store_rbac_allows(struct store *st, const char *network_id, const char *action,
+                  const char *project)
+{
+    return exists_texts(st,
+                        "SELECT 1 FROM networkrbacs WHERE object_id = ?"
+                        " AND action = ? AND target_project IN (?, '*')",
+                        TEXTS(network_id, action, project));
+}
+
+int
+store_rbac_in_use(struct store *st, const char *network_id, const char *owner,
+                  const char *target)
+{
+    /* Projects that keep access without the policy: the owner and, for
+     * the wildcard, every other target; for a project, all if a
+     * wildcard remains. */
+    if (!strcmp(target, "*")) {
+        return exists_texts(
+            st,
+            "SELECT 1 FROM ports WHERE network_id = ? AND project_id != ?"
+            " AND project_id NOT IN (SELECT target_project FROM networkrbacs"
+            " WHERE object_id = ? AND action = 'access_as_shared'"
+            " AND target_project != '*')",
+            TEXTS(network_id, owner, network_id));
+    }
+    return exists_texts(
+        st,
+        "SELECT 1 FROM ports WHERE network_id = ? AND project_id = ?"
+        " AND project_id != ? AND NOT EXISTS (SELECT 1 FROM networkrbacs"
+        " WHERE object_id = ? AND action = 'access_as_shared'"
+        " AND target_project = '*')",
+        TEXTS(network_id, target, owner, network_id));
+}
+
+long
+store_count_owned(struct store *st, const struct resource_def *def,
+                  const char *project)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT in_use FROM quota_usages"
+                                     " WHERE resource = ? AND project_id = ?");
+    long n = -EIO;
+    int rc;
+
+    if (!stmt) {
+        return n;
+    }
+    bind_text(stmt, 1, def->table);
+    bind_text(stmt, 2, project);
+    rc = sqlite3_step(stmt);
+    n = rc == SQLITE_ROW    ? sqlite3_column_int64(stmt, 0)
+        : rc == SQLITE_DONE ? 0
+                            : step_error(st, rc);
+    sqlite3_reset(stmt);
+    return n;
+}
+
+int
+store_quota_get(struct store *st, const char *project, const char *resource,
+                long *ret)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT quota_limit FROM quotas"
+                                     " WHERE project_id = ? AND resource = ?");
+    int rc, r;
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, project);
+    bind_text(stmt, 2, resource);
+    rc = sqlite3_step(stmt);
+    r = rc == SQLITE_ROW    ? 0
+        : rc == SQLITE_DONE ? -ENOENT
+                            : step_error(st, rc);
+    if (!r) {
+        *ret = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_reset(stmt);
+    return r;
+}
+
+int
+store_quota_list(struct store *st, const char *project, json_t **ret)
+{
+    sqlite3_stmt *stmt =
+        prepare(st, project ? "SELECT project_id, resource, quota_limit"
+                              " FROM quotas WHERE project_id = ?"
+                            : "SELECT project_id, resource, quota_limit"
+                              " FROM quotas ORDER BY project_id");
+    json_t *all = json_object();
+    int rc;
+
+    if (!stmt) {
+        json_decref(all);
+        return -EIO;
+    }
+    if (project) {
+        bind_text(stmt, 1, project);
+    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *p = (const char *) sqlite3_column_text(stmt, 0);
+        json_t *limits = json_object_get(all, p);
+
+        if (!limits) {
+            limits = json_object();
+            json_object_set_new(all, p, limits);
+        }
+        json_object_set_new(limits,
+                            (const char *) sqlite3_column_text(stmt, 1),
+                            json_integer(sqlite3_column_int64(stmt, 2)));
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref(all);
+        return step_error(st, rc);
+    }
+    *ret = all;
+    return 0;
+}
+
+int
+store_quota_set(struct store *st, const char *project, const char *resource,
+                long limit)
+{
+    sqlite3_stmt *stmt =
+        prepare(st, "INSERT INTO quotas (project_id, resource, quota_limit)"
+                    " VALUES (?, ?, ?) ON CONFLICT (project_id, resource)"
+                    " DO UPDATE SET quota_limit = excluded.quota_limit");
+
+    if (!stmt) {
+        return -EIO;
+    }
+    bind_text(stmt, 1, project);
+    bind_text(stmt, 2, resource);
+    sqlite3_bind_int64(stmt, 3, limit);
+    return run(st, stmt);
+}
+
+int
+store_quota_delete(struct store *st, const char *project)
+{
+    int r = run_texts(st, "DELETE FROM quotas WHERE project_id = ?",
+                      TEXTS(project));
+
+    return r ? r : sqlite3_changes(st->db) ? 0 : -ENOENT;
 }
 
 int

@@ -60,6 +60,13 @@ json_t *store_get(struct store *, const struct resource_def *, const char *id);
 /* The same with only the attributes 'names', as store_rows_where_fields(). */
 json_t *store_get_fields(struct store *, const struct resource_def *,
                          const char *id, const char *const *names);
+/* 1 if row 'id' of 'def' is visible to 'project', 0 if not (or if there
+ * is no such row), as Neutron scopes a non-admin context's queries:
+ * networks owned by it, shared or external; subnets owned by it or on a
+ * shared network; ports owned by it or on a network it owns.  Other
+ * resources: every row. */
+int store_visible(struct store *, const struct resource_def *, const char *id,
+                  const char *project);
 /* Lists rows matching 'q' in its order and page.  -ENOENT: the marker does
  * not exist. */
 int store_list(struct store *, const struct resource_def *,
@@ -92,6 +99,35 @@ json_t *store_rows_where_fields(struct store *, const struct resource_def *,
  * order. */
 json_t *store_ids_where(struct store *, const struct resource_def *,
                         const char *column, const char *value);
+
+/* RBAC policies on networks (table networkrbacs, rows of rbac_def). */
+/* 1 if a policy grants 'action' on 'network_id' to 'project' or to '*',
+ * 0 if not. */
+int store_rbac_allows(struct store *, const char *network_id,
+                      const char *action, const char *project);
+/* 1 if ports on 'network_id' depend on sharing it with 'target' (a
+ * project or '*'): ports of projects other than 'owner' that no other
+ * access_as_shared policy covers; 0 if none. */
+int store_rbac_in_use(struct store *, const char *network_id,
+                      const char *owner, const char *target);
+
+/* Quotas. */
+/* Rows of 'def' that 'project' owns (a kept count: no rows are read).
+ * store_insert() and store_delete() keep it for every table with a
+ * project_id. */
+long store_count_owned(struct store *, const struct resource_def *,
+                       const char *project);
+/* The limit set for 'resource' of 'project'; -ENOENT if none is. */
+int store_quota_get(struct store *, const char *project, const char *resource,
+                    long *ret) WARN_UNUSED;
+/* The limits set for 'project' (NULL: every project) as
+ * {"project": {"resource": limit, ...}, ...}, projects in order. */
+int store_quota_list(struct store *, const char *project,
+                     json_t **ret) WARN_UNUSED;
+int store_quota_set(struct store *, const char *project, const char *resource,
+                    long limit) WARN_UNUSED;
+/* Drops every limit set for 'project'; -ENOENT if there was none. */
+int store_quota_delete(struct store *, const char *project) WARN_UNUSED;
 
 /* Network segments: (type, physnet, segmentation id) owned by a network;
  * flat segments use segmentation id 0.  -EEXIST if taken. */

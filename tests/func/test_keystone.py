@@ -441,3 +441,327 @@ def test_security_groups_of_members(ks_server, keystone):
     r = requests.delete(server.url + "/v2.0/security-groups/" + own["id"],
                         timeout=60, headers={"X-Auth-Token": admin})
     assert r.status_code == 204, r.text
+# ---- Policy: Neutron's default rules between projects (issue 7). ----
+
+def put(server, path, body, token):
+    return requests.put(server.url + path, json=body, timeout=60,
+                        headers={"X-Auth-Token": token})
+
+
+def delete(server, path, token):
+    return requests.delete(server.url + path, timeout=60,
+                           headers={"X-Auth-Token": token})
+
+
+def assert_error(resp, status, etype, message=None):
+    assert resp.status_code == status, resp.text
+    err = resp.json()["NeutronError"]
+    assert err["type"] == etype, err
+    if message is not None:
+        assert err["message"] == message, err
+
+
+def assert_forbidden(resp, expression):
+    assert_error(resp, 403, "PolicyNotAuthorized",
+                 "%s is disallowed by policy" % expression)
+
+
+def created(resp, key):
+    assert resp.status_code == 201, resp.text
+    return resp.json()[key]
+
+
+@pytest.fixture
+def shared_net(ks_server, keystone):
+    """A server with the seed's shared flat provider network and subnet,
+    made by admin; returns (server, admin token, network, subnet)."""
+    server = ks_server()
+    admin, _ = keystone.token("admin", "admin", "admin-secret")
+    net = created(post(server, "/v2.0/networks", {"network": {
+        "name": "provider", "shared": True, "router:external": True,
+        "provider:network_type": "flat",
+        "provider:physical_network": "provider"}}, admin), "network")
+    subnet = created(post(server, "/v2.0/subnets", {"subnet": {
+        "network_id": net["id"], "cidr": "203.0.113.0/24", "ip_version": 4,
+        "name": "provider-v4"}}, admin), "subnet")
+    return server, admin, net, subnet
+
+
+def test_members_on_the_shared_network(shared_net, keystone):
+    server, admin, net, subnet = shared_net
+    m1, demo1 = keystone.token("member1", "demo1")
+    m2, demo2 = keystone.token("member2", "demo2")
+    p1 = created(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"], "name": "p1"}}, m1), "port")
+    p2 = created(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"], "name": "p2",
+        "fixed_ips": [{"subnet_id": subnet["id"]}]}}, m2), "port")
+    assert (p1["project_id"], p2["project_id"]) == (demo1, demo2)
+    # binding:* but vnic_type is admin-only to read, even on one's own port.
+    assert p1["binding:vnic_type"] == "normal"
+    assert not any(k in p1 for k in ("binding:host_id", "binding:profile",
+                                     "binding:vif_type",
+                                     "binding:vif_details"))
+    r = get(server, "/v2.0/ports/" + p1["id"], token=admin)
+    assert r.json()["port"]["binding:vif_type"] == "unbound"
+
+    # Each sees its own ports only: not the other's, not admin's DHCP port.
+    r = get(server, "/v2.0/ports", token=m1)
+    assert [p["id"] for p in r.json()["ports"]] == [p1["id"]]
+    r = get(server, "/v2.0/ports?network_id=%s&fields=id&fields=name"
+            % net["id"], token=m2)
+    assert r.json()["ports"] == [{"id": p2["id"], "name": "p2"}]
+    assert len(get(server, "/v2.0/ports", token=admin).json()["ports"]) == 3
+
+    # The other's port does not exist for them.
+    missing = "Port %s could not be found." % p2["id"]
+    assert_error(get(server, "/v2.0/ports/" + p2["id"], token=m1), 404,
+                 "PortNotFound", missing)
+    assert_error(put(server, "/v2.0/ports/" + p2["id"],
+                     {"port": {"name": "x"}}, m1), 404, "PortNotFound", missing)
+    assert_error(delete(server, "/v2.0/ports/" + p2["id"], m1), 404,
+                 "PortNotFound", missing)
+    r = requests.put(server.url + "/v2.0/ports/%s/tags/t" % p2["id"],
+                     headers={"X-Auth-Token": m1}, timeout=60)
+    assert_error(r, 404, "TagResourceNotFound")
+    assert get(server, "/v2.0/ports/" + p2["id"], token=m2).status_code == 200
+
+    # Their own they may change, but not admin-only attributes.
+    r = put(server, "/v2.0/ports/" + p1["id"], {"port": {"name": "p1b"}}, m1)
+    assert r.status_code == 200 and r.json()["port"]["name"] == "p1b", r.text
+    assert_forbidden(
+        put(server, "/v2.0/ports/" + p1["id"],
+            {"port": {"binding:host_id": "compute1"}}, m1),
+        "(rule:update_port and rule:update_port:binding:host_id)")
+    assert_forbidden(
+        post(server, "/v2.0/ports", {"port": {
+            "network_id": net["id"], "binding:host_id": "compute1"}}, m1),
+        "(rule:create_port and rule:create_port:binding:host_id)")
+    # A chosen address or MAC on someone else's network: network owner only.
+    assert_forbidden(
+        post(server, "/v2.0/ports", {"port": {
+            "network_id": net["id"],
+            "fixed_ips": [{"ip_address": "203.0.113.50"}]}}, m1),
+        "(rule:create_port and (rule:create_port:fixed_ips and "
+        "(rule:create_port:fixed_ips:ip_address)))")
+    assert_forbidden(
+        post(server, "/v2.0/ports", {"port": {
+            "network_id": net["id"], "mac_address": "fa:16:3e:00:00:01"}}, m1),
+        "(rule:create_port and rule:create_port:mac_address)")
+    assert delete(server, "/v2.0/ports/" + p1["id"], m1).status_code == 204
+
+    # The shared network: visible, provider attributes hidden, not theirs.
+    r = get(server, "/v2.0/networks/" + net["id"], token=m1)
+    assert r.status_code == 200, r.text
+    shown = r.json()["network"]
+    assert shown["shared"] is True and shown["router:external"] is True
+    assert not any(k.startswith("provider:") for k in shown)
+    assert_forbidden(put(server, "/v2.0/networks/" + net["id"],
+                         {"network": {"name": "mine"}}, m1),
+                     "rule:update_network")
+    assert_forbidden(delete(server, "/v2.0/networks/" + net["id"], m1),
+                     "rule:delete_network")
+    assert_forbidden(put(server, "/v2.0/subnets/" + subnet["id"],
+                         {"subnet": {"name": "x"}}, m1), "rule:update_subnet")
+    assert get(server, "/v2.0/subnets", token=m2).json()["subnets"][0][
+        "id"] == subnet["id"]
+
+
+def test_members_cannot_make_provider_networks(ks_server, keystone):
+    server = ks_server()
+    m1, demo1 = keystone.token("member1", "demo1")
+    m2, _ = keystone.token("member2", "demo2")
+    assert_forbidden(
+        post(server, "/v2.0/networks", {"network": {
+            "name": "flat", "provider:network_type": "flat",
+            "provider:physical_network": "provider"}}, m1),
+        "((rule:create_network and rule:create_network:provider:network_type)"
+        " and rule:create_network:provider:physical_network)")
+    assert_forbidden(
+        post(server, "/v2.0/networks", {"network": {"shared": True}}, m1),
+        "(rule:create_network and rule:create_network:shared)")
+    assert_forbidden(
+        post(server, "/v2.0/networks", {"networks": [
+            {"name": "ok"}, {"router:external": True}]}, m1),
+        "(rule:create_network and rule:create_network:router:external)")
+    # Defaults given explicitly are no attribute check, as in Neutron.
+    own = created(post(server, "/v2.0/networks", {"network": {
+        "name": "own", "shared": False}}, m1), "network")
+    assert own["project_id"] == demo1
+    assert not any(k.startswith("provider:") for k in own)
+    assert_forbidden(put(server, "/v2.0/networks/" + own["id"],
+                         {"network": {"shared": True}}, m1),
+                     "(rule:update_network and rule:update_network:shared)")
+
+    # A private network of demo1 does not exist for demo2.
+    missing = "Network %s could not be found." % own["id"]
+    assert_error(get(server, "/v2.0/networks/" + own["id"], token=m2), 404,
+                 "NetworkNotFound", missing)
+    assert_error(put(server, "/v2.0/networks/" + own["id"],
+                     {"network": {"name": "x"}}, m2), 404, "NetworkNotFound")
+    assert_error(post(server, "/v2.0/ports", {"port": {
+        "network_id": own["id"]}}, m2), 404, "NetworkNotFound", missing)
+    assert get(server, "/v2.0/networks", token=m2).json()["networks"] == []
+    assert [n["id"] for n in get(server, "/v2.0/networks",
+                                 token=m1).json()["networks"]] == [own["id"]]
+    # Admin-only resources: an empty list, a hidden object.
+    assert get(server, "/v2.0/agents", token=m1).json() == {"agents": []}
+    r = get(server, "/v2.0/network-ip-availabilities", token=m1)
+    assert r.json() == {"network_ip_availabilities": []}
+
+
+def test_paging_stays_in_scope(ks_server, keystone):
+    """limit/marker count only what the caller may see (the scope is in
+    the query's SQL)."""
+    server = ks_server()
+    m1, _ = keystone.token("member1", "demo1")
+    m2, _ = keystone.token("member2", "demo2")
+    mine = [created(post(server, "/v2.0/networks",
+                         {"network": {"name": "m%d" % i}}, m1), "network")["id"]
+            for i in range(3)]
+    for i in range(4):
+        created(post(server, "/v2.0/networks",
+                     {"network": {"name": "o%d" % i}}, m2), "network")
+    r = get(server, "/v2.0/networks?limit=2&sort_key=name&sort_dir=asc",
+            token=m1).json()
+    assert [n["name"] for n in r["networks"]] == ["m0", "m1"]
+    nxt = [l["href"] for l in r["networks_links"] if l["rel"] == "next"][0]
+    r = requests.get(nxt, headers={"X-Auth-Token": m1}, timeout=60).json()
+    assert [n["name"] for n in r["networks"]] == ["m2"]
+    assert sorted(n["id"] for n in get(server, "/v2.0/networks", token=m1)
+                  .json()["networks"]) == sorted(mine)
+
+
+def test_reader_is_read_only(ks_server, keystone, make_server):
+    """With enforce_new_defaults (Neutron's secure RBAC) a reader reads and
+    cannot write; Neutron 21's default (legacy rules also allow) lets any
+    role of the project write, as neutron-server 21 does."""
+    reader, demo1 = keystone.token("reader1", "demo1")
+    m1, _ = keystone.token("member1", "demo1")
+    admin, _ = keystone.token("admin", "admin", "admin-secret")
+    legacy = ks_server()
+    r = post(legacy, "/v2.0/networks", {"network": {"name": "r"}}, reader)
+    assert r.status_code == 201, r.text
+    legacy.stop()
+
+    opts = {"www_authenticate_uri": keystone.url,
+            "auth_url": keystone.url + "/v3", "auth_type": "password",
+            "username": "neutron", "password": "secret",
+            "project_name": "service", "user_domain_name": "Default",
+            "project_domain_name": "Default"}
+    server = make_server({"DEFAULT": {"auth_strategy": "keystone",
+                                      "bind_port": str(keystone.net_port)},
+                          "keystone_authtoken": opts,
+                          "oslo_policy": {"enforce_new_defaults": "true"}})
+    net = created(post(server, "/v2.0/networks", {"network": {
+        "name": "demo1-net"}}, m1), "network")
+    assert net["project_id"] == demo1
+    r = get(server, "/v2.0/networks", token=reader)
+    assert [n["id"] for n in r.json()["networks"]] == [net["id"]]
+    assert get(server, "/v2.0/networks/" + net["id"],
+               token=reader).status_code == 200
+    assert_forbidden(post(server, "/v2.0/networks", {"network": {}}, reader),
+                     "rule:create_network")
+    assert_forbidden(put(server, "/v2.0/networks/" + net["id"],
+                         {"network": {"name": "x"}}, reader),
+                     "rule:update_network")
+    assert_forbidden(delete(server, "/v2.0/networks/" + net["id"], reader),
+                     "rule:delete_network")
+    assert_forbidden(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"]}}, reader), "rule:create_port")
+    # Admin is no longer a bypass, but the admin rules let it through.
+    assert created(post(server, "/v2.0/networks", {"network": {
+        "shared": True}}, admin), "network")["shared"] is True
+
+
+def test_member_shares_by_rbac(ks_server, keystone, tmp_path):
+    """A member shares its network with the other project (the stock CLI;
+    a member may not look projects up, so by id); that project then sees it
+    shared and uses it; wildcards are admin-only; a policy in use stays."""
+    server = ks_server()
+    m1, demo1 = keystone.token("member1", "demo1")
+    m2, demo2 = keystone.token("member2", "demo2")
+    net = created(post(server, "/v2.0/networks",
+                       {"network": {"name": "own"}}, m1), "network")
+    assert_error(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"]}}, m2), 404, "NetworkNotFound")
+    assert_forbidden(
+        post(server, "/v2.0/rbac-policies", {"rbac_policy": {
+            "object_type": "network", "object_id": net["id"],
+            "action": "access_as_shared", "target_tenant": "*"}}, m1),
+        "((((rule:create_rbac_policy and rule:create_rbac_policy:object_type)"
+        " and rule:create_rbac_policy:object_id) and "
+        "rule:create_rbac_policy:target_tenant) and "
+        "rule:create_rbac_policy:action)")
+
+    env = dict(osc_env(tmp_path), **keystone.env("member1", "demo1"))
+    p = subprocess.run([OSC_BIN, "network", "rbac", "create", "--type",
+                        "network", "--action", "access_as_shared",
+                        "--target-project", demo2, "own", "-f", "json"],
+                       env=env, capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
+    policy = __import__("json").loads(p.stdout)
+    assert (policy["target_project_id"], policy["project_id"]) == (demo2,
+                                                                   demo1)
+
+    r = get(server, "/v2.0/networks/" + net["id"], token=m2)
+    assert r.status_code == 200 and r.json()["network"]["shared"] is True
+    # The owner sees it as it is: not shared with everyone.
+    assert get(server, "/v2.0/networks/" + net["id"],
+               token=m1).json()["network"]["shared"] is False
+    port = created(post(server, "/v2.0/ports", {"port": {
+        "network_id": net["id"]}}, m2), "port")
+    # Policies are their owner's: demo2 neither lists nor deletes it.
+    assert get(server, "/v2.0/rbac-policies",
+               token=m2).json() == {"rbac_policies": []}
+    assert_error(delete(server, "/v2.0/rbac-policies/" + policy["id"], m2),
+                 404, "RbacPolicyNotFound")
+    assert_error(delete(server, "/v2.0/rbac-policies/" + policy["id"], m1),
+                 409, "RbacPolicyInUse")
+    assert delete(server, "/v2.0/ports/" + port["id"], m2).status_code == 204
+    assert delete(server, "/v2.0/rbac-policies/" + policy["id"],
+                  m1).status_code == 204
+    assert_error(get(server, "/v2.0/networks/" + net["id"], token=m2), 404,
+                 "NetworkNotFound")
+
+
+def test_quotas(ks_server, keystone):
+    """Admin sets quotas through openstacksdk's network proxy, the calls
+    `openstack quota set/show` make for networks (the CLI itself also
+    needs compute and volume endpoints, which this catalog lacks); a
+    member reads its own only and changes none; its creates stop at the
+    limit."""
+    import openstack
+
+    server = ks_server()
+    m1, demo1 = keystone.token("member1", "demo1")
+    _, demo2 = keystone.token("member2", "demo2")
+    conn = openstack.connect(
+        auth_url=keystone.url + "/v3", username="admin",
+        password="admin-secret", project_name="admin",
+        user_domain_name="Default", project_domain_name="Default",
+        region_name="RegionOne")
+    q = conn.network.update_quota(demo1, networks=1, subnets=7, ports=9)
+    assert (q.networks, q.subnets, q.ports, q.project_id) == (1, 7, 9, demo1)
+    q = conn.network.get_quota(demo1, details=True)
+    assert q.ports == {"limit": 9, "used": 0, "reserved": 0}
+    assert conn.network.get_quota_default(demo1).networks == 100
+    assert [(x.project_id, x.networks)
+            for x in conn.network.quotas()] == [(demo1, 1)]
+
+    r = get(server, "/v2.0/quotas/" + demo1, token=m1)
+    assert r.status_code == 200, r.text
+    assert r.json()["quota"]["network"] == 1
+    assert get(server, "/v2.0/quotas/%s/details" % demo1,
+               token=m1).json()["quota"]["port"]["limit"] == 9
+    assert_forbidden(get(server, "/v2.0/quotas/" + demo2, token=m1),
+                     "rule:get_quota")
+    assert_forbidden(get(server, "/v2.0/quotas", token=m1), "rule:get_quota")
+    assert_forbidden(put(server, "/v2.0/quotas/" + demo1,
+                         {"quota": {"network": 10}}, m1), "rule:update_quota")
+    assert_forbidden(delete(server, "/v2.0/quotas/" + demo1, m1),
+                     "rule:delete_quota")
+
+    created(post(server, "/v2.0/networks", {"network": {}}, m1), "network")
+    assert_error(post(server, "/v2.0/networks", {"network": {}}, m1), 409,
+                 "OverQuota", "Quota exceeded for resources: ['network'].")
