@@ -1,8 +1,10 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 
@@ -85,6 +87,7 @@ print_commands(FILE *f)
 {
     fprintf(f, "usage: neutrino [--os-endpoint URL] [--os-project-id ID] "
                "COMMAND [OPTIONS]\n\nCommands:\n");
+    fprintf(f, "  inspect network|port (see 'neutrino inspect --help')\n");
     for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
         for (size_t i = 0; i < *tables[t].n; i++) {
             const struct cli_command *c = &tables[t].commands[i];
@@ -253,6 +256,39 @@ run_command(const struct cli_command *c, const char *endpoint,
     return status;
 }
 
+/* "neutrino [GLOBALS] inspect ARGS" runs "neutrino-inspect GLOBALS ARGS",
+ * from the directory of this program if it is there, else from PATH: the
+ * inspector links Open vSwitch's library and src/nl, which the other
+ * commands must not pay for at start.  Returns only on failure. */
+static int
+exec_inspect(int argc, char **argv, int first, FILE *err)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char **args = xcalloc((size_t) argc + 1, sizeof *args);
+    int k = 0;
+
+    args[k++] = "neutrino-inspect";
+    for (int i = 1; i < argc; i++) {
+        if (i != first) {
+            args[k++] = argv[i];
+        }
+    }
+    fflush(NULL);
+    if (n > 0) {
+        self[n] = '\0';
+        char *path = xasprintf("%s/neutrino-inspect", dirname(self));
+
+        execv(path, args);
+        free(path);
+    }
+    execvp(args[0], args);
+    fprintf(err, "neutrino: cannot run neutrino-inspect: %s\n",
+            strerror(errno));
+    free(args);
+    return 1;
+}
+
 /* The global options, before the command: the endpoint and the project
  * (noauth), also from OS_ENDPOINT and OS_PROJECT_ID. */
 static const struct cli_opt global_opts[] = {
@@ -289,6 +325,10 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
         free(error);
         cli_args_destroy(&globals);
         return 2;
+    }
+    if (first < argc && streq(argv[first], "inspect")) {
+        cli_args_destroy(&globals);
+        return exec_inspect(argc, argv, first, err);
     }
     auth = cli_args_value(&globals, "--os-auth-type");
     auth = auth ? auth : getenv("OS_AUTH_TYPE");

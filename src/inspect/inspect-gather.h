@@ -1,0 +1,36 @@
+/* inspect-gather: what is there, looked at with the project's own
+ * libraries: OVSDB through the OVS island's IDL (bridges, ports, tags,
+ * interfaces), each bridge's flows with their counters over its management
+ * socket (as ovs-ofctl does), links, addresses and routes over rtnetlink
+ * (src/nl), TX checksum offload over the ethtool ioctl, listening sockets
+ * from /proc/net inside the qdhcp namespace, dnsmasq from its pid file and
+ * /proc, its host file.  Builds the "observed" document inspect-check.h
+ * describes.  Thin on purpose: every judgement is inspect-check's.
+ *
+ * Runs on the host, as root, in the network namespace of ovs-vswitchd and
+ * the agent.  Needs ovsx_init() first. */
+#ifndef INSPECT_INSPECT_GATHER_H
+#define INSPECT_INSPECT_GATHER_H 1
+
+#include <jansson.h>
+
+#include "inspect/inspect-check.h"
+
+/* Where things are on this host. */
+struct inspect_where {
+    const char *ovsdb;      /* [ovs] ovsdb_connection. */
+    const char *ovs_rundir; /* Holds BRIDGE.mgmt ($OVS_RUNDIR). */
+    const char *state_path; /* [DEFAULT] state_path. */
+};
+
+/* The observed document for 'want' (a new object).  What cannot be looked
+ * at is left out or carries an "error"; gathering itself does not fail. */
+json_t *inspect_gather(const struct inspect_want *want,
+                       const struct inspect_where *where);
+
+/* Appends to 'out' the sockets of a /proc/net/{tcp,udp} table 'text'
+ * ('proto' "tcp" or "udp"): listening TCP sockets and bound UDP ones, as
+ * {"proto", "addr", "port"}.  Lines it cannot read are skipped. */
+void inspect_parse_proc_net(const char *text, const char *proto, json_t *out);
+
+#endif /* inspect/inspect-gather.h */
