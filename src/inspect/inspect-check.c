@@ -456,23 +456,39 @@ check_flow_set(struct check *c, const char *br, json_t *want)
     return !bad;
 }
 
-/* Local VLAN as the agent recorded it in br-int's ports' other_config. */
-static int
-local_vlan(struct check *c)
+int
+inspect_local_vlan(const struct inspect_want *w, json_t *obs)
 {
     json_t *ifaces =
-        json_object_get(bridge(c, c->w->integration_bridge), "ifaces");
+        json_object_get(json_object_get(json_object_get(obs, "bridges"),
+                                        w->integration_bridge),
+                        "ifaces");
+    const char *net_id = str(w->network, "id") ?: "";
     size_t i;
     json_t *it;
 
     json_array_foreach (ifaces, i, it) {
         const char *net = str(it, "net_uuid");
         const char *tag = str(it, "oc_tag");
-        if (net && tag && streq(net, c->net_id)) {
+        if (net && tag && streq(net, net_id)) {
             return atoi(tag);
         }
     }
     return -1;
+}
+
+const char *
+inspect_gateway(const struct inspect_want *w)
+{
+    size_t i;
+    json_t *s;
+
+    json_array_foreach (w->subnets, i, s) {
+        if (num(s, "ip_version", 4) == 4 && str(s, "gateway_ip")) {
+            return str(s, "gateway_ip");
+        }
+    }
+    return NULL;
 }
 
 static bool
@@ -522,7 +538,7 @@ check_ovs(struct check *c)
     c->phy_ofport = check_patch(c, bp, c->phy_patch, c->int_patch);
     ok &= c->int_ofport > 0 && c->phy_ofport > 0;
     ok &= check_nic(c);
-    c->lvid = local_vlan(c);
+    c->lvid = inspect_local_vlan(c->w, c->obs);
     if (c->lvid > 0) {
         char wire[16] = "untagged";
 
@@ -969,6 +985,96 @@ check_ports(struct check *c)
     }
 }
 
+/* ---- The probe's packets. ---- */
+
+/* "BRIDGE FLOW +N" for each flow whose counter moved during the probe. */
+static char *
+probe_deltas(json_t *probe)
+{
+    json_t *after = json_object_get(probe, "after");
+    struct ds out = DS_EMPTY_INITIALIZER;
+    const char *br;
+    json_t *flows;
+
+    ds_put_cstr(&out, "");
+    json_object_foreach (after, br, flows) {
+        json_t *before = json_object_get(json_object_get(probe, "before"), br);
+        size_t i;
+        json_t *f;
+
+        json_array_foreach (flows, i, f) {
+            char *key = flow_key(f);
+            long long then = 0;
+            long long now =
+                json_integer_value(json_object_get(f, "n_packets"));
+
+            if (!find_flow(before, key, &then)) {
+                then = 0;
+            }
+            if (now > then) {
+                ds_put_format(&out, "%s%s %s +%lld", out.len ? "; " : "", br,
+                              key, now - then);
+            }
+            free(key);
+        }
+    }
+    return ds_steal(&out);
+}
+
+static void
+check_probe(struct check *c, json_t *probe)
+{
+    json_t *arp = json_object_get(probe, "arp");
+    json_t *dhcp = json_object_get(probe, "dhcp");
+    char *deltas = probe_deltas(probe);
+    char *hint = xasprintf("flow counters that moved meanwhile: %s",
+                           *deltas ? deltas : "none");
+
+    if (str(probe, "error")) {
+        add(c, NULL, false, "probe", "run it as root where the agent runs",
+            "%s", str(probe, "error"));
+    }
+    if (arp && str(arp, "mac")) {
+        add(c, NULL, true, "probe ARP", NULL, "gateway %s is at %s",
+            str(arp, "target"), str(arp, "mac"));
+    } else if (arp) {
+        add(c, NULL, false, "probe ARP", hint,
+            "no ARP reply from the gateway %s", str(arp, "target") ?: "");
+    }
+    if (dhcp) {
+        const char *offer = str(dhcp, "offer");
+        json_t *port = NULL;
+        size_t i;
+        json_t *p;
+
+        json_array_foreach (c->w->ports, i, p) {
+            if (c->w->only_port
+                && streq(str(p, "id") ?: "", c->w->only_port)) {
+                port = p;
+            }
+        }
+        const char *ip =
+            str(json_array_get(json_object_get(port, "fixed_ips"), 0),
+                "ip_address");
+        if (!offer) {
+            add(c, c->w->only_port, false, "probe DHCP", hint,
+                "no DHCP offer for %s", str(dhcp, "mac") ?: "");
+        } else if (ip && !streq(ip, offer)) {
+            add(c, c->w->only_port, false, "probe DHCP",
+                "another DHCP "
+                "server answers on the network, or the host file is stale",
+                "%s offered %s, the port has %s", str(dhcp, "server") ?: "",
+                offer, ip);
+        } else {
+            add(c, c->w->only_port, true, "probe DHCP", NULL,
+                "%s offered %s to %s", str(dhcp, "server") ?: "", offer,
+                str(dhcp, "mac") ?: "");
+        }
+    }
+    free(hint);
+    free(deltas);
+}
+
 json_t *
 inspect_check(const struct inspect_want *w, json_t *observed)
 {
@@ -990,6 +1096,9 @@ inspect_check(const struct inspect_want *w, json_t *observed)
     check_dhcp(&c);
     if (!c.ovs_unreachable) {
         check_ports(&c);
+    }
+    if (json_object_get(observed, "probe")) {
+        check_probe(&c, json_object_get(observed, "probe"));
     }
     return c.out;
 }

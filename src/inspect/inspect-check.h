@@ -59,6 +59,14 @@ char *inspect_dev_name(const char *prefix, const char *port_id);
 /* The network's DHCP port, or NULL (borrowed from 'want->ports'). */
 json_t *inspect_dhcp_port(const struct inspect_want *want);
 
+/* The network's local VLAN on br-int, as the agent recorded it in the
+ * Ports' other_config (net_uuid, tag), or -1. */
+int inspect_local_vlan(const struct inspect_want *want, json_t *observed);
+
+/* The gateway of the network's first IPv4 subnet that has one, or NULL
+ * (borrowed). */
+const char *inspect_gateway(const struct inspect_want *want);
+
 /* True if the network's DHCP is served on 'want->host'. */
 bool inspect_dhcp_here(const struct inspect_want *want);
 

@@ -124,34 +124,49 @@ iface_json(const struct vsw_iface *it)
     return o;
 }
 
-static void
-gather_flows(json_t *br, const char *name, const struct inspect_where *wh)
+json_t *
+inspect_dump_flows(const char *name, const struct inspect_where *wh,
+                   char **ret_error)
 {
     char *target = xasprintf("unix:%s/%s.mgmt", wh->ovs_rundir, name);
     struct ofp_flow *flows;
+    json_t *arr = NULL;
     size_t n;
     int r = ofp_dump_flows_sync(target, GATHER_TIMEOUT_MS, &flows, &n);
 
     if (r) {
-        char *e = xasprintf("%s: %s", target, strerror(-r));
-        set_str(br, "flows_error", e);
-        free(e);
-    } else {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_array_append_new(
-                arr,
-                json_pack("{s:i,s:i,s:s,s:s,s:I,s:I,s:I}", "table",
-                          flows[i].table_id, "priority", flows[i].priority,
-                          "match", flows[i].match, "actions", flows[i].actions,
-                          "n_packets", (json_int_t) flows[i].n_packets,
-                          "n_bytes", (json_int_t) flows[i].n_bytes, "cookie",
-                          (json_int_t) flows[i].cookie));
-        }
-        json_object_set_new(br, "flows", arr);
-        ofp_flows_free(flows, n);
+        *ret_error = xasprintf("%s: %s", target, strerror(-r));
+        free(target);
+        return NULL;
     }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(
+            arr,
+            json_pack("{s:i,s:i,s:s,s:s,s:I,s:I,s:I}", "table",
+                      flows[i].table_id, "priority", flows[i].priority,
+                      "match", flows[i].match, "actions", flows[i].actions,
+                      "n_packets", (json_int_t) flows[i].n_packets, "n_bytes",
+                      (json_int_t) flows[i].n_bytes, "cookie",
+                      (json_int_t) flows[i].cookie));
+    }
+    ofp_flows_free(flows, n);
     free(target);
+    return arr;
+}
+
+static void
+gather_flows(json_t *br, const char *name, const struct inspect_where *wh)
+{
+    char *error = NULL;
+    json_t *flows = inspect_dump_flows(name, wh, &error);
+
+    if (flows) {
+        json_object_set_new(br, "flows", flows);
+    } else {
+        set_str(br, "flows_error", error);
+        free(error);
+    }
 }
 
 /* The kernel side of a bridge's system ports, in our namespace. */

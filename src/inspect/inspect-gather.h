@@ -28,6 +28,11 @@ struct inspect_where {
 json_t *inspect_gather(const struct inspect_want *want,
                        const struct inspect_where *where);
 
+/* The flows of bridge 'name' (an array of FLOW objects, see
+ * inspect-check.h), or NULL with the reason in '*ret_error' (malloc'd). */
+json_t *inspect_dump_flows(const char *name, const struct inspect_where *where,
+                           char **ret_error);
+
 /* Appends to 'out' the sockets of a /proc/net/{tcp,udp} table 'text'
  * ('proto' "tcp" or "udp"): listening TCP sockets and bound UDP ones, as
  * {"proto", "addr", "port"}.  Lines it cannot read are skipped. */

@@ -14,6 +14,7 @@
 #include "inspect/inspect-check.h"
 #include "inspect/inspect-gather.h"
 #include "inspect/inspect-print.h"
+#include "inspect/inspect-probe.h"
 #include "ovs/ovsx.h"
 
 static const char usage[] =
@@ -139,6 +140,9 @@ run(const struct cli_args *args, const struct agent_config *cfg,
         .state_path = cfg->state_path,
     };
     json_t *obs = inspect_gather(&w, &where);
+    if (cli_args_flag(args, "--probe")) {
+        inspect_probe(&w, &where, obs);
+    }
     status = report(args, &w, obs, graph);
     json_decref(obs);
 out:

@@ -221,3 +221,44 @@ def test_tx_checksum_offload_on(d):
     finally:
         d.agent.ovs.run(["ethtool", "-K", d.vm.tap, "tx", "off"])
     d.wait_healthy()
+
+
+def probe_findings(d, *args):
+    rc, findings = d.findings(*args, "--probe")
+    return rc, {f["step"]: f for f in findings if f["step"].startswith("probe")}
+
+
+def test_probe_dhcp_and_arp(d):
+    rc, probe = probe_findings(d, "port", d.vm.port_id)
+    assert rc == 0, probe
+    assert probe["probe DHCP"]["detail"] == "172.17.0.0 offered %s to %s" % (
+        d.vm_ip, d.vm.mac)
+    assert probe["probe ARP"]["detail"].startswith(
+        "gateway 172.16.0.1 is at ")
+    # Nothing of the probe is left: namespace, veth, OVS port.
+    assert not [n for n in d.agent.view(["ip", "netns"]).stdout.split()
+                if n.startswith("qprobe-")]
+    assert "prb" not in d.agent.ovs.vsctl("list-ports", "br-int")
+    assert "prb" not in d.agent.view(["ip", "-o", "link"]).stdout
+
+
+def test_probe_names_where_packets_stop(d):
+    ofport = d.agent.ovs.get("Interface", "phy-br-provider", "ofport")
+    match = "table=0,priority=4,in_port=%s,dl_vlan=1" % ofport
+    before = d.ofctl("dump-flows", "br-provider",
+                     "table=0,in_port=%s,dl_vlan=1" % ofport)
+    cookie = [w for w in before.split() if w.startswith("cookie=")][0]
+    d.ofctl("--strict", "del-flows", "br-provider", match)
+    try:
+        rc, probe = probe_findings(d, "network", d.net_id)
+        assert rc == 1
+        arp = probe["probe ARP"]
+        assert not arp["ok"]
+        assert arp["detail"] == "no ARP reply from the gateway 172.16.0.1"
+        # The request reached br-provider and died on its drop flow.
+        assert ("br-provider table=0,priority=2,in_port=%s +" % ofport
+                in arp["hint"]), arp
+    finally:
+        d.ofctl("add-flow", "br-provider",
+                "%s%s,actions=strip_vlan,NORMAL" % (cookie, match))
+    d.wait_healthy()

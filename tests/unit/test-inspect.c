@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include "inspect/inspect-check.h"
 #include "inspect/inspect-gather.h"
 #include "inspect/inspect-print.h"
+#include "inspect/inspect-probe.h"
 
 #define NET  "11111111-2222-3333-4444-555555555555"
 #define DHCP "dddddddd-0000-0000-0000-000000000000"
@@ -500,6 +503,93 @@ test_print(void **state)
     json_decref(findings);
 }
 
+static void
+test_probe_frames(void **state)
+{
+    static const uint8_t mac[6] = {0xfa, 0x16, 0x3e, 0, 0, 2};
+    uint8_t frame[INSPECT_PROBE_FRAME_MAX], got[6];
+    struct in_addr yiaddr, server, gw = {htonl(0xac100001)};
+    size_t len = inspect_probe_dhcp_discover(frame, mac, 0x01020304);
+    uint8_t *bootp = frame + 42, *opt = bootp + 240;
+
+    (void) state;
+    assert_int_equal(len, 14 + 20 + 8 + 300);
+    assert_memory_equal(frame + 6, mac, 6);
+    assert_memory_equal(bootp + 28, mac, 6);
+    assert_int_equal(bootp[10], 0x80); /* Broadcast flag. */
+    assert_int_equal(opt[2], 1);       /* DHCPDISCOVER. */
+    /* Its own frame is no offer; turned into one from 172.17.0.0, it is. */
+    assert_int_equal(
+        inspect_probe_parse_offer(frame, len, 0x01020304, &yiaddr, &server),
+        -EINVAL);
+    frame[14 + 20 + 2] = 0;
+    frame[14 + 20 + 3] = 68;
+    bootp[0] = 2;
+    memcpy(bootp + 16, "\xac\x11\x00\x05", 4);
+    opt[2] = 2;
+    memcpy(opt + 3, "\x36\x04\xac\x11\x00\x00\xff", 7);
+    assert_int_equal(
+        inspect_probe_parse_offer(frame, len, 0x01020304, &yiaddr, &server),
+        0);
+    assert_int_equal(ntohl(yiaddr.s_addr), 0xac110005);
+    assert_int_equal(ntohl(server.s_addr), 0xac110000);
+    assert_int_equal(
+        inspect_probe_parse_offer(frame, len, 0x01020305, &yiaddr, &server),
+        -EINVAL);
+    assert_int_equal(
+        inspect_probe_parse_offer(frame, 100, 0x01020304, &yiaddr, &server),
+        -EINVAL);
+
+    len = inspect_probe_arp_request(frame, mac, gw);
+    assert_int_equal(len, 42);
+    assert_memory_equal(frame + 38, &gw.s_addr, 4);
+    assert_int_equal(inspect_probe_parse_arp_reply(frame, len, gw, got),
+                     -EINVAL); /* A request. */
+    frame[21] = 2;
+    memcpy(frame + 22, "\x02\0\0\0\0\x09", 6);
+    memcpy(frame + 28, &gw.s_addr, 4);
+    assert_int_equal(inspect_probe_parse_arp_reply(frame, len, gw, got), 0);
+    assert_memory_equal(got, "\x02\0\0\0\0\x09", 6);
+    gw.s_addr = htonl(0xac100002);
+    assert_int_equal(inspect_probe_parse_arp_reply(frame, len, gw, got),
+                     -EINVAL);
+}
+
+static void
+test_probe_findings(void **state)
+{
+    struct fixture *f = *state;
+    json_t *probe = json_pack(
+        "{s:{s:s,s:s},s:{s:s,s:s,s:s},s:{s:[{s:i,s:i,s:s,s:i}]},"
+        "s:{s:[{s:i,s:i,s:s,s:i}]}}",
+        "arp", "target", "172.16.0.1", "mac", "02:00:00:00:00:09", "dhcp",
+        "mac", "fa:16:3e:00:00:02", "offer", "172.17.0.5", "server",
+        "172.17.0.0", "before", "br-int", "table", 0, "priority", 0, "match",
+        "", "n_packets", 9, "after", "br-int", "table", 0, "priority", 0,
+        "match", "", "n_packets", 11);
+
+    json_object_set_new(f->obs, "probe", probe);
+    f->want.only_port = VM;
+    assert_failures(f, "");
+    json_object_del(json_object_get(probe, "arp"), "mac");
+    json_object_set_new(json_object_get(probe, "dhcp"), "offer",
+                        json_string("172.17.0.9"));
+    assert_failures(f, "probe ARP: no ARP reply from the gateway "
+                       "172.16.0.1\n"
+                       "aaaaaaaa probe DHCP: 172.17.0.0 offered 172.17.0.9, "
+                       "the port has 172.17.0.5\n");
+    assert_string_equal(hint_of(f, "probe ARP"),
+                        "flow counters that moved meanwhile: br-int "
+                        "table=0,priority=0 +2");
+    json_object_del(json_object_get(probe, "dhcp"), "offer");
+    json_object_set_new(probe, "error", json_string("no room"));
+    assert_failures(f, "probe: no room\n"
+                       "probe ARP: no ARP reply from the gateway "
+                       "172.16.0.1\n"
+                       "aaaaaaaa probe DHCP: no DHCP offer for "
+                       "fa:16:3e:00:00:02\n");
+}
+
 int
 main(void)
 {
@@ -521,6 +611,8 @@ main(void)
         T(test_not_plugged_and_down),
         T(test_proc_net),
         T(test_print),
+        T(test_probe_frames),
+        T(test_probe_findings),
 #undef T
     };
 
