@@ -445,7 +445,11 @@ check_flow_set(struct check *c, const char *br, json_t *want)
                 wa);
             bad++;
         } else if (strstr(key, "priority=3,") || strstr(key, "priority=4,")) {
-            ds_put_format(&counters, ", %s: %lld packets", key, n);
+            /* The network's own flows: what crossed the patch pair. */
+            bool in = streq(br, c->w->integration_bridge);
+            ds_put_format(&counters, "; %lld packets %s VLAN %d", n,
+                          in ? "from the wire into" : "to the wire from",
+                          c->lvid);
         }
     }
     if (!bad) {

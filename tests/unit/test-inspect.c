@@ -229,6 +229,11 @@ test_healthy(void **state)
 
     assert_true(inspect_all_ok(findings));
     assert_int_equal(json_array_size(findings), 19);
+    assert_string_equal(
+        json_string_value(
+            json_object_get(json_array_get(findings, 8), "detail")),
+        "br-provider: 3 expected flows present; 5 packets to the wire "
+        "from VLAN 1");
     assert_string_equal(json_string_value(json_object_get(last, "detail")),
                         "tapaaaaaaaa-00 -> br-int (tag 1) -> int-br-provider "
                         "=> phy-br-provider -> br-provider -> eth0");
