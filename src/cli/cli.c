@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cli/cli-auth.h"
 #include "cli/commands.h"
 
 int
@@ -201,8 +202,8 @@ check_args(const struct cli_command *c, const struct cli_args *args,
 
 /* Runs command 'c' with its words 'argv'; returns the exit status. */
 static int
-run_command(const struct cli_command *c, const char *endpoint,
-            const char *project, int argc, char **argv, FILE *out, FILE *err)
+run_command(const struct cli_command *c, const struct cli_auth *auth, int argc,
+            char **argv, FILE *out, FILE *err)
 {
     const struct cli_opt *fmt = c->kind == CLI_KIND_ONE    ? one_opts
                                 : c->kind == CLI_KIND_LIST ? list_opts
@@ -226,12 +227,13 @@ run_command(const struct cli_command *c, const char *endpoint,
         status = 0;
     } else if (!r && !(r = check_args(c, &args, &error))
                && !(r = read_format_opts(&ctx, c, &args, &error))) {
-        if (!endpoint) {
-            fprintf(err, "Missing endpoint: set --os-endpoint or "
-                         "OS_ENDPOINT\n");
+        char *auth_error = NULL;
+
+        if (cli_auth_connect(auth, &ctx.api, &auth_error)) {
+            fprintf(err, "%s\n", auth_error);
+            free(auth_error);
             status = 1;
         } else {
-            ctx.api = cli_api_create(endpoint, project);
             r = c->run(&ctx, &args);
             fputs(ds_cstr(&ctx.warnings), err);
             fputs(ds_cstr(&ctx.out), out);
@@ -289,24 +291,36 @@ exec_inspect(int argc, char **argv, int first, FILE *err)
     return 1;
 }
 
-/* The global options, before the command: the endpoint and the project
- * (noauth), also from OS_ENDPOINT and OS_PROJECT_ID. */
-static const struct cli_opt global_opts[] = {
+/* The global options, before the command: --help and the
+ * authentication options (cli-auth). */
+static const struct cli_opt help_opt[] = {
     {"--help", "-h", CLI_OPT_FLAG, 0},
-    {"--os-endpoint", NULL, CLI_OPT_VALUE, 0},
-    {"--os-project-id", NULL, CLI_OPT_VALUE, 0},
-    {"--os-auth-type", NULL, CLI_OPT_VALUE, 0},
 };
+
+/* Auth types this CLI speaks: none, or Keystone passwords. */
+static bool
+auth_type_ok(const char *t)
+{
+    static const char *const ok[] = {"none", "noauth", "password",
+                                     "v3password", "token_endpoint"};
+
+    for (size_t i = 0; t && *t && i < ARRAY_SIZE(ok); i++) {
+        if (streq(t, ok[i])) {
+            return true;
+        }
+    }
+    return !t || !*t;
+}
 
 int
 cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
-    const struct cli_opt *const opt_tables[] = {global_opts, NULL};
-    const size_t sizes[] = {ARRAY_SIZE(global_opts)};
+    const struct cli_opt *const opt_tables[] = {help_opt, cli_auth_opts, NULL};
+    const size_t sizes[] = {ARRAY_SIZE(help_opt), cli_auth_n_opts};
     struct cli_args globals = {0};
     const struct cli_command *c;
     char *error = NULL;
-    const char *auth;
+    struct cli_auth auth;
     int first = 1, n_words = 0, status;
 
     /* Global options end at the first word that is not one. */
@@ -330,16 +344,17 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
         cli_args_destroy(&globals);
         return exec_inspect(argc, argv, first, err);
     }
-    auth = cli_args_value(&globals, "--os-auth-type");
-    auth = auth ? auth : getenv("OS_AUTH_TYPE");
+    cli_auth_read(&globals, &auth);
     c = find_command(argc - first, argv + first, &n_words);
     if (cli_args_flag(&globals, "--help") || first >= argc
         || (streq(argv[first], "help") && argc == first + 1)) {
         print_commands(out);
         status = 0;
-    } else if (auth && *auth && !streq(auth, "none")
-               && !streq(auth, "noauth")) {
-        fprintf(err, "neutrino: only --os-auth-type none is supported\n");
+    } else if (!auth_type_ok(auth.auth_type)) {
+        fprintf(err,
+                "neutrino: --os-auth-type %s is not supported (none or "
+                "password)\n",
+                auth.auth_type);
         status = 1;
     } else if (!c) {
         fprintf(err,
@@ -348,13 +363,8 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
                 argv[first]);
         status = 2;
     } else {
-        const char *endpoint = cli_args_value(&globals, "--os-endpoint");
-        const char *project = cli_args_value(&globals, "--os-project-id");
-
-        status = run_command(c, endpoint ? endpoint : getenv("OS_ENDPOINT"),
-                             project ? project : getenv("OS_PROJECT_ID"),
-                             argc - first - n_words, argv + first + n_words,
-                             out, err);
+        status = run_command(c, &auth, argc - first - n_words,
+                             argv + first + n_words, out, err);
     }
     cli_args_destroy(&globals);
     return status;

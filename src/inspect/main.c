@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent-config.h"
+#include "cli/cli-auth.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "inspect/inspect-check.h"
@@ -42,9 +43,6 @@ static const struct cli_opt opts[] = {
     {"--format", "-f", CLI_OPT_VALUE, 0},
     {"--graph", NULL, CLI_OPT_FLAG, 0},
     {"--probe", NULL, CLI_OPT_FLAG, 0},
-    {"--os-endpoint", NULL, CLI_OPT_VALUE, 0},
-    {"--os-project-id", NULL, CLI_OPT_VALUE, 0},
-    {"--os-auth-type", NULL, CLI_OPT_VALUE, 0},
 };
 
 /* What the server says: the network, its subnets and ports, into 'w'. */
@@ -109,7 +107,7 @@ report(const struct cli_args *args, const struct inspect_want *w, json_t *obs,
 
 static int
 run(const struct cli_args *args, const struct agent_config *cfg,
-    const char *endpoint, const char *project, const char *graph)
+    const char *graph)
 {
     struct cli_ctx ctx = {0};
     struct inspect_want w = {
@@ -118,10 +116,21 @@ run(const struct cli_args *args, const struct agent_config *cfg,
         .datapath_type = cfg->datapath_type,
         .metadata = cfg->enable_isolated_metadata || cfg->force_metadata,
     };
+    struct cli_auth auth;
     bool by_port = streq(args->pos[0], "port");
+    char *error = NULL;
     int status = 1;
 
-    ctx.api = cli_api_create(endpoint, project);
+    cli_auth_read(args, &auth);
+    if (!cli_auth_uses_keystone(&auth) && !auth.endpoint) {
+        /* Where the agent finds the server. */
+        auth.endpoint = cfg->server_url;
+    }
+    if (cli_auth_connect(&auth, &ctx.api, &error)) {
+        fprintf(stderr, "%s\n", error);
+        free(error);
+        goto out;
+    }
     if (ask_server(&ctx, by_port, args->pos[1], &w) < 0) {
         fprintf(stderr, "%s\n", ctx.error ? ctx.error : "server failed");
         goto out;
@@ -169,8 +178,8 @@ usage_error(const char *msg)
 int
 main(int argc, char *argv[])
 {
-    const struct cli_opt *const tables[] = {opts, NULL};
-    const size_t sizes[] = {ARRAY_SIZE(opts)};
+    const struct cli_opt *const tables[] = {opts, cli_auth_opts, NULL};
+    const size_t sizes[] = {ARRAY_SIZE(opts), cli_auth_n_opts};
     struct agent_config cfg;
     struct cli_args args = {0};
     const char *const *files;
@@ -211,15 +220,9 @@ main(int argc, char *argv[])
         fprintf(stderr, "neutrino inspect: %s\n", error);
         free(error);
     } else {
-        const char *endpoint = cli_args_value(&args, "--os-endpoint");
-        const char *project = cli_args_value(&args, "--os-project-id");
-
-        endpoint = endpoint ? endpoint : getenv("OS_ENDPOINT");
-        project = project ? project : getenv("OS_PROJECT_ID");
         ovsx_init("neutrino-inspect");
         ovsx_set_log_level(OVSX_LOG_OFF);
-        status = run(&args, &cfg, endpoint ? endpoint : cfg.server_url,
-                     project, graph);
+        status = run(&args, &cfg, graph);
     }
     agent_config_destroy(&cfg);
     cli_args_destroy(&args);
