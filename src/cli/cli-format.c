@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <jansson.h>
 
+#include "cli/cli-yaml.h"
+
 void
 cli_result_init(struct cli_result *res, const char *const *names,
                 size_t n_cols)
@@ -515,13 +517,17 @@ cli_format_list(struct ds *out, const struct cli_format_opts *opts,
         free(sel);
         return r;
     }
-    if (opts->output == CLI_OUTPUT_JSON) {
+    if (opts->output == CLI_OUTPUT_JSON || opts->output == CLI_OUTPUT_YAML) {
         json_t *list = json_array();
 
         for (size_t row = 0; row < res->n_rows; row++) {
             json_array_append_new(list, row_object(res, row, sel, n_sel));
         }
-        put_json(out, opts, list);
+        if (opts->output == CLI_OUTPUT_JSON) {
+            put_json(out, opts, list);
+        } else {
+            cli_yaml_dump(out, list);
+        }
         json_decref(list);
     } else if (opts->output == CLI_OUTPUT_CSV) {
         put_csv(out, opts, res, sel, n_sel);
@@ -605,6 +611,14 @@ cli_format_one(struct ds *out, const struct cli_format_opts *opts,
 
         put_json(out, opts, obj);
         json_decref(obj);
+    } else if (opts->output == CLI_OUTPUT_YAML) {
+        /* cliff dumps each field as a document of its own. */
+        for (size_t i = 0; i < n_sel; i++) {
+            json_t *obj = row_object(res, 0, &sel[i], 1);
+
+            cli_yaml_dump(out, obj);
+            json_decref(obj);
+        }
     } else if (opts->output == CLI_OUTPUT_VALUE) {
         for (size_t i = 0; i < n_sel; i++) {
             char *s = cli_pystr(res->cells[sel[i]].machine);

@@ -128,8 +128,8 @@ read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
                  const struct cli_args *args, char **error)
 {
     /* In enum cli_output's order. */
-    static const char *const names[] = {"table", "json", "value", "shell",
-                                        "csv"};
+    static const char *const names[] = {"table", "json", "value",
+                                        "shell", "csv",  "yaml"};
     static const char *const quotes[] = {"nonnumeric", "minimal", "all",
                                          "none"};
     const char *f = cli_args_value(args, "--format");
@@ -148,8 +148,8 @@ read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
         *error = xasprintf("argument -f/--format: invalid choice: '%s' "
                            "(choose from %s)",
                            f,
-                           one ? "'json', 'shell', 'table', 'value'"
-                               : "'csv', 'json', 'table', 'value'");
+                           one ? "'json', 'shell', 'table', 'value', 'yaml'"
+                               : "'csv', 'json', 'table', 'value', 'yaml'");
         return -EINVAL;
     }
     ctx->fmt.quote = CLI_QUOTE_NONNUMERIC;

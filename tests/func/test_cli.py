@@ -76,8 +76,8 @@ def same(clis, *args, check=True):
 
 def formats(kind):
     one = [[], ["-f", "json"], ["-f", "json", "--noindent"], ["-f", "value"],
-           ["-f", "shell"], ["-f", "shell", "--prefix", "os_"]]
-    return one if kind == "one" else one[:4] + [["--print-empty"], ["-f", "csv"],
+           ["-f", "yaml"], ["-f", "shell"], ["-f", "shell", "--prefix", "os_"]]
+    return one if kind == "one" else one[:5] + [["--print-empty"], ["-f", "csv"],
                                                 ["-f", "csv", "--quote", "none"],
                                                 ["-f", "csv", "--quote", "minimal"]]
 
@@ -295,8 +295,7 @@ def test_usage_errors(server, clis, args):
     neu, osc = clis
     a, b = neu(*args, check=False), osc(*args, check=False)
     assert a.returncode == b.returncode == 2
-    # argparse's last line, "PROG: error: MESSAGE", names the same problem (the choices of
-    # -f differ: neutrino has no csv or yaml).
+    # argparse's last line, "PROG: error: MESSAGE", names the same problem.
     def message(p):
         return p.stderr.splitlines()[-1].split(": error: ")[1].split(" (choose from")[0]
     assert message(a) == message(b)
