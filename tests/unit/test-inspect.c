@@ -444,6 +444,35 @@ test_not_plugged_and_down(void **state)
 }
 
 static void
+test_vlan_network(void **state)
+{
+    struct fixture *f = *state;
+
+    /* VLAN 101 on the wire: br-int matches it, br-provider sets it. */
+    json_object_set_new(f->want.network, "provider:network_type",
+                        json_string("vlan"));
+    json_object_set_new(f->want.network, "provider:segmentation_id",
+                        json_integer(101));
+    json_object_set_new(at(f->obs, "bridges/br-int/flows/1"), "match",
+                        json_string("in_port=1,dl_vlan=101"));
+    json_object_set_new(at(f->obs, "bridges/br-int/flows/1"), "actions",
+                        json_string("set_field:4097->vlan_vid,"
+                                    "resubmit(,60)"));
+    json_object_set_new(at(f->obs, "bridges/br-provider/flows/0"), "actions",
+                        json_string("set_field:4197->vlan_vid,NORMAL"));
+    assert_failures(f, "");
+    /* Still the flat network's strip: the wrong translation. */
+    json_object_set_new(at(f->obs, "bridges/br-provider/flows/0"), "actions",
+                        json_string("pop_vlan,NORMAL"));
+    char *got = failures(f);
+    assert_true(str_startswith(got, "flows: flow differs on br-provider: "
+                                    "table=0,priority=4,in_port=1,dl_vlan=1 "
+                                    "actions=pop_vlan,NORMAL, want "
+                                    "mod_vlan_vid:101,NORMAL\n"));
+    free(got);
+}
+
+static void
 test_proc_net(void **state)
 {
     static const char tcp[] =
@@ -614,6 +643,7 @@ main(void)
         T(test_unmapped_and_unreachable),
         T(test_other_hosts),
         T(test_not_plugged_and_down),
+        T(test_vlan_network),
         T(test_proc_net),
         T(test_print),
         T(test_probe_frames),
