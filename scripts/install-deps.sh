@@ -16,9 +16,10 @@ apt-get install -y -q --no-install-recommends \
     python3-keystone uwsgi-core uwsgi-plugin-python3 python3-keystoneclient \
     curl procps \
     openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump \
-    dnsmasq-base dnsmasq-utils
+    dnsmasq-base dnsmasq-utils graphviz
 # openvswitch-source: the Open vSwitch library the agent is built on
 # (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
 # tests start private ovsdb-server/ovs-vswitchd instances inside namespaces
 # and never the machine's own openvswitch service.  dnsmasq-base and
-# dnsmasq-utils: the DHCP role's dnsmasq and dhcp_release.
+# dnsmasq-utils: the DHCP role's dnsmasq and dhcp_release.  graphviz: dot,
+# which draws "neutrino inspect --graph dot" (docs/topology.svg).

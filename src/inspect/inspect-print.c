@@ -314,6 +314,47 @@ dot_node(struct ds *out, const char *id, const char *label, bool broken)
                   broken ? ", color=red, fontcolor=red" : "");
 }
 
+/* The qdhcp namespace as a cluster: its device (the veth's far end from
+ * the DHCP port's tap) with addresses, and dnsmasq. */
+static void
+put_dot_namespace(struct ds *out, const struct inspect_want *w, json_t *obs)
+{
+    json_t *ns = json_object_get(obs, "namespace");
+    json_t *dnsmasq = json_object_get(obs, "dnsmasq");
+    json_t *dport = inspect_dhcp_port(w);
+    char *dev = inspect_dev_name("ns-", str(dport, "id") ?: "");
+    struct ds label = DS_EMPTY_INITIALIZER;
+    size_t i, j;
+    json_t *l, *a;
+
+    if (!ns || !dport) {
+        free(dev);
+        return;
+    }
+    ds_put_cstr(&label, dev);
+    json_array_foreach (json_object_get(ns, "links"), i, l) {
+        json_array_foreach (json_object_get(l, "addrs"), j, a) {
+            if (streq(str(l, "name") ?: "", dev)
+                && !strchr(json_string_value(a), ':')) {
+                ds_put_format(&label, "\\n%s", json_string_value(a));
+            }
+        }
+    }
+    ds_put_format(out, "  subgraph \"cluster_ns\" {\n  label=\"%s\";\n",
+                  str(ns, "name"));
+    dot_node(out, dev, ds_cstr(&label), false);
+    if (json_is_true(json_object_get(dnsmasq, "running"))) {
+        dot_node(out, "dnsmasq", "dnsmasq :53 :67", false);
+    } else {
+        dot_node(out, "dnsmasq", "dnsmasq (not running)", true);
+    }
+    ds_put_format(out, "  \"dnsmasq\" -> \"%s\" [dir=none];\n  }\n", dev);
+    ds_put_format(out, "  \"%s\" -> \"%s\" [label=\"veth\", dir=none];\n", dev,
+                  str(dport, "id") ?: "");
+    ds_destroy(&label);
+    free(dev);
+}
+
 char *
 inspect_print_dot(const struct inspect_want *w, json_t *findings, json_t *obs)
 {
@@ -333,8 +374,10 @@ inspect_print_dot(const struct inspect_want *w, json_t *findings, json_t *obs)
     for (int h = HOP_INT; h < HOP_N; h++) {
         dot_node(&out, p.names[h], p.names[h], p.broken[h]);
     }
-    dot_node(&out, "wire", str(w->network, "provider:physical_network") ?: "",
-             false);
+    char *wire = xasprintf("physical network\\n'%s'",
+                           str(w->network, "provider:physical_network") ?: "");
+    dot_node(&out, "wire", wire, false);
+    free(wire);
     for (int h = HOP_INT; h < HOP_NIC; h++) {
         ds_put_format(&out, "  \"%s\" -> \"%s\"%s;\n", p.names[h],
                       p.names[h + 1],
@@ -353,6 +396,7 @@ inspect_print_dot(const struct inspect_want *w, json_t *findings, json_t *obs)
         free(full);
         free(label);
     }
+    put_dot_namespace(&out, w, obs);
     ds_put_cstr(&out, "}\n");
     json_decref(ids);
     return ds_steal(&out);

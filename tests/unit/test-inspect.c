@@ -529,6 +529,12 @@ test_print(void **state)
     assert_non_null(strstr(dot, "\"" VM "\" [label=\"tapaaaaaaaa-00\\n"
                                 "fa:16:3e:00:00:02 172.17.0.5\", "
                                 "color=red, fontcolor=red];"));
+    assert_non_null(strstr(dot,
+                           "  subgraph \"cluster_ns\" {\n  label=\"qdhcp-" NET
+                           "\";\n  \"ns-dddddddd-00\" [label=\"ns-dddddddd-00"
+                           "\\n172.17.0.0/12\\n169.254.169.254/32\"];\n"));
+    assert_non_null(strstr(dot, "\"ns-dddddddd-00\" -> \"" DHCP "\" [label="
+                                "\"veth\", dir=none];"));
     assert_non_null(strstr(js, "\"ok\": false"));
     free(table);
     free(graph);
