@@ -822,6 +822,13 @@ check_dhcp(struct check *c)
             "%s missing", ns_name);
         goto out;
     }
+    if (str(ns, "error")) {
+        add(c, NULL, false, "namespace",
+            "run the inspector as root, where "
+            "the agent runs (its mount namespace holds /run/netns)",
+            "cannot enter %s: %s", ns_name, str(ns, "error"));
+        goto out;
+    }
     add(c, NULL, true, "namespace", NULL, "%s", ns_name);
 
     char *dev = inspect_dev_name("ns-", str(dport, "id") ?: "");

@@ -381,7 +381,14 @@ gather_namespace(json_t *obs, const char *net_id)
     size_t n = 0;
     int fd, sock;
 
-    if (netns_open(name, &fd)) {
+    int r = netns_open(name, &fd);
+    if (r) {
+        /* Missing is a finding; anything else is ours to explain. */
+        if (r != -ENOENT) {
+            json_object_set_new(
+                obs, "namespace",
+                json_pack("{s:s,s:s}", "name", name, "error", strerror(-r)));
+        }
         free(name);
         return;
     }

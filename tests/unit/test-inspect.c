@@ -398,6 +398,10 @@ test_namespace_parts(void **state)
                        "ns-dddddddd-00\n");
     json_object_del(f->obs, "namespace");
     assert_failures(f, "namespace: qdhcp-" NET " missing\n");
+    json_object_set_new(f->obs, "namespace",
+                        json_pack("{s:s}", "error", "Permission denied"));
+    assert_failures(f, "namespace: cannot enter qdhcp-" NET
+                       ": Permission denied\n");
 }
 
 static void
