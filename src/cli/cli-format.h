@@ -42,6 +42,7 @@ struct cli_format_opts {
     enum cli_output output;
     bool noindent;              /* json: one line. */
     bool print_empty;           /* table: header box for an empty list. */
+    size_t max_width;           /* table: fit to this width; 0: do not. */
     const char *prefix;         /* shell: prepended to every name. */
     enum cli_quote quote;       /* csv: when to quote. */
     const char *const *columns; /* -c COLUMN, in the order given. */

@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli/cli-auth.h"
@@ -28,6 +29,8 @@ static const struct cli_opt one_opts[] = {
     {"--column", "-c", CLI_OPT_APPEND, 0},
     {"--noindent", NULL, CLI_OPT_FLAG, 0},
     {"--prefix", NULL, CLI_OPT_VALUE, 0},
+    {"--max-width", NULL, CLI_OPT_VALUE, 0},
+    {"--fit-width", NULL, CLI_OPT_FLAG, 0},
     {"--print-empty", NULL, CLI_OPT_FLAG, 0},
 };
 static const struct cli_opt list_opts[] = {
@@ -36,6 +39,8 @@ static const struct cli_opt list_opts[] = {
     {"--column", "-c", CLI_OPT_APPEND, 0},
     {"--quote", NULL, CLI_OPT_VALUE, 0},
     {"--noindent", NULL, CLI_OPT_FLAG, 0},
+    {"--max-width", NULL, CLI_OPT_VALUE, 0},
+    {"--fit-width", NULL, CLI_OPT_FLAG, 0},
     {"--print-empty", NULL, CLI_OPT_FLAG, 0},
     {"--sort-column", NULL, CLI_OPT_APPEND, 0},
     {"--sort-ascending", NULL, CLI_OPT_FLAG, 99},
@@ -121,6 +126,34 @@ print_usage(FILE *f, const struct cli_command *c, const struct cli_opt *fmt,
     print_options(f, fmt, n_fmt);
 }
 
+/* cliff's --max-width (CLIFF_MAX_TERM_WIDTH) and --fit-width
+ * (CLIFF_FIT_WIDTH=1): the width to fit tables to, 0 for none.  Fitting
+ * without a width takes the terminal's, when stdout is one. */
+static int
+read_max_width(const struct cli_args *args, size_t *ret, char **error)
+{
+    const char *text = cli_args_value(args, "--max-width");
+    const char *env_fit = getenv("CLIFF_FIT_WIDTH");
+    bool fit = cli_args_flag(args, "--fit-width")
+               || (env_fit && strtol(env_fit, NULL, 10));
+    struct winsize ws;
+    char *end;
+    long v;
+
+    text = text ? text : getenv("CLIFF_MAX_TERM_WIDTH");
+    v = text && *text ? strtol(text, &end, 10) : 0;
+    if (text && *text && *end) {
+        *error =
+            xasprintf("argument --max-width: invalid int value: '%s'", text);
+        return -EINVAL;
+    }
+    *ret = v > 0 ? (size_t) v : 0;
+    if (!*ret && fit && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws)) {
+        *ret = ws.ws_col;
+    }
+    return 0;
+}
+
 /* Fills ctx->fmt from -f, -c, ...; returns 0 or -EINVAL with the usage
  * error in '*error'. */
 static int
@@ -163,6 +196,9 @@ read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
         *error = xasprintf("argument --quote: invalid choice: '%s' (choose "
                            "from 'all', 'minimal', 'none', 'nonnumeric')",
                            q);
+        return -EINVAL;
+    }
+    if (read_max_width(args, &ctx->fmt.max_width, error)) {
         return -EINVAL;
     }
     ctx->fmt.n_columns = cli_args_values(args, "--column", &ctx->fmt.columns);
