@@ -998,6 +998,22 @@ check_ports(struct check *c)
 
 /* ---- The probe's packets. ---- */
 
+/* Packets flow 'f' of bridge 'br' counted while the probe ran. */
+static long long
+probe_moved(json_t *probe, const char *br, json_t *f)
+{
+    json_t *before = json_object_get(json_object_get(probe, "before"), br);
+    char *key = flow_key(f);
+    long long then = 0;
+    long long now = json_integer_value(json_object_get(f, "n_packets"));
+
+    if (!find_flow(before, key, &then)) {
+        then = 0;
+    }
+    free(key);
+    return now > then ? now - then : 0;
+}
+
 /* "BRIDGE FLOW +N" for each flow whose counter moved during the probe. */
 static char *
 probe_deltas(json_t *probe)
@@ -1009,27 +1025,77 @@ probe_deltas(json_t *probe)
 
     ds_put_cstr(&out, "");
     json_object_foreach (after, br, flows) {
-        json_t *before = json_object_get(json_object_get(probe, "before"), br);
         size_t i;
         json_t *f;
 
         json_array_foreach (flows, i, f) {
-            char *key = flow_key(f);
-            long long then = 0;
-            long long now =
-                json_integer_value(json_object_get(f, "n_packets"));
+            long long n = probe_moved(probe, br, f);
 
-            if (!find_flow(before, key, &then)) {
-                then = 0;
-            }
-            if (now > then) {
+            if (n) {
+                char *key = flow_key(f);
                 ds_put_format(&out, "%s%s %s +%lld", out.len ? "; " : "", br,
-                              key, now - then);
+                              key, n);
+                free(key);
             }
-            free(key);
         }
     }
     return ds_steal(&out);
+}
+
+/* The first drop flow of 'br' that counted packets meanwhile, or NULL;
+ * '*net_flow' is set if the network's own flow there (priority 'prio')
+ * counted some. */
+static char *
+probe_scan(json_t *probe, const char *br, int prio, bool *net_flow)
+{
+    json_t *flows = json_object_get(json_object_get(probe, "after"), br);
+    char *drop = NULL;
+    size_t i;
+    json_t *f;
+
+    *net_flow = false;
+    json_array_foreach (flows, i, f) {
+        if (!probe_moved(probe, br, f)) {
+            continue;
+        }
+        *net_flow |=
+            num(f, "table", -1) == 0 && num(f, "priority", -1) == prio;
+        if (!drop && streq(str(f, "actions") ?: "", "drop")) {
+            drop = flow_key(f);
+        }
+    }
+    return drop;
+}
+
+/* Where a request that got no answer went, read from the counters. */
+static char *
+probe_where(struct check *c, json_t *probe)
+{
+    const char *bi = c->w->integration_bridge, *bp = c->w->phys_bridge;
+    bool out, back;
+    char *drop_phys = probe_scan(probe, bp, 4, &out);
+    char *drop_int = probe_scan(probe, bi, 3, &back);
+    char *where;
+
+    if (drop_phys) {
+        where =
+            xasprintf("the request was dropped on %s by %s", bp, drop_phys);
+    } else if (out && back) {
+        where = xasprintf("the request went out through %s and an answer "
+                          "came back into %s, but not to the probe's port",
+                          c->nic ? c->nic : bp, bi);
+    } else if (out) {
+        where = xasprintf("the request went out through %s; nothing came "
+                          "back from the physical network",
+                          c->nic ? c->nic : bp);
+    } else if (drop_int) {
+        where = xasprintf("the request was dropped on %s by %s", bi, drop_int);
+    } else {
+        where = xasprintf("the request never left %s", bi);
+    }
+    free(drop_phys);
+    free(drop_int);
+    return where;
 }
 
 static void
@@ -1038,8 +1104,9 @@ check_probe(struct check *c, json_t *probe)
     json_t *arp = json_object_get(probe, "arp");
     json_t *dhcp = json_object_get(probe, "dhcp");
     char *deltas = probe_deltas(probe);
-    char *hint = xasprintf("flow counters that moved meanwhile: %s",
-                           *deltas ? deltas : "none");
+    char *where = probe_where(c, probe);
+    char *hint = xasprintf("%s (flow counters that moved meanwhile: %s)",
+                           where, *deltas ? deltas : "none");
 
     if (str(probe, "error")) {
         add(c, NULL, false, "probe", "run it as root where the agent runs",
@@ -1083,6 +1150,7 @@ check_probe(struct check *c, json_t *probe)
         }
     }
     free(hint);
+    free(where);
     free(deltas);
 }
 

@@ -256,6 +256,9 @@ def test_probe_names_where_packets_stop(d):
         assert not arp["ok"]
         assert arp["detail"] == "no ARP reply from the gateway 172.16.0.1"
         # The request reached br-provider and died on its drop flow.
+        assert arp["hint"].startswith(
+            "the request was dropped on br-provider by "
+            "table=0,priority=2,in_port=%s (" % ofport), arp
         assert ("br-provider table=0,priority=2,in_port=%s +" % ofport
                 in arp["hint"]), arp
     finally:

@@ -623,8 +623,31 @@ test_probe_findings(void **state)
                        "aaaaaaaa probe DHCP: 172.17.0.0 offered 172.17.0.9, "
                        "the port has 172.17.0.5\n");
     assert_string_equal(hint_of(f, "probe ARP"),
-                        "flow counters that moved meanwhile: br-int "
-                        "table=0,priority=0 +2");
+                        "the request never left br-int (flow counters that "
+                        "moved meanwhile: br-int table=0,priority=0 +2)");
+    /* Out through the NIC; then dropped on the physical bridge. */
+    json_object_set_new(json_object_get(probe, "before"), "br-provider",
+                        json_pack("[{s:i,s:i,s:s,s:s,s:i}]", "table", 0,
+                                  "priority", 4, "match",
+                                  "in_port=1,dl_vlan=1", "actions",
+                                  "pop_vlan,NORMAL", "n_packets", 5));
+    json_object_set_new(json_object_get(probe, "after"), "br-provider",
+                        json_pack("[{s:i,s:i,s:s,s:s,s:i}]", "table", 0,
+                                  "priority", 4, "match",
+                                  "in_port=1,dl_vlan=1", "actions",
+                                  "pop_vlan,NORMAL", "n_packets", 6));
+    assert_true(str_startswith(hint_of(f, "probe ARP"),
+                               "the request went out through eth0; nothing "
+                               "came back from the physical network (flow "
+                               "counters that moved meanwhile: "));
+    json_t *flow = json_array_get(
+        json_object_get(json_object_get(probe, "after"), "br-provider"), 0);
+    json_object_set_new(flow, "priority", json_integer(2));
+    json_object_set_new(flow, "match", json_string("in_port=1"));
+    json_object_set_new(flow, "actions", json_string("drop"));
+    assert_true(str_startswith(hint_of(f, "probe ARP"),
+                               "the request was dropped on br-provider by "
+                               "table=0,priority=2,in_port=1 (flow"));
     json_object_del(json_object_get(probe, "dhcp"), "offer");
     json_object_set_new(probe, "error", json_string("no room"));
     assert_failures(f, "probe: no room\n"
