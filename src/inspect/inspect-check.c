@@ -790,6 +790,29 @@ check_hosts(struct check *c, json_t *subnets, json_t *dnsmasq)
     ds_destroy(&extra);
 }
 
+/* The interface file names the namespace's device, as Neutron's does. */
+static void
+check_interface_file(struct check *c, json_t *dnsmasq, json_t *dport)
+{
+    char *dev = inspect_dev_name("ns-", str(dport, "id") ?: "");
+    const char *have = str(dnsmasq, "interface");
+
+    if (!have) {
+        add(c, NULL, false, "dnsmasq files",
+            "the agent writes it with the "
+            "other files of state_path/dhcp/NETWORK",
+            "no interface file");
+    } else if (!streq(have, dev)) {
+        add(c, NULL, false, "dnsmasq files",
+            "the agent rewrites it when it "
+            "plugs the DHCP port",
+            "the interface file names %s, the "
+            "namespace's device is %s",
+            have, dev);
+    }
+    free(dev);
+}
+
 static void
 check_dhcp(struct check *c)
 {
@@ -847,6 +870,7 @@ check_dhcp(struct check *c)
     }
     check_sockets(c, dport, up);
     check_hosts(c, subnets, dnsmasq);
+    check_interface_file(c, dnsmasq, dport);
 out:
     free(ns_name);
     json_decref(subnets);

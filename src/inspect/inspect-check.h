@@ -15,7 +15,8 @@
  *    "namespace": {"name": "qdhcp-..", "links": [LINK...],
  *                  "routes": [{"dst", "gateway", "dev"}],
  *                  "sockets": [{"proto": "udp", "addr", "port"}]}
- *    "dnsmasq": {"pid": N, "running": BOOL, "hosts": [{"mac", "ip"}]}}
+ *    "dnsmasq": {"pid": N, "running": BOOL, "hosts": [{"mac", "ip"}],
+ *                "interface": TEXT (the interface file)}}
  *   IFACE: {"name", "type", "ofport", "tag", "iface_id", "attached_mac",
  *           "net_uuid", "oc_tag", "peer"}   (absent: not set)
  *   FLOW:  {"table", "priority", "match", "actions", "n_packets"}

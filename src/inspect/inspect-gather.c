@@ -460,6 +460,8 @@ gather_dnsmasq(json_t *obs, const char *state_path, const char *net_id)
     char *dir = xasprintf("%s/dhcp/%s", state_path, net_id);
     char *pid_file = xasprintf("%s/pid", dir);
     char *host_file = xasprintf("%s/host", dir);
+    char *iface_file = xasprintf("%s/interface", dir);
+    char *iface = read_file(iface_file);
     char *pid_text = read_file(pid_file);
     char *hosts_text = read_file(host_file);
     long pid = pid_text ? strtol(pid_text, NULL, 10) : 0;
@@ -478,10 +480,17 @@ gather_dnsmasq(json_t *obs, const char *state_path, const char *net_id)
             hosts, json_pack("{s:s,s:s}", "mac", h[i].mac, "ip", h[i].ip));
     }
     json_object_set_new(d, "hosts", hosts);
+    if (iface) {
+        /* Neutrino writes it without a newline, as Neutron does. */
+        iface[strcspn(iface, "\n")] = '\0';
+        json_object_set_new(d, "interface", json_string(iface));
+    }
     json_object_set_new(obs, "dnsmasq", d);
     free(h);
     free(hosts_text);
     free(pid_text);
+    free(iface);
+    free(iface_file);
     free(host_file);
     free(pid_file);
     free(dir);

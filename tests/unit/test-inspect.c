@@ -105,7 +105,8 @@ static const char observed_json[] =
     "   {\"proto\": \"udp\", \"addr\": \"172.17.0.0\", \"port\": 53},"
     "   {\"proto\": \"tcp\", \"addr\": \"172.17.0.0\", \"port\": 53},"
     "   {\"proto\": \"tcp\", \"addr\": \"169.254.169.254\", \"port\": 80}]},"
-    " \"dnsmasq\": {\"pid\": 42, \"running\": true, \"hosts\": ["
+    " \"dnsmasq\": {\"pid\": 42, \"running\": true,"
+    "  \"interface\": \"ns-dddddddd-00\", \"hosts\": ["
     "  {\"mac\": \"fa:16:3e:00:00:02\", \"ip\": \"172.17.0.5\"}]}}";
 
 struct fixture {
@@ -383,6 +384,20 @@ test_hosts_file(void **state)
     assert_failures(f, "dnsmasq hosts: host file lacks (fa:16:3e:00:00:02 "
                        "172.17.0.5); stale: (fa:16:3e:00:00:02 "
                        "172.17.0.6)\n");
+}
+
+static void
+test_interface_file(void **state)
+{
+    struct fixture *f = *state;
+
+    json_object_set_new(at(f->obs, "dnsmasq"), "interface",
+                        json_string("tapdddddddd-00"));
+    assert_failures(f, "dnsmasq files: the interface file names "
+                       "tapdddddddd-00, the namespace's device is "
+                       "ns-dddddddd-00\n");
+    json_object_del(at(f->obs, "dnsmasq"), "interface");
+    assert_failures(f, "dnsmasq files: no interface file\n");
 }
 
 static void
@@ -672,6 +687,7 @@ main(void)
         T(test_no_nic),
         T(test_offload),
         T(test_hosts_file),
+        T(test_interface_file),
         T(test_namespace_parts),
         T(test_unmapped_and_unreachable),
         T(test_other_hosts),
