@@ -11,7 +11,7 @@ apt-get install -y -q --no-install-recommends \
     gcc clang clang-format libclang-rt-14-dev meson ninja-build pkg-config \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
-    libmnl-dev libssl-dev openvswitch-source make binutils \
+    libmnl-dev libssl-dev libyaml-dev openvswitch-source make binutils \
     python3 python3-pytest python3-requests python3-openstackclient \
     python3-keystone uwsgi-core uwsgi-plugin-python3 python3-keystoneclient \
     curl procps \

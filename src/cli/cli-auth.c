@@ -1,7 +1,9 @@
 #include "cli/cli-auth.h"
 
 #include <curl/curl.h>
+#include <yaml.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -25,11 +27,13 @@ const struct cli_opt cli_auth_opts[] = {
     {"--os-project-domain-id", NULL, CLI_OPT_VALUE, 0},
     {"--os-region-name", NULL, CLI_OPT_VALUE, 0},
     {"--os-interface", NULL, CLI_OPT_VALUE, 0},
+    {"--os-cloud", NULL, CLI_OPT_VALUE, 0},
 };
 const size_t cli_auth_n_opts = ARRAY_SIZE(cli_auth_opts);
 
-void
-cli_auth_read(const struct cli_args *args, struct cli_auth *a)
+int
+cli_auth_read(const struct cli_args *args, struct cli_auth *a,
+              char **ret_error)
 {
     *a = (struct cli_auth){
         .endpoint = cli_args_value(args, "--os-endpoint"),
@@ -46,8 +50,29 @@ cli_auth_read(const struct cli_args *args, struct cli_auth *a)
         .project_domain_id = cli_args_value(args, "--os-project-domain-id"),
         .region_name = cli_args_value(args, "--os-region-name"),
         .interface = cli_args_value(args, "--os-interface"),
+        .cloud = cli_args_value(args, "--os-cloud"),
     };
-    cli_auth_from_env(a);
+    if (!a->cloud && getenv("OS_CLOUD") && *getenv("OS_CLOUD")) {
+        a->cloud = getenv("OS_CLOUD");
+    }
+    if (!a->cloud) {
+        cli_auth_from_env(a);
+        return 0;
+    }
+    /* A named cloud stands instead of the OS_* variables. */
+    a->clouds = cli_auth_load_clouds();
+    if (cli_auth_from_cloud(a, a->clouds, a->cloud)) {
+        *ret_error = xasprintf("Cloud %s was not found.", a->cloud);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+void
+cli_auth_destroy(struct cli_auth *a)
+{
+    json_decref(a->clouds);
+    a->clouds = NULL;
 }
 
 void
@@ -320,4 +345,152 @@ cli_auth_connect(const struct cli_auth *a, struct cli_api **ret_api,
     free(token);
     json_decref(body);
     return r;
+}
+
+/* ---- clouds.yaml. ---- */
+
+/* Builds the node whose first event is 'ev' (taken) from 'p'. */
+static json_t *
+yaml_node(yaml_parser_t *p, yaml_event_t *ev, int depth)
+{
+    json_t *node = NULL;
+    yaml_event_t next;
+
+    if (depth > 64) {
+        yaml_event_delete(ev);
+        return NULL;
+    }
+    if (ev->type == YAML_SCALAR_EVENT) {
+        node = json_stringn((const char *) ev->data.scalar.value,
+                            ev->data.scalar.length);
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT
+               || ev->type == YAML_MAPPING_START_EVENT) {
+        bool map = ev->type == YAML_MAPPING_START_EVENT;
+        node = map ? json_object() : json_array();
+        while (node && yaml_parser_parse(p, &next)) {
+            if (next.type == YAML_SEQUENCE_END_EVENT
+                || next.type == YAML_MAPPING_END_EVENT) {
+                yaml_event_delete(&next);
+                break;
+            }
+            json_t *key = yaml_node(p, &next, depth + 1);
+            json_t *value = NULL;
+            if (key && map && yaml_parser_parse(p, &next)) {
+                value = yaml_node(p, &next, depth + 1);
+            }
+            if (!key || (map && (!value || !json_is_string(key)))) {
+                json_decref(key);
+                json_decref(value);
+                json_decref(node);
+                node = NULL;
+            } else if (map) {
+                json_object_set_new(node, json_string_value(key), value);
+                json_decref(key);
+            } else {
+                json_array_append_new(node, key);
+            }
+        }
+    }
+    yaml_event_delete(ev);
+    return node;
+}
+
+json_t *
+cli_auth_parse_yaml(const char *text, size_t len)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    json_t *doc = NULL;
+
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, (const unsigned char *) text, len);
+    /* Stream start, document start, then the root node. */
+    while (yaml_parser_parse(&p, &ev)) {
+        yaml_event_type_t type = ev.type;
+
+        if (type == YAML_STREAM_START_EVENT
+            || type == YAML_DOCUMENT_START_EVENT) {
+            yaml_event_delete(&ev);
+            continue;
+        }
+        if (type != YAML_STREAM_END_EVENT) {
+            doc = yaml_node(&p, &ev, 0);
+        } else {
+            yaml_event_delete(&ev);
+        }
+        break;
+    }
+    yaml_parser_delete(&p);
+    return doc;
+}
+
+json_t *
+cli_auth_load_clouds(void)
+{
+    const char *env = getenv("OS_CLIENT_CONFIG_FILE");
+    const char *home = getenv("HOME");
+    char *paths[] = {
+        env && *env ? xstrdup(env) : xstrdup("clouds.yaml"),
+        home ? xasprintf("%s/.config/openstack/clouds.yaml", home) : NULL,
+        xstrdup("/etc/openstack/clouds.yaml"),
+    };
+    json_t *doc = NULL;
+
+    for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+        FILE *f = paths[i] && !doc ? fopen(paths[i], "re") : NULL;
+        struct ds text = DS_EMPTY_INITIALIZER;
+        char buf[4096];
+        size_t n;
+
+        while (f && (n = fread(buf, 1, sizeof buf, f)) > 0
+               && text.len < CLI_AUTH_MAX_ANSWER) {
+            ds_put_buf(&text, buf, n);
+        }
+        if (f) {
+            fclose(f);
+            doc = cli_auth_parse_yaml(ds_cstr(&text), text.len);
+            doc = doc ? doc : json_object(); /* Found, but unreadable. */
+        }
+        ds_destroy(&text);
+        free(paths[i]);
+    }
+    return doc;
+}
+
+int
+cli_auth_from_cloud(struct cli_auth *a, json_t *clouds, const char *name)
+{
+    json_t *cloud = json_object_get(json_object_get(clouds, "clouds"), name);
+    json_t *auth = json_object_get(cloud, "auth");
+    const struct {
+        const char **field;
+        json_t *obj;
+        const char *key;
+    } keys[] = {
+        {&a->auth_url, auth, "auth_url"},
+        {&a->username, auth, "username"},
+        {&a->password, auth, "password"},
+        {&a->project_id, auth, "project_id"},
+        {&a->project_name, auth, "project_name"},
+        {&a->user_domain_name, auth, "user_domain_name"},
+        {&a->user_domain_id, auth, "user_domain_id"},
+        {&a->project_domain_name, auth, "project_domain_name"},
+        {&a->project_domain_id, auth, "project_domain_id"},
+        {&a->endpoint, auth, "endpoint"},
+        {&a->region_name, cloud, "region_name"},
+        {&a->interface, cloud, "interface"},
+        {&a->auth_type, cloud, "auth_type"},
+    };
+
+    if (!json_is_object(cloud)) {
+        return -ENOENT;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        const char *v =
+            json_string_value(json_object_get(keys[i].obj, keys[i].key));
+        if (!*keys[i].field && v) {
+            *keys[i].field = v;
+        }
+    }
+    return 0;
 }

@@ -31,6 +31,8 @@ struct cli_auth {
     const char *project_domain_id;
     const char *region_name; /* Of the endpoint; NULL: any. */
     const char *interface;   /* "public" (default), "internal", "admin". */
+    const char *cloud;       /* --os-cloud, OS_CLOUD: a clouds.yaml entry. */
+    json_t *clouds;          /* The clouds.yaml read for it (owned). */
 };
 
 /* The options: --os-endpoint, --os-auth-type, --os-auth-url,
@@ -39,9 +41,28 @@ struct cli_auth {
 extern const struct cli_opt cli_auth_opts[];
 extern const size_t cli_auth_n_opts;
 
-/* Fills 'a' from those options in 'args', then the rest from the
- * environment (cli_auth_from_env()). */
-void cli_auth_read(const struct cli_args *args, struct cli_auth *a);
+/* Fills 'a' from those options in 'args', then the rest from the named
+ * cloud of clouds.yaml if --os-cloud or OS_CLOUD names one, else from the
+ * environment (cli_auth_from_env()).  Returns 0, or -ENOENT with the
+ * openstack CLI's message in '*ret_error' when the cloud is not found.
+ * Free with cli_auth_destroy() in both cases. */
+int cli_auth_read(const struct cli_args *args, struct cli_auth *a,
+                  char **ret_error) WARN_UNUSED;
+void cli_auth_destroy(struct cli_auth *a);
+
+/* clouds.yaml as openstacksdk finds it: $OS_CLIENT_CONFIG_FILE, else
+ * ./clouds.yaml, ~/.config/openstack/clouds.yaml,
+ * /etc/openstack/clouds.yaml, the first that exists.  Returns it as JSON
+ * (scalars as strings), or NULL when there is none or it is not YAML. */
+json_t *cli_auth_load_clouds(void);
+
+/* YAML text as JSON (mappings, sequences, scalars as strings), or NULL. */
+json_t *cli_auth_parse_yaml(const char *text, size_t len);
+
+/* Fills the fields of 'a' still NULL from cloud 'name' of 'clouds' (its
+ * "auth" keys, region_name, interface, auth_type).  Returns 0 or -ENOENT
+ * if there is no such cloud. */
+int cli_auth_from_cloud(struct cli_auth *a, json_t *clouds, const char *name);
 
 /* Fills every field still NULL from its OS_* variable (OS_ENDPOINT,
  * OS_AUTH_TYPE, OS_AUTH_URL, OS_USERNAME, ...). */

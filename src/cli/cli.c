@@ -380,7 +380,13 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
         cli_args_destroy(&globals);
         return exec_inspect(argc, argv, first, err);
     }
-    cli_auth_read(&globals, &auth);
+    if (cli_auth_read(&globals, &auth, &error)) {
+        fprintf(err, "%s\n", error);
+        free(error);
+        cli_auth_destroy(&auth);
+        cli_args_destroy(&globals);
+        return 1;
+    }
     c = find_command(argc - first, argv + first, &n_words);
     if (cli_args_flag(&globals, "--help") || first >= argc
         || (streq(argv[first], "help") && argc == first + 1)) {
@@ -402,6 +408,7 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
         status = run_command(c, &auth, argc - first - n_words,
                              argv + first + n_words, out, err);
     }
+    cli_auth_destroy(&auth);
     cli_args_destroy(&globals);
     return status;
 }

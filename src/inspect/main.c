@@ -116,12 +116,16 @@ run(const struct cli_args *args, const struct agent_config *cfg,
         .datapath_type = cfg->datapath_type,
         .metadata = cfg->enable_isolated_metadata || cfg->force_metadata,
     };
-    struct cli_auth auth;
+    struct cli_auth auth = {0};
     bool by_port = streq(args->pos[0], "port");
     char *error = NULL;
     int status = 1;
 
-    cli_auth_read(args, &auth);
+    if (cli_auth_read(args, &auth, &error)) {
+        fprintf(stderr, "%s\n", error);
+        free(error);
+        goto out;
+    }
     if (!cli_auth_uses_keystone(&auth) && !auth.endpoint) {
         /* Where the agent finds the server. */
         auth.endpoint = cfg->server_url;
@@ -165,6 +169,7 @@ out:
     ds_destroy(&ctx.out);
     ds_destroy(&ctx.warnings);
     cli_api_destroy(ctx.api);
+    cli_auth_destroy(&auth);
     return status;
 }
 

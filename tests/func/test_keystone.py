@@ -234,6 +234,22 @@ def test_neutrino_cli_with_keystone(ks_server, keystone, tmp_path):
     assert p.returncode == 1
     assert p.stderr == "public endpoint for network service in Nowhere region " \
         "not found\n"
+    # The same credentials from clouds.yaml, OS_CLOUD naming the entry.
+    conf = tmp_path / ".config" / "openstack"
+    conf.mkdir(parents=True)
+    (conf / "clouds.yaml").write_text(
+        "clouds:\n  lab:\n    auth:\n      auth_url: %s/v3\n"
+        "      username: admin\n      password: admin-secret\n"
+        "      project_name: admin\n      user_domain_name: Default\n"
+        "      project_domain_name: Default\n    region_name: RegionOne\n"
+        % keystone.url)
+    env = dict(osc_env(tmp_path), OS_CLOUD="lab")
+    mine = run(NEUTRINO_CLI, "network", "show", "provider")
+    theirs = run(OSC_BIN, "network", "show", "provider")
+    assert mine.returncode == theirs.returncode == 0, (mine.stderr, theirs.stderr)
+    assert mine.stdout == theirs.stdout
+    p = run(NEUTRINO_CLI, "--os-cloud", "elsewhere", "network", "list")
+    assert p.returncode == 1 and p.stderr == "Cloud elsewhere was not found.\n"
 
 
 def test_context_is_the_tokens(ks_server, keystone):

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli-auth.h"
 
@@ -109,6 +110,57 @@ test_uses_keystone(void **state)
     free(error);
 }
 
+static void
+test_clouds_yaml(void **state)
+{
+    static const char text[] =
+        "# openstacksdk's file\n"
+        "clouds:\n"
+        "  lab:\n"
+        "    auth:\n"
+        "      auth_url: http://ks:5000/v3\n"
+        "      username: member1\n"
+        "      password: 'se:cret'\n"
+        "      project_name: demo1\n"
+        "      user_domain_name: Default\n"
+        "      project_domain_name: Default\n"
+        "    region_name: RegionOne\n"
+        "    interface: internal\n"
+        "    identity_api_version: 3\n"
+        "  local:\n"
+        "    auth_type: none\n"
+        "    auth: {endpoint: \"http://127.0.0.1:9696\"}\n"
+        "    regions: [a, b]\n";
+    json_t *clouds = cli_auth_parse_yaml(text, strlen(text));
+    struct cli_auth a = {.username = "from-option"};
+    char *dump;
+
+    (void) state;
+    assert_non_null(clouds);
+    dump =
+        json_dumps(json_object_get(json_object_get(clouds, "clouds"), "local"),
+                   JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(dump, "{\"auth\":{\"endpoint\":\"http://127.0.0.1:9696"
+                              "\"},\"auth_type\":\"none\",\"regions\":[\"a\","
+                              "\"b\"]}");
+    free(dump);
+    /* Options win over the cloud; the rest comes from it. */
+    assert_int_equal(cli_auth_from_cloud(&a, clouds, "lab"), 0);
+    assert_string_equal(a.username, "from-option");
+    assert_string_equal(a.password, "se:cret");
+    assert_string_equal(a.auth_url, "http://ks:5000/v3");
+    assert_string_equal(a.project_domain_name, "Default");
+    assert_string_equal(a.interface, "internal");
+    assert_true(cli_auth_uses_keystone(&a));
+    memset(&a, 0, sizeof a);
+    assert_int_equal(cli_auth_from_cloud(&a, clouds, "local"), 0);
+    assert_false(cli_auth_uses_keystone(&a));
+    assert_string_equal(a.endpoint, "http://127.0.0.1:9696");
+    assert_int_equal(cli_auth_from_cloud(&a, clouds, "nope"), -ENOENT);
+    json_decref(clouds);
+    assert_null(cli_auth_parse_yaml("a: [", 4));
+}
+
 int
 main(void)
 {
@@ -116,6 +168,7 @@ main(void)
         cmocka_unit_test(test_token_request),
         cmocka_unit_test(test_find_endpoint),
         cmocka_unit_test(test_uses_keystone),
+        cmocka_unit_test(test_clouds_yaml),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
