@@ -51,28 +51,22 @@ is_wp(uint32_t c)
 static void
 decode(struct wrap *w, const char *text)
 {
-    const unsigned char *p = (const unsigned char *) text;
-    size_t len = strlen(text), col = 0, i = 0;
+    size_t n, col = 0;
+    uint32_t *cp = utf8_decode(text, strlen(text), &n);
 
-    w->t = xcalloc(len * 8 + 1, sizeof *w->t);
+    w->t = xcalloc(n * 8 + 1, sizeof *w->t);
     w->n = 0;
-    while (i < len) {
-        uint32_t c = p[i];
-        int extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-
-        c &= extra == 3 ? 0x07 : extra == 2 ? 0x0f : extra == 1 ? 0x1f : 0xff;
-        for (i++; extra-- > 0 && i < len; i++) {
-            c = c << 6 | (p[i] & 0x3f);
-        }
-        if (c == '\t') {
+    for (size_t i = 0; i < n; i++) {
+        if (cp[i] == '\t') {
             do {
                 w->t[w->n++] = ' ';
             } while (++col % 8);
             continue;
         }
-        col = c == '\n' || c == '\r' ? 0 : col + 1;
-        w->t[w->n++] = is_ws(c) ? ' ' : c;
+        col = cp[i] == '\n' || cp[i] == '\r' ? 0 : col + 1;
+        w->t[w->n++] = is_ws(cp[i]) ? ' ' : cp[i];
     }
+    free(cp);
 }
 
 static size_t

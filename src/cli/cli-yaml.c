@@ -55,21 +55,7 @@ struct text {
 static void
 text_init(struct text *t, const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *) s;
-    size_t i = 0;
-
-    t->ch = xcalloc(len + 1, sizeof *t->ch);
-    t->n = 0;
-    while (i < len) {
-        uint32_t c = p[i];
-        int extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-
-        c &= extra == 3 ? 0x07 : extra == 2 ? 0x0f : extra == 1 ? 0x1f : 0xff;
-        for (i++; extra-- > 0 && i < len; i++) {
-            c = c << 6 | (p[i] & 0x3f);
-        }
-        t->ch[t->n++] = c;
-    }
+    t->ch = utf8_decode(s, len, &t->n);
 }
 
 static void

@@ -64,21 +64,33 @@ set_str(json_t *obj, const char *key, const char *value)
     }
 }
 
-/* 1 if TX checksum offload is on for 'dev' (via 'sock', a socket in the
- * device's namespace), 0 if off, or a negative errno. */
+/* The ethtool ioctl on 'dev' through 'sock', a socket in its namespace. */
 static int
-tx_csum(int sock, const char *dev)
+ethtool(int sock, const char *dev, struct ethtool_value *ev)
 {
-    struct ethtool_value ev = {.cmd = ETHTOOL_GTXCSUM};
     struct ifreq ifr;
 
     memset(&ifr, 0, sizeof ifr);
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", dev);
-    ifr.ifr_data = (void *) &ev;
-    if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) {
-        return -errno;
-    }
-    return ev.data != 0;
+    ifr.ifr_data = (void *) ev;
+    return ioctl(sock, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+}
+
+int
+inspect_tx_csum(int sock, const char *dev)
+{
+    struct ethtool_value ev = {.cmd = ETHTOOL_GTXCSUM};
+    int r = ethtool(sock, dev, &ev);
+
+    return r ? r : ev.data != 0;
+}
+
+int
+inspect_tx_csum_off(int sock, const char *dev)
+{
+    struct ethtool_value ev = {.cmd = ETHTOOL_STXCSUM, .data = 0};
+
+    return ethtool(sock, dev, &ev);
 }
 
 static json_t *
@@ -86,7 +98,7 @@ link_json(const struct nl_link *l, int sock)
 {
     json_t *o = json_object();
     char mac[MAC_STRLEN];
-    int csum = sock >= 0 ? tx_csum(sock, l->name) : -1;
+    int csum = sock >= 0 ? inspect_tx_csum(sock, l->name) : -1;
 
     set_str(o, "name", l->name);
     set_str(o, "kind", l->kind);
@@ -219,34 +231,45 @@ gather_bridge(json_t *obs, struct vsw *vsw, const char *name,
     json_object_set_new(json_object_get(obs, "bridges"), name, br);
 }
 
-static void
-gather_ovs(json_t *obs, const struct inspect_want *w,
-           const struct inspect_where *wh)
+int
+inspect_vsw_connect(const char *remote, struct vsw **ret_vsw)
 {
     long long deadline = ovsx_time_msec() + GATHER_TIMEOUT_MS;
     struct vsw *vsw;
 
-    if (vsw_open(wh->ovsdb, &vsw)) {
-        json_object_set_new(
-            obs, "ovsdb",
-            json_pack("{s:s+}", "error", "cannot use ", wh->ovsdb));
-        return;
+    if (vsw_open(remote, &vsw)) {
+        return -EINVAL;
     }
     for (;;) {
         vsw_run(vsw);
         if (vsw_is_connected(vsw)) {
-            break;
+            *ret_vsw = vsw;
+            return 0;
         }
         if (ovsx_time_msec() >= deadline) {
-            json_object_set_new(
-                obs, "ovsdb",
-                json_pack("{s:s+}", "error", "no answer from ", wh->ovsdb));
             vsw_close(vsw);
-            return;
+            return -ETIMEDOUT;
         }
         vsw_wait(vsw);
         ovsx_poll_timer_wait_until(deadline);
         ovsx_poll_block();
+    }
+}
+
+static void
+gather_ovs(json_t *obs, const struct inspect_want *w,
+           const struct inspect_where *wh)
+{
+    struct vsw *vsw;
+    int r = inspect_vsw_connect(wh->ovsdb, &vsw);
+
+    if (r) {
+        json_object_set_new(
+            obs, "ovsdb",
+            json_pack("{s:s+}", "error",
+                      r == -EINVAL ? "cannot use " : "no answer from ",
+                      wh->ovsdb));
+        return;
     }
     json_object_set_new(obs, "bridges", json_object());
     json_object_set_new(obs, "links", json_object());

@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "core/util.h"
+
 #include "inspect/inspect-check.h"
 
 /* Where things are on this host. */
@@ -32,6 +34,18 @@ json_t *inspect_gather(const struct inspect_want *want,
  * inspect-check.h), or NULL with the reason in '*ret_error' (malloc'd). */
 json_t *inspect_dump_flows(const char *name, const struct inspect_where *where,
                            char **ret_error);
+
+/* Opens OVSDB at 'remote' and waits (a few seconds at most) for the
+ * replica.  Returns 0 with '*ret_vsw', -EINVAL for a remote vsw_open()
+ * refuses, or -ETIMEDOUT. */
+struct vsw;
+int inspect_vsw_connect(const char *remote, struct vsw **ret_vsw) WARN_UNUSED;
+
+/* TX checksum offload of device 'dev', through 'sock' (a socket in the
+ * device's namespace): 1 on, 0 off, or a negative errno; and turning it
+ * off (0 or a negative errno). */
+int inspect_tx_csum(int sock, const char *dev);
+int inspect_tx_csum_off(int sock, const char *dev);
 
 /* Appends to 'out' the sockets of a /proc/net/{tcp,udp} table 'text'
  * ('proto' "tcp" or "udp"): listening TCP sockets and bound UDP ones, as

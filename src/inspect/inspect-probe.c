@@ -9,12 +9,9 @@
 #include <netpacket/packet.h>
 #include <poll.h>
 #include <stdio.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 
 #include "core/mac.h"
 #include "core/util.h"
@@ -215,6 +212,14 @@ inspect_probe_parse_arp_reply(const uint8_t *frame, size_t len,
 
 /* ---- Plumbing. ---- */
 
+/* Clean-up and tuning go on whatever fails: what is left is gone with the
+ * namespace, or shows in the probe's answers. */
+static void
+ignore_error(int r)
+{
+    (void) r;
+}
+
 struct probe {
     char ns[32];   /* qprobe-<8 hex>. */
     char peer[16]; /* prb<8 hex>, on br-int. */
@@ -254,23 +259,6 @@ wait_txn(struct vsw *vsw, struct vsw_txn *txn, long long deadline)
     return r == -EINPROGRESS ? -ETIMEDOUT : r;
 }
 
-static int
-wait_connected(struct vsw *vsw, long long deadline)
-{
-    for (;;) {
-        vsw_run(vsw);
-        if (vsw_is_connected(vsw)) {
-            return 0;
-        }
-        if (ovsx_time_msec() >= deadline) {
-            return -ETIMEDOUT;
-        }
-        vsw_wait(vsw);
-        ovsx_poll_timer_wait_until(deadline);
-        ovsx_poll_block();
-    }
-}
-
 /* Waits until ovs-vswitchd gave the probe's port an ofport. */
 static int
 wait_ofport(struct probe *p, long long deadline)
@@ -300,20 +288,6 @@ wait_ofport(struct probe *p, long long deadline)
     }
 }
 
-/* Turns TX checksum offload off on 'dev' (via 'sock', a socket in its
- * namespace): the userspace datapath would not complete the checksums. */
-static void
-tx_off(int sock, const char *dev)
-{
-    struct ethtool_value ev = {.cmd = ETHTOOL_STXCSUM, .data = 0};
-    struct ifreq ifr;
-
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", dev);
-    ifr.ifr_data = (void *) &ev;
-    (void) ioctl(sock, SIOCETHTOOL, &ifr);
-}
-
 /* The probe's end in its namespace: MAC, up, offload off, a packet
  * socket bound to it.  Returns 0 or a negative errno. */
 static int
@@ -340,7 +314,8 @@ setup_inside(struct probe *p)
     }
     s = netns_socket(p->ns_fd, AF_INET, SOCK_DGRAM, 0);
     if (s >= 0) {
-        tx_off(s, "eth0");
+        /* The userspace datapath would not complete the checksums. */
+        ignore_error(inspect_tx_csum_off(s, "eth0"));
         close(s);
     }
     p->sock = netns_socket(p->ns_fd, AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
@@ -380,12 +355,11 @@ setup(struct probe *p, const struct inspect_where *wh, int lvid,
     }
     s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s >= 0) {
-        tx_off(s, p->peer);
+        ignore_error(inspect_tx_csum_off(s, p->peer));
         close(s);
     }
     *ret_what = "OVS port";
-    if ((r = vsw_open(wh->ovsdb, &p->vsw))
-        || (r = wait_connected(p->vsw, deadline))
+    if ((r = inspect_vsw_connect(wh->ovsdb, &p->vsw))
         || (r = vsw_ensure_port(p->vsw, p->bridge, p->peer, NULL, lvid, NULL,
                                 0, &txn))) {
         return r;
@@ -393,14 +367,6 @@ setup(struct probe *p, const struct inspect_where *wh, int lvid,
     p->port_made = true;
     r = wait_txn(p->vsw, txn, deadline);
     return r ? r : wait_ofport(p, deadline);
-}
-
-/* Clean-up goes on whatever fails: what is left is gone with the
- * namespace, or named in the probe's error. */
-static void
-ignore_error(int r)
-{
-    (void) r;
 }
 
 static void
