@@ -26,4 +26,5 @@ NEUTRINO_NLTOOL="$PWD/build-asan/tests/system/nl-tool" \
 NEUTRINO_OVS_DRIVER="$PWD/build-asan/tests/system/ovs-driver" \
 NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
 NEUTRINO_AGENT="$PWD/build-asan/neutrino-agent" \
+NEUTRINO_INSPECT="$PWD/build-asan/neutrino-inspect" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/system
