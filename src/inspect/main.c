@@ -31,8 +31,9 @@ static const char usage[] =
     "  --ovs-rundir DIR      where BRIDGE.mgmt sockets are ($OVS_RUNDIR)\n"
     "  -f, --format FORMAT   table (default) or json\n"
     "  --graph [FORMAT]      the path as a picture: text (default) or dot\n"
-    "  --probe               (port) send a DHCP discover and an ARP for the\n"
-    "                        gateway from a temporary port on the network\n"
+    "  --probe               send an ARP for the gateway (and, for a port, a\n"
+    "                        DHCP discover with its MAC) from a temporary\n"
+    "                        port on the network; say what answered\n"
     "\n"
     "Exit status: 0 every step OK, 1 a step is broken, 2 usage.\n";
 
@@ -224,6 +225,7 @@ main(int argc, char *argv[])
     if (agent_config_load(&cfg, (char *const *) files, n_files, &error)) {
         fprintf(stderr, "neutrino inspect: %s\n", error);
         free(error);
+        status = 1;
     } else {
         ovsx_init("neutrino-inspect");
         ovsx_set_log_level(OVSX_LOG_OFF);
