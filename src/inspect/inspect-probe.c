@@ -91,7 +91,8 @@ ip_checksum(const uint8_t *hdr)
 }
 
 size_t
-inspect_probe_dhcp_discover(uint8_t *buf, const uint8_t mac[6], uint32_t xid)
+inspect_probe_dhcp_discover(uint8_t *buf, const uint8_t src[6],
+                            const uint8_t chaddr[6], uint32_t xid)
 {
     static const uint8_t params[] = {1, 3, 6, 15, 26, 121};
     size_t dhcp_len = DHCP_MIN_LEN;
@@ -99,7 +100,7 @@ inspect_probe_dhcp_discover(uint8_t *buf, const uint8_t mac[6], uint32_t xid)
     uint8_t *opt = buf + DHCP_OPTS_OFF;
 
     memset(buf, 0, INSPECT_PROBE_FRAME_MAX);
-    put_eth(buf, mac, ETHERTYPE_IP);
+    put_eth(buf, src, ETHERTYPE_IP);
     ip[0] = 0x45; /* Version 4, 5 words. */
     put16(ip + 2, (uint16_t) (IP_LEN + UDP_LEN + dhcp_len));
     ip[8] = 64;               /* TTL. */
@@ -114,7 +115,7 @@ inspect_probe_dhcp_discover(uint8_t *buf, const uint8_t mac[6], uint32_t xid)
     bootp[2] = 6;
     put32(bootp + 4, xid);
     put16(bootp + 10, 0x8000); /* Broadcast the answer. */
-    memcpy(bootp + 28, mac, 6);
+    memcpy(bootp + 28, chaddr, 6);
     put32(bootp + BOOTP_LEN, DHCP_MAGIC);
     *opt++ = OPT_MSG_TYPE;
     *opt++ = 1;
@@ -228,8 +229,9 @@ struct probe {
     struct nl_sock *nl; /* In our namespace. */
     struct vsw *vsw;
     bool ns_made, veth_made, port_made;
-    int sock; /* AF_PACKET on the probe's eth0. */
-    uint8_t mac[6];
+    int sock;          /* AF_PACKET on the probe's eth0. */
+    uint8_t mac[6];    /* The probe's own, random and local. */
+    uint8_t client[6]; /* The traced port's, for DHCP's chaddr. */
 };
 
 static long long
@@ -242,15 +244,19 @@ now_ms(void)
 }
 
 /* Runs the OVSDB session until 'txn' completed (or the deadline); returns
- * its status. */
+ * its status.  The status is looked at after each vsw_run(), which is
+ * what completes it, so the loop never sleeps past a finished write. */
 static int
 wait_txn(struct vsw *vsw, struct vsw_txn *txn, long long deadline)
 {
     int r;
 
-    while ((r = vsw_txn_status(txn)) == -EINPROGRESS
-           && ovsx_time_msec() < deadline) {
+    for (;;) {
         vsw_run(vsw);
+        r = vsw_txn_status(txn);
+        if (r != -EINPROGRESS || ovsx_time_msec() >= deadline) {
+            break;
+        }
         vsw_wait(vsw);
         ovsx_poll_timer_wait_until(deadline);
         ovsx_poll_block();
@@ -456,9 +462,9 @@ dump_bridges(const struct inspect_want *w, const struct inspect_where *wh)
     return out;
 }
 
-/* The port's MAC when one is traced, else a random local one. */
+/* The traced port's MAC in 'mac'; false if no port is traced. */
 static bool
-probe_mac(const struct inspect_want *w, uint8_t mac[6])
+port_mac(const struct inspect_want *w, uint8_t mac[6])
 {
     size_t i;
     json_t *port;
@@ -472,8 +478,6 @@ probe_mac(const struct inspect_want *w, uint8_t mac[6])
             return true;
         }
     }
-    random_bytes(mac, 6);
-    mac[0] = (uint8_t) ((mac[0] & 0xfe) | 0x02);
     return false;
 }
 
@@ -503,9 +507,10 @@ run_questions(struct probe *p, const struct inspect_want *w,
         json_t *dhcp = json_object();
 
         random_bytes(&q.xid, sizeof q.xid);
-        mac_format(p->mac, mac);
+        mac_format(p->client, mac);
         json_object_set_new(dhcp, "mac", json_string(mac));
-        if (ask(p, frame, inspect_probe_dhcp_discover(frame, p->mac, q.xid),
+        if (ask(p, frame,
+                inspect_probe_dhcp_discover(frame, p->mac, p->client, q.xid),
                 &q)) {
             inet_ntop(AF_INET, &q.yiaddr, buf, sizeof buf);
             json_object_set_new(dhcp, "offer", json_string(buf));
@@ -539,7 +544,11 @@ inspect_probe(const struct inspect_want *w, const struct inspect_where *wh,
     random_bytes(&suffix, sizeof suffix);
     snprintf(p.ns, sizeof p.ns, "qprobe-%08x", suffix);
     snprintf(p.peer, sizeof p.peer, "prb%08x", suffix);
-    bool as_port = probe_mac(w, p.mac);
+    /* A fresh MAC of its own: no switch moves the port's MAC to the
+     * probe, and no stale entry sends the answers elsewhere. */
+    random_bytes(p.mac, sizeof p.mac);
+    p.mac[0] = (uint8_t) ((p.mac[0] & 0xfe) | 0x02);
+    bool as_port = port_mac(w, p.client);
     r = setup(&p, wh, lvid, &what);
     if (r) {
         char *e =

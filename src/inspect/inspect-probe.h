@@ -3,14 +3,16 @@
  * ("qprobe-<8 hex>") gets a veth whose other end is plugged into br-int
  * with the network's local VLAN (no iface-id, so the agent leaves it
  * alone); from there an ARP request asks for the subnet's gateway and,
- * when a port is traced, a DHCPDISCOVER with that port's MAC asks its
- * dnsmasq for an offer.  Every bridge's flow counters are dumped before
- * and after, so inspect-check can tell how far the packets went.  The
- * namespace, veth and OVS port are removed afterwards, also on failure.
+ * when a port is traced, a DHCPDISCOVER naming that port's MAC (as the
+ * client hardware address) asks its dnsmasq for an offer.  Every bridge's flow
+ * counters are dumped before and after, so inspect-check can tell how far the
+ * packets went.  The namespace, veth and OVS port are removed afterwards, also
+ * on failure.
  *
- * Probing as the port (its MAC) is what makes dnsmasq, which serves only
- * known hosts, answer; switches briefly learn that MAC on the probe's
- * port, so the instance may miss a packet or two while it runs.
+ * The probe's frames come from a fresh random MAC: the port's MAC only
+ * goes in the DHCP request's chaddr, which is what dnsmasq (serving only
+ * known hosts) looks at, with the broadcast flag set so the offer comes
+ * back whatever the switches learnt; the instance's traffic is untouched.
  *
  * Recorded in the observed document as
  *   "probe": {"error": TEXT} or
@@ -34,11 +36,11 @@
 /* Room for every frame built here. */
 #define INSPECT_PROBE_FRAME_MAX 600
 
-/* Builds into 'buf' an Ethernet frame carrying a broadcast DHCPDISCOVER
- * from 'mac' with transaction id 'xid' (broadcast flag set, so the offer
- * comes back broadcast); returns its length. */
-size_t inspect_probe_dhcp_discover(uint8_t *buf, const uint8_t mac[6],
-                                   uint32_t xid);
+/* Builds into 'buf' an Ethernet frame from 'src' carrying a broadcast
+ * DHCPDISCOVER for client 'chaddr' with transaction id 'xid' (broadcast
+ * flag set, so the offer comes back broadcast); returns its length. */
+size_t inspect_probe_dhcp_discover(uint8_t *buf, const uint8_t src[6],
+                                   const uint8_t chaddr[6], uint32_t xid);
 
 /* If 'frame' is a DHCPOFFER for 'xid', returns 0 with the offered address
  * in '*ret_yiaddr' and the server's in '*ret_server'; else -EINVAL. */

@@ -568,12 +568,13 @@ test_probe_frames(void **state)
     static const uint8_t mac[6] = {0xfa, 0x16, 0x3e, 0, 0, 2};
     uint8_t frame[INSPECT_PROBE_FRAME_MAX], got[6];
     struct in_addr yiaddr, server, gw = {htonl(0xac100001)};
-    size_t len = inspect_probe_dhcp_discover(frame, mac, 0x01020304);
+    static const uint8_t src[6] = {2, 0, 0, 0, 0, 7};
+    size_t len = inspect_probe_dhcp_discover(frame, src, mac, 0x01020304);
     uint8_t *bootp = frame + 42, *opt = bootp + 240;
 
     (void) state;
     assert_int_equal(len, 14 + 20 + 8 + 300);
-    assert_memory_equal(frame + 6, mac, 6);
+    assert_memory_equal(frame + 6, src, 6);
     assert_memory_equal(bootp + 28, mac, 6);
     assert_int_equal(bootp[10], 0x80); /* Broadcast flag. */
     assert_int_equal(opt[2], 1);       /* DHCPDISCOVER. */
