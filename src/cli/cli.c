@@ -338,7 +338,7 @@ static bool
 auth_type_ok(const char *t)
 {
     static const char *const ok[] = {"none", "noauth", "password",
-                                     "v3password", "token_endpoint"};
+                                     "v3password"};
 
     for (size_t i = 0; t && *t && i < ARRAY_SIZE(ok); i++) {
         if (streq(t, ok[i])) {
