@@ -11,13 +11,13 @@ apt-get install -y -q --no-install-recommends \
     gcc clang clang-format libclang-rt-14-dev meson ninja-build pkg-config \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
-    libmnl-dev libssl-dev openvswitch-source make binutils \
+    libmnl-dev libssl-dev libyaml-dev openvswitch-source make binutils \
     python3 python3-pytest python3-requests python3-openstackclient \
     python3-keystone uwsgi-core uwsgi-plugin-python3 python3-keystoneclient \
     curl procps \
     openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump \
     dnsmasq-base dnsmasq-utils systemd \
-    iptables ipset conntrack bridge-utils
+    iptables ipset conntrack bridge-utils graphviz
 # openvswitch-source: the Open vSwitch library the agent is built on
 # (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
 # tests start private ovsdb-server/ovs-vswitchd instances inside namespaces
@@ -27,4 +27,5 @@ apt-get install -y -q --no-install-recommends \
 # iptables, ipset, conntrack: the agent's iptables_hybrid firewall (Debian's
 # nft-backed iptables-restore, ipsets for remote groups, conntrack -D for
 # connections a removed rule allowed); bridge-utils: brctl, with which the
-# hybrid plug's tests look at qbr as seed 002 does.
+# hybrid plug's tests look at qbr as seed 002 does.  graphviz: dot, which
+# draws "neutrino inspect --graph dot" (docs/topology.svg).

@@ -27,4 +27,5 @@ NEUTRINO_OVS_DRIVER="$PWD/build-asan/tests/system/ovs-driver" \
 NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
 NEUTRINO_AGENT="$PWD/build-asan/neutrino-agent" \
 NEUTRINO_CLI="$PWD/build-asan/neutrino" \
+NEUTRINO_INSPECT="$PWD/build-asan/neutrino-inspect" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/system

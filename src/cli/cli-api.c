@@ -59,6 +59,15 @@ cli_api_destroy(struct cli_api *api)
 }
 
 void
+cli_api_set_token(struct cli_api *api, const char *token)
+{
+    char *h = xasprintf("X-Auth-Token: %s", token);
+
+    api->headers = curl_slist_append(api->headers, h);
+    free(h);
+}
+
+void
 cli_api_wrap_errors(struct cli_api *api, bool wrap)
 {
     api->wrap_errors = wrap;

@@ -23,6 +23,9 @@ struct cli_api;
 struct cli_api *cli_api_create(const char *endpoint, const char *project_id);
 void cli_api_destroy(struct cli_api *);
 
+/* Sends 'token' (a Keystone token) as X-Auth-Token with every request. */
+void cli_api_set_token(struct cli_api *, const char *token);
+
 /* Sends 'method' to 'path' under the v2.0 root (e.g. "/networks?name=x"),
  * or to 'path' itself if it is a whole http(s) URL (pagination links),
  * with 'body' as JSON (borrowed; NULL: none).  Returns the HTTP status,

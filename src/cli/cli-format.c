@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <jansson.h>
 
+#include "cli/cli-wrap.h"
+#include "cli/cli-yaml.h"
+
 void
 cli_result_init(struct cli_result *res, const char *const *names,
                 size_t n_cols)
@@ -196,26 +199,121 @@ put_padded(struct ds *out, const char *s, size_t len, size_t width, bool right)
     ds_put_cstr(out, " |");
 }
 
+/* The display width of the widest line of 'bc'. */
+static size_t
+box_cell_width(const struct box_cell *bc)
+{
+    size_t w = 0;
+
+    for (size_t k = 0; k < bc->n_lines; k++) {
+        size_t len;
+        const char *line = box_cell_line(bc, k, &len);
+
+        w = MAX(w, cli_display_width(line, len));
+    }
+    return w;
+}
+
+/* prettytable's wrapping: each line of 'bc' wider than 'width' goes
+ * through textwrap.fill(). */
+static void
+box_cell_wrap(struct box_cell *bc, size_t width)
+{
+    struct ds t = DS_EMPTY_INITIALIZER;
+    size_t n_lines = bc->n_lines;
+
+    bc->n_lines = 0;
+    for (size_t k = 0; k < n_lines; k++) {
+        size_t len;
+        const char *line = box_cell_line(bc, k, &len);
+        char *copy = xstrndup(line, len);
+        char *wrapped = cli_display_width(line, len) > width
+                            ? cli_wrap_fill(copy, width)
+                            : xstrdup(copy);
+
+        ds_put_format(&t, "%s%s", k ? "\n" : "", wrapped);
+        bc->n_lines++;
+        for (const char *p = wrapped; *p; p++) {
+            bc->n_lines += *p == '\n';
+        }
+        free(wrapped);
+        free(copy);
+    }
+    ds_put_cstr(&t, "");
+    free(bc->text);
+    bc->text = ds_steal(&t);
+}
+
+/* cliff's _assign_max_widths(): when the table is wider than
+ * 'term_width', the columns wider than an equal share get what the
+ * others leave, but never less than 'min_width'; prettytable then sizes
+ * them (headers are not cut) and wraps their cells. */
+static void
+fit_box(const char *const *headers, size_t n, struct box_cell *cells,
+        size_t n_rows, size_t *widths, size_t term_width, size_t min_width)
+{
+    long long usable = MAX(0, (long long) term_width - 1 - 3 * (long long) n);
+    long long optimal = usable / (long long) n;
+    long long remaining = usable;
+    size_t table = 1, n_shrink = 0, last = 0;
+
+    for (size_t c = 0; c < n; c++) {
+        table += widths[c] + 3;
+    }
+    if (table <= term_width) {
+        return;
+    }
+    for (size_t c = 0; c < n; c++) {
+        if ((long long) widths[c] <= optimal) {
+            remaining -= (long long) widths[c];
+        } else {
+            n_shrink++;
+            last = c;
+        }
+    }
+    /* Python's floor division: 'remaining' may be negative. */
+    long long k = (long long) n_shrink;
+    long long shrink_to =
+        remaining >= 0 ? remaining / k : -((-remaining + k - 1) / k);
+    for (size_t c = 0; c < n; c++) {
+        long long max_w;
+
+        if ((long long) widths[c] <= optimal) {
+            continue;
+        }
+        max_w = c == last ? remaining : shrink_to;
+        remaining -= c == last ? 0 : shrink_to;
+        max_w = MAX(max_w, (long long) min_width);
+        widths[c] = cli_display_width(headers[c], strlen(headers[c]));
+        for (size_t r = 0; r < n_rows; r++) {
+            size_t w = box_cell_width(&cells[r * n + c]);
+
+            widths[c] = MAX(widths[c], (size_t) MIN((long long) w, max_w));
+        }
+        for (size_t r = 0; r < n_rows; r++) {
+            box_cell_wrap(&cells[r * n + c], widths[c]);
+        }
+    }
+}
+
 /* prettytable's get_string() with padding 1: 'n_rows' rows of 'n' cells
- * under 'headers'; 'right' aligns a column (and its header) right. */
+ * under 'headers'; 'right' aligns a column (and its header) right.  With
+ * 'term_width' > 0, fitted to it as cliff does (fit_box()). */
 static void
 put_box(struct ds *out, const char *const *headers, size_t n,
-        struct box_cell *cells, size_t n_rows, const bool *right)
+        struct box_cell *cells, size_t n_rows, const bool *right,
+        size_t term_width, size_t min_width)
 {
     size_t *widths = xcalloc(n + 1, sizeof *widths);
 
     for (size_t c = 0; c < n; c++) {
         widths[c] = cli_display_width(headers[c], strlen(headers[c]));
         for (size_t r = 0; r < n_rows; r++) {
-            struct box_cell *bc = &cells[r * n + c];
-
-            for (size_t k = 0; k < bc->n_lines; k++) {
-                size_t len;
-                const char *line = box_cell_line(bc, k, &len);
-
-                widths[c] = MAX(widths[c], cli_display_width(line, len));
-            }
+            widths[c] = MAX(widths[c], box_cell_width(&cells[r * n + c]));
         }
+    }
+    if (term_width && n) {
+        fit_box(headers, n, cells, n_rows, widths, term_width, min_width);
     }
     put_border(out, widths, n);
     ds_put_char(out, '|');
@@ -302,7 +400,9 @@ put_list_table(struct ds *out, const struct cli_format_opts *opts,
         }
     }
     if (res->n_rows || opts->print_empty) {
-        put_box(out, headers, n_sel, cells, res->n_rows, right);
+        /* cliff lets list columns shrink to 8, Field/Value to 16. */
+        put_box(out, headers, n_sel, cells, res->n_rows, right,
+                opts->max_width, 8);
     } else {
         /* An empty prettytable prints nothing; cliff adds the newline. */
         ds_put_char(out, '\n');
@@ -515,13 +615,17 @@ cli_format_list(struct ds *out, const struct cli_format_opts *opts,
         free(sel);
         return r;
     }
-    if (opts->output == CLI_OUTPUT_JSON) {
+    if (opts->output == CLI_OUTPUT_JSON || opts->output == CLI_OUTPUT_YAML) {
         json_t *list = json_array();
 
         for (size_t row = 0; row < res->n_rows; row++) {
             json_array_append_new(list, row_object(res, row, sel, n_sel));
         }
-        put_json(out, opts, list);
+        if (opts->output == CLI_OUTPUT_JSON) {
+            put_json(out, opts, list);
+        } else {
+            cli_yaml_dump(out, list);
+        }
         json_decref(list);
     } else if (opts->output == CLI_OUTPUT_CSV) {
         put_csv(out, opts, res, sel, n_sel);
@@ -569,8 +673,8 @@ put_shell(struct ds *out, const struct cli_format_opts *opts, const char *name,
 }
 
 static void
-put_one_table(struct ds *out, const struct cli_result *res, const size_t *sel,
-              size_t n_sel)
+put_one_table(struct ds *out, const struct cli_format_opts *opts,
+              const struct cli_result *res, const size_t *sel, size_t n_sel)
 {
     static const char *const headers[] = {"Field", "Value"};
     static const bool left[] = {false, false};
@@ -580,7 +684,7 @@ put_one_table(struct ds *out, const struct cli_result *res, const size_t *sel,
         box_cell_init(&cells[2 * i], res->names[sel[i]]);
         box_cell_init(&cells[2 * i + 1], res->cells[sel[i]].human);
     }
-    put_box(out, headers, 2, cells, n_sel, left);
+    put_box(out, headers, 2, cells, n_sel, left, opts->max_width, 16);
     for (size_t i = 0; i < 2 * n_sel; i++) {
         free(cells[i].text);
     }
@@ -605,6 +709,14 @@ cli_format_one(struct ds *out, const struct cli_format_opts *opts,
 
         put_json(out, opts, obj);
         json_decref(obj);
+    } else if (opts->output == CLI_OUTPUT_YAML) {
+        /* cliff dumps each field as a document of its own. */
+        for (size_t i = 0; i < n_sel; i++) {
+            json_t *obj = row_object(res, 0, &sel[i], 1);
+
+            cli_yaml_dump(out, obj);
+            json_decref(obj);
+        }
     } else if (opts->output == CLI_OUTPUT_VALUE) {
         for (size_t i = 0; i < n_sel; i++) {
             char *s = cli_pystr(res->cells[sel[i]].machine);
@@ -618,7 +730,7 @@ cli_format_one(struct ds *out, const struct cli_format_opts *opts,
                       res->cells[sel[i]].machine);
         }
     } else {
-        put_one_table(out, res, sel, n_sel);
+        put_one_table(out, opts, res, sel, n_sel);
     }
     free(sel);
     return 0;

@@ -2,8 +2,9 @@
  * result (column names and rows of cells, see cli-column.h) printed as a
  * prettytable box ("table"), JSON ("json", indented by 2 unless
  * --noindent), space-separated values ("value"), comma-separated values
- * ("csv", lists only, as Python's csv module writes them) or, for a single
- * object, shell assignments ("shell").  A list prints one box row per object;
+ * ("csv", lists only, as Python's csv module writes them), YAML ("yaml",
+ * as PyYAML dumps it) or, for a single object, shell assignments
+ * ("shell").  A list prints one box row per object;
  * a single object prints a "Field | Value" box with one row per column.
  *
  * A result owns its cells; its column names are borrowed and must outlive
@@ -25,6 +26,7 @@ enum cli_output {
     CLI_OUTPUT_VALUE,
     CLI_OUTPUT_SHELL, /* Single objects only. */
     CLI_OUTPUT_CSV,   /* Lists only. */
+    CLI_OUTPUT_YAML,  /* PyYAML's safe_dump (cli-yaml). */
 };
 
 /* csv's --quote: Python's csv quoting modes. */
@@ -40,6 +42,7 @@ struct cli_format_opts {
     enum cli_output output;
     bool noindent;              /* json: one line. */
     bool print_empty;           /* table: header box for an empty list. */
+    size_t max_width;           /* table: fit to this width; 0: do not. */
     const char *prefix;         /* shell: prepended to every name. */
     enum cli_quote quote;       /* csv: when to quote. */
     const char *const *columns; /* -c COLUMN, in the order given. */

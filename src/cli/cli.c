@@ -1,9 +1,13 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include "cli/cli-auth.h"
 #include "cli/commands.h"
 
 int
@@ -25,6 +29,8 @@ static const struct cli_opt one_opts[] = {
     {"--column", "-c", CLI_OPT_APPEND, 0},
     {"--noindent", NULL, CLI_OPT_FLAG, 0},
     {"--prefix", NULL, CLI_OPT_VALUE, 0},
+    {"--max-width", NULL, CLI_OPT_VALUE, 0},
+    {"--fit-width", NULL, CLI_OPT_FLAG, 0},
     {"--print-empty", NULL, CLI_OPT_FLAG, 0},
 };
 static const struct cli_opt list_opts[] = {
@@ -33,6 +39,8 @@ static const struct cli_opt list_opts[] = {
     {"--column", "-c", CLI_OPT_APPEND, 0},
     {"--quote", NULL, CLI_OPT_VALUE, 0},
     {"--noindent", NULL, CLI_OPT_FLAG, 0},
+    {"--max-width", NULL, CLI_OPT_VALUE, 0},
+    {"--fit-width", NULL, CLI_OPT_FLAG, 0},
     {"--print-empty", NULL, CLI_OPT_FLAG, 0},
     {"--sort-column", NULL, CLI_OPT_APPEND, 0},
     {"--sort-ascending", NULL, CLI_OPT_FLAG, 99},
@@ -85,6 +93,7 @@ print_commands(FILE *f)
 {
     fprintf(f, "usage: neutrino [--os-endpoint URL] [--os-project-id ID] "
                "COMMAND [OPTIONS]\n\nCommands:\n");
+    fprintf(f, "  inspect network|port (see 'neutrino inspect --help')\n");
     for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
         for (size_t i = 0; i < *tables[t].n; i++) {
             const struct cli_command *c = &tables[t].commands[i];
@@ -117,6 +126,34 @@ print_usage(FILE *f, const struct cli_command *c, const struct cli_opt *fmt,
     print_options(f, fmt, n_fmt);
 }
 
+/* cliff's --max-width (CLIFF_MAX_TERM_WIDTH) and --fit-width
+ * (CLIFF_FIT_WIDTH=1): the width to fit tables to, 0 for none.  Fitting
+ * without a width takes the terminal's, when stdout is one. */
+static int
+read_max_width(const struct cli_args *args, size_t *ret, char **error)
+{
+    const char *text = cli_args_value(args, "--max-width");
+    const char *env_fit = getenv("CLIFF_FIT_WIDTH");
+    bool fit = cli_args_flag(args, "--fit-width")
+               || (env_fit && strtol(env_fit, NULL, 10));
+    struct winsize ws;
+    char *end;
+    long v;
+
+    text = text ? text : getenv("CLIFF_MAX_TERM_WIDTH");
+    v = text && *text ? strtol(text, &end, 10) : 0;
+    if (text && *text && *end) {
+        *error =
+            xasprintf("argument --max-width: invalid int value: '%s'", text);
+        return -EINVAL;
+    }
+    *ret = v > 0 ? (size_t) v : 0;
+    if (!*ret && fit && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws)) {
+        *ret = ws.ws_col;
+    }
+    return 0;
+}
+
 /* Fills ctx->fmt from -f, -c, ...; returns 0 or -EINVAL with the usage
  * error in '*error'. */
 static int
@@ -124,8 +161,8 @@ read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
                  const struct cli_args *args, char **error)
 {
     /* In enum cli_output's order. */
-    static const char *const names[] = {"table", "json", "value", "shell",
-                                        "csv"};
+    static const char *const names[] = {"table", "json", "value",
+                                        "shell", "csv",  "yaml"};
     static const char *const quotes[] = {"nonnumeric", "minimal", "all",
                                          "none"};
     const char *f = cli_args_value(args, "--format");
@@ -144,8 +181,8 @@ read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
         *error = xasprintf("argument -f/--format: invalid choice: '%s' "
                            "(choose from %s)",
                            f,
-                           one ? "'json', 'shell', 'table', 'value'"
-                               : "'csv', 'json', 'table', 'value'");
+                           one ? "'json', 'shell', 'table', 'value', 'yaml'"
+                               : "'csv', 'json', 'table', 'value', 'yaml'");
         return -EINVAL;
     }
     ctx->fmt.quote = CLI_QUOTE_NONNUMERIC;
@@ -159,6 +196,9 @@ read_format_opts(struct cli_ctx *ctx, const struct cli_command *c,
         *error = xasprintf("argument --quote: invalid choice: '%s' (choose "
                            "from 'all', 'minimal', 'none', 'nonnumeric')",
                            q);
+        return -EINVAL;
+    }
+    if (read_max_width(args, &ctx->fmt.max_width, error)) {
         return -EINVAL;
     }
     ctx->fmt.n_columns = cli_args_values(args, "--column", &ctx->fmt.columns);
@@ -198,8 +238,8 @@ check_args(const struct cli_command *c, const struct cli_args *args,
 
 /* Runs command 'c' with its words 'argv'; returns the exit status. */
 static int
-run_command(const struct cli_command *c, const char *endpoint,
-            const char *project, int argc, char **argv, FILE *out, FILE *err)
+run_command(const struct cli_command *c, const struct cli_auth *auth, int argc,
+            char **argv, FILE *out, FILE *err)
 {
     const struct cli_opt *fmt = c->kind == CLI_KIND_ONE    ? one_opts
                                 : c->kind == CLI_KIND_LIST ? list_opts
@@ -223,12 +263,13 @@ run_command(const struct cli_command *c, const char *endpoint,
         status = 0;
     } else if (!r && !(r = check_args(c, &args, &error))
                && !(r = read_format_opts(&ctx, c, &args, &error))) {
-        if (!endpoint) {
-            fprintf(err, "Missing endpoint: set --os-endpoint or "
-                         "OS_ENDPOINT\n");
+        char *auth_error = NULL;
+
+        if (cli_auth_connect(auth, &ctx.api, &auth_error)) {
+            fprintf(err, "%s\n", auth_error);
+            free(auth_error);
             status = 1;
         } else {
-            ctx.api = cli_api_create(endpoint, project);
             r = c->run(&ctx, &args);
             fputs(ds_cstr(&ctx.warnings), err);
             fputs(ds_cstr(&ctx.out), out);
@@ -253,24 +294,69 @@ run_command(const struct cli_command *c, const char *endpoint,
     return status;
 }
 
-/* The global options, before the command: the endpoint and the project
- * (noauth), also from OS_ENDPOINT and OS_PROJECT_ID. */
-static const struct cli_opt global_opts[] = {
+/* "neutrino [GLOBALS] inspect ARGS" runs "neutrino-inspect GLOBALS ARGS",
+ * from the directory of this program if it is there, else from PATH: the
+ * inspector links Open vSwitch's library and src/nl, which the other
+ * commands must not pay for at start.  Returns only on failure. */
+static int
+exec_inspect(int argc, char **argv, int first, FILE *err)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char **args = xcalloc((size_t) argc + 1, sizeof *args);
+    int k = 0;
+
+    args[k++] = "neutrino-inspect";
+    for (int i = 1; i < argc; i++) {
+        if (i != first) {
+            args[k++] = argv[i];
+        }
+    }
+    fflush(NULL);
+    if (n > 0) {
+        self[n] = '\0';
+        char *path = xasprintf("%s/neutrino-inspect", dirname(self));
+
+        execv(path, args);
+        free(path);
+    }
+    execvp(args[0], args);
+    fprintf(err, "neutrino: cannot run neutrino-inspect: %s\n",
+            strerror(errno));
+    free(args);
+    return 1;
+}
+
+/* The global options, before the command: --help and the
+ * authentication options (cli-auth). */
+static const struct cli_opt help_opt[] = {
     {"--help", "-h", CLI_OPT_FLAG, 0},
-    {"--os-endpoint", NULL, CLI_OPT_VALUE, 0},
-    {"--os-project-id", NULL, CLI_OPT_VALUE, 0},
-    {"--os-auth-type", NULL, CLI_OPT_VALUE, 0},
 };
+
+/* Auth types this CLI speaks: none, or Keystone passwords. */
+static bool
+auth_type_ok(const char *t)
+{
+    static const char *const ok[] = {"none", "noauth", "password",
+                                     "v3password"};
+
+    for (size_t i = 0; t && *t && i < ARRAY_SIZE(ok); i++) {
+        if (streq(t, ok[i])) {
+            return true;
+        }
+    }
+    return !t || !*t;
+}
 
 int
 cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
-    const struct cli_opt *const opt_tables[] = {global_opts, NULL};
-    const size_t sizes[] = {ARRAY_SIZE(global_opts)};
+    const struct cli_opt *const opt_tables[] = {help_opt, cli_auth_opts, NULL};
+    const size_t sizes[] = {ARRAY_SIZE(help_opt), cli_auth_n_opts};
     struct cli_args globals = {0};
     const struct cli_command *c;
     char *error = NULL;
-    const char *auth;
+    struct cli_auth auth;
     int first = 1, n_words = 0, status;
 
     /* Global options end at the first word that is not one. */
@@ -290,16 +376,27 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
         cli_args_destroy(&globals);
         return 2;
     }
-    auth = cli_args_value(&globals, "--os-auth-type");
-    auth = auth ? auth : getenv("OS_AUTH_TYPE");
+    if (first < argc && streq(argv[first], "inspect")) {
+        cli_args_destroy(&globals);
+        return exec_inspect(argc, argv, first, err);
+    }
+    if (cli_auth_read(&globals, &auth, &error)) {
+        fprintf(err, "%s\n", error);
+        free(error);
+        cli_auth_destroy(&auth);
+        cli_args_destroy(&globals);
+        return 1;
+    }
     c = find_command(argc - first, argv + first, &n_words);
     if (cli_args_flag(&globals, "--help") || first >= argc
         || (streq(argv[first], "help") && argc == first + 1)) {
         print_commands(out);
         status = 0;
-    } else if (auth && *auth && !streq(auth, "none")
-               && !streq(auth, "noauth")) {
-        fprintf(err, "neutrino: only --os-auth-type none is supported\n");
+    } else if (!auth_type_ok(auth.auth_type)) {
+        fprintf(err,
+                "neutrino: --os-auth-type %s is not supported (none or "
+                "password)\n",
+                auth.auth_type);
         status = 1;
     } else if (!c) {
         fprintf(err,
@@ -308,14 +405,10 @@ cli_main(int argc, char **argv, FILE *out, FILE *err)
                 argv[first]);
         status = 2;
     } else {
-        const char *endpoint = cli_args_value(&globals, "--os-endpoint");
-        const char *project = cli_args_value(&globals, "--os-project-id");
-
-        status = run_command(c, endpoint ? endpoint : getenv("OS_ENDPOINT"),
-                             project ? project : getenv("OS_PROJECT_ID"),
-                             argc - first - n_words, argv + first + n_words,
-                             out, err);
+        status = run_command(c, &auth, argc - first - n_words,
+                             argv + first + n_words, out, err);
     }
+    cli_auth_destroy(&auth);
     cli_args_destroy(&globals);
     return status;
 }

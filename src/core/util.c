@@ -171,15 +171,16 @@ timestamp_is_valid(const char *s)
     return *end == '\0';
 }
 
-/* Length of the well-formed UTF-8 sequence at 's', or 0. */
+/* Length of the well-formed UTF-8 sequence at 's', or 0; its code point
+ * in '*ret_cp' (may be NULL). */
 static size_t
-utf8_sequence(const unsigned char *s)
+utf8_sequence(const unsigned char *s, uint32_t *ret_cp)
 {
     unsigned int c = s[0], cp;
     size_t n;
 
     if (c < 0x80) {
-        return 1;
+        n = 1, cp = c;
     } else if (c >= 0xc2 && c <= 0xdf) {
         n = 2, cp = c & 0x1f;
     } else if (c >= 0xe0 && c <= 0xef) {
@@ -199,6 +200,9 @@ utf8_sequence(const unsigned char *s)
         || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
         return 0;
     }
+    if (ret_cp) {
+        *ret_cp = cp;
+    }
     return n;
 }
 
@@ -208,13 +212,34 @@ utf8_is_valid(const char *s)
     const unsigned char *p = (const unsigned char *) s;
 
     while (*p) {
-        size_t n = utf8_sequence(p);
+        size_t n = utf8_sequence(p, NULL);
         if (!n) {
             return false;
         }
         p += n;
     }
     return true;
+}
+
+uint32_t *
+utf8_decode(const char *s, size_t len, size_t *ret_n)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    uint32_t *out = xcalloc(len + 1, sizeof *out);
+    size_t n = 0;
+
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_sequence(p + i, &out[n]);
+
+        if (!k || i + k > len) {
+            out[n] = p[i]; /* Not UTF-8: the byte stands for itself. */
+            k = 1;
+        }
+        n++;
+        i += k;
+    }
+    *ret_n = n;
+    return out;
 }
 
 char *
@@ -224,7 +249,7 @@ utf8_sanitize(const char *s)
     unsigned char *p = (unsigned char *) copy;
 
     while (*p) {
-        size_t n = utf8_sequence(p);
+        size_t n = utf8_sequence(p, NULL);
         if (!n) {
             *p++ = '?';
         } else {

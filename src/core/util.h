@@ -73,6 +73,11 @@ freep(void *p)
  * points past U+10FFFF). */
 bool utf8_is_valid(const char *s);
 
+/* The code points of the 'len' bytes at 's' (NUL-terminated at or after
+ * 'len'), in a malloc'd array of '*ret_n' (free()); a byte that does not
+ * start a well-formed sequence stands for itself. */
+uint32_t *utf8_decode(const char *s, size_t len, size_t *ret_n);
+
 /* Returns a malloc'd copy of 's' with every byte that is not part of
  * well-formed UTF-8 replaced by '?'. */
 char *utf8_sanitize(const char *s);

@@ -173,15 +173,10 @@ switch_destroy(struct ofp_switch *sw)
     free(sw);
 }
 
-/* Records one flow of a flow stats reply in 'req'. */
-static void
-dump_add_flow(struct ofp_request *req, const struct ofputil_flow_stats *fs)
+/* 'fs' in ofp_flow's text form. */
+static struct ofp_flow
+flow_from_stats(const struct ofputil_flow_stats *fs)
 {
-    if (req->n_flows >= req->allocated_flows) {
-        req->flows =
-            x2nrealloc(req->flows, &req->allocated_flows, sizeof *req->flows);
-    }
-
     struct ds match = DS_EMPTY_INITIALIZER;
     struct ds actions = DS_EMPTY_INITIALIZER;
     /* OFP_DEFAULT_PRIORITY keeps "priority=" out of the match text; it has
@@ -190,7 +185,7 @@ dump_add_flow(struct ofp_request *req, const struct ofputil_flow_stats *fs)
     struct ofpact_format_params fp = {.s = &actions};
     ofpacts_format(fs->ofpacts, fs->ofpacts_len, &fp);
 
-    req->flows[req->n_flows++] = (struct ofp_flow){
+    return (struct ofp_flow){
         .table_id = fs->table_id,
         .priority = fs->priority,
         .cookie = ntohll(fs->cookie),
@@ -199,6 +194,17 @@ dump_add_flow(struct ofp_request *req, const struct ofputil_flow_stats *fs)
         .match = ds_steal_cstr(&match),
         .actions = ds_steal_cstr(&actions),
     };
+}
+
+/* Records one flow of a flow stats reply in 'req'. */
+static void
+dump_add_flow(struct ofp_request *req, const struct ofputil_flow_stats *fs)
+{
+    if (req->n_flows >= req->allocated_flows) {
+        req->flows =
+            x2nrealloc(req->flows, &req->allocated_flows, sizeof *req->flows);
+    }
+    req->flows[req->n_flows++] = flow_from_stats(fs);
 }
 
 /* Adds the flows in flow stats reply 'oh' to the dump waiting for it.
@@ -571,4 +577,54 @@ ofp_switch_dump_flows(struct ofp_switch *sw, int table_id)
     match_init_catchall(&fsr.match);
     return request_send(sw, OFP_REQ_DUMP,
                         ofputil_encode_flow_stats_request(&fsr, OFP_PROTOCOL));
+}
+
+/* -- Looking at a bridge ----------------------------------------------- */
+
+int
+ofp_dump_flows_sync(const char *target, int timeout_ms,
+                    struct ofp_flow **ret_flows, size_t *ret_n)
+{
+    struct vconn *vconn;
+    int error = vconn_open_block(target, OFP_VERSIONS, DSCP_DEFAULT,
+                                 timeout_ms, &vconn);
+    if (error) {
+        return error == EAGAIN ? -ETIMEDOUT : -error;
+    }
+
+    /* Every table, every flow: what "ovs-ofctl dump-flows" asks. */
+    struct ofputil_flow_stats_request fsr = {
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    match_init_catchall(&fsr.match);
+    struct ofputil_flow_stats *fses;
+    size_t n;
+    error = vconn_dump_flows(vconn, &fsr, OFP_PROTOCOL, &fses, &n);
+    vconn_close(vconn);
+    if (error) {
+        /* Positive: an errno; OFPERR_*: the switch's refusal. */
+        return error < OFPERR_OFS ? -error : -EPROTO;
+    }
+
+    struct ofp_flow *flows = xmalloc(MAX(n, 1) * sizeof *flows);
+    for (size_t i = 0; i < n; i++) {
+        flows[i] = flow_from_stats(&fses[i]);
+        free(CONST_CAST(struct ofpact *, fses[i].ofpacts));
+    }
+    free(fses);
+    *ret_flows = flows;
+    *ret_n = n;
+    return 0;
+}
+
+void
+ofp_flows_free(struct ofp_flow *flows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(flows[i].match);
+        free(flows[i].actions);
+    }
+    free(flows);
 }

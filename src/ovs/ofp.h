@@ -130,4 +130,20 @@ size_t ofp_request_flows(const struct ofp_request *req,
 /* Frees 'req' (NULL is fine); a reply still to come is then ignored. */
 void ofp_request_free(struct ofp_request *req);
 
+/* -- Looking at a bridge, as ovs-ofctl does ---------------------------- */
+
+/* Connects to 'target', a bridge's management socket ("unix:RUNDIR/
+ * BRIDGE.mgmt") or a switch's OpenFlow listener ("tcp:IP:PORT"), speaking
+ * OpenFlow 1.3, and dumps the flows of every table, blocking for at most
+ * 'timeout_ms'.  Not for a daemon's loop: for one-shot tools.  Returns 0
+ * with the flows in '*ret_flows' (free with ofp_flows_free()) and their
+ * count in '*ret_n', or a negative errno (-ENOENT: no such socket,
+ * -ECONNREFUSED, -ETIMEDOUT, -EPROTO: the switch refused the request). */
+int ofp_dump_flows_sync(const char *target, int timeout_ms,
+                        struct ofp_flow **ret_flows, size_t *ret_n)
+    __attribute__((warn_unused_result));
+
+/* Frees 'n' flows of ofp_dump_flows_sync(). */
+void ofp_flows_free(struct ofp_flow *flows, size_t n);
+
 #endif /* ovs/ofp.h */

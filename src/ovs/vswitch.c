@@ -239,6 +239,7 @@ fill_iface(struct vsw_iface *out, const struct vrec_port *port,
         .network_type = smap_get(oc, "network_type"),
         .physical_network = smap_get(oc, "physical_network"),
         .segmentation_id = smap_get(oc, "segmentation_id"),
+        .peer = smap_get(&iface->options, "peer"),
     };
 }
 

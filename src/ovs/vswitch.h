@@ -88,6 +88,8 @@ struct vsw_iface {
     const char *network_type;
     const char *physical_network;
     const char *segmentation_id;
+    /* Interface options. */
+    const char *peer; /* options:peer of a patch interface. */
 };
 
 /* Lists the interfaces of bridge 'bridge' in '*ret_ifaces' (an array of

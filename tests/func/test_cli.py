@@ -76,8 +76,8 @@ def same(clis, *args, check=True):
 
 def formats(kind):
     one = [[], ["-f", "json"], ["-f", "json", "--noindent"], ["-f", "value"],
-           ["-f", "shell"], ["-f", "shell", "--prefix", "os_"]]
-    return one if kind == "one" else one[:4] + [["--print-empty"], ["-f", "csv"],
+           ["-f", "yaml"], ["-f", "shell"], ["-f", "shell", "--prefix", "os_"]]
+    return one if kind == "one" else one[:5] + [["--print-empty"], ["-f", "csv"],
                                                 ["-f", "csv", "--quote", "none"],
                                                 ["-f", "csv", "--quote", "minimal"]]
 
@@ -295,8 +295,7 @@ def test_usage_errors(server, clis, args):
     neu, osc = clis
     a, b = neu(*args, check=False), osc(*args, check=False)
     assert a.returncode == b.returncode == 2
-    # argparse's last line, "PROG: error: MESSAGE", names the same problem (the choices of
-    # -f differ: neutrino has no csv or yaml).
+    # argparse's last line, "PROG: error: MESSAGE", names the same problem.
     def message(p):
         return p.stderr.splitlines()[-1].split(": error: ")[1].split(" (choose from")[0]
     assert message(a) == message(b)
@@ -333,3 +332,22 @@ def test_no_endpoint(tmp_path):
     p = subprocess.run([CLI_BIN, "network", "list"], env=osc_env(tmp_path),
                        capture_output=True, text=True)
     assert p.returncode == 1 and "OS_ENDPOINT" in p.stderr
+
+
+def test_max_width(server, clis):
+    """--max-width: cliff's column shrinking and prettytable's textwrap
+    wrapping (hyphens, long words, the Field/Value and list minimums)."""
+    seed_setup(server, clis)
+    neu, _ = clis
+    neu("port", "create", "--network", "provider", "--description",
+        "a well-known, self-referential description -- long enough to wrap "
+        "twice over at sixty columns", "--device-owner", "compute:nova", "p1")
+    port = server.list("ports", params={"name": "p1"})[0]
+    for width in ("1", "40", "60", "77", "100", "300"):
+        shown = same(clis, "port", "show", port["id"], "--max-width", width)
+        same(clis, "port", "list", "--long", "--max-width", width)
+        if width == "40":  # Field and Value near their minimum, 16 each
+            assert max(map(len, shown.stdout.splitlines())) <= 40
+    same(clis, "network", "list", "--long", "--max-width", "50")
+    same(clis, "subnet", "show", "provider", "--max-width", "45", "-c", "id", "-c",
+         "allocation_pools", "-c", "cidr")

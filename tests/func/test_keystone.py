@@ -223,6 +223,61 @@ def test_agent_paths_need_admin_or_service_role(ks_server, keystone):
         assert resp.status_code == 200, resp.text
     assert [a["host"] for a in get(server, "/v2.0/agents", admin).json()["agents"]] \
         == ["h1"]
+NEUTRINO_CLI = os.environ.get("NEUTRINO_CLI") or str(REPO / "build" / "neutrino")
+
+
+def test_neutrino_cli_with_keystone(ks_server, keystone, tmp_path):
+    """The neutrino CLI with the usual OS_* credentials: a token from
+    Keystone v3, the network endpoint from its catalog, the same output as
+    the openstack CLI; refused credentials as keystoneauth says it."""
+    server = ks_server()
+    env = dict(osc_env(tmp_path), **keystone.env("admin", "admin", "admin-secret"))
+
+    def run(argv0, *args, extra_env=None):
+        return subprocess.run([argv0] + list(args), capture_output=True, text=True,
+                              timeout=180, env=dict(env, **(extra_env or {})))
+
+    _, admin_project = keystone.token("admin", "admin", "admin-secret")
+    p = run(NEUTRINO_CLI, "network", "create", "--provider-network-type", "flat",
+            "--provider-physical-network", "provider", "provider", "-f", "json")
+    assert p.returncode == 0, p.stderr
+    assert __import__("json").loads(p.stdout)["project_id"] == admin_project
+    mine = run(NEUTRINO_CLI, "network", "show", "provider")
+    theirs = run(OSC_BIN, "network", "show", "provider")
+    assert mine.returncode == theirs.returncode == 0, (mine.stderr, theirs.stderr)
+    assert mine.stdout == theirs.stdout
+    # Options instead of variables: another user, the token's project.
+    _, demo1 = keystone.token("member1", "demo1")
+    p = run(NEUTRINO_CLI, "--os-username", "member1", "--os-password", "secret",
+            "--os-project-name", "demo1", "port", "create", "--network",
+            "provider", "p1", "-f", "value", "-c", "project_id")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == demo1 + "\n"
+    bad = run(NEUTRINO_CLI, "network", "list", extra_env={"OS_PASSWORD": "wrong"})
+    assert bad.returncode == 1
+    assert re.fullmatch(r"The request you have made requires authentication\. "
+                        r"\(HTTP 401\) \(Request-ID: req-[0-9a-f-]+\)\n",
+                        bad.stderr), bad.stderr
+    p = run(NEUTRINO_CLI, "network", "list", extra_env={"OS_REGION_NAME": "Nowhere"})
+    assert p.returncode == 1
+    assert p.stderr == "public endpoint for network service in Nowhere region " \
+        "not found\n"
+    # The same credentials from clouds.yaml, OS_CLOUD naming the entry.
+    conf = tmp_path / ".config" / "openstack"
+    conf.mkdir(parents=True)
+    (conf / "clouds.yaml").write_text(
+        "clouds:\n  lab:\n    auth:\n      auth_url: %s/v3\n"
+        "      username: admin\n      password: admin-secret\n"
+        "      project_name: admin\n      user_domain_name: Default\n"
+        "      project_domain_name: Default\n    region_name: RegionOne\n"
+        % keystone.url)
+    env = dict(osc_env(tmp_path), OS_CLOUD="lab")
+    mine = run(NEUTRINO_CLI, "network", "show", "provider")
+    theirs = run(OSC_BIN, "network", "show", "provider")
+    assert mine.returncode == theirs.returncode == 0, (mine.stderr, theirs.stderr)
+    assert mine.stdout == theirs.stdout
+    p = run(NEUTRINO_CLI, "--os-cloud", "elsewhere", "network", "list")
+    assert p.returncode == 1 and p.stderr == "Cloud elsewhere was not found.\n"
 
 
 def test_context_is_the_tokens(ks_server, keystone):
