@@ -385,6 +385,31 @@ def test_pagination(server):
     assert_neutron_error(r, 400)
 
 
+def test_pagination_past_the_end(server):
+    """The empty page after the last one links back without a marker, as
+    Neutron's: "previous" from there is the last page (what Tempest's
+    href walks follow), and a reverse empty page links "next" to the
+    first."""
+    ids = [server.create("network", name="end-%d" % i)["id"] for i in range(3)]
+    params = {"limit": "1", "sort_key": "name", "sort_dir": "asc"}
+    r = server.ok(server.get("/v2.0/networks", params=dict(params, marker=ids[2])), 200)
+    assert r["networks"] == []
+    links = _links(r, "networks")
+    assert list(links) == ["previous"]
+    q = parse_qs(urlparse(links["previous"]).query)
+    assert "marker" not in q and q["page_reverse"] == ["True"]
+    r = server.ok(server.get(links["previous"][len(server.url):]), 200)
+    assert [x["id"] for x in r["networks"]] == [ids[2]]
+    r = server.ok(server.get("/v2.0/networks", params=dict(
+        params, marker=ids[0], page_reverse="True")), 200)
+    assert r["networks"] == []
+    links = _links(r, "networks")
+    assert list(links) == ["next"]
+    assert "marker" not in parse_qs(urlparse(links["next"]).query)
+    r = server.ok(server.get(links["next"][len(server.url):]), 200)
+    assert [x["id"] for x in r["networks"]] == [ids[0]]
+
+
 def test_changed_since(server):
     n = server.create("network", name="cs")
     later = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))
