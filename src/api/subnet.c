@@ -42,6 +42,10 @@ static const struct attr subnet_attrs[] = {
      A_POST | A_FILTER | A_NULLABLE, convert_uuid_or_null, "null"},
     {"segment_id", "segment_id", COL_TEXT, A_POST | A_FILTER | A_NULLABLE,
      convert_uuid_or_null, "null"},
+    /* Neutron's hidden filter: subnets of shared networks (or not). */
+    {"shared",
+     "(SELECT shared FROM networks WHERE networks.id = subnets.network_id)",
+     COL_BOOL, A_FILTER | A_ALIAS, convert_bool, NULL},
     {"prefixlen", NULL, COL_NONE, A_POST, convert_int, NULL},
     {"use_default_subnetpool", NULL, COL_NONE, A_POST, convert_bool, NULL},
 };

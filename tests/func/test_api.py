@@ -279,6 +279,28 @@ def test_filters(server):
     assert "colour" in err["message"]
 
 
+def test_subnet_shared_filter(server):
+    """Subnets filter on their network's "shared", an attribute Neutron
+    keeps hidden: never in a response, not even with fields=shared."""
+    shared = server.create("network", name="sh", shared=True)
+    private = server.create("network", name="pr")
+    s1 = server.create("subnet", network_id=shared["id"], ip_version=4,
+                       cidr="10.1.0.0/24")
+    s2 = server.create("subnet", network_id=private["id"], ip_version=4,
+                       cidr="10.2.0.0/24")
+
+    def ids(value):
+        return [x["id"] for x in server.list("subnets", params={"shared": value})]
+
+    assert ids("True") == [s1["id"]]
+    assert ids("false") == [s2["id"]]
+    assert "shared" not in server.list("subnets")[0]
+    got = server.list("subnets", params={"fields": ["id", "shared"]})
+    assert sorted(got, key=lambda x: x["id"]) == sorted(
+        [{"id": s1["id"]}, {"id": s2["id"]}], key=lambda x: x["id"])
+    assert_neutron_error(server.get("/v2.0/subnets?shared=maybe"), 400, "InvalidInput")
+
+
 def test_port_filters(server):
     n = server.create("network", name="pf")
     s = server.subnet(n["id"], "10.40.0.0/24", enable_dhcp=False)
