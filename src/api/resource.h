@@ -86,6 +86,10 @@ struct api_error *network_get_row(struct api_request *, const char *id,
  * order (JSON array of rows). */
 json_t *subnets_of_network(struct api_request *, const char *network_id);
 
+/* True for an IPv6 subnet whose addresses ports get without asking
+ * (SLAAC or DHCPv6-stateless). */
+bool is_auto_address_subnet(json_t *subnet);
+
 /* Port helpers used by subnet and network code. */
 struct api_error *port_create_dhcp(struct api_request *, json_t *network,
                                    json_t *subnet);

@@ -810,6 +810,29 @@ def test_slaac_subnet_addresses(server):
     assert_neutron_error(r, 400, "AllocationOnAutoAddressSubnet")
 
 
+@pytest.mark.parametrize("mode", ["slaac", "dhcpv6-stateless"])
+def test_delete_auto_address_subnet_with_ports(server, mode):
+    """An auto-address subnet goes even with ports on it, taking their
+    addresses along (Neutron's, Tempest's _test_delete_subnet_with_ports);
+    the ports stay, so the network cannot go."""
+    n = server.create("network", name="auto")
+    s4 = server.subnet(n["id"], "10.113.0.0/24")
+    s6 = server.subnet(n["id"], "fd00:113::/64", ipv6_address_mode=mode,
+                       ipv6_ra_mode=mode)
+    p = server.create("port", network_id=n["id"])
+    assert {f["subnet_id"] for f in p["fixed_ips"]} == {s4["id"], s6["id"]}
+    server.ok(server.delete("/v2.0/subnets/" + s6["id"]), 204)
+    got = server.ok(server.get("/v2.0/ports/" + p["id"]), 200)["port"]
+    assert [f["subnet_id"] for f in got["fixed_ips"]] == [s4["id"]]
+    assert got["revision_number"] > p["revision_number"]
+    r = server.delete("/v2.0/networks/" + n["id"])
+    err = assert_neutron_error(r, 409, "NetworkInUse")
+    assert "There are one or more ports still in use on the network" in err["message"]
+    # Ordinary subnets still refuse.
+    r = server.delete("/v2.0/subnets/" + s4["id"])
+    assert_neutron_error(r, 409, "SubnetInUse")
+
+
 def test_port_extension_defaults(server):
     n = server.create("network", name="ext")
     p = server.create("port", network_id=n["id"],
