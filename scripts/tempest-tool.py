@@ -7,10 +7,15 @@ packages beyond what tempest itself pulls in).
       "public" (physnet "public") with a subnet, and prints shell
       assignments PUBLIC_NET=<id> and EXTENSIONS=<aliases, comma-separated,
       exactly as GET /v2.0/extensions lists them>.
+  tempest-tool.py accounts KEYSTONE_URL FILE
+      Creates MEMBERS projects, each with a user of role member, and ADMINS
+      projects, each with a user of role admin, and writes them to FILE as
+      Tempest's pre-provisioned accounts (accounts.yaml).
   tempest-tool.py report LIST NAME=SUBUNIT [NAME=SUBUNIT ...]
       LIST holds the selected test ids (tempest run --list-tests).  Prints
-      passed/failed/skipped per server and per area (test module), and the
-      tests the first server did not pass that the second one passed.
+      passed/failed/skipped per server and per area (test module), the
+      tests the first server did not pass that the second one passed, and
+      the other way round.
 
 A class whose setUpClass skipped or failed reports one result named
 "setUpClass (module.Class)" instead of one per test; the report gives
@@ -61,6 +66,39 @@ def prepare(keystone, network):
         "cidr": "172.24.4.0/24", "enable_dhcp": False}})
     print("PUBLIC_NET=%s" % net["id"])
     print("EXTENSIONS=%s" % ",".join(aliases))
+
+
+MEMBERS = 4
+ADMINS = 2
+
+
+def accounts(keystone, path):
+    # Imported here: only this command needs Keystone's client.
+    from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+    from keystoneclient.v3 import client
+
+    auth = v3.Password(auth_url=keystone + "/v3", username="admin",
+                       password="admin-secret", project_name="admin",
+                       user_domain_name="Default",
+                       project_domain_name="Default")
+    ks = client.Client(session=session.Session(auth=auth))
+    roles = {r.name: r for r in ks.roles.list()}
+    lines = []
+    for role, count in (("member", MEMBERS), ("admin", ADMINS)):
+        for i in range(1, count + 1):
+            name = "tempest-%s%d" % (role, i)
+            project = ks.projects.create(name, "default")
+            user = ks.users.create(name, domain="default", password="secret")
+            ks.roles.grant(roles[role], user=user, project=project)
+            # With the project's id, as Tempest's clients' tenant_id is
+            # what the file gives (the plugin's tests send it).
+            lines += ["- username: %s" % name, "  project_name: %s" % name,
+                      "  project_id: %s" % project.id,
+                      "  password: secret", "  domain_name: Default",
+                      "  roles: [%s]" % role]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 CLASS_RESULT = re.compile(r"^(setUpClass|tearDownClass) \((\S+)\)$")
@@ -160,11 +198,20 @@ def report(list_path, runs):
     for t in worse:
         status, reason = outcomes[first][t]
         print("  %s %s\n      %s" % (status, strip_attrs(t), reason[:300]))
+    better = [t for t in tests if outcomes[first][t][0] == "pass"
+              and outcomes[second][t][0] != "pass"]
+    print("\n%d tests %s passed that %s did not:" % (len(better), first,
+                                                     second))
+    for t in better:
+        status, reason = outcomes[second][t]
+        print("  %s %s\n      %s" % (status, strip_attrs(t), reason[:300]))
 
 
 def main(argv):
     if len(argv) == 4 and argv[1] == "prepare":
         prepare(argv[2].rstrip("/"), argv[3].rstrip("/"))
+    elif len(argv) == 4 and argv[1] == "accounts":
+        accounts(argv[2].rstrip("/"), argv[3])
     elif len(argv) >= 4 and argv[1] == "report":
         report(argv[2], [a.split("=", 1) for a in argv[3:]])
     else:
