@@ -1,12 +1,16 @@
 #!/bin/sh
 # Runs Debian's own neutron-server, as a reference for the benchmark.
 #
-#   neutron-server.sh start [PORT]   installs it if missing, starts it on
+#   neutron-server.sh start [PORT [CONF]]
+#                                    installs it if missing, starts it on
 #                                    127.0.0.1 with a private config and
 #                                    SQLite database under a mktemp dir,
 #                                    waits until it answers and prints
 #                                    shell assignments: NEUTRON_URL=...,
-#                                    NEUTRON_PID=..., NEUTRON_DIR=...
+#                                    NEUTRON_PID=..., NEUTRON_DIR=...;
+#                                    CONF, an extra config file read last,
+#                                    may override any option (keystone
+#                                    auth for scripts/tempest.sh)
 #   neutron-server.sh stop DIR       kills the server started with DIR (and
 #                                    only its process tree) and removes DIR
 #   neutron-server.sh pids DIR       prints the PIDs of its process tree
@@ -80,6 +84,7 @@ print(s.getsockname()[1])'
 
 start() {
     port=${1:-}
+    extra=${2:-}
     install_neutron
     [ -n "$port" ] || port=$(free_port)
     dir=$(mktemp -d /tmp/neutron-bench.XXXXXX)
@@ -135,6 +140,10 @@ EOF
     mkdir -p "$dir/state" "$dir/lock" "$dir/policy.d"
 
     conf="--config-file $dir/neutron.conf --config-file $dir/ml2_conf.ini"
+    if [ -n "$extra" ]; then
+        cp "$extra" "$dir/extra.conf"
+        conf="$conf --config-file $dir/extra.conf"
+    fi
     # Neutron's alembic migrations cannot run on SQLite (an early one
     # ALTERs a constraint, which SQLite's dialect refuses), so build the
     # schema of HEAD from the models, as Neutron's own unit tests do, and
@@ -305,6 +314,6 @@ start) start "$@" ;;
 stop) stop "$@" ;;
 fill) fill "$@" ;;
 pids) tree_pids "$(cat "${1:?usage: pids DIR}/neutron-server.pid")" ;;
-*) die "usage: neutron-server.sh start [PORT] | stop DIR | pids DIR" \
+*) die "usage: neutron-server.sh start [PORT [CONF]] | stop DIR | pids DIR" \
     "| fill DIR COUNT [PREFIX]" ;;
 esac

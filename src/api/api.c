@@ -842,7 +842,9 @@ page_link(const struct call *c, const char *rel, const char *marker,
             put_query_arg(&url, args[i].key, args[i].value);
         }
     }
-    put_query_arg(&url, "marker", marker);
+    if (marker) {
+        put_query_arg(&url, "marker", marker);
+    }
     if (reverse) {
         put_query_arg(&url, "page_reverse", "True");
     }
@@ -857,13 +859,12 @@ page_links(const struct call *c, const struct list_query *q, json_t *ids)
 {
     size_t n = json_array_size(ids);
     json_t *links = json_array();
-    const char *first, *last;
+    /* An empty page's links have no marker, as Neutron's: "previous" from
+     * past the end is the last page. */
+    const char *first = json_string_value(json_array_get(ids, 0));
+    const char *last =
+        n ? json_string_value(json_array_get(ids, n - 1)) : NULL;
 
-    if (!n) {
-        return links;
-    }
-    first = json_string_value(json_array_get(ids, 0));
-    last = json_string_value(json_array_get(ids, n - 1));
     if (!q->page_reverse ? (long) n >= q->limit : true) {
         json_array_append_new(links, page_link(c, "next", last, false));
     }

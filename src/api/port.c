@@ -332,7 +332,7 @@ check_mac(struct api_request *req, const char *network_id, const char *mac)
     return NULL;
 }
 
-static bool
+bool
 is_auto_address_subnet(json_t *subnet)
 {
     const char *mode = get_str(subnet, "ipv6_address_mode");

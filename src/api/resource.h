@@ -112,6 +112,9 @@ struct api_error *rbac_sync_network(struct api_request *, json_t *row,
                                     json_t *old);
 /* Deletes the policies of network 'id', which is being deleted. */
 struct api_error *rbac_forget_network(struct api_request *, const char *id);
+/* True for an IPv6 subnet whose addresses ports get without asking
+ * (SLAAC or DHCPv6-stateless). */
+bool is_auto_address_subnet(json_t *subnet);
 
 /* Port helpers used by subnet and network code. */
 struct api_error *port_create_dhcp(struct api_request *, json_t *network,

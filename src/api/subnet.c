@@ -42,6 +42,10 @@ static const struct attr subnet_attrs[] = {
      A_POST | A_FILTER | A_NULLABLE, convert_uuid_or_null, "null"},
     {"segment_id", "segment_id", COL_TEXT, A_POST | A_FILTER | A_NULLABLE,
      convert_uuid_or_null, "null"},
+    /* Neutron's hidden filter: subnets of shared networks (or not). */
+    {"shared",
+     "(SELECT shared FROM networks WHERE networks.id = subnets.network_id)",
+     COL_BOOL, A_FILTER | A_ALIAS, convert_bool, NULL},
     {"prefixlen", NULL, COL_NONE, A_POST, convert_int, NULL},
     {"use_default_subnetpool", NULL, COL_NONE, A_POST, convert_bool, NULL},
 };
@@ -679,16 +683,47 @@ subnet_update(struct api_request *req, json_t *row, json_t *changes)
     return e ? e : revise_network(req, get_str(row, "network_id"));
 }
 
+/* Takes the addresses of auto-address subnet 'id' away from the ports of
+ * its network but the DHCP port, as Neutron does instead of refusing the
+ * delete: those addresses were never asked for. */
+static struct api_error *
+release_auto_addresses(struct api_request *req, json_t *row, json_t *dhcp)
+{
+    const char *id = get_str(row, "id");
+    json_t *ports = store_ids_where(req->store, &port_def, "network_id",
+                                    get_str(row, "network_id"));
+    struct api_error *e = NULL;
+    size_t i;
+    json_t *v;
+
+    json_array_foreach (ports, i, v) {
+        const char *port_id = json_string_value(v);
+        json_t *port = NULL;
+
+        if (!e && !(dhcp && !strcmp(port_id, get_str(dhcp, "id")))) {
+            port = store_get(req->store, &port_def, port_id);
+        }
+        if (port) {
+            e = port_remove_subnet_ips(req, port, id, false);
+            json_decref(port);
+        }
+    }
+    json_decref(ports);
+    return e;
+}
+
 static struct api_error *
 subnet_delete(struct api_request *req, json_t *row)
 {
     const char *id = get_str(row, "id");
     json_t *dhcp = port_find_dhcp(req, get_str(row, "network_id"));
-    struct api_error *e = NULL;
+    struct api_error *e = is_auto_address_subnet(row)
+                              ? release_auto_addresses(req, row, dhcp)
+                              : NULL;
     long others =
         store_ip_count(req->store, id, dhcp ? get_str(dhcp, "id") : NULL);
 
-    if (others > 0) {
+    if (!e && others > 0) {
         e = api_error_new(409, "SubnetInUse",
                           "Unable to complete operation on subnet %s: One "
                           "or more ports have an IP allocation from this "

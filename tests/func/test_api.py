@@ -279,6 +279,28 @@ def test_filters(server):
     assert "colour" in err["message"]
 
 
+def test_subnet_shared_filter(server):
+    """Subnets filter on their network's "shared", an attribute Neutron
+    keeps hidden: never in a response, not even with fields=shared."""
+    shared = server.create("network", name="sh", shared=True)
+    private = server.create("network", name="pr")
+    s1 = server.create("subnet", network_id=shared["id"], ip_version=4,
+                       cidr="10.1.0.0/24")
+    s2 = server.create("subnet", network_id=private["id"], ip_version=4,
+                       cidr="10.2.0.0/24")
+
+    def ids(value):
+        return [x["id"] for x in server.list("subnets", params={"shared": value})]
+
+    assert ids("True") == [s1["id"]]
+    assert ids("false") == [s2["id"]]
+    assert "shared" not in server.list("subnets")[0]
+    got = server.list("subnets", params={"fields": ["id", "shared"]})
+    assert sorted(got, key=lambda x: x["id"]) == sorted(
+        [{"id": s1["id"]}, {"id": s2["id"]}], key=lambda x: x["id"])
+    assert_neutron_error(server.get("/v2.0/subnets?shared=maybe"), 400, "InvalidInput")
+
+
 def test_port_filters(server):
     n = server.create("network", name="pf")
     s = server.subnet(n["id"], "10.40.0.0/24", enable_dhcp=False)
@@ -383,6 +405,31 @@ def test_pagination(server):
     assert_neutron_error(r, 404, "NetworkNotFound")
     r = server.get("/v2.0/networks", params={"limit": "x"})
     assert_neutron_error(r, 400)
+
+
+def test_pagination_past_the_end(server):
+    """The empty page after the last one links back without a marker, as
+    Neutron's: "previous" from there is the last page (what Tempest's
+    href walks follow), and a reverse empty page links "next" to the
+    first."""
+    ids = [server.create("network", name="end-%d" % i)["id"] for i in range(3)]
+    params = {"limit": "1", "sort_key": "name", "sort_dir": "asc"}
+    r = server.ok(server.get("/v2.0/networks", params=dict(params, marker=ids[2])), 200)
+    assert r["networks"] == []
+    links = _links(r, "networks")
+    assert list(links) == ["previous"]
+    q = parse_qs(urlparse(links["previous"]).query)
+    assert "marker" not in q and q["page_reverse"] == ["True"]
+    r = server.ok(server.get(links["previous"][len(server.url):]), 200)
+    assert [x["id"] for x in r["networks"]] == [ids[2]]
+    r = server.ok(server.get("/v2.0/networks", params=dict(
+        params, marker=ids[0], page_reverse="True")), 200)
+    assert r["networks"] == []
+    links = _links(r, "networks")
+    assert list(links) == ["next"]
+    assert "marker" not in parse_qs(urlparse(links["next"]).query)
+    r = server.ok(server.get(links["next"][len(server.url):]), 200)
+    assert [x["id"] for x in r["networks"]] == [ids[0]]
 
 
 def test_changed_since(server):
@@ -761,6 +808,29 @@ def test_slaac_subnet_addresses(server):
     r = server.post("/v2.0/ports", {"port": {"network_id": n["id"], "fixed_ips": [
         {"subnet_id": s6["id"], "ip_address": "fd00:112::5"}]}})
     assert_neutron_error(r, 400, "AllocationOnAutoAddressSubnet")
+
+
+@pytest.mark.parametrize("mode", ["slaac", "dhcpv6-stateless"])
+def test_delete_auto_address_subnet_with_ports(server, mode):
+    """An auto-address subnet goes even with ports on it, taking their
+    addresses along (Neutron's, Tempest's _test_delete_subnet_with_ports);
+    the ports stay, so the network cannot go."""
+    n = server.create("network", name="auto")
+    s4 = server.subnet(n["id"], "10.113.0.0/24")
+    s6 = server.subnet(n["id"], "fd00:113::/64", ipv6_address_mode=mode,
+                       ipv6_ra_mode=mode)
+    p = server.create("port", network_id=n["id"])
+    assert {f["subnet_id"] for f in p["fixed_ips"]} == {s4["id"], s6["id"]}
+    server.ok(server.delete("/v2.0/subnets/" + s6["id"]), 204)
+    got = server.ok(server.get("/v2.0/ports/" + p["id"]), 200)["port"]
+    assert [f["subnet_id"] for f in got["fixed_ips"]] == [s4["id"]]
+    assert got["revision_number"] > p["revision_number"]
+    r = server.delete("/v2.0/networks/" + n["id"])
+    err = assert_neutron_error(r, 409, "NetworkInUse")
+    assert "There are one or more ports still in use on the network" in err["message"]
+    # Ordinary subnets still refuse.
+    r = server.delete("/v2.0/subnets/" + s4["id"])
+    assert_neutron_error(r, 409, "SubnetInUse")
 
 
 def test_port_extension_defaults(server):

@@ -239,7 +239,8 @@ def test_neutrino_cli_with_keystone(ks_server, keystone, tmp_path):
 
     _, admin_project = keystone.token("admin", "admin", "admin-secret")
     p = run(NEUTRINO_CLI, "network", "create", "--provider-network-type", "flat",
-            "--provider-physical-network", "provider", "provider", "-f", "json")
+            "--provider-physical-network", "provider", "--share", "provider",
+            "-f", "json")
     assert p.returncode == 0, p.stderr
     assert __import__("json").loads(p.stdout)["project_id"] == admin_project
     mine = run(NEUTRINO_CLI, "network", "show", "provider")

@@ -37,6 +37,10 @@ template_file = $1/catalog.templates
 key_repository = $1/credential-keys
 [cache]
 enabled = false
+[identity]
+# bcrypt's cheapest cost: every user create and password login hashes,
+# and Tempest makes a project and users per test class.
+password_hash_rounds = 4
 [oslo_policy]
 enforce_scope = false
 enforce_new_defaults = false
