@@ -589,6 +589,48 @@ put_port_opts(struct ds *out, json_t *subnets, json_t *ports)
     free(ids);
 }
 
+/* With several DHCP agents on a network, a subnet without nameservers
+ * gets every DHCP port's address on it as its DNS servers (one dnsmasq
+ * alone advertises itself), as Neutron writes it; unlike Neutron, not
+ * the address of a reserved port, which nothing serves. */
+static void
+put_dhcp_dns_servers(struct ds *out, json_t *subnets, json_t *ports)
+{
+    size_t n;
+    const char **ids = sorted_ids(ports, &n);
+    size_t i;
+    json_t *sub;
+
+    json_array_foreach (subnets, i, sub) {
+        bool v6 = json_integer_value(json_object_get(sub, "ip_version")) == 6;
+        struct ds list;
+        size_t count = 0;
+
+        if (json_array_size(json_object_get(sub, "dns_nameservers"))) {
+            continue;
+        }
+        ds_init(&list);
+        for (size_t j = 0; j < n; j++) {
+            json_t *port = json_object_get(ports, ids[j]);
+            const char *owner = str(port, "device_owner");
+            const char *dev = str(port, "device_id");
+            const char *ip = port_ip_on(port, str(sub, "id"));
+            /* A reserved port has no dnsmasq behind it. */
+            if (owner && !strcmp(owner, "network:dhcp") && ip && dev
+                && strcmp(dev, "reserved_dhcp_port")) {
+                ds_put_format(&list, v6 ? ",[%s]" : ",%s", ip);
+                count++;
+            }
+        }
+        if (count > 1) {
+            put_line(out, "tag:subnet-%s,%s:dns-server%s", str(sub, "id"),
+                     v6 ? "option6" : "option", ds_cstr(&list));
+        }
+        ds_destroy(&list);
+    }
+    free(ids);
+}
+
 char *
 dnsmasq_opts(const struct dnsmasq_config *cfg, json_t *subnets, json_t *ports,
              json_t *dhcp_port)
@@ -602,6 +644,7 @@ dnsmasq_opts(const struct dnsmasq_config *cfg, json_t *subnets, json_t *ports,
         put_subnet_opts(cfg, &out, sub, subnets, ports, dhcp_port);
     }
     put_port_opts(&out, subnets, ports);
+    put_dhcp_dns_servers(&out, subnets, ports);
     return ds_steal(&out);
 }
 

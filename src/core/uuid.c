@@ -1,6 +1,7 @@
 #include "core/uuid.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -41,4 +42,29 @@ uuid_is_valid(const char *s)
         }
     }
     return true;
+}
+
+char *
+uuid_dhcp_device_id(const char *host, const char *network_id)
+{
+    /* RFC 4122's DNS namespace, 6ba7b810-9dad-11d1-80b4-00c04fd430c8. */
+    static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
+                                         0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
+                                         0x4f, 0xd4, 0x30, 0xc8};
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
+    EVP_DigestUpdate(ctx, ns, sizeof ns);
+    EVP_DigestUpdate(ctx, host, strcspn(host, "."));
+    EVP_DigestFinal_ex(ctx, md, &len);
+    EVP_MD_CTX_free(ctx);
+    md[6] = (md[6] & 0x0f) | 0x50; /* Version 5. */
+    md[8] = (md[8] & 0x3f) | 0x80; /* RFC 4122 variant. */
+    return xasprintf("dhcp%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                     "%02x%02x%02x%02x%02x%02x-%s",
+                     md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7],
+                     md[8], md[9], md[10], md[11], md[12], md[13], md[14],
+                     md[15], network_id);
 }
