@@ -13,7 +13,8 @@
  * feed, which networks it serves (docs/agent-protocol.md).  A network
  * leaving an agent keeps that port as a reserved one (device_id
  * reserved_dhcp_port, unbound), which the next agent takes, as Neutron
- * does.
+ * does.  An agent's port deleted through the API is made again in the
+ * same transaction (port.c), where Neutron's agent recreates it.
  *
  * Scheduling follows [DEFAULT] dhcp_agents_per_network (alive, admin-up
  * DHCP agents, least loaded first), when a network gets a DHCP subnet, when

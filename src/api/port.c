@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "api/agents.h"
+#include "api/dhcp-sched.h"
 #include "api/ipam.h"
 #include "api/resource.h"
 #include "core/mac.h"
@@ -871,7 +872,22 @@ port_delete_row(struct api_request *req, json_t *port)
 static struct api_error *
 port_delete(struct api_request *req, json_t *row)
 {
-    return port_delete_row(req, row);
+    const char *device_id = get_str(row, "device_id");
+    struct api_error *e = port_delete_row(req, row);
+    json_t *network = NULL;
+
+    /* A DHCP agent's port deleted by hand comes back at once, as Neutron's
+     * agent recreates it (dhcp-sched.h); a reserved one stays gone. */
+    if (e || strcmp(get_str(row, "device_owner"), "network:dhcp")
+        || !strcmp(device_id, DHCP_RESERVED)) {
+        return e;
+    }
+    e = network_get_row(req, get_str(row, "network_id"), &network);
+    if (!e) {
+        e = dhcp_sched_network(req, network);
+    }
+    json_decref(network);
+    return e;
 }
 
 static struct api_error *

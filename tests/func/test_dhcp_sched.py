@@ -259,3 +259,22 @@ def test_removed_network_stays_off_until_the_agent_restarts(make_server):
     report(server, host="a", agent_type="DHCP agent", start=True)
     assert hosts_of(server, net) == ["a", "b"]
     assert len(dhcp_ports(server, net)) == 2
+
+
+def test_dhcp_port_deleted_by_hand_comes_back(server):
+    a = dhcp_agent(server, "a")
+    net = network(server)
+    (port,) = dhcp_ports(server, net)
+    server.ok(server.delete("/v2.0/ports/" + port["id"]), 204)
+    (again,) = dhcp_ports(server, net)
+    assert again["id"] != port["id"]
+    assert again["device_id"] == device_id_of(a, net["id"])
+    assert [f["subnet_id"] for f in again["fixed_ips"]] == \
+        [f["subnet_id"] for f in port["fixed_ips"]]
+    # A reserved port (no agent behind it) deleted by hand stays gone.
+    server.ok(server.delete("/v2.0/agents/%s/dhcp-networks/%s"
+                            % (a["id"], net["id"])), 204)
+    (reserved,) = dhcp_ports(server, net)
+    assert reserved["device_id"] == "reserved_dhcp_port"
+    server.ok(server.delete("/v2.0/ports/" + reserved["id"]), 204)
+    assert dhcp_ports(server, net) == []
