@@ -377,7 +377,6 @@ def run_neutron(args):
                            nh.dir / "dhcp" / net_id / "host")
         finally:
             probe.close()
-            neutron_dhcp.kill_dnsmasqs(nh)
     finally:
         lab.cleanup()
 

@@ -8,8 +8,9 @@ The DHCP agent runs with interface_driver = openvswitch and ovs_use_veth
 (no haproxy: the benchmark is about DHCP), in the host's network namespace
 (`nsenter --net`) and in a private mount namespace with an empty tmpfs on
 /run/netns, so the qdhcp-* namespaces it makes are its own and vanish with
-it.  Its dnsmasq daemonizes and outlives it: kill_dnsmasqs() kills them
-by PID (their command line names the host's state_path).
+it.  Its dnsmasq daemonizes and outlives it, as do neutron-server's
+forked workers when the lab stops the server: kill_leftovers() kills
+them by PID (their command lines name the host's directory).
 
 On the userspace datapath a veth must not leave UDP checksums to the NIC
 (tests/system/README.md): neutrino's agent turns TX checksum offload off
@@ -57,7 +58,7 @@ def start(lab, phys):
         a for a in nh.osc("network", "agent", "list")
         if a["Agent Type"] == "DHCP agent" and a["Alive"]],
         START, interval=2, what="the DHCP agent to report")
-    lab.defer("kill neutron's dnsmasq", lambda: kill_dnsmasqs(nh))
+    lab.defer("kill neutron's leftovers", lambda: kill_leftovers(nh))
     return nh
 
 
@@ -84,6 +85,22 @@ def checksums_off(nh):
 
 
 def dnsmasq_pids(nh):
+    return [p for p, cmd in pids_naming(nh) if cmd[0].endswith(b"dnsmasq")]
+
+
+def kill_leftovers(nh):
+    """What outlives the lab's own stopping of the processes it started:
+    dnsmasq (daemonized), neutron-server's forked workers, privsep
+    helpers; all name the host's directory on their command line."""
+    for pid, _ in pids_naming(nh):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def pids_naming(nh):
+    """(pid, argv) of the processes whose command line names nh.dir."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -92,15 +109,6 @@ def dnsmasq_pids(nh):
             cmd = Path("/proc", entry, "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if cmd and cmd[0].endswith(b"dnsmasq") and any(
-                str(nh.dir).encode() in a for a in cmd):
-            pids.append(int(entry))
+        if cmd and cmd[0] and any(str(nh.dir).encode() in a for a in cmd):
+            pids.append((int(entry), cmd))
     return pids
-
-
-def kill_dnsmasqs(nh):
-    for pid in dnsmasq_pids(nh):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
