@@ -29,8 +29,8 @@
 #include "core/ds.h"
 #include "core/log.h"
 #include "core/mac.h"
-#include "core/sha1.h"
 #include "core/util.h"
+#include "core/uuid.h"
 #include "nl/netns.h"
 #include "nl/nl-converge.h"
 #include "nl/nl-sock.h"
@@ -46,7 +46,6 @@ LOG_DEFINE_THIS_MODULE(dhcp_agent);
 #define BACKOFF_MAX_MS  5000  /* ...doubling up to this. */
 #define STABLE_MS       10000 /* A run this long resets the delay. */
 #define REAP_MS         50    /* How often helper processes are reaped. */
-#define TAKEOVER_MS     5000  /* How often others' DHCP agents are checked. */
 #define NS_PREFIX       "qdhcp-"
 #define METADATA_NET    "169.254.169.254/32"
 
@@ -100,13 +99,6 @@ struct dhcp_agent {
     long long next_report, next_retry;
     bool reporting, started;
     bool awaiting_wiring; /* A DHCP port waits for the OVS role. */
-
-    /* Networks another host's DHCP agent holds move here when the server
-     * shows that agent dead (and the server agrees to the claim). */
-    json_t *alive_hosts; /* Hosts with an alive DHCP agent; NULL: unknown. */
-    bool foreign;        /* Some network is held by another host. */
-    bool listing;        /* The agent list is being fetched. */
-    long long next_listing;
 };
 
 static const char *
@@ -124,30 +116,6 @@ ignore_error(int r)
 }
 
 /* ---- Names. ---- */
-
-char *
-dhcp_agent_device_id(const char *host, const char *net_id)
-{
-    /* RFC 4122's DNS namespace, 6ba7b810-9dad-11d1-80b4-00c04fd430c8. */
-    static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
-                                         0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
-                                         0x4f, 0xd4, 0x30, 0xc8};
-    uint8_t md[SHA1_LEN];
-    size_t host_len = strcspn(host, ".");
-    struct sha1 ctx;
-
-    sha1_init(&ctx);
-    sha1_update(&ctx, ns, sizeof ns);
-    sha1_update(&ctx, host, host_len);
-    sha1_final(&ctx, md);
-    md[6] = (md[6] & 0x0f) | 0x50; /* Version 5. */
-    md[8] = (md[8] & 0x3f) | 0x80; /* RFC 4122 variant. */
-    return xasprintf("dhcp%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                     "%02x%02x%02x%02x%02x%02x-%s",
-                     md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7],
-                     md[8], md[9], md[10], md[11], md[12], md[13], md[14],
-                     md[15], net_id);
-}
 
 static char *
 netns_name(const char *net_id)
@@ -206,7 +174,6 @@ dhcp_agent_destroy(struct dhcp_agent *a)
         }
         free(a->nets);
         free(a->helpers);
-        json_decref(a->alive_hosts);
         nl_sock_close(a->nl);
         free(a);
     }
@@ -1049,69 +1016,13 @@ report_state(struct dhcp_agent *a)
     }
 }
 
-static void
-on_agents(void *aux, long status, json_t *body)
-{
-    struct dhcp_agent *a = aux;
-    size_t i;
-    json_t *agent;
-
-    if (status < 0) {
-        return;
-    }
-    a->listing = false;
-    if (status != 200) {
-        return;
-    }
-    json_decref(a->alive_hosts);
-    a->alive_hosts = json_object();
-    json_array_foreach (json_object_get(body, "agents"), i, agent) {
-        if (json_is_true(json_object_get(agent, "alive"))
-            && str(agent, "host")) {
-            json_object_set_new(a->alive_hosts, str(agent, "host"),
-                                json_true());
-        }
-    }
-    a->dirty = true;
-}
-
-/* Asks which DHCP agents are alive, while other hosts hold networks. */
-static void
-list_agents(struct dhcp_agent *a)
-{
-    long long now = ovsx_time_msec();
-
-    if (!a->foreign || a->listing || now < a->next_listing) {
-        return;
-    }
-    hclient_request(a->client, "GET", "/v2.0/agents?agent_type=DHCP%20agent",
-                    NULL, REQUEST_TIMEOUT, on_agents, a);
-    a->listing = true;
-    a->next_listing = now + TAKEOVER_MS;
-}
-
-/* True if this host may serve network 'port' is the DHCP port of: it is
- * free, ours, or held by a host whose DHCP agent the server shows dead. */
-static bool
-may_serve(struct dhcp_agent *a, json_t *port, const char *device_id)
-{
-    const char *dev = str(port, "device_id");
-    const char *host = str(port, "binding:host_id");
-
-    if (!dev || !*dev || !strcmp(dev, "reserved_dhcp_port")
-        || !strcmp(dev, device_id)) {
-        return true;
-    }
-    a->foreign = true;
-    return a->alive_hosts && host && *host
-           && !json_object_get(a->alive_hosts, host);
-}
-
 /* ---- Reconciling. ---- */
 
-/* The DHCP port of network 'net_id', or NULL. */
+/* The DHCP port the server gave this host's device on network 'net_id'
+ * (dhcp-sched.h on the server: the port says which agents host the
+ * network), or NULL. */
 static json_t *
-dhcp_port_of(struct dhcp_agent *a, const char *net_id)
+dhcp_port_of(struct dhcp_agent *a, const char *net_id, const char *device_id)
 {
     const char *id;
     json_t *port;
@@ -1119,8 +1030,9 @@ dhcp_port_of(struct dhcp_agent *a, const char *net_id)
     json_object_foreach (replica_ports(a->replica), id, port) {
         const char *owner = str(port, "device_owner");
         const char *net = str(port, "network_id");
+        const char *dev = str(port, "device_id");
         if (owner && !strcmp(owner, "network:dhcp") && net
-            && !strcmp(net, net_id)) {
+            && !strcmp(net, net_id) && dev && !strcmp(dev, device_id)) {
             return port;
         }
     }
@@ -1211,9 +1123,6 @@ serve(struct dhcp_agent *a, struct dhcp_net *n, json_t *network,
         return;
     }
     if (!claimed(a, port, device_id)) {
-        if (!a->started) {
-            return; /* Unknown to the server yet: others could take it. */
-        }
         call(a, n, "POST", "bind",
              json_pack("{s:s, s:s}", "host", a->cfg->host, "device_id",
                        device_id));
@@ -1276,15 +1185,13 @@ reconcile(struct dhcp_agent *a)
     for (size_t i = 0; i < a->n_nets; i++) {
         a->nets[i]->seen = false;
     }
-    a->foreign = false;
     json_object_foreach (networks, id, network) {
         json_t *subnets = dnsmasq_subnets(replica_subnets(a->replica), id);
-        json_t *port = dhcp_port_of(a, id);
-        char *device_id = dhcp_agent_device_id(a->cfg->host, id);
+        char *device_id = uuid_dhcp_device_id(a->cfg->host, id);
+        json_t *port = dhcp_port_of(a, id, device_id);
         struct dhcp_net *n = find_net(a, id);
 
-        if (json_array_size(subnets) && port && str(port, "id")
-            && may_serve(a, port, device_id)) {
+        if (json_array_size(subnets) && port && str(port, "id")) {
             if (n && strcmp(n->port_id, str(port, "id"))) {
                 n->seen = false; /* A new DHCP port: start afresh. */
                 a->dirty = true;
@@ -1374,7 +1281,6 @@ dhcp_agent_run(struct dhcp_agent *a)
         reconcile(a);
     }
     report_ports(a);
-    list_agents(a);
 }
 
 void
@@ -1390,9 +1296,6 @@ dhcp_agent_wait(struct dhcp_agent *a)
     }
     if (a->next_retry) {
         ovsx_poll_timer_wait_until(a->next_retry);
-    }
-    if (a->foreign && !a->listing) {
-        ovsx_poll_timer_wait_until(a->next_listing);
     }
     for (size_t i = 0; i < a->n_nets; i++) {
         struct dhcp_net *n = a->nets[i];

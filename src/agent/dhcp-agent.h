@@ -1,9 +1,9 @@
 /* The DHCP role of neutrino-agent (Neutron's neutron-dhcp-agent with its
- * dnsmasq driver): for every network with a DHCP-enabled IPv4 subnet whose
- * DHCP port is free or already this host's, it
+ * dnsmasq driver): for every network with a DHCP-enabled subnet that the
+ * server scheduled to this host's DHCP agent (it has a DHCP port with this
+ * host's device_id, dhcp<uuid5>-<network id>: uuid_dhcp_device_id()), it
  *
- * - claims the DHCP port (device_id dhcp<uuid5>-<network id>, bound here;
- *   docs/agent-protocol.md);
+ * - claims that port (binds it here; docs/agent-protocol.md);
  * - makes namespace qdhcp-<network id> with the port's interface: a veth
  *   pair, ns-<11> inside (the port's MAC, the network's MTU, its fixed IPs
  *   with their prefixes, 169.254.169.254/32 when isolated metadata applies,
@@ -23,7 +23,8 @@
  * - reports the DHCP port ACTIVE once dnsmasq serves and the OVS role has
  *   wired the port; reports itself as "DHCP agent" (and "Metadata agent"
  *   when it serves metadata);
- * - removes all of it when the network has no DHCP subnet left.
+ * - removes all of it when the network has no DHCP subnet left or leaves
+ *   this host (the server reserves or deletes the port).
  *
  * Everything it changes is converged, not rebuilt: after an agent restart
  * it adopts the namespace, the veth and the running dnsmasq (found through
@@ -52,10 +53,5 @@ void dhcp_agent_destroy(struct dhcp_agent *);
 
 void dhcp_agent_run(struct dhcp_agent *);
 void dhcp_agent_wait(struct dhcp_agent *);
-
-/* The device_id a DHCP agent on 'host' gives network 'net_id''s DHCP port,
- * as Neutron forms it: "dhcp" + uuid5(NAMESPACE_DNS, 'host' up to its first
- * dot) + "-" + 'net_id'.  Malloc'd. */
-char *dhcp_agent_device_id(const char *host, const char *net_id);
 
 #endif /* agent/dhcp-agent.h */

@@ -229,6 +229,35 @@ dnsmasq_opt_is_safe(const char *text, bool is_name)
     return true;
 }
 
+static bool
+is_client_id(const char *name)
+{
+    return !strcmp(name, "client-id") || !strcmp(name, "61");
+}
+
+/* The length of the "tag:X," prefix of an opt_name in Neutron's form for
+ * an extra tag ("tag:X,NAME"), 0 for a plain name, -1 if 'name' is neither
+ * (or a part is not safe to write). */
+static int
+opt_tag_len(const char *name)
+{
+    const char *comma = strchr(name, ',');
+    char *tag;
+    bool ok;
+
+    if (!str_startswith(name, "tag:")) {
+        return dnsmasq_opt_is_safe(name, true) ? 0 : -1;
+    }
+    if (!comma || comma == name + 4) {
+        return -1;
+    }
+    tag = xstrndup(name, comma - name);
+    ok =
+        dnsmasq_opt_is_safe(tag, true) && dnsmasq_opt_is_safe(comma + 1, true);
+    free(tag);
+    return ok ? (int) (comma - name + 1) : -1;
+}
+
 /* The extra_dhcp_opts of 'port' that can be written, other than client-id,
  * as a new array. */
 static json_t *
@@ -243,15 +272,35 @@ port_opts(json_t *port)
         json_int_t version =
             json_integer_value(json_object_get(opt, "ip_version"));
 
-        if ((version && version != 4 && version != 6)
-            || !dnsmasq_opt_is_safe(name, true)
+        if ((version && version != 4 && version != 6) || !name
+            || opt_tag_len(name) < 0
             || !dnsmasq_opt_is_safe(value ? value : "", false)
-            || !strcmp(name, "client-id") || !strcmp(name, "61")) {
+            || is_client_id(name)) {
             continue;
         }
         json_array_append(out, opt);
     }
     return out;
+}
+
+/* The port's client-id extra option (name client-id or 61), if it is one
+ * dnsmasq can take as a host's id; NULL otherwise. */
+static const char *
+port_client_id(json_t *port)
+{
+    size_t i;
+    json_t *opt;
+
+    json_array_foreach (json_object_get(port, "extra_dhcp_opts"), i, opt) {
+        const char *name = str(opt, "opt_name");
+        const char *value = str(opt, "opt_value");
+
+        if (name && is_client_id(name) && value && *value
+            && dnsmasq_opt_is_safe(value, true)) {
+            return value;
+        }
+    }
+    return NULL;
 }
 
 /* One served address: a port's MAC and an IPv4 address on a served
@@ -261,6 +310,7 @@ struct served {
     char ip[IP_STRLEN];
     char name[IP_STRLEN + 8];
     const char *port_id;
+    const char *client_id; /* Its client-id option, or NULL. */
     bool has_opts;
     int version;    /* Of 'ip'. */
     bool stateless; /* IPv6 address not from DHCPv6: only options. */
@@ -307,6 +357,7 @@ for_each_served(json_t *subnets, json_t *ports, served_fn *fn, void *aux)
         opts = port_opts(port);
         json_array_foreach (json_object_get(port, "fixed_ips"), j, fip) {
             struct served s = {.port_id = ids[i],
+                               .client_id = port_client_id(port),
                                .has_opts = json_array_size(opts) > 0};
             json_t *sub = find_subnet(subnets, str(fip, "subnet_id"));
             struct ip_addr ip;
@@ -340,12 +391,15 @@ put_host(const struct served *s, void *aux)
 {
     struct file_ctx *f = aux;
 
+    const char *id = s->client_id ? ",id:" : "";
+    const char *cid = s->client_id ? s->client_id : "";
+
     if (s->version == 4) {
-        ds_put_format(&f->ds, "%s,%s.%s,%s", s->mac, s->name, f->cfg->domain,
-                      s->ip);
-    } else if (!s->stateless) {
-        ds_put_format(&f->ds, "%s,tag:dhcpv6,%s.%s,[%s]", s->mac, s->name,
+        ds_put_format(&f->ds, "%s%s%s,%s.%s,%s", s->mac, id, cid, s->name,
                       f->cfg->domain, s->ip);
+    } else if (!s->stateless) {
+        ds_put_format(&f->ds, "%s,tag:dhcpv6%s%s,%s.%s,[%s]", s->mac, id, cid,
+                      s->name, f->cfg->domain, s->ip);
     } else if (s->has_opts) {
         ds_put_format(&f->ds, "%s,tag:dhcpv6", s->mac);
     } else {
@@ -372,8 +426,8 @@ put_lease(const struct served *s, void *aux)
     struct file_ctx *f = aux;
 
     if (s->version == 4) {
-        ds_put_format(&f->ds, "%lld %s %s * *\n", (long long) f->expiry,
-                      s->mac, s->ip);
+        ds_put_format(&f->ds, "%lld %s %s * %s\n", (long long) f->expiry,
+                      s->mac, s->ip, s->client_id ? s->client_id : "*");
     }
 }
 
@@ -572,19 +626,64 @@ put_port_opts(struct ds *out, json_t *subnets, json_t *ports)
         json_array_foreach (opts, j, opt) {
             const char *name = str(opt, "opt_name");
             const char *value = str(opt, "opt_value");
-            bool numeric = strspn(name, "0123456789") == strlen(name);
+            int tag_len = opt_tag_len(name);
+            const char *bare = name + tag_len;
+            bool numeric = strspn(bare, "0123456789") == strlen(bare);
             bool v6 =
                 json_integer_value(json_object_get(opt, "ip_version")) == 6;
 
+            /* An extra "tag:X," of the name follows the port's tag. */
             if (has[v6 ? 6 : 4]) {
-                put_line(out, "tag:port-%s,%s%s,%s", ids[i],
+                put_line(out, "tag:port-%s,%.*s%s%s,%s", ids[i], tag_len, name,
                          numeric ? ""
                          : v6    ? "option6:"
                                  : "option:",
-                         name, value ? value : "");
+                         bare, value ? value : "");
             }
         }
         json_decref(opts);
+    }
+    free(ids);
+}
+
+/* With several DHCP agents on a network, a subnet without nameservers
+ * gets every DHCP port's address on it as its DNS servers (one dnsmasq
+ * alone advertises itself), as Neutron writes it; unlike Neutron, not
+ * the address of a reserved port, which nothing serves. */
+static void
+put_dhcp_dns_servers(struct ds *out, json_t *subnets, json_t *ports)
+{
+    size_t n;
+    const char **ids = sorted_ids(ports, &n);
+    size_t i;
+    json_t *sub;
+
+    json_array_foreach (subnets, i, sub) {
+        bool v6 = json_integer_value(json_object_get(sub, "ip_version")) == 6;
+        struct ds list;
+        size_t count = 0;
+
+        if (json_array_size(json_object_get(sub, "dns_nameservers"))) {
+            continue;
+        }
+        ds_init(&list);
+        for (size_t j = 0; j < n; j++) {
+            json_t *port = json_object_get(ports, ids[j]);
+            const char *owner = str(port, "device_owner");
+            const char *dev = str(port, "device_id");
+            const char *ip = port_ip_on(port, str(sub, "id"));
+            /* A reserved port has no dnsmasq behind it. */
+            if (owner && !strcmp(owner, "network:dhcp") && ip && dev
+                && strcmp(dev, "reserved_dhcp_port")) {
+                ds_put_format(&list, v6 ? ",[%s]" : ",%s", ip);
+                count++;
+            }
+        }
+        if (count > 1) {
+            put_line(out, "tag:subnet-%s,%s:dns-server%s", str(sub, "id"),
+                     v6 ? "option6" : "option", ds_cstr(&list));
+        }
+        ds_destroy(&list);
     }
     free(ids);
 }
@@ -602,7 +701,31 @@ dnsmasq_opts(const struct dnsmasq_config *cfg, json_t *subnets, json_t *ports,
         put_subnet_opts(cfg, &out, sub, subnets, ports, dhcp_port);
     }
     put_port_opts(&out, subnets, ports);
+    put_dhcp_dns_servers(&out, subnets, ports);
     return ds_steal(&out);
+}
+
+/* The MAC (first field) and IPv4 address (the first field that is one) of
+ * a host file line: the fields between them vary (tag:, id:, the name). */
+static bool
+host_line_fields(const char *line, char mac[32], char ip[64])
+{
+    char *copy = xstrdup(line), *save = NULL, *field;
+    bool found = false;
+
+    field = strtok_r(copy, ",", &save);
+    if (field && strlen(field) < 32) {
+        strcpy(mac, field);
+        while (!found && (field = strtok_r(NULL, ",", &save))) {
+            struct ip_addr a;
+            found = strlen(field) < 64 && !ip_parse_version(field, 4, &a);
+            if (found) {
+                strcpy(ip, field);
+            }
+        }
+    }
+    free(copy);
+    return found;
 }
 
 size_t
@@ -618,10 +741,8 @@ dnsmasq_parse_hosts(const char *text, bool leases, struct dnsmasq_host **ret)
         struct ip_addr ip;
         uint8_t mac[6];
 
-        if (leases
-                ? sscanf(line, "%*s %31s %63s", mac_text, ip_text) != 2
-                : sscanf(line, "%31[^,],%*[^,],%63[^,\n]", mac_text, ip_text)
-                      != 2) {
+        if (leases ? sscanf(line, "%*s %31s %63s", mac_text, ip_text) != 2
+                   : !host_line_fields(line, mac_text, ip_text)) {
             continue;
         }
         if (mac_parse(mac_text, mac) || ip_parse_version(ip_text, 4, &ip)) {

@@ -54,7 +54,9 @@ char *dnsmasq_addn_hosts(const struct dnsmasq_config *, json_t *subnets,
                          json_t *ports);
 
 /* The --dhcp-optsfile (lines joined by '\n', no trailing newline).
- * 'dhcp_port' gives the metadata route's next hop. */
+ * 'dhcp_port' gives the metadata route's next hop; with several DHCP ports
+ * on the network, a subnet without nameservers lists them all as its DNS
+ * servers. */
 char *dnsmasq_opts(const struct dnsmasq_config *, json_t *subnets,
                    json_t *ports, json_t *dhcp_port);
 

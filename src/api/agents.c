@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "api/dhcp-sched.h"
 #include "core/uuid.h"
 
 static char *
@@ -69,12 +70,29 @@ parse_agent_time(const char *s)
 }
 
 bool
+agent_beat_within(const char *heartbeat, int seconds)
+{
+    time_t beat = parse_agent_time(heartbeat);
+
+    return beat && time(NULL) - beat <= seconds;
+}
+
+bool
 agent_is_alive(const struct api_request *req, json_t *agent)
 {
-    time_t beat = parse_agent_time(
-        json_string_value(json_object_get(agent, "heartbeat_timestamp")));
+    return agent_beat_within(
+        json_string_value(json_object_get(agent, "heartbeat_timestamp")),
+        req->cfg->agent_down_time);
+}
 
-    return beat && time(NULL) - beat <= req->cfg->agent_down_time;
+void
+agent_time_before(int seconds, char buf[TIMESTAMP_LEN])
+{
+    time_t t = time(NULL) - seconds;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, TIMESTAMP_LEN, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
 json_t *
@@ -203,7 +221,8 @@ insert_agent(struct api_request *req, json_t *state, const char *now)
 }
 
 struct api_error *
-agent_report(struct api_request *req, json_t *state, const char **ret_state)
+agent_report(struct api_request *req, json_t *state, const char **ret_state,
+             bool *ret_syncing)
 {
     const char *type, *binary, *host, *topic;
     char now[TIMESTAMP_LEN];
@@ -225,9 +244,12 @@ agent_report(struct api_request *req, json_t *state, const char **ret_state)
     agent = agent_find(req, type, host);
     if (!agent) {
         *ret_state = "alive";
+        *ret_syncing = true;
         return insert_agent(req, state, now);
     }
     *ret_state = agent_is_alive(req, agent) ? "alive" : "revived";
+    *ret_syncing = json_is_true(json_object_get(state, "start_flag"))
+                   || !strcmp(*ret_state, "revived");
     json_t *changes = json_pack("{s:s, s:s, s:s}", "binary", binary, "topic",
                                 topic, "heartbeat_timestamp", now);
     if (conf) {
@@ -260,9 +282,12 @@ agent_update(struct api_request *req, json_t *row, json_t *changes)
 static struct api_error *
 agent_delete(struct api_request *req, json_t *row)
 {
-    return api_error_from_store(
-        store_delete(req->store, &agent_def,
-                     json_string_value(json_object_get(row, "id"))));
+    struct api_error *e = dhcp_sched_agent_gone(req, row);
+
+    return e ? e
+             : api_error_from_store(
+                 store_delete(req->store, &agent_def,
+                              json_string_value(json_object_get(row, "id"))));
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include "api/address-group.h"
 #include "api/agents.h"
+#include "api/dhcp-sched.h"
 #include "api/call.h"
 #include "api/feed.h"
 #include "api/ipam.h"
@@ -47,6 +48,8 @@ static const struct {
     {"binding", "Port Binding",
      "Expose port bindings of a virtual port to "
      "external application"},
+    {"dhcp_agent_scheduler", "DHCP Agent Scheduler",
+     "Schedule networks among dhcp agents"},
     {"empty-string-filtering", "Empty String Filtering Extension",
      "Allow filtering by attributes with empty string value"},
     {"external-net", "Neutron external network",
@@ -1657,6 +1660,9 @@ route_collection(struct call *c, const struct resource_ops *ops,
         }
     } else if (c->n_segs == 3) {
         handle_item(c, ops, s[2], resp);
+    } else if ((ops == &network_ops && !strcmp(s[3], "dhcp-agents"))
+               || (ops == &agent_ops && !strcmp(s[3], "dhcp-networks"))) {
+        dhcp_sched_route(c, resp);
     } else if (c->n_segs <= 5 && !strcmp(s[3], "tags")
                && resource_attr(ops->def, "tags")) {
         handle_tags(c, ops, s[2], c->n_segs == 5 ? s[4] : NULL, resp);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "api/agents.h"
+#include "api/dhcp-sched.h"
 #include "api/ipam.h"
 #include "api/resource.h"
 #include "api/security-group.h"
@@ -1020,7 +1021,22 @@ port_delete_row(struct api_request *req, json_t *port)
 static struct api_error *
 port_delete(struct api_request *req, json_t *row)
 {
-    return port_delete_row(req, row);
+    const char *device_id = get_str(row, "device_id");
+    struct api_error *e = port_delete_row(req, row);
+    json_t *network = NULL;
+
+    /* A DHCP agent's port deleted by hand comes back at once, as Neutron's
+     * agent recreates it (dhcp-sched.h); a reserved one stays gone. */
+    if (e || strcmp(get_str(row, "device_owner"), "network:dhcp")
+        || !strcmp(device_id, DHCP_RESERVED)) {
+        return e;
+    }
+    e = network_get_row(req, get_str(row, "network_id"), &network);
+    if (!e) {
+        e = dhcp_sched_network(req, network);
+    }
+    json_decref(network);
+    return e;
 }
 
 static struct api_error *
@@ -1145,47 +1161,119 @@ port_update(struct api_request *req, json_t *row, json_t *changes)
 }
 
 json_t *
-port_find_dhcp(struct api_request *req, const char *network_id)
+port_dhcp_ports(struct api_request *req, const char *network_id)
 {
     json_t *ports = store_rows_where(req->store, &port_def, "device_owner",
                                      "network:dhcp");
-    json_t *found = NULL;
+    json_t *found = json_array();
     size_t i;
     json_t *p;
 
     json_array_foreach (ports, i, p) {
         if (!strcmp(get_str(p, "network_id"), network_id)) {
-            found = json_incref(p);
-            break;
+            json_array_append(found, p);
         }
     }
     json_decref(ports);
     return found;
 }
 
-struct api_error *
-port_create_dhcp(struct api_request *req, json_t *network, json_t *subnet)
+/* The first of 'ports' with 'device_id', or NULL. */
+static json_t *
+dhcp_port_with(json_t *ports, const char *device_id)
 {
+    size_t i;
+    json_t *p;
+
+    json_array_foreach (ports, i, p) {
+        if (!strcmp(get_str(p, "device_id"), device_id)) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* A new DHCP port of 'network' with an address on each DHCP-enabled
+ * subnet (none if it has none). */
+static struct api_error *
+create_dhcp_port(struct api_request *req, json_t *network,
+                 const char *device_id)
+{
+    json_t *subnets = subnets_of_network(req, get_str(network, "id"));
     json_t *port = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:b, s:[{s:s}], "
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:[], "
         "s:[], s:[], s:[], s:s, s:{}, s:s}",
         "name", "", "description", "", "network_id", get_str(network, "id"),
         "project_id", get_str(network, "project_id"), "device_owner",
-        "network:dhcp", "admin_state_up", 1, "fixed_ips", "subnet_id",
-        get_str(subnet, "id"), "security_groups", "allowed_address_pairs",
+        "network:dhcp", "device_id", device_id, "admin_state_up", 1,
+        "fixed_ips", "security_groups", "allowed_address_pairs",
         "extra_dhcp_opts", "binding:host_id", "", "binding:profile",
         "binding:vnic_type", "normal");
     char *id = NULL;
     struct api_error *e;
+    size_t i;
+    json_t *sub;
 
-    /* Neutron's marker for a DHCP port no agent has claimed yet. */
-    json_object_set_new(port, "device_id", json_string("reserved_dhcp_port"));
+    json_array_foreach (subnets, i, sub) {
+        if (json_is_true(json_object_get(sub, "enable_dhcp"))) {
+            json_array_append_new(
+                json_object_get(port, "fixed_ips"),
+                json_pack("{s:s}", "subnet_id", get_str(sub, "id")));
+        }
+    }
     e = resource_init_row(req, port, 1, &id);
-    if (!e) {
+    if (!e && json_array_size(json_object_get(port, "fixed_ips"))) {
         e = port_insert(req, port, network);
     }
     free(id);
     json_decref(port);
+    json_decref(subnets);
+    return e;
+}
+
+struct api_error *
+port_create_dhcp(struct api_request *req, json_t *network)
+{
+    /* Neutron's marker for a DHCP port no agent has taken yet. */
+    return create_dhcp_port(req, network, DHCP_RESERVED);
+}
+
+struct api_error *
+port_dhcp_ensure(struct api_request *req, json_t *network,
+                 const char *device_id)
+{
+    json_t *ports = port_dhcp_ports(req, get_str(network, "id"));
+    json_t *reserved = dhcp_port_with(ports, DHCP_RESERVED);
+    struct api_error *e = NULL;
+
+    if (dhcp_port_with(ports, device_id)) {
+        /* It has one. */
+    } else if (reserved) {
+        json_object_set_new(reserved, "device_id", json_string(device_id));
+        e = resource_save(req, &port_def, reserved);
+    } else {
+        e = create_dhcp_port(req, network, device_id);
+    }
+    json_decref(ports);
+    return e;
+}
+
+struct api_error *
+port_dhcp_reserve(struct api_request *req, const char *network_id,
+                  const char *device_id)
+{
+    json_t *ports = port_dhcp_ports(req, network_id);
+    json_t *port = dhcp_port_with(ports, device_id);
+    struct api_error *e = NULL;
+
+    if (port) {
+        json_object_set_new(port, "device_id", json_string(DHCP_RESERVED));
+        json_object_set_new(port, "binding:host_id", json_string(""));
+        json_object_set_new(port, "status", json_string("DOWN"));
+        set_binding(req, port, NULL);
+        e = resource_save(req, &port_def, port);
+    }
+    json_decref(ports);
     return e;
 }
 
@@ -1254,45 +1342,27 @@ port_of_host(struct api_request *req, const char *id, const char *host,
     return NULL;
 }
 
-/* True if the host holding DHCP port 'port' has no alive DHCP agent: the
- * network then moves to the next agent that claims it. */
-static bool
-dhcp_holder_is_dead(struct api_request *req, json_t *port)
-{
-    const char *holder = get_str(port, "binding:host_id");
-    json_t *agent =
-        holder && *holder ? agent_find(req, AGENT_TYPE_DHCP, holder) : NULL;
-    bool dead = !agent || !agent_is_alive(req, agent);
-
-    json_decref(agent);
-    return dead;
-}
-
 /* The DHCP port 'id' if the DHCP agent on 'host' may claim it as
- * 'device_id': the one the server reserved, one this device claimed
- * before, or one whose holder's DHCP agent is dead.  409 otherwise. */
+ * 'device_id': the scheduler gave it that device_id (dhcp-sched.h).  409
+ * otherwise. */
 static struct api_error *
-claim_dhcp_port(struct api_request *req, const char *id, const char *host,
-                const char *device_id, json_t **ret)
+claim_dhcp_port(struct api_request *req, const char *id, const char *device_id,
+                json_t **ret)
 {
     struct api_error *e = resource_get(req, &port_def, id, ret);
-    const char *owner, *current, *bound;
+    const char *owner, *current;
 
     if (e) {
         return e;
     }
     owner = get_str(*ret, "device_owner");
     current = get_str(*ret, "device_id");
-    bound = get_str(*ret, "binding:host_id");
     if (!owner || strcmp(owner, "network:dhcp")) {
         e = api_error_new(409, "PortBindingFailed",
                           "Port %s is not a DHCP port: its device_id is not "
                           "the agent's to set.",
                           id);
-    } else if (((current && *current && strcmp(current, "reserved_dhcp_port")
-                 && strcmp(current, device_id))
-                || (bound && *bound && strcmp(bound, host)))
-               && !dhcp_holder_is_dead(req, *ret)) {
+    } else if (!current || strcmp(current, device_id)) {
         e = api_error_new(409, "PortBindingFailed",
                           "DHCP port %s is held by device %s.", id,
                           current ? current : "");
@@ -1300,9 +1370,8 @@ claim_dhcp_port(struct api_request *req, const char *id, const char *host,
     if (e) {
         json_decref(*ret);
         *ret = NULL;
-        return e;
     }
-    return NULL;
+    return e;
 }
 
 struct api_error *
@@ -1310,9 +1379,9 @@ port_bind(struct api_request *req, const char *id, const char *host,
           const char *device_id, json_t **ret_port, json_t **ret_network)
 {
     json_t *port = NULL, *network = NULL, *before = NULL;
-    struct api_error *e =
-        device_id ? claim_dhcp_port(req, id, host, device_id, &port)
-                  : port_of_host(req, id, host, &port);
+    struct api_error *e = device_id
+                              ? claim_dhcp_port(req, id, device_id, &port)
+                              : port_of_host(req, id, host, &port);
 
     if (!e) {
         before = json_deep_copy(port);

@@ -116,9 +116,27 @@ struct api_error *rbac_forget_network(struct api_request *, const char *id);
  * (SLAAC or DHCPv6-stateless). */
 bool is_auto_address_subnet(json_t *subnet);
 
-/* Port helpers used by subnet and network code. */
-struct api_error *port_create_dhcp(struct api_request *, json_t *network,
-                                   json_t *subnet);
+/* Port helpers used by subnet, network and DHCP scheduling code. */
+
+/* The device_id of a DHCP port no DHCP agent holds (Neutron's). */
+#define DHCP_RESERVED "reserved_dhcp_port"
+
+/* The network's DHCP ports (device_owner network:dhcp), a JSON array. */
+json_t *port_dhcp_ports(struct api_request *, const char *network_id);
+/* Creates a DHCP port of 'network' with device_id DHCP_RESERVED and an
+ * address on each DHCP-enabled subnet; none if there is no such subnet. */
+struct api_error *port_create_dhcp(struct api_request *, json_t *network);
+/* Gives 'network' a DHCP port with 'device_id' (a DHCP agent's,
+ * uuid_dhcp_device_id()) unless it has one: the reserved one if there is
+ * one, else a new one as port_create_dhcp() makes them. */
+struct api_error *port_dhcp_ensure(struct api_request *, json_t *network,
+                                   const char *device_id);
+/* Reserves the network's DHCP port with 'device_id', if any, as Neutron
+ * does when a network leaves a DHCP agent (so its address is reused):
+ * device_id DHCP_RESERVED, unbound, DOWN. */
+struct api_error *port_dhcp_reserve(struct api_request *,
+                                    const char *network_id,
+                                    const char *device_id);
 struct api_error *port_add_dhcp_ip(struct api_request *, json_t *port,
                                    json_t *subnet);
 /* Removes the addresses of 'subnet_id' from 'port'; deletes the port if
@@ -130,9 +148,9 @@ struct api_error *port_delete_row(struct api_request *, json_t *port);
 /* Binds port 'id' to 'host' for the Open vSwitch agent there
  * (docs/agent-protocol.md); sets the port's and its network's rows.  With
  * 'device_id' (may be NULL) the DHCP agent on 'host' also claims the
- * network's DHCP port under that device_id.  404 for no such port, 409
+ * DHCP port the scheduler gave that device_id.  404 for no such port, 409
  * PortBindingFailed when 'host' cannot take it or the port is not a DHCP
- * port free for that device. */
+ * port of that device. */
 struct api_error *port_bind(struct api_request *, const char *id,
                             const char *host, const char *device_id,
                             json_t **ret_port, json_t **ret_network);
@@ -140,7 +158,4 @@ struct api_error *port_bind(struct api_request *, const char *id,
  * reports it.  404 for no such port, 409 if bound to another host. */
 struct api_error *port_set_status(struct api_request *, const char *id,
                                   const char *host, const char *status);
-/* The network's DHCP port row, or NULL. */
-json_t *port_find_dhcp(struct api_request *, const char *network_id);
-
 #endif /* api/resource.h */

@@ -1,6 +1,7 @@
 #include "api/rpc.h"
 
 #include "api/agents.h"
+#include "api/dhcp-sched.h"
 #include "api/feed.h"
 
 /* A request body's object member 'name', or NULL with '*e' set. */
@@ -149,8 +150,12 @@ static struct api_error *
 do_report(struct call *c, void *aux)
 {
     struct report_args *a = aux;
+    bool syncing = false;
+    struct api_error *e =
+        agent_report(&c->req, a->state, &a->result, &syncing);
 
-    return agent_report(&c->req, a->state, &a->result);
+    /* A DHCP agent's report is when networks move (dhcp-sched.h). */
+    return e ? e : dhcp_sched_on_report(&c->req, a->state, syncing);
 }
 
 /* POST /neutrino/v1/agents/report. */

@@ -17,6 +17,7 @@ static const struct config_int_range cache_time_range = {-1, 86400 * 365};
 static const struct config_int_range seconds_range = {1, 86400};
 static const struct config_int_range cache_size_range = {1, 10000000};
 static const struct config_int_range quota_range = {-1, 2147483647};
+static const struct config_int_range per_network_range = {1, 1000};
 
 static int
 parse_auth_strategy(const char *value, void *field, const void *arg,
@@ -212,6 +213,12 @@ static const struct config_option server_options[] = {
         pagination_max_limit, &limit_range),
     OPT("DEFAULT", "agent_down_time", config_parse_int, agent_down_time,
         &count_range),
+    OPT("DEFAULT", "dhcp_agents_per_network", config_parse_int,
+        dhcp_agents_per_network, &per_network_range),
+    OPT("DEFAULT", "network_auto_schedule", config_parse_bool,
+        network_auto_schedule, NULL),
+    OPT("DEFAULT", "allow_automatic_dhcp_failover", config_parse_bool,
+        allow_automatic_dhcp_failover, NULL),
     OPT("database", "connection", parse_connection, connection, NULL),
     OPT("database", "sqlite_synchronous", parse_synchronous,
         sqlite_synchronous, NULL),
@@ -283,6 +290,9 @@ server_config_defaults(struct server_config *cfg)
         .max_allowed_address_pair = 10,
         .pagination_max_limit = -1,
         .agent_down_time = 75,
+        .dhcp_agents_per_network = 1,
+        .network_auto_schedule = true,
+        .allow_automatic_dhcp_failover = true,
         .connection = xstrdup("sqlite:////var/lib/neutrino/neutrino.db"),
         .sqlite_synchronous = xstrdup("normal"),
         .tenant_network_types = strv_split_commas("vlan"),

@@ -50,6 +50,9 @@ struct server_config {
     int max_allowed_address_pair;
     int pagination_max_limit; /* -1: unlimited. */
     int agent_down_time;
+    int dhcp_agents_per_network;        /* DHCP agents hosting a network. */
+    bool network_auto_schedule;         /* Give agents unhosted networks. */
+    bool allow_automatic_dhcp_failover; /* Move networks off dead agents. */
     /* [database] */
     char *connection;         /* sqlite:///relative or sqlite:////abs */
     char *sqlite_synchronous; /* "normal" or "full". */

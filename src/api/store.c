@@ -244,6 +244,14 @@ static const char *const migrations[] = {
     " COUNT(*) FROM security_group_rules GROUP BY project_id;"
     "INSERT INTO quota_usages SELECT 'networkrbacs', project_id, COUNT(*)"
     " FROM networkrbacs GROUP BY project_id;",
+    /* Which DHCP agents host which network (Neutron's table of the same
+     * name); the scheduler writes it. */
+    "CREATE TABLE networkdhcpagentbindings ("
+    " network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " dhcp_agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,"
+    " PRIMARY KEY (network_id, dhcp_agent_id));"
+    "CREATE INDEX networkdhcpagentbindings_agent"
+    " ON networkdhcpagentbindings(dhcp_agent_id);",
 };
 
 static int
@@ -2240,4 +2248,122 @@ store_sg_member_addresses(struct store *st, const char *sg_id, json_t **ret)
     }
     *ret = out;
     return 0;
+}
+
+/* ---- DHCP scheduling. ---- */
+
+/* The rows of 'stmt' (parameters bound): each one's first column as a
+ * string, or with 'n_cols' > 1 an array of its first 'n_cols' columns. */
+static json_t *
+text_rows(sqlite3_stmt *stmt, int n_cols)
+{
+    json_t *rows = json_array();
+
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+        json_t *row = n_cols > 1 ? json_array() : NULL;
+        for (int i = 0; i < n_cols; i++) {
+            const char *v = (const char *) sqlite3_column_text(stmt, i);
+            json_t *s = json_string(v ? v : "");
+            if (row) {
+                json_array_append_new(row, s);
+            } else {
+                row = s;
+            }
+        }
+        json_array_append_new(rows, row);
+    }
+    if (stmt) {
+        sqlite3_reset(stmt);
+    }
+    return rows;
+}
+
+static json_t *
+text_rows_of(struct store *st, const char *sql, int n_cols, size_t n,
+             const char *const args[])
+{
+    sqlite3_stmt *stmt = prepare(st, sql);
+
+    for (size_t i = 0; stmt && i < n; i++) {
+        bind_text(stmt, i + 1, args[i]);
+    }
+    return text_rows(stmt, n_cols);
+}
+
+int
+store_dhcp_bind(struct store *st, const char *network_id, const char *agent_id)
+{
+    return run_texts(st,
+                     "INSERT INTO networkdhcpagentbindings (network_id,"
+                     " dhcp_agent_id) VALUES (?, ?)",
+                     TEXTS(network_id, agent_id));
+}
+
+int
+store_dhcp_unbind(struct store *st, const char *network_id,
+                  const char *agent_id)
+{
+    int r = run_texts(st,
+                      "DELETE FROM networkdhcpagentbindings WHERE"
+                      " network_id = ? AND dhcp_agent_id = ?",
+                      TEXTS(network_id, agent_id));
+
+    return r ? r : sqlite3_changes(st->db) ? 0 : -ENOENT;
+}
+
+json_t *
+store_dhcp_agents_of(struct store *st, const char *network_id)
+{
+    return text_rows_of(st,
+                        "SELECT dhcp_agent_id FROM networkdhcpagentbindings"
+                        " WHERE network_id = ? ORDER BY dhcp_agent_id",
+                        1, TEXTS(network_id));
+}
+
+json_t *
+store_dhcp_networks_of(struct store *st, const char *agent_id)
+{
+    return text_rows_of(st,
+                        "SELECT network_id FROM networkdhcpagentbindings"
+                        " WHERE dhcp_agent_id = ? ORDER BY network_id",
+                        1, TEXTS(agent_id));
+}
+
+json_t *
+store_dhcp_candidates(struct store *st)
+{
+    return text_rows_of(
+        st,
+        "SELECT a.id, a.host, a.heartbeat_timestamp FROM agents a"
+        " WHERE a.agent_type = 'DHCP agent' AND a.admin_state_up = 1"
+        " ORDER BY (SELECT count(*) FROM networkdhcpagentbindings b"
+        " WHERE b.dhcp_agent_id = a.id), a.host",
+        3, 0, NULL);
+}
+
+json_t *
+store_dhcp_stale_bindings(struct store *st, const char *cutoff)
+{
+    return text_rows_of(
+        st,
+        "SELECT b.network_id, b.dhcp_agent_id, a.host"
+        " FROM networkdhcpagentbindings b JOIN agents a"
+        " ON a.id = b.dhcp_agent_id WHERE a.heartbeat_timestamp < ?"
+        " ORDER BY b.network_id",
+        3, TEXTS(cutoff));
+}
+
+json_t *
+store_dhcp_underhosted(struct store *st, int per_network)
+{
+    sqlite3_stmt *stmt = prepare(
+        st, "SELECT n.id FROM networks n WHERE EXISTS (SELECT 1 FROM"
+            " subnets s WHERE s.network_id = n.id AND s.enable_dhcp = 1)"
+            " AND (SELECT count(*) FROM networkdhcpagentbindings b"
+            " WHERE b.network_id = n.id) < ? ORDER BY n.created_at, n.id");
+
+    if (stmt) {
+        sqlite3_bind_int(stmt, 1, per_network);
+    }
+    return text_rows(stmt, 1);
 }

@@ -226,6 +226,28 @@ int store_sg_in_use(struct store *, const char *sg_id);
 int store_sg_member_addresses(struct store *, const char *sg_id,
                               json_t **ret) WARN_UNUSED;
 
+/* DHCP scheduling: Neutron's networkdhcpagentbindings, (network, DHCP
+ * agent) pairs; deleting a network or an agent deletes its pairs.
+ * store_dhcp_bind(): -EEXIST if the pair exists; store_dhcp_unbind():
+ * -ENOENT if it does not. */
+int store_dhcp_bind(struct store *, const char *network_id,
+                    const char *agent_id) WARN_UNUSED;
+int store_dhcp_unbind(struct store *, const char *network_id,
+                      const char *agent_id) WARN_UNUSED;
+/* Ids of the agents hosting 'network_id' / of the networks 'agent_id'
+ * hosts, as JSON arrays of strings. */
+json_t *store_dhcp_agents_of(struct store *, const char *network_id);
+json_t *store_dhcp_networks_of(struct store *, const char *agent_id);
+/* The admin-up DHCP agents, least loaded (fewest networks) first, then by
+ * host: [[id, host, heartbeat_timestamp], ...]. */
+json_t *store_dhcp_candidates(struct store *);
+/* The pairs whose agent's heartbeat_timestamp sorts before 'cutoff' (the
+ * agents' "YYYY-MM-DD HH:MM:SS" form): [[network, agent, host], ...]. */
+json_t *store_dhcp_stale_bindings(struct store *, const char *cutoff);
+/* Ids of the networks with a DHCP-enabled subnet and fewer than
+ * 'per_network' agents, oldest first. */
+json_t *store_dhcp_underhosted(struct store *, int per_network);
+
 /* 1 if a port of 'network_id' has 'mac', 0 if not. */
 int store_mac_exists(struct store *, const char *network_id, const char *mac);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "api/dhcp-sched.h"
 #include "api/ipam.h"
 #include "api/resource.h"
 
@@ -485,17 +486,39 @@ revise_network(struct api_request *req, const char *network_id)
     return e;
 }
 
-/* Gives the network's DHCP port an address on 'subnet', creating the port
- * if the network has none. */
+/* Gives each of the network's DHCP ports an address on 'subnet', then
+ * lets the scheduler make sure each of its DHCP agents has a port (or
+ * that a reserved one waits for the first). */
 static struct api_error *
-ensure_dhcp_port(struct api_request *req, json_t *network, json_t *subnet)
+ensure_dhcp_ports(struct api_request *req, json_t *network, json_t *subnet)
 {
-    json_t *port = port_find_dhcp(req, get_str(network, "id"));
-    struct api_error *e;
+    json_t *ports = port_dhcp_ports(req, get_str(network, "id"));
+    struct api_error *e = NULL;
+    size_t i;
+    json_t *port;
 
-    e = port ? port_add_dhcp_ip(req, port, subnet)
-             : port_create_dhcp(req, network, subnet);
-    json_decref(port);
+    json_array_foreach (ports, i, port) {
+        e = e ? e : port_add_dhcp_ip(req, port, subnet);
+    }
+    json_decref(ports);
+    return e ? e : dhcp_sched_network(req, network);
+}
+
+/* Takes the addresses of subnet 'id' from the network's DHCP ports
+ * (deleting a port left without any). */
+static struct api_error *
+remove_dhcp_ips(struct api_request *req, const char *network_id,
+                const char *id)
+{
+    json_t *ports = port_dhcp_ports(req, network_id);
+    struct api_error *e = NULL;
+    size_t i;
+    json_t *port;
+
+    json_array_foreach (ports, i, port) {
+        e = e ? e : port_remove_subnet_ips(req, port, id, true);
+    }
+    json_decref(ports);
     return e;
 }
 
@@ -584,7 +607,7 @@ subnet_create(struct api_request *req, json_t *subnet, char **ret_id)
             ipam_reset_ranges(req->store, *ret_id, pools, n_pools));
     }
     if (!e && json_is_true(json_object_get(subnet, "enable_dhcp"))) {
-        e = ensure_dhcp_port(req, network, subnet);
+        e = ensure_dhcp_ports(req, network, subnet);
     }
     if (!e) {
         e = resource_save(req, &network_def, network);
@@ -638,28 +661,20 @@ update_pools(struct api_request *req, json_t *row, json_t *changes)
     return e;
 }
 
+/* After DHCP was turned on or off on the stored subnet 'row'. */
 static struct api_error *
-update_dhcp(struct api_request *req, json_t *row, json_t *changes)
+update_dhcp(struct api_request *req, json_t *row)
 {
-    json_t *dhcp = json_object_get(changes, "enable_dhcp");
-    bool was = json_is_true(json_object_get(row, "enable_dhcp"));
-    json_t *network = NULL, *port;
+    json_t *network = NULL;
     struct api_error *e;
 
-    if (!dhcp || json_is_true(dhcp) == was) {
-        return NULL;
+    if (!json_is_true(json_object_get(row, "enable_dhcp"))) {
+        return remove_dhcp_ips(req, get_str(row, "network_id"),
+                               get_str(row, "id"));
     }
     e = network_get_row(req, get_str(row, "network_id"), &network);
-    if (e) {
-        return e;
-    }
-    if (json_is_true(dhcp)) {
-        e = ensure_dhcp_port(req, network, row);
-    } else {
-        port = port_find_dhcp(req, get_str(row, "network_id"));
-        e = port ? port_remove_subnet_ips(req, port, get_str(row, "id"), true)
-                 : NULL;
-        json_decref(port);
+    if (!e) {
+        e = ensure_dhcp_ports(req, network, row);
     }
     json_decref(network);
     return e;
@@ -669,25 +684,44 @@ static struct api_error *
 subnet_update(struct api_request *req, json_t *row, json_t *changes)
 {
     struct api_error *e = check_limits(req, changes, get_str(row, "id"));
+    bool dhcp_was = json_is_true(json_object_get(row, "enable_dhcp"));
 
     if (!e) {
         e = update_pools(req, row, changes);
-    }
-    if (!e) {
-        e = update_dhcp(req, row, changes);
     }
     if (e || !resource_merge(row, changes)) {
         return e;
     }
     e = resource_save(req, &subnet_def, row);
+    /* The DHCP ports follow the saved subnet: a new port gets an address
+     * on every subnet that has DHCP now. */
+    if (!e && dhcp_was != json_is_true(json_object_get(row, "enable_dhcp"))) {
+        e = update_dhcp(req, row);
+    }
     return e ? e : revise_network(req, get_str(row, "network_id"));
 }
 
+/* True if 'port_id' is one of 'dhcp_ports'. */
+static bool
+is_dhcp_port(json_t *dhcp_ports, const char *port_id)
+{
+    size_t i;
+    json_t *port;
+
+    json_array_foreach (dhcp_ports, i, port) {
+        if (!strcmp(get_str(port, "id"), port_id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Takes the addresses of auto-address subnet 'id' away from the ports of
- * its network but the DHCP port, as Neutron does instead of refusing the
+ * its network but the DHCP ports, as Neutron does instead of refusing the
  * delete: those addresses were never asked for. */
 static struct api_error *
-release_auto_addresses(struct api_request *req, json_t *row, json_t *dhcp)
+release_auto_addresses(struct api_request *req, json_t *row,
+                       json_t *dhcp_ports)
 {
     const char *id = get_str(row, "id");
     json_t *ports = store_ids_where(req->store, &port_def, "network_id",
@@ -700,7 +734,7 @@ release_auto_addresses(struct api_request *req, json_t *row, json_t *dhcp)
         const char *port_id = json_string_value(v);
         json_t *port = NULL;
 
-        if (!e && !(dhcp && !strcmp(port_id, get_str(dhcp, "id")))) {
+        if (!e && !is_dhcp_port(dhcp_ports, port_id)) {
             port = store_get(req->store, &port_def, port_id);
         }
         if (port) {
@@ -712,17 +746,33 @@ release_auto_addresses(struct api_request *req, json_t *row, json_t *dhcp)
     return e;
 }
 
+/* How many of subnet 'id''s addresses the DHCP ports hold. */
+static long
+dhcp_ips_in(json_t *dhcp_ports, const char *id)
+{
+    long n = 0;
+    size_t i, j;
+    json_t *port, *fip;
+
+    json_array_foreach (dhcp_ports, i, port) {
+        json_array_foreach (json_object_get(port, "fixed_ips"), j, fip) {
+            n += !strcmp(get_str(fip, "subnet_id"), id);
+        }
+    }
+    return n;
+}
+
 static struct api_error *
 subnet_delete(struct api_request *req, json_t *row)
 {
     const char *id = get_str(row, "id");
-    json_t *dhcp = port_find_dhcp(req, get_str(row, "network_id"));
+    json_t *dhcp = port_dhcp_ports(req, get_str(row, "network_id"));
     struct api_error *e = is_auto_address_subnet(row)
                               ? release_auto_addresses(req, row, dhcp)
                               : NULL;
-    long others =
-        store_ip_count(req->store, id, dhcp ? get_str(dhcp, "id") : NULL);
+    long others = store_ip_count(req->store, id, NULL) - dhcp_ips_in(dhcp, id);
 
+    json_decref(dhcp);
     if (!e && others > 0) {
         e = api_error_new(409, "SubnetInUse",
                           "Unable to complete operation on subnet %s: One "
@@ -730,8 +780,8 @@ subnet_delete(struct api_request *req, json_t *row)
                           "subnet.",
                           id);
     }
-    if (!e && dhcp) {
-        e = port_remove_subnet_ips(req, dhcp, id, true);
+    if (!e) {
+        e = remove_dhcp_ips(req, get_str(row, "network_id"), id);
     }
     if (!e) {
         e = api_error_from_store(store_range_delete_all(req->store, id));
@@ -742,7 +792,6 @@ subnet_delete(struct api_request *req, json_t *row)
     if (!e) {
         e = revise_network(req, get_str(row, "network_id"));
     }
-    json_decref(dhcp);
     return e;
 }
 

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/sha1.h"
 #include "core/util.h"
 
 void
@@ -41,4 +42,27 @@ uuid_is_valid(const char *s)
         }
     }
     return true;
+}
+
+char *
+uuid_dhcp_device_id(const char *host, const char *network_id)
+{
+    /* RFC 4122's DNS namespace, 6ba7b810-9dad-11d1-80b4-00c04fd430c8. */
+    static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
+                                         0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
+                                         0x4f, 0xd4, 0x30, 0xc8};
+    uint8_t md[SHA1_LEN];
+    struct sha1 ctx;
+
+    sha1_init(&ctx);
+    sha1_update(&ctx, ns, sizeof ns);
+    sha1_update(&ctx, host, strcspn(host, "."));
+    sha1_final(&ctx, md);
+    md[6] = (md[6] & 0x0f) | 0x50; /* Version 5. */
+    md[8] = (md[8] & 0x3f) | 0x80; /* RFC 4122 variant. */
+    return xasprintf("dhcp%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                     "%02x%02x%02x%02x%02x%02x-%s",
+                     md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7],
+                     md[8], md[9], md[10], md[11], md[12], md[13], md[14],
+                     md[15], network_id);
 }

@@ -14,4 +14,10 @@ void uuid_generate(char buf[UUID_STRLEN]);
  * uuid validator accepts. */
 bool uuid_is_valid(const char *s);
 
+/* The device_id Neutron's DHCP agent on 'host' gives its DHCP port on
+ * network 'network_id': "dhcp" + uuid5(NAMESPACE_DNS, 'host' up to its
+ * first dot) + "-" + 'network_id' (docs/agent-protocol.md).  The server
+ * schedules with it, the agent finds its ports by it.  Malloc'd. */
+char *uuid_dhcp_device_id(const char *host, const char *network_id);
+
 #endif /* core/uuid.h */

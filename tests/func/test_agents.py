@@ -225,22 +225,33 @@ def test_agent_binds_plugged_port_and_reports_status(server):
     assert server.show("port", port["id"])["status"] == "DOWN"
 
 
-def test_dhcp_agent_claims_reserved_dhcp_port(server):
+SEED_DHCP_DEVICE = "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-"
+
+
+def dhcp_ports(server, net):
+    return [p for p in server.list("ports", params={"network_id": net["id"]})
+            if p["device_owner"] == "network:dhcp"]
+
+
+def test_dhcp_agent_claims_the_dhcp_port_scheduled_to_it(server):
     net = flat_network(server)
+    (reserved,) = dhcp_ports(server, net)
+    assert reserved["device_id"] == "reserved_dhcp_port"
     report(server, host="controller.home.local")
     report(server, host="controller.home.local", agent_type="DHCP agent")
-    dhcp = [p for p in server.list("ports", params={"network_id": net["id"]})
-            if p["device_owner"] == "network:dhcp"]
-    assert len(dhcp) == 1 and dhcp[0]["device_id"] == "reserved_dhcp_port"
-    dev = "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-" + net["id"]
-    path = "/neutrino/v1/ports/%s/bind" % dhcp[0]["id"]
+    # The report scheduled the network there: the reserved port is its.
+    (dhcp,) = dhcp_ports(server, net)
+    dev = SEED_DHCP_DEVICE + net["id"]
+    assert dhcp["id"] == reserved["id"] and dhcp["device_id"] == dev
+    assert dhcp["fixed_ips"] == reserved["fixed_ips"]
+    path = "/neutrino/v1/ports/%s/bind" % dhcp["id"]
     body = server.ok(server.post(path, {"host": "controller.home.local",
                                         "device_id": dev}), 200)
     claimed = body["port"]
     assert claimed["device_id"] == dev
     assert claimed["binding:host_id"] == "controller.home.local"
     assert claimed["binding:vif_type"] == "ovs"
-    assert server.show("port", dhcp[0]["id"])["device_id"] == dev
+    assert server.show("port", dhcp["id"])["device_id"] == dev
     # The same claim again changes nothing; another device may not take it.
     again = server.ok(server.post(path, {"host": "controller.home.local",
                                          "device_id": dev}), 200)["port"]
@@ -263,25 +274,40 @@ def test_dhcp_agent_claims_reserved_dhcp_port(server):
     assert server.show("port", vm["id"]) == vm
 
 
-def test_dhcp_port_moves_when_its_dhcp_agent_is_gone(server):
-    """A network whose DHCP agent is dead (here: never reported) goes to
-    the next DHCP agent that claims it."""
+def test_dhcp_port_moves_when_its_dhcp_agent_is_gone(make_server):
+    """A network whose DHCP agent stays silent for twice agent_down_time
+    leaves it when another DHCP agent reports: the binding moves, and the
+    same DHCP port (same address) gets the new agent's device_id."""
+    server = make_server({"DEFAULT": {"agent_down_time": "2"}})
+    report(server, host="ghost", agent_type="DHCP agent")
     net = flat_network(server)
-    for host in ("ghost", "network2"):
-        report(server, host=host)
+    (before,) = dhcp_ports(server, net)
+    assert before["device_id"].endswith("-" + net["id"])
+    agents = server.ok(server.get("/v2.0/networks/%s/dhcp-agents"
+                                  % net["id"]), 200)["agents"]
+    assert [a["host"] for a in agents] == ["ghost"]
+    report(server, host="network2")
     report(server, host="network2", agent_type="DHCP agent")
-    dhcp = [p for p in server.list("ports", params={"network_id": net["id"]})
-            if p["device_owner"] == "network:dhcp"][0]
-    path = "/neutrino/v1/ports/%s/bind" % dhcp["id"]
-    server.ok(server.post(path, {"host": "ghost", "device_id": "dhcpghost"}),
-              200)
-    moved = server.ok(server.post(path, {"host": "network2",
-                                         "device_id": "dhcpnet2"}), 200)
-    assert moved["port"]["device_id"] == "dhcpnet2"
+    assert dhcp_ports(server, net) == [before]  # ghost is not dead enough
+    time.sleep(5.5)  # Past 2 * agent_down_time, in whole seconds.
+    report(server, host="network2")
+    report(server, host="network2", agent_type="DHCP agent")
+    (after,) = dhcp_ports(server, net)
+    assert after["id"] == before["id"]
+    assert after["fixed_ips"] == before["fixed_ips"]
+    assert after["device_id"] != before["device_id"]
+    agents = server.ok(server.get("/v2.0/networks/%s/dhcp-agents"
+                                  % net["id"]), 200)["agents"]
+    assert [a["host"] for a in agents] == ["network2"]
+    moved = server.ok(server.post("/neutrino/v1/ports/%s/bind" % after["id"],
+                                  {"host": "network2",
+                                   "device_id": after["device_id"]}), 200)
     assert moved["port"]["binding:host_id"] == "network2"
-    # network2's agent is alive: the ghost cannot take it back.
-    assert_neutron_error(server.post(path, {"host": "ghost",
-                                            "device_id": "dhcpghost"}),
+    # The ghost comes back: the network stays where it is.
+    assert report(server, host="ghost", agent_type="DHCP agent") == "revived"
+    assert_neutron_error(server.post("/neutrino/v1/ports/%s/bind" % after["id"],
+                                     {"host": "ghost",
+                                      "device_id": before["device_id"]}),
                          409, "PortBindingFailed")
 
 

@@ -592,6 +592,62 @@ def test_network_moves_when_its_dhcp_agent_dies(lab):
     assert t.nodes["network"].dnsmasq_pids() == []
 
 
+def test_two_dhcp_agents_serve_a_network_then_one_leaves(lab):
+    """dhcp_agents_per_network = 2: the compute node's agent, reporting after
+    the network exists, gets it too (network_auto_schedule), with its own
+    DHCP port; both dnsmasqs serve and advertise both DHCP ports as DNS
+    servers.  `openstack network agent remove network --dhcp` takes the
+    network from the network node: its namespace and dnsmasq go, its port
+    is reserved, and the instance is leased by the compute node."""
+    api = Api(lab, overrides={"DEFAULT": {"dhcp_agents_per_network": "2"}})
+    t = TwoHosts(lab, api)
+    net_id = t.net["id"]
+
+    def dhcp_ports():
+        return [p for p in api.server.list(
+            "ports", params={"network_id": net_id})
+            if p["device_owner"] == "network:dhcp"]
+
+    def both_active():
+        ports = dhcp_ports()
+        return len(ports) == 2 and all(
+            p["status"] == "ACTIVE" for p in ports) and ports
+    ports = hosts.wait_until(both_active, CONVERGE, interval=0.1,
+                             what="two DHCP ports ACTIVE")
+    by_host = {p["binding:host_id"]: p for p in ports}
+    assert sorted(by_host) == ["compute.home.local", "network.home.local"]
+    ips = [p["fixed_ips"][0]["ip_address"] for p in
+           sorted(ports, key=lambda p: p["id"])]
+    agents = api.osc("network", "agent", "list", "--network", net_id)
+    assert sorted(a["Host"] for a in agents) == sorted(by_host)
+    for role, node in t.nodes.items():
+        assert t.ns in node.view(["ip", "netns"]).stdout
+        assert len(node.dnsmasq_pids()) == 1
+        opts = (node.state_path / "dhcp" / net_id / "opts").read_text()
+        assert "option:dns-server,%s,%s" % tuple(ips) in opts, opts
+    lease = t.vm.udhcpc(timeout=15)
+    assert lease and lease["ip"] == t.ip, lease
+    assert lease["serverid"] in ips and sorted(lease["dns"].split()) == \
+        sorted(ips), lease
+
+    (gone,) = [a for a in agents if a["Host"] == "network.home.local"]
+    api.osc("network", "agent", "remove", "network", "--dhcp", gone["ID"],
+            net_id, fmt=None)
+    node = t.nodes["network"]
+    hosts.wait_until(lambda: t.ns not in node.view(["ip", "netns"]).stdout,
+                     CONVERGE, what="the network node's namespace to go")
+    hosts.wait_until(lambda: node.dnsmasq_pids() == [], CONVERGE,
+                     what="the network node's dnsmasq to go")
+    # Reserved.  (The network node's OVS role may bind it again before the
+    # DHCP role has unplugged its tap: harmless, as Neutron keeps the
+    # binding of a port it reserves; only the device_id says who holds it.)
+    left = api.port_api(by_host["network.home.local"]["id"])
+    assert left["device_id"] == "reserved_dhcp_port"
+    kept = by_host["compute.home.local"]["fixed_ips"][0]["ip_address"]
+    lease = t.vm.udhcpc(timeout=15)
+    assert lease and lease["ip"] == t.ip and lease["serverid"] == kept, lease
+
+
 class NovaPeer:
     """Nova's metadata API as far as the proxy sees it: it checks Neutron's
     headers and the signature, records each request and answers with what

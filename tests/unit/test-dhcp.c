@@ -1,7 +1,7 @@
 /* Unit tests for the DHCP role's pure parts: dnsmasq's command line and
  * files (agent/dnsmasq.h) against seed 000 and the reference's examples,
- * the refusal of injected values, Neutron's DHCP device_id
- * (agent/dhcp-agent.h) and the metadata answers (agent/metadata.h). */
+ * the refusal of injected values and the metadata answers
+ * (agent/metadata.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,6 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "agent/dhcp-agent.h"
 #include "agent/dnsmasq.h"
 #include "agent/metadata.h"
 
@@ -200,6 +199,105 @@ test_opts_dns_and_routes(void **state)
     json_decref(dhcp);
 }
 
+/* Two DHCP agents on the network: each dnsmasq gives both DHCP ports'
+ * addresses as DNS servers of a subnet without nameservers (a reserved
+ * port's not, nor any when the subnet has its own). */
+static void
+test_opts_two_dhcp_ports(void **state)
+{
+    json_t *all = seed_subnets(), *subs = dnsmasq_subnets(all, NET);
+    json_t *ports = seed_ports();
+    json_t *dhcp = json_object_get(ports, DHCP);
+    const char *tail =
+        "\ntag:subnet-" SUB ",option:dns-server,172.17.0.1,172.17.0.0";
+    char *opts;
+
+    json_object_set_new(ports, "0000000a-0000-0000-0000-000000000000",
+                        load("{\"id\": \"0000000a-0000-0000-0000-"
+                             "000000000000\", \"device_owner\":"
+                             " \"network:dhcp\", \"device_id\": \"dhcpx\","
+                             " \"fixed_ips\": [{\"subnet_id\": \"" SUB
+                             "\", \"ip_address\": \"172.17.0.1\"}]}"));
+    json_object_set_new(dhcp, "device_id", json_string("dhcpy"));
+    opts = dnsmasq_opts(&seed_cfg, subs, ports, dhcp);
+    assert_string_equal(opts + strlen(opts) - strlen(tail), tail);
+    free(opts);
+    json_object_set_new(dhcp, "device_id", json_string("reserved_dhcp_port"));
+    opts = dnsmasq_opts(&seed_cfg, subs, ports, dhcp);
+    assert_null(strstr(opts, "dns-server"));
+    free(opts);
+    json_object_set_new(dhcp, "device_id", json_string("dhcpy"));
+    json_object_set_new(json_object_get(all, SUB), "dns_nameservers",
+                        load("[\"8.8.8.8\"]"));
+    json_decref(subs);
+    subs = dnsmasq_subnets(all, NET);
+    opts = dnsmasq_opts(&seed_cfg, subs, ports, dhcp);
+    assert_non_null(strstr(opts, "option:dns-server,8.8.8.8\n"));
+    assert_null(strstr(opts, "172.17.0.1,"));
+    free(opts);
+    json_decref(subs);
+    json_decref(all);
+    json_decref(ports);
+}
+
+/* Neutron's other extra_dhcp_opts forms: client-id (or 61) becomes the
+ * host line's id: (and the lease's client id), not an option, and does
+ * not alone make a port tag; "tag:X,NAME" keeps its tag after the
+ * port's. */
+static void
+test_client_id_and_tag_forms(void **state)
+{
+    json_t *all = seed_subnets(), *subs = dnsmasq_subnets(all, NET);
+    json_t *ports = seed_ports();
+    json_t *vm1 = json_object_get(ports, VM1);
+    json_t *vm2 = json_object_get(ports, VM2);
+    char *hosts, *opts, *leases;
+    struct dnsmasq_host *parsed = NULL;
+
+    json_object_set_new(
+        vm1, "extra_dhcp_opts",
+        load("[{\"opt_name\": \"client-id\", \"opt_value\":"
+             " \"01:fa:16:3e:dd:ee:ff\", \"ip_version\": 4},"
+             " {\"opt_name\": \"tag:ipxe,bootfile-name\", \"opt_value\":"
+             " \"http://10.0.0.9/boot.ipxe\", \"ip_version\": 4},"
+             " {\"opt_name\": \"tag:ipxe,67\", \"opt_value\": \"x\","
+             " \"ip_version\": 4},"
+             " {\"opt_name\": \"tag:a b,67\", \"opt_value\": \"evil\","
+             " \"ip_version\": 4}]"));
+    json_object_set_new(vm2, "extra_dhcp_opts",
+                        load("[{\"opt_name\": \"61\", \"opt_value\":"
+                             " \"ff:00:01\", \"ip_version\": 4}]"));
+    hosts = dnsmasq_hosts(&seed_cfg, subs, ports);
+    opts = dnsmasq_opts(&seed_cfg, subs, ports, NULL);
+    leases = dnsmasq_leases(&seed_cfg, subs, ports, 1000);
+    assert_string_equal(hosts, "fa:16:3e:aa:bb:cc,id:ff:00:01,"
+                               "host-172-17-0-42.openstacklocal,172.17.0.42\n"
+                               "fa:16:3e:dd:ee:ff,id:01:fa:16:3e:dd:ee:ff,"
+                               "host-172-17-0-43.openstacklocal,172.17.0.43,"
+                               "set:port-" VM1 "\n");
+    assert_non_null(strstr(opts, "\ntag:port-" VM1 ",tag:ipxe,option:"
+                                 "bootfile-name,http://10.0.0.9/boot.ipxe\n"
+                                 "tag:port-" VM1 ",tag:ipxe,67,x"));
+    assert_null(strstr(opts, "client-id"));
+    assert_null(strstr(opts, "evil"));
+    assert_null(strstr(opts, "port-" VM2));
+    assert_string_equal(leases,
+                        "87400 fa:16:3e:aa:bb:cc 172.17.0.42 * ff:00:01\n"
+                        "87400 fa:16:3e:dd:ee:ff 172.17.0.43 * "
+                        "01:fa:16:3e:dd:ee:ff\n");
+    /* The host lines still parse (stale leases are found by them). */
+    assert_int_equal(dnsmasq_parse_hosts(hosts, false, &parsed), 2);
+    assert_string_equal(parsed[0].ip, "172.17.0.42");
+    assert_string_equal(parsed[1].mac, "fa:16:3e:dd:ee:ff");
+    free(parsed);
+    free(hosts);
+    free(opts);
+    free(leases);
+    json_decref(subs);
+    json_decref(all);
+    json_decref(ports);
+}
+
 static void
 test_injection_refused(void **state)
 {
@@ -256,19 +354,6 @@ test_parse_hosts_and_leases(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(h[0].ip, "172.17.0.42");
     free(h);
-}
-
-static void
-test_device_id_as_seed(void **state)
-{
-    char *id = dhcp_agent_device_id("controller.home.local", NET);
-
-    /* Seed 000's DHCP port: dhcpd3377d3c-...-<network id>. */
-    assert_string_equal(id, "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-" NET);
-    free(id);
-    id = dhcp_agent_device_id("controller", "x");
-    assert_string_equal(id, "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-x");
-    free(id);
 }
 
 #define SUB6  "b0000000-0000-0000-0000-000000000006"
@@ -394,9 +479,10 @@ main(void)
         cmocka_unit_test(test_argv_as_seed),
         cmocka_unit_test(test_files_as_neutron),
         cmocka_unit_test(test_opts_dns_and_routes),
+        cmocka_unit_test(test_opts_two_dhcp_ports),
+        cmocka_unit_test(test_client_id_and_tag_forms),
         cmocka_unit_test(test_injection_refused),
         cmocka_unit_test(test_parse_hosts_and_leases),
-        cmocka_unit_test(test_device_id_as_seed),
         cmocka_unit_test(test_ipv6_modes),
         cmocka_unit_test(test_metadata_answers),
     };

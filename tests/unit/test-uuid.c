@@ -69,12 +69,30 @@ test_generate(void **state)
     }
 }
 
+static void
+test_dhcp_device_id_as_seed(void **state)
+{
+    char *id = uuid_dhcp_device_id("controller.home.local", "net");
+
+    (void) state;
+    /* Seed 000's DHCP port: dhcpd3377d3c-...-<network id>. */
+    assert_string_equal(id, "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-net");
+    free(id);
+    id = uuid_dhcp_device_id("controller", "x");
+    assert_string_equal(id, "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-x");
+    free(id);
+    id = uuid_dhcp_device_id("compute1", "x");
+    assert_string_not_equal(id, "dhcpd3377d3c-a0d1-5d71-9947-f17125c357bb-x");
+    free(id);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_is_valid),
         cmocka_unit_test(test_generate),
+        cmocka_unit_test(test_dhcp_device_id_as_seed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
