@@ -45,6 +45,9 @@ class Api:
     """The server plus the real openstack CLI pointed at it."""
 
     def __init__(self, lab, overrides=None):
+        # Scale tests put more than the default 500 ports in one project.
+        overrides = func.merge_config({"quotas": {"quota_port": "-1"}},
+                                      overrides)
         self.server = func.Server(lab.dir / "server", overrides=overrides)
         self.server.start()
         lab.defer("kill neutrino-server", self.server.kill)
