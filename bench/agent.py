@@ -22,8 +22,9 @@ What is measured, on each agent:
    process's spawn.
 3. RSS (VmRSS) of the agent process at idle with N ports.
 
-Fairness notes: Neutron runs with firewall_driver = noop (neutrino has no
-security groups yet, so both install the same flows), both subnets have
+Fairness notes: both agents run with firewall_driver = noop by default, so
+both install the same flows (--firewall openvswitch shows what neutrino's
+security-group flows add; Neutron stays on noop), both subnets have
 DHCP off (no DHCP agent runs), and the subnet's allocation pool is widened
 from seed 000's 256 addresses to 4,096 so that 1,000 ports fit.
 """
@@ -509,7 +510,9 @@ def run_neutrino(args):
         # Neutron's default heartbeat, not the e2e tests' 1 s.
         conf = agent.conf.read_text()
         agent.conf.write_text(conf.replace("report_interval = 1",
-                                           "report_interval = 30"))
+                                           "report_interval = 30")
+                              + "\n[securitygroup]\nfirewall_driver = %s\n"
+                              % args.firewall)
         agent.start()
         agent.add_nic()
         ovs = agent.ovs
@@ -610,7 +613,7 @@ def fill_neutron(nh, http, n):
 def run_neutron(args):
     import test_neutron_reference as ref
 
-    # Like for like: no security-group flows (neutrino has none yet).
+    # Like for like: no security-group flows (--firewall is neutrino's).
     ref.NEUTRON_CONF = ref.NEUTRON_CONF.replace(
         "firewall_driver = openvswitch", "firewall_driver = noop")
     res = {"ports": args.neutron_ports}
@@ -756,6 +759,9 @@ def main():
     ap.add_argument("--restart-ports", type=int, default=1000)
     ap.add_argument("--neutron-ports", type=int, default=200)
     ap.add_argument("--neutron-restart-ports", type=int, default=1000)
+    ap.add_argument("--firewall", default="noop",
+                    choices=("noop", "openvswitch", "iptables_hybrid"),
+                    help="neutrino-agent's firewall_driver (noop: as Neutron)")
     ap.add_argument("--debug", action="store_true")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--output", default=str(HERE / "results-agent-latest.txt"))

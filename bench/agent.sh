@@ -4,7 +4,8 @@
 #
 #   bench/agent.sh [--neutrino-only | --neutron-only] [--ports N]
 #                  [--restart-ports N] [--neutron-ports N]
-#                  [--neutron-restart-ports N] [--debug] [--keep]
+#                  [--neutron-restart-ports N] [--firewall DRIVER]
+#                  [--debug] [--keep]
 #                  [--output FILE] [--build DIR] [--no-build]
 #
 # On each agent's host (tests/system/hosts.py, name prefix
@@ -20,11 +21,12 @@
 #     process's start until all flows carry the new run's cookie, none of
 #     the old run is left, every tag is unchanged and every port is ACTIVE.
 # Neutron (21.0, with neutron-server and RabbitMQ in the host's namespace,
-# as tests/system/test_neutron_reference.py runs them; firewall_driver
-# noop so both agents install the same flows) gets --neutron-ports and
+# as tests/system/test_neutron_reference.py runs them) gets --neutron-ports and
 # --neutron-restart-ports (defaults 200 and 1,000); ports beyond the timed
 # ones are copied in its database (its API makes ~4 ports/s).  Its packages
-# are installed here if missing.
+# are installed here if missing.  Both agents run firewall_driver = noop so
+# they install the same flows; --firewall openvswitch (or iptables_hybrid)
+# runs neutrino's with its security-group flows, to show what they cost.
 #
 # Prints metric | neutrino | neutron | ratio | target | met?, also written
 # to bench/results-agent-latest.txt (or --output).  The ratio is
@@ -42,7 +44,7 @@ run_neutron=1
 pass=()
 
 usage() {
-    sed -n '2,34s/^# \{0,1\}//p' "$0"
+    sed -n '2,37s/^# \{0,1\}//p' "$0"
     exit "${1:-0}"
 }
 
@@ -51,7 +53,7 @@ while [ $# -gt 0 ]; do
     --neutrino-only) run_neutron=0; pass+=("$1") ;;
     --neutron-only) pass+=("$1") ;;
     --ports | --restart-ports | --neutron-ports | --neutron-restart-ports |\
-        --output)
+        --output | --firewall)
         pass+=("$1" "$2"); shift ;;
     --debug | --keep) pass+=("$1") ;;
     --build) build=$2; shift ;;
