@@ -64,7 +64,9 @@ groups(bool stateful)
 static void
 assert_has(const char *text, const char *line)
 {
-    if (!strstr(text, line)) {
+    if (!text) {
+        fail_msg("missing '%s': no text", line);
+    } else if (!strstr(text, line)) {
         fail_msg("missing '%s' in:\n%s", line, text);
     }
 }
