@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "api/resource.h"
 #include "api/schema.h"
 #include "api/security-group.h"
 
@@ -21,6 +22,8 @@ static const struct {
      offsetof(struct server_config, quota_security_group)},
     {"security_group_rule", &security_group_rule_def,
      offsetof(struct server_config, quota_security_group_rule)},
+    {"rbac_policy", &rbac_def,
+     offsetof(struct server_config, quota_rbac_policy)},
 };
 
 static long

@@ -1,7 +1,8 @@
 /* Per-project quotas (Neutron's quotas and quota_details extensions): how
- * many networks, subnets, ports, security groups and security group rules
- * a project may own (groups and rules Neutron makes by itself, such as a
- * project's default group, are counted but never refused).  The defaults are
+ * many networks, subnets, ports, security groups, security group rules and
+ * RBAC policies a project may own (what is made implicitly, such as a
+ * project's default group or the policy of a network's shared flag, is
+ * counted but never refused).  The defaults are
  * [quotas] quota_<resource> (-1: unlimited); /v2.0/quotas/<project> sets,
  * shows and resets a project's own limits (admin only, as Neutron's
  * get_quota/update_quota/delete_quota rules say; a project may read its

@@ -246,6 +246,8 @@ static const struct config_option server_options[] = {
         quota_security_group, &quota_range),
     OPT("quotas", "quota_security_group_rule", config_parse_int,
         quota_security_group_rule, &quota_range),
+    OPT("quotas", "quota_rbac_policy", config_parse_int, quota_rbac_policy,
+        &quota_range),
 #define KS_STR(KEY)                                                           \
     OPT("keystone_authtoken", #KEY, config_parse_string, ks_##KEY, NULL)
     KS_STR(www_authenticate_uri),
@@ -303,6 +305,7 @@ server_config_defaults(struct server_config *cfg)
         .quota_port = 500,
         .quota_security_group = 10,
         .quota_security_group_rule = 100,
+        .quota_rbac_policy = 10,
         .ks_auth_type = xstrdup("password"),
         .ks_user_domain_name = xstrdup("Default"),
         .ks_project_domain_name = xstrdup("Default"),

@@ -77,6 +77,7 @@ struct server_config {
     int quota_port;
     int quota_security_group;
     int quota_security_group_rule;
+    int quota_rbac_policy;
     /* [keystone_authtoken], keystonemiddleware's names (see api/auth.h). */
     char *ks_www_authenticate_uri; /* NULL: auth_url without "/v3". */
     char *ks_auth_url;

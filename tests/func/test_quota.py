@@ -7,7 +7,8 @@ from conftest import ADMIN_PROJECT, OTHER_PROJECT, needs_process
 pytestmark = needs_process
 
 DEFAULTS = {"network": 100, "subnet": 100, "port": 500,
-            "security_group": 10, "security_group_rule": 100}
+            "security_group": 10, "security_group_rule": 100,
+            "rbac_policy": 10}
 
 
 def quota_of(server, project, what=""):
@@ -40,7 +41,8 @@ def test_show_set_reset(server):
         "subnet": {"limit": 100, "used": 0, "reserved": 0},
         "port": {"limit": -1, "used": 0, "reserved": 0},
         "security_group": {"limit": 10, "used": 1, "reserved": 0},
-        "security_group_rule": {"limit": 100, "used": 4, "reserved": 0}}
+        "security_group_rule": {"limit": 100, "used": 4, "reserved": 0},
+        "rbac_policy": {"limit": 10, "used": 0, "reserved": 0}}
 
     assert server.delete("/v2.0/quotas/" + OTHER_PROJECT).status_code == 204
     assert quota_of(server, OTHER_PROJECT)["network"] == 100
@@ -154,3 +156,23 @@ def test_security_group_quotas(server):
     used = quota_of(server, OTHER_PROJECT, "/details")
     assert (used["security_group"]["used"],
             used["security_group_rule"]["used"]) == (1, 4)
+
+
+def test_rbac_policy_quota(server):
+    """RBAC policies count against their creator's project, as
+    neutron-tempest-plugin's test_rbac_policy_quota checks."""
+    set_quota(server, ADMIN_PROJECT, rbac_policy=2)
+    net = server.create("network", name="r")
+
+    def share(target):
+        return server.post("/v2.0/rbac-policies", {"rbac_policy": {
+            "object_type": "network", "object_id": net["id"],
+            "action": "access_as_shared", "target_tenant": target}})
+
+    for target in ("a" * 32, "b" * 32):
+        assert share(target).status_code == 201
+    r = share("c" * 32)
+    assert server.ok(r, 409)["NeutronError"]["message"] == (
+        "Quota exceeded for resources: ['rbac_policy'].")
+    assert quota_of(server, ADMIN_PROJECT, "/details")["rbac_policy"] == {
+        "limit": 2, "used": 2, "reserved": 0}
