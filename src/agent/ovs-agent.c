@@ -799,29 +799,37 @@ is_vif(const struct vsw_iface *iface)
 static void
 wire_vifs(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
 {
+    /* The hints are read before any tag is set: setting one rewrites its
+     * Port's other_config, which frees the strings 'ifaces' point to. */
+    json_t **nets = xcalloc(n ? n : 1, sizeof *nets);
+    int *hints = xcalloc(n ? n : 1, sizeof *hints);
+
+    for (size_t i = 0; i < n; i++) {
+        if (is_vif(&ifaces[i])) {
+            nets[i] = wirable_network(
+                a, replica_port(a->replica, ifaces[i].iface_id));
+            hints[i] = nets[i] ? vlan_hint(
+                           &ifaces[i],
+                           json_string_value(json_object_get(nets[i], "id")))
+                               : 0;
+        }
+    }
     lvm_begin(a->lvm);
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < n; i++) {
-            const struct vsw_iface *f = &ifaces[i];
-            json_t *port, *net;
             const char *net_id;
-            int hint;
 
-            if (!is_vif(f)) {
+            if (!nets[i] || (pass == 0) != (hints[i] > 0)) {
                 continue;
             }
-            port = replica_port(a->replica, f->iface_id);
-            net = wirable_network(a, port);
-            net_id = json_string_value(json_object_get(net, "id"));
-            hint = net ? vlan_hint(f, net_id) : 0;
-            if (!net || (pass == 0) != (hint > 0)) {
-                continue;
-            }
-            set_tag(a, f, lvm_use(a->lvm, net_id, hint), net,
+            net_id = json_string_value(json_object_get(nets[i], "id"));
+            set_tag(a, &ifaces[i], lvm_use(a->lvm, net_id, hints[i]), nets[i],
                     lvm_get(a->lvm, net_id));
         }
     }
     lvm_end(a->lvm);
+    free(hints);
+    free(nets);
 }
 
 /* The port and local VLAN of each VIF wired here, as 'fn' wants them. */

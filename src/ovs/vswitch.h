@@ -94,7 +94,9 @@ struct vsw_iface {
 
 /* Lists the interfaces of bridge 'bridge' in '*ret_ifaces' (an array of
  * '*ret_n' elements, sorted by interface name, to be freed with free();
- * its strings belong to the replica, see above).  Returns 0, or -ENOENT if
+ * its strings belong to the replica, see above, and a write to a column
+ * frees the strings read from it, e.g. vsw_set_port_vlan() those of its
+ * Port's other_config).  Returns 0, or -ENOENT if
  * there is no such bridge (then nothing is allocated). */
 int vsw_list_ifaces(const struct vsw *vsw, const char *bridge,
                     struct vsw_iface **ret_ifaces, size_t *ret_n)
