@@ -602,3 +602,34 @@ cli_show(struct cli_ctx *ctx, const struct cli_resource *res,
     json_decref(obj);
     return r;
 }
+
+int
+cli_remove_items(struct cli_ctx *ctx, json_t *list, const json_t *items,
+                 const char *noun, const char *what)
+{
+    size_t i, k;
+    json_t *item, *have;
+
+    json_array_foreach (items, i, item) {
+        bool found = false;
+
+        json_array_foreach (list, k, have) {
+            if (json_equal(have, item)) {
+                json_array_remove(list, k);
+                found = true;
+                break;
+            }
+        }
+        if (!found) {
+            char *text = json_is_string(item)
+                             ? xstrdup(json_string_value(item))
+                             : cli_pystr(item);
+            int r =
+                cli_fail(ctx, "%s does not contain %s %s", noun, what, text);
+
+            free(text);
+            return r;
+        }
+    }
+    return 0;
+}

@@ -94,6 +94,12 @@ int cli_create_print(struct cli_ctx *, const struct cli_resource *,
 int cli_apply(struct cli_ctx *, const struct cli_resource *, json_t *obj,
               json_t *attrs, const struct cli_args *, bool unset) WARN_UNUSED;
 
+/* An unset of list items: removes each of 'items' from 'list' (the first
+ * equal one), or fails with "NOUN does not contain WHAT ITEM" as
+ * openstackclient does (a string item as is, others in Python's repr). */
+int cli_remove_items(struct cli_ctx *, json_t *list, const json_t *items,
+                     const char *noun, const char *what) WARN_UNUSED;
+
 /* Deletes every positional argument (found by name or ID unless
  * 'by_id'), logging each failure as "Failed to delete LABEL with name or
  * ID 'x': ..." and failing with "N of M LABELs failed to delete.". */

@@ -599,35 +599,6 @@ static const struct cli_attr unset_attrs[] = {
     {"--host", "binding:host_id", CLI_ATTR_NULL},
 };
 
-/* Removes every item of 'remove' from 'list' or fails as UnsetPort. */
-static int
-remove_items(struct cli_ctx *ctx, json_t *list, const json_t *remove,
-             const char *what)
-{
-    size_t i, k;
-    json_t *item, *have;
-
-    json_array_foreach (remove, i, item) {
-        bool found = false;
-
-        json_array_foreach (list, k, have) {
-            if (json_equal(have, item)) {
-                json_array_remove(list, k);
-                found = true;
-                break;
-            }
-        }
-        if (!found) {
-            char *text = cli_pystr(item);
-            int r = cli_fail(ctx, "Port does not contain %s %s", what, text);
-
-            free(text);
-            return r;
-        }
-    }
-    return 0;
-}
-
 /* --fixed-ip and --allowed-address: the port's list without the given
  * items. */
 static int
@@ -641,8 +612,8 @@ unset_list(struct cli_ctx *ctx, const struct cli_args *args, json_t *attrs,
                   : add_address_pairs(ctx, args, remove);
 
     if (!r) {
-        r = remove_items(ctx, list_attr(attrs, obj, key), remove,
-                         fixed ? "fixed-ip" : "allowed-address-pair");
+        r = cli_remove_items(ctx, list_attr(attrs, obj, key), remove, "Port",
+                             fixed ? "fixed-ip" : "allowed-address-pair");
     }
     json_decref(remove);
     return r;

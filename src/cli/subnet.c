@@ -353,38 +353,6 @@ subnet_set(struct cli_ctx *ctx, const struct cli_args *args)
     return r;
 }
 
-/* Removes each of 'items' from the copy of 'have' in '*list' or fails
- * with UnsetSubnet's message. */
-static int
-remove_items(struct cli_ctx *ctx, json_t *list, const json_t *items,
-             const char *what)
-{
-    size_t i, k;
-    json_t *item, *have;
-
-    json_array_foreach (items, i, item) {
-        bool found = false;
-
-        json_array_foreach (list, k, have) {
-            if (json_equal(have, item)) {
-                json_array_remove(list, k);
-                found = true;
-                break;
-            }
-        }
-        if (!found) {
-            char *text = json_is_string(item)
-                             ? xstrdup(json_string_value(item))
-                             : cli_pystr(item);
-            int r = cli_fail(ctx, "Subnet does not contain %s %s", what, text);
-
-            free(text);
-            return r;
-        }
-    }
-    return 0;
-}
-
 static const struct cli_opt unset_opts[] = {
     {"--gateway", NULL, CLI_OPT_FLAG, 0},
     LIST_OPTS,
@@ -420,7 +388,7 @@ subnet_unset(struct cli_ctx *ctx, const struct cli_args *args)
         }
         list = json_deep_copy(json_object_get(obj, lists[i].key));
         list = list ? list : json_array();
-        r = remove_items(ctx, list, remove, lists[i].what);
+        r = cli_remove_items(ctx, list, remove, "Subnet", lists[i].what);
         json_object_set_new(attrs, lists[i].key, list);
     }
     if (!r) {
