@@ -23,6 +23,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -30,6 +31,9 @@ from pathlib import Path
 
 import pytest
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sanitizers import sanitizer_reports, sanitizer_reports_session  # noqa: E402,F401,I100
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_BIN = os.environ.get("NEUTRINO_SERVER") or str(REPO / "build" / "neutrino-server")

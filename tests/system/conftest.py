@@ -17,6 +17,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import hosts  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sanitizers import sanitizer_reports, sanitizer_reports_session  # noqa: E402,F401,I100
 
 TOOLS = ("ip", "ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovsdb-tool",
          "ovs-vswitchd", "ethtool", "ping", "busybox", "tcpdump", "nsenter",
