@@ -75,14 +75,23 @@ parse_remote(const char *value, void *field, const void *arg,
 }
 
 static int
-parse_url(const char *value, void *field, const void *arg, char **ret_reason)
+parse_urls(const char *value, void *field, const void *arg, char **ret_reason)
 {
-    if (!str_startswith(value, "http://")
-        && !str_startswith(value, "https://")) {
-        *ret_reason = xasprintf("'%s' is not an http(s):// URL", value);
-        return -EINVAL;
+    char **urls = strv_split_commas(value);
+    int r = urls[0] ? 0 : -EINVAL;
+
+    for (char **u = urls; *u && !r; u++) {
+        if (!str_startswith(*u, "http://")
+            && !str_startswith(*u, "https://")) {
+            *ret_reason = xasprintf("'%s' is not an http(s):// URL", *u);
+            r = -EINVAL;
+        }
     }
-    return config_parse_string(value, field, arg, ret_reason);
+    if (!urls[0]) {
+        *ret_reason = xstrdup("no URL");
+    }
+    strv_free(urls);
+    return r ? r : config_parse_string(value, field, arg, ret_reason);
 }
 
 static int
@@ -171,7 +180,7 @@ static const struct config_option agent_options[] = {
         &interval_range),
     OPT("agent", "report_interval", config_parse_int, report_interval,
         &interval_range),
-    OPT("agent", "server_url", parse_url, server_url, NULL),
+    OPT("agent", "server_url", parse_urls, server_url, NULL),
     OPT("agent", "shared_secret", config_parse_string, shared_secret, NULL),
     OPT("DEFAULT", "auth_strategy", parse_auth_strategy, auth_strategy, NULL),
 #define KS_STR(KEY)                                                           \

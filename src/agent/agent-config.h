@@ -52,7 +52,7 @@ struct agent_config {
     int of_inactivity_probe; /* Seconds. */
     /* [agent] */
     int report_interval; /* Seconds. */
-    char *server_url;
+    char *server_url;    /* Comma-separated: see http-client.h. */
     char *shared_secret; /* With noauth: sent to the server; NULL: none. */
     /* How the agent authenticates to the server (agent/agent-auth.h): the
      * server's own [DEFAULT] auth_strategy and, for "keystone", the service

@@ -7,7 +7,13 @@
  * may have closed it while idle).  Host names are resolved with
  * getaddrinfo_a() (glibc's resolver thread), so the loop never waits for
  * DNS; https goes through OpenSSL, verifying the server's certificate and
- * name against the system's trust store (or $SSL_CERT_FILE). */
+ * name against the system's trust store (or $SSL_CERT_FILE).
+ *
+ * A client may have several base URLs (several servers on one database):
+ * it uses one until a request cannot reach it (or it answers 502-504),
+ * then moves on to the next and sends that request there, each request
+ * trying every server at most once.  It stays with the new one: the feed's
+ * revisions are the database's, so a long poll goes on where it was. */
 #include "agent/http-client.h"
 
 #include <arpa/inet.h>
@@ -48,9 +54,23 @@ enum conn_state {
     CONN_OPEN,       /* Ready, or carrying a request. */
 };
 
+/* One server: the parts of its base URL, and its address once known. */
+struct hbase {
+    char *url;
+    char *host;        /* As in the URL, brackets stripped. */
+    char *host_header; /* "host[:port]" as in the URL. */
+    char *port;
+    char *prefix; /* Path of the base URL, without trailing '/'. */
+    bool tls;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    struct gaicb *lookup; /* Resolution in flight, or NULL. */
+};
+
 struct hconn {
     int fd;
-    SSL *ssl; /* NULL for http. */
+    struct hbase *base; /* The server it goes to. */
+    SSL *ssl;           /* NULL for http. */
     enum conn_state state;
     short want;           /* What SSL or the socket waits for. */
     bool reused;          /* Carried an answer before. */
@@ -70,6 +90,7 @@ struct hrequest {
     char *auth_line;    /* The auth line it was sent with, or NULL. */
     bool retried_auth;  /* Sent again after a 401 already. */
     bool retried_conn;  /* Sent again after a stale connection. */
+    size_t n_failovers; /* Sent again to another server. */
     struct hconn *conn; /* NULL: not sent yet. */
     struct ds out;      /* The request's bytes. */
     size_t sent;        /* Of 'out'. */
@@ -82,72 +103,75 @@ struct hrequest {
 };
 
 struct hclient {
-    char *host;        /* As in the URL, brackets stripped. */
-    char *host_header; /* "host[:port]" as in the URL. */
-    char *port;
-    char *prefix; /* Path of the base URL, without trailing '/'. */
-    bool tls;
-    bool valid; /* The base URL could be parsed. */
-    /* The server's address, once known. */
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-    struct gaicb *lookup; /* Resolution in flight, or NULL. */
-    SSL_CTX *ssl_ctx;     /* Made with the first https connection. */
-    struct hconn *idle;   /* Idle pool. */
+    struct hbase *bases;
+    size_t n_bases, cur; /* bases[cur] takes new connections. */
+    bool valid;          /* Every base URL could be parsed. */
+    SSL_CTX *ssl_ctx;    /* Made with the first https connection. */
+    struct hconn *idle;  /* Idle pool. */
     size_t n_idle, n_conns;
     struct hrequest *requests, *last;
     size_t n_pending;
     struct hclient_auth auth; /* 'header' NULL: none. */
 };
 
-/* Splits 'url' ("http[s]://host[:port][/prefix]") into 'c'. */
+/* Splits 'url' ("http[s]://host[:port][/prefix]") into 'b'. */
 static bool
-parse_base_url(struct hclient *c, const char *url)
+parse_base_url(struct hbase *b, const char *url)
 {
     const char *p, *host, *end;
     size_t len;
 
-    c->tls = str_startswith(url, "https://");
-    if (!c->tls && !str_startswith(url, "http://")) {
+    b->tls = str_startswith(url, "https://");
+    if (!b->tls && !str_startswith(url, "http://")) {
         return false;
     }
-    host = url + (c->tls ? 8 : 7);
+    host = url + (b->tls ? 8 : 7);
     len = strcspn(host, "/?#");
-    c->host_header = xstrndup(host, len);
-    c->prefix = xstrdup(host + len);
-    len = strlen(c->prefix);
-    while (len && c->prefix[len - 1] == '/') {
-        c->prefix[--len] = '\0';
+    b->host_header = xstrndup(host, len);
+    b->prefix = xstrdup(host + len);
+    len = strlen(b->prefix);
+    while (len && b->prefix[len - 1] == '/') {
+        b->prefix[--len] = '\0';
     }
-    if (c->host_header[0] == '[') {
-        end = strchr(c->host_header, ']');
+    if (b->host_header[0] == '[') {
+        end = strchr(b->host_header, ']');
         if (!end) {
             return false;
         }
-        c->host = xstrndup(c->host_header + 1, end - c->host_header - 1);
+        b->host = xstrndup(b->host_header + 1, end - b->host_header - 1);
         p = end + 1;
     } else {
-        p = c->host_header + strcspn(c->host_header, ":");
-        c->host = xstrndup(c->host_header, p - c->host_header);
+        p = b->host_header + strcspn(b->host_header, ":");
+        b->host = xstrndup(b->host_header, p - b->host_header);
     }
     if (*p
         && (*p != ':' || !p[1]
             || strspn(p + 1, "0123456789") != strlen(p + 1))) {
         return false;
     }
-    c->port = xstrdup(*p ? p + 1 : c->tls ? "443" : "80");
-    return *c->host && !strchr(c->prefix, '?') && !strchr(c->prefix, '#');
+    b->port = xstrdup(*p ? p + 1 : b->tls ? "443" : "80");
+    return *b->host && !strchr(b->prefix, '?') && !strchr(b->prefix, '#');
 }
 
 struct hclient *
-hclient_create(const char *base_url)
+hclient_create(const char *base_urls)
 {
     struct hclient *c = xcalloc(1, sizeof *c);
+    char **urls = strv_split_commas(base_urls);
 
-    c->valid = parse_base_url(c, base_url);
-    if (!c->valid) {
-        log_error("'%s' is not a usable http(s):// URL", base_url);
+    c->valid = urls[0] != NULL;
+    for (char **u = urls; *u; u++) {
+        struct hbase *b;
+
+        c->bases = xrealloc(c->bases, (c->n_bases + 1) * sizeof *c->bases);
+        b = memset(&c->bases[c->n_bases++], 0, sizeof *b);
+        b->url = xstrdup(*u);
+        if (!parse_base_url(b, *u)) {
+            log_error("'%s' is not a usable http(s):// URL", *u);
+            c->valid = false;
+        }
     }
+    strv_free(urls);
     return c;
 }
 
@@ -193,13 +217,31 @@ hrequest_free(struct hrequest *r)
 }
 
 static void
-lookup_free(struct hclient *c)
+lookup_free(struct hbase *b)
 {
-    freeaddrinfo(c->lookup->ar_result);
-    free((char *) c->lookup->ar_name);
-    free((char *) c->lookup->ar_service);
-    free(c->lookup);
-    c->lookup = NULL;
+    freeaddrinfo(b->lookup->ar_result);
+    free((char *) b->lookup->ar_name);
+    free((char *) b->lookup->ar_service);
+    free(b->lookup);
+    b->lookup = NULL;
+}
+
+static void
+hbase_destroy(struct hbase *b)
+{
+    if (b->lookup) {
+        gai_cancel(b->lookup);
+        /* A lookup that cannot be cancelled any more finishes in glibc's
+         * thread; its memory is left to it. */
+        if (gai_error(b->lookup) != EAI_INPROGRESS) {
+            lookup_free(b);
+        }
+    }
+    free(b->url);
+    free(b->host);
+    free(b->host_header);
+    free(b->port);
+    free(b->prefix);
 }
 
 void
@@ -216,19 +258,11 @@ hclient_destroy(struct hclient *c)
         c->idle = conn->next;
         conn_close(c, conn);
     }
-    if (c->lookup) {
-        gai_cancel(c->lookup);
-        /* A lookup that cannot be cancelled any more finishes in glibc's
-         * thread; its memory is left to it. */
-        if (gai_error(c->lookup) != EAI_INPROGRESS) {
-            lookup_free(c);
-        }
+    for (size_t i = 0; i < c->n_bases; i++) {
+        hbase_destroy(&c->bases[i]);
     }
+    free(c->bases);
     SSL_CTX_free(c->ssl_ctx);
-    free(c->host);
-    free(c->host_header);
-    free(c->port);
-    free(c->prefix);
     free(c);
 }
 
@@ -345,6 +379,36 @@ requeue(struct hrequest *r)
     hparse_init(&r->parse, r->want_header, HCLIENT_MAX_ANSWER);
 }
 
+/* Queues 'r' again for the next server, if there is one it has not tried,
+ * and moves the client on to that server unless another request did
+ * already.  Returns false if there is none. */
+static bool
+failover(struct hrequest *r, const char *why)
+{
+    struct hclient *c = r->client;
+    struct hbase *failed = r->conn ? r->conn->base : &c->bases[c->cur];
+
+    if (r->n_failovers + 1 >= c->n_bases) {
+        return false;
+    }
+    r->n_failovers++;
+    if (failed == &c->bases[c->cur]) {
+        c->cur = (c->cur + 1) % c->n_bases;
+        log_warn("server %s: %s; now using %s", failed->url, why,
+                 c->bases[c->cur].url);
+        while (c->idle) { /* All to the server left. */
+            struct hconn *conn = c->idle;
+            c->idle = conn->next;
+            c->n_idle--;
+            conn_close(c, conn);
+        }
+    }
+    if (r->conn) {
+        requeue(r);
+    }
+    return true;
+}
+
 /* The connection of 'r' failed ('error', a negative errno). */
 static void
 fail(struct hrequest *r, int error)
@@ -355,6 +419,9 @@ fail(struct hrequest *r, int error)
         return;
     }
     log_debug("%s %s failed: %s", r->method, r->path, strerror(-error));
+    if (!r->got_bytes && failover(r, strerror(-error))) {
+        return;
+    }
     finish(r, 0);
 }
 
@@ -373,6 +440,16 @@ complete(struct hrequest *r)
         requeue(r);
         return;
     }
+    /* A gateway or a server that cannot serve now (its database gone):
+     * the request did nothing there. */
+    if (r->parse.status >= 502 && r->parse.status <= 504) {
+        char why[32];
+
+        snprintf(why, sizeof why, "HTTP %d", r->parse.status);
+        if (failover(r, why)) {
+            return;
+        }
+    }
     r->conn = NULL;
     if (hparse_keep_alive(&r->parse) && c->n_idle < MAX_IDLE) {
         conn->reused = true;
@@ -389,11 +466,11 @@ complete(struct hrequest *r)
 
 /* -- Connections -------------------------------------------------------- */
 
-/* Starts resolving the server's name, or takes it if it is an address.
+/* Starts resolving the name of server 'b', or takes it if it is an address.
  * Returns 0 once the address is known, -EINPROGRESS while looking, or a
  * negative errno. */
 static int
-resolve(struct hclient *c)
+resolve(struct hbase *b)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV};
@@ -401,44 +478,44 @@ resolve(struct hclient *c)
     struct gaicb *list[1];
     int r;
 
-    if (c->addr_len) {
+    if (b->addr_len) {
         return 0;
     }
-    if (!c->lookup) {
+    if (!b->lookup) {
         /* Numeric addresses need no lookup, so no thread. */
         hints.ai_flags |= AI_NUMERICHOST;
-        if (!getaddrinfo(c->host, c->port, &hints, &res)) {
-            memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
-            c->addr_len = res->ai_addrlen;
+        if (!getaddrinfo(b->host, b->port, &hints, &res)) {
+            memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
+            b->addr_len = res->ai_addrlen;
             freeaddrinfo(res);
             return 0;
         }
-        c->lookup = xcalloc(1, sizeof *c->lookup + sizeof hints);
-        c->lookup->ar_name = xstrdup(c->host);
-        c->lookup->ar_service = xstrdup(c->port);
+        b->lookup = xcalloc(1, sizeof *b->lookup + sizeof hints);
+        b->lookup->ar_name = xstrdup(b->host);
+        b->lookup->ar_service = xstrdup(b->port);
         hints.ai_flags &= ~AI_NUMERICHOST;
-        memcpy(c->lookup + 1, &hints, sizeof hints);
-        c->lookup->ar_request = (struct addrinfo *) (c->lookup + 1);
-        list[0] = c->lookup;
+        memcpy(b->lookup + 1, &hints, sizeof hints);
+        b->lookup->ar_request = (struct addrinfo *) (b->lookup + 1);
+        list[0] = b->lookup;
         r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
         if (r) {
-            log_warn("cannot look up '%s': %s", c->host, gai_strerror(r));
-            lookup_free(c);
+            log_warn("cannot look up '%s': %s", b->host, gai_strerror(r));
+            lookup_free(b);
             return -EHOSTUNREACH;
         }
     }
-    r = gai_error(c->lookup);
+    r = gai_error(b->lookup);
     if (r == EAI_INPROGRESS) {
         return -EINPROGRESS;
     }
     if (!r) {
-        res = c->lookup->ar_result;
-        memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
-        c->addr_len = res->ai_addrlen;
+        res = b->lookup->ar_result;
+        memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
+        b->addr_len = res->ai_addrlen;
     } else {
-        log_warn("cannot look up '%s': %s", c->host, gai_strerror(r));
+        log_warn("cannot look up '%s': %s", b->host, gai_strerror(r));
     }
-    lookup_free(c);
+    lookup_free(b);
     return r ? -EHOSTUNREACH : 0;
 }
 
@@ -465,28 +542,30 @@ static int
 conn_start_tls(struct hclient *c, struct hconn *conn)
 {
     struct in6_addr ip;
-    bool is_ip = inet_pton(AF_INET, c->host, &ip) == 1
-                 || inet_pton(AF_INET6, c->host, &ip) == 1;
+    bool is_ip = inet_pton(AF_INET, conn->base->host, &ip) == 1
+                 || inet_pton(AF_INET6, conn->base->host, &ip) == 1;
 
     conn->ssl = SSL_new(ssl_context(c));
     if (!conn->ssl || !SSL_set_fd(conn->ssl, conn->fd)) {
         return -ENOMEM;
     }
     if (is_ip) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(conn->ssl), c->host);
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(conn->ssl),
+                                      conn->base->host);
     } else {
-        SSL_set_tlsext_host_name(conn->ssl, c->host);
-        SSL_set1_host(conn->ssl, c->host);
+        SSL_set_tlsext_host_name(conn->ssl, conn->base->host);
+        SSL_set1_host(conn->ssl, conn->base->host);
     }
     conn->state = CONN_HANDSHAKE;
     return 0;
 }
 
-/* Opens a connection to the server (completing later). */
+/* Opens a connection to the current server (completing later). */
 static int
 conn_open(struct hclient *c, struct hconn **ret)
 {
-    int fd = socket(c->addr.ss_family,
+    struct hbase *b = &c->bases[c->cur];
+    int fd = socket(b->addr.ss_family,
                     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     struct hconn *conn;
@@ -495,15 +574,16 @@ conn_open(struct hclient *c, struct hconn **ret)
         return -errno;
     }
     (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *) &c->addr, c->addr_len)
+    if (connect(fd, (struct sockaddr *) &b->addr, b->addr_len)
         && errno != EINPROGRESS) {
         int r = -errno;
         close(fd);
-        c->addr_len = 0; /* Look the name up again next time. */
+        b->addr_len = 0; /* Look the name up again next time. */
         return r;
     }
     conn = xcalloc(1, sizeof *conn);
     conn->fd = fd;
+    conn->base = b;
     conn->state = CONN_CONNECTING;
     conn->want = POLLOUT;
     conn->opened_at = ovsx_time_msec();
@@ -516,13 +596,13 @@ conn_open(struct hclient *c, struct hconn **ret)
 static void
 serialize(struct hrequest *r, const char *auth_line)
 {
-    struct hclient *c = r->client;
+    struct hbase *b = r->conn->base;
 
     ds_put_format(&r->out,
                   "%s %s%s HTTP/1.1\r\nHost: %s\r\n"
                   "User-Agent: neutrino-agent\r\n"
                   "Accept: application/json\r\n",
-                  r->method, c->prefix, r->path, c->host_header);
+                  r->method, b->prefix, r->path, b->host_header);
     if (r->body) {
         ds_put_format(&r->out,
                       "Content-Type: application/json\r\n"
@@ -565,7 +645,7 @@ dispatch(struct hrequest *r)
     } else if (c->n_conns >= MAX_CONNS) {
         return -EAGAIN;
     } else {
-        err = resolve(c);
+        err = resolve(&c->bases[c->cur]);
         if (!err) {
             err = conn_open(c, &r->conn);
         }
@@ -648,7 +728,7 @@ conn_setup(struct hclient *c, struct hconn *conn)
             return -(err ? err : errno);
         }
         conn->state = CONN_OPEN;
-        if (c->tls && (err = conn_start_tls(c, conn))) {
+        if (conn->base->tls && (err = conn_start_tls(c, conn))) {
             return err;
         }
     }
@@ -750,7 +830,9 @@ hclient_run(struct hclient *c)
                 continue;
             }
             if (err) {
-                finish(r, 0);
+                if (!c->valid || !failover(r, strerror(-err))) {
+                    finish(r, 0);
+                }
                 continue;
             }
         }

@@ -21,8 +21,12 @@ struct hclient;
  * borrowed for the duration of the call. */
 typedef void hclient_done_func(void *aux, long status, json_t *body);
 
-/* 'base_url' is e.g. "http://127.0.0.1:9696" (no trailing slash needed). */
-struct hclient *hclient_create(const char *base_url);
+/* 'base_urls' is e.g. "http://127.0.0.1:9696" (no trailing slash needed),
+ * or several, comma-separated: servers of one database, used one at a
+ * time.  A request that cannot reach the one in use, or that it answers
+ * with 502, 503 or 504, goes to the next (each server once per request),
+ * and the client stays with that one. */
+struct hclient *hclient_create(const char *base_urls);
 /* Abandons pending requests without calling them back. */
 void hclient_destroy(struct hclient *);
 

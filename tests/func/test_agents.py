@@ -149,6 +149,25 @@ def test_agent_sends_shared_secret(make_server, make_agent):
     assert "HTTP 401" in none.log_text()
 
 
+def test_agent_fails_over_to_the_next_server(make_server, make_agent):
+    """server_url lists two servers: the agent reports to the first, and
+    when it is killed, to the second by itself."""
+    first, second = make_server(), make_server()
+    agent = make_agent("%s,%s" % (first.url, second.url))
+    assert wait_for_agents(first, [agent.host]) == {agent.host}
+    assert second.list("agents") == []
+    first.kill()
+    assert wait_for_agents(second, [agent.host]) == {agent.host}
+    assert "server %s: " % first.url in agent.log_text()
+    assert "now using %s" % second.url in agent.log_text()
+
+
+def test_agent_refuses_a_bad_server_list(make_agent):
+    agent = make_agent("http://127.0.0.1:9696,127.0.0.1:9697")
+    assert agent.proc.wait(timeout=10) != 0
+    assert "'127.0.0.1:9697' is not an http(s):// URL" in agent.log_text()
+
+
 def test_openstack_network_agent_list(server):
     report(server, host="controller.home.local")
     out = subprocess.run([OSC_BIN, "--os-auth-type", "none", "--os-endpoint", server.url,

@@ -120,6 +120,9 @@ class Scripted:
         elif path == "/silent":
             time.sleep(3)
             return False
+        elif path == "/unavailable":
+            conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                         b"Content-Length: 0\r\n\r\n")
         elif path == "/token":
             conn.sendall(b"HTTP/1.1 201 Created\r\nX-Subject-Token: gAAAA-tok\r\n"
                          b"Content-Length: 2\r\n\r\n{}")
@@ -263,3 +266,49 @@ def test_https_verified(cert):
         assert bad[0]["status"] == 0
     finally:
         srv.close()
+
+
+def dead_url():
+    """A 127.0.0.1 URL nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return "http://127.0.0.1:%d" % s.getsockname()[1]
+
+
+def test_failover_to_the_next_server(srv):
+    """Several servers: the first cannot be reached, so every request goes
+    to the second, which the client then keeps using."""
+    urls = "%s, http://127.0.0.1:%d" % (dead_url(), srv.port)
+    out = run_tool(urls, ("GET", "/json", None), ("POST", "/json", {"a": 1}),
+                   ("GET", "/json", None), opts=["--seq"])
+    assert [o["status"] for o in out] == [200] * 3
+    assert [r[0] for r in srv.requests] == ["GET", "POST", "GET"]
+    assert srv.connections == 1  # Kept with the second server.
+
+
+def test_failover_on_503_and_each_server_once(srv):
+    """A 503 moves a request (and the client) on to the next server; a
+    request that every server fails ends with what the last one said."""
+    other = Scripted()
+    try:
+        urls = "http://127.0.0.1:%d,http://127.0.0.1:%d" % (srv.port, other.port)
+        out = run_tool(urls, ("GET", "/unavailable", None),
+                       ("GET", "/json", None), opts=["--seq"])
+        # Both servers answered 503 to the first; the second kept the
+        # client, so the next request went there only.
+        assert [o["status"] for o in out] == [503, 200]
+        assert [r[1] for r in srv.requests] == ["/unavailable"]
+        assert [r[1] for r in other.requests] == ["/unavailable", "/json"]
+        # Nobody anywhere: each server tried once, then status 0.
+        out = run_tool("%s,%s" % (dead_url(), dead_url()),
+                       ("GET", "/json", None))
+        assert [o["status"] for o in out] == [0]
+    finally:
+        other.close()
+
+
+def test_a_server_list_with_a_bad_url_is_refused(srv):
+    out = run_tool("http://127.0.0.1:%d,ftp://x" % srv.port,
+                   ("GET", "/json", None))
+    assert [o["status"] for o in out] == [0]
+    assert srv.requests == []
