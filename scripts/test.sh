@@ -18,7 +18,9 @@ meson test -C build-asan --suite unit --suite fuzz --print-errorlogs
 # A short fuzzing run of every target on top of the corpus replay above.
 tests/fuzz/run.sh 30
 NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
+NEUTRINO_AGENT="$PWD/build-asan/neutrino-agent" \
 NEUTRINO_CLI="$PWD/build-asan/neutrino" \
+NEUTRINO_HCLIENT_TOOL="$PWD/build-asan/tests/system/hclient-tool" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/func
 # As root, in namespaces (skipped otherwise): namespace test hosts with
 # private OVS instances, src/nl, the OVS island and the agent end to end.
