@@ -2,6 +2,7 @@
 # Cost of Keystone authentication per request, with a warm token cache.
 #
 #   bench/auth.sh [--build DIR] [--rounds N] [--gets N] [--creates N]
+#                 [--callgrind]
 #
 # Starts a private Keystone (tests/keystone/keystone.sh) and two
 # neutrino-servers on 127.0.0.1 with private databases: one with
@@ -14,8 +15,11 @@
 # admin token once, before the first round; every measured request is a
 # cache hit.  Prints rate, p50 and the server's CPU time per request
 # (from /proc, the figure least disturbed by other load on the machine) as
-# metric | noauth | keystone | overhead.  Everything
-# started here is stopped on exit, by PID.
+# metric | noauth | keystone | overhead.  --callgrind runs both servers
+# under valgrind's callgrind and reports instructions per request instead
+# (counters zeroed before and dumped after each run): slow, but the same
+# on a busy machine as on a quiet one.  Everything started here is stopped
+# on exit, by PID.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +28,7 @@ build=$top/build
 rounds=7
 gets=5000
 creates=300
+callgrind=
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -31,7 +36,8 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --gets) gets=$2; shift ;;
     --creates) creates=$2; shift ;;
-    *) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 2 ;;
+    --callgrind) callgrind=1 ;;
+    *) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 2 ;;
     esac
     shift
 done
@@ -87,12 +93,15 @@ username = neutron
 password = secret
 project_name = service
 CONF
-    "$build/neutrino-server" --config-file "$tmp/$name.conf" \
+    local run=()
+    [ -z "$callgrind" ] || run=(valgrind --tool=callgrind
+        "--callgrind-out-file=$tmp/$name.cg")
+    "${run[@]}" "$build/neutrino-server" --config-file "$tmp/$name.conf" \
         > "$tmp/$name.out" 2> "$tmp/$name.err" &
     pids+=($!)
     pid[$name]=$!
     url[$name]=http://127.0.0.1:$port
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         curl -fsS -o /dev/null "${url[$name]}/" 2>/dev/null && return
         sleep 0.1
     done
@@ -138,17 +147,37 @@ cpu_ticks() {
     awk '{ print $14 + $15 }' "/proc/${pid[$1]}/stat"
 }
 
+# Instructions the server NAME has run since its counters were last zeroed
+# (callgrind_control dumps them into a new file).
+instructions() {
+    local before
+    before=$(ls "$tmp/$1".cg.* 2>/dev/null | wc -l)
+    callgrind_control -d "${pid[$1]}" >/dev/null 2>&1
+    for _ in $(seq 100); do
+        [ "$(ls "$tmp/$1".cg.* 2>/dev/null | wc -l)" -gt "$before" ] && break
+        sleep 0.1
+    done
+    awk '/^totals:/ { print $2 }' "$(ls -t "$tmp/$1".cg.* | head -1)"
+}
+
 declare -A samples
 # run NAME KEY ARGS...: one loadgen run; appends "rate p50 cpu_us_per_req"
-# to samples.
+# (callgrind: "- - instructions_per_req") to samples.
 run() {
     local name=$1 key=$2 out t0 n
     shift 2
+    if [ -n "$callgrind" ]; then
+        callgrind_control -z "${pid[$name]}" >/dev/null 2>&1
+    fi
     t0=$(cpu_ticks "$name")
     out=$("$loadgen" --url "${url[$name]}" --token "${token[$name]}" "$@")
     [ "$(jq -c .errors <<<"$out")" = "{}" ] ||
         die "$name: $*: $(jq -c .errors <<<"$out")"
     n=$(jq -r .requests <<<"$out")
+    if [ -n "$callgrind" ]; then
+        samples[$name/$key]+="- - $(($(instructions "$name") / n))"$'\n'
+        return
+    fi
     samples[$name/$key]+="$(jq -r '"\(.rate) \(.p50_ms)"' <<<"$out") $((
         ($(cpu_ticks "$name") - t0) * 1000000 / $(getconf CLK_TCK) / n))"$'\n'
 }
@@ -175,13 +204,16 @@ col() {
 }
 
 printf '%-34s %10s %10s %9s\n' metric noauth keystone overhead
+fields="1 2 3"
+[ -z "$callgrind" ] || fields=3
 for key in get create; do
-    for f in 1 2 3; do
+    for f in $fields; do
         a=$(col noauth "$key" "$f") b=$(col keystone "$key" "$f")
         case $f in
         1) label="rate (req/s)" ;;
         2) label="p50 (ms)" ;;
-        3) label="server CPU/request (us)" ;;
+        3) label="server CPU/request (us)"
+           [ -z "$callgrind" ] || label="server instructions/request" ;;
         esac
         [ "$key" = get ] && label="GET port: $label"
         [ "$key" = create ] && label="create: $label"
