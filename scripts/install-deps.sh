@@ -17,7 +17,7 @@ apt-get install -y -q --no-install-recommends \
     curl procps \
     openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump \
     dnsmasq-base dnsmasq-utils systemd \
-    iptables ipset conntrack bridge-utils graphviz
+    iptables ipset conntrack bridge-utils graphviz haproxy
 # openvswitch-source: the Open vSwitch library the agent is built on
 # (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
 # tests start private ovsdb-server/ovs-vswitchd instances inside namespaces
@@ -28,4 +28,6 @@ apt-get install -y -q --no-install-recommends \
 # nft-backed iptables-restore, ipsets for remote groups, conntrack -D for
 # connections a removed rule allowed); bridge-utils: brctl, with which the
 # hybrid plug's tests look at qbr as seed 002 does.  graphviz: dot, which
-# draws "neutrino inspect --graph dot" (docs/topology.svg).
+# draws "neutrino inspect --graph dot" (docs/topology.svg).  haproxy: the
+# load balancer of etc/haproxy/neutrino.cfg, which the many-hosts system
+# test runs in front of the servers.
