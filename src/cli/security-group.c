@@ -546,6 +546,7 @@ port_range(const json_t *rule)
     const char *protocol =
         json_string_value(json_object_get(rule, "protocol"));
     struct ds out = DS_EMPTY_INITIALIZER;
+    json_t *range;
     char *a, *b;
 
     if (is_icmp(protocol)) {
@@ -562,9 +563,11 @@ port_range(const json_t *rule)
     } else {
         return json_string("");
     }
+    range = json_string(ds_cstr(&out));
+    ds_destroy(&out);
     free(a);
     free(b);
-    return json_string(ds_cstr(&out));
+    return range;
 }
 
 static const struct cli_column rule_list_columns[] = {
