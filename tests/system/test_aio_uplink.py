@@ -16,6 +16,7 @@ machine as it was.
 
 import os
 import re
+import shutil
 import time
 
 import pytest
@@ -191,3 +192,15 @@ def test_unusable_devices_refused(dev, why):
         assert not a.state.exists() and a.namespaces() == []
     finally:
         a.clean()
+
+
+def test_help_documents_the_uplink():
+    a = Aio()
+    try:
+        p = a.run("--help")
+    finally:
+        shutil.rmtree(a.top, ignore_errors=True)
+    assert p.returncode == 0, output(p)
+    for var in ("NEUTRINO_AIO_UPLINK ", "NEUTRINO_AIO_UPLINK_CONFIRM"):
+        assert var in p.stdout, p.stdout
+    assert not p.stdout.startswith("#") and "set -eu" not in p.stdout
