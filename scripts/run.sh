@@ -30,7 +30,23 @@
 #   NEUTRINO_AIO_SKIP_BUILD  1: no package installation, no build; the
 #                            binaries come from NEUTRINO_SERVER,
 #                            NEUTRINO_AGENT, NEUTRINO_CLI (build/...)
+#   NEUTRINO_AIO_UPLINK      a host device (a spare NIC) to give to the
+#                            provider network instead of the simulated
+#                            router: it is moved into $P-aio and added to
+#                            br-provider, and the instances get their
+#                            addresses from our DHCP (only for their MACs)
+#                            and reach whatever is on that LAN.  `clean`
+#                            moves it back with its name, addresses, routes
+#                            and up state.  A device carrying a default
+#                            route is refused (the host would lose that
+#                            network, ssh included) unless
+#   NEUTRINO_AIO_UPLINK_CONFIRM  names the same device.
 set -eu
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+    # This header, without the comment marks.
+    sed -n '2,/^set -eu$/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+fi
 cd "$(dirname "$0")/.."
 REPO=$PWD
 P=${NEUTRINO_AIO_PREFIX:-neutrino}
@@ -46,6 +62,9 @@ VMS="vm1 vm2"
 GATEWAY=172.16.0.1
 ROUTER_CIDR=172.16.0.1/12
 MARK=$STATE/.neutrino-aio
+UPLINK=${NEUTRINO_AIO_UPLINK:-}
+# The uplink's name, addresses, routes and up state, for `clean`.
+UPLINK_SAVED=$STATE/uplink
 export OVS_RUNDIR="$STATE/ovs" OVS_DBDIR="$STATE/ovs" OVS_LOGDIR="$STATE/ovs"
 export OS_ENDPOINT="http://127.0.0.1:$PORT"
 
@@ -182,6 +201,129 @@ on_failure() {
     exit $rc
 }
 
+# ------------------------------------------------------------------ uplink
+# Whether device $1 carries a default route (any table, IPv4 or IPv6).
+carries_default() {
+    { ip -4 route show table all default; ip -6 route show table all default
+    } 2>/dev/null | awk -v d="$1" '
+        { for (i = 1; i < NF; i++) if ($i == "dev" && $(i + 1) == d) f = 1 }
+        END { exit !f }'
+}
+
+# Refuses an uplink that is missing, loopback, a port of a bridge or bond,
+# part of the host's Open vSwitch, or (unless confirmed) the way to a
+# default route.
+check_uplink() {
+    ip link show dev "$1" >/dev/null 2>&1 ||
+        die "NEUTRINO_AIO_UPLINK: there is no device '$1' here"
+    link=$(ip -d -o link show dev "$1")
+    case $link in
+    *LOOPBACK*) die "NEUTRINO_AIO_UPLINK: '$1' is the loopback device" ;;
+    *" master "*) die "NEUTRINO_AIO_UPLINK: '$1' is a port of" \
+        "$(echo "$link" | sed 's/.* master \([^ ]*\).*/\1/'); take it" \
+        "out of it first" ;;
+    *openvswitch*) die "NEUTRINO_AIO_UPLINK: '$1' belongs to this host's" \
+        "Open vSwitch" ;;
+    esac
+    if carries_default "$1" &&
+        [ "${NEUTRINO_AIO_UPLINK_CONFIRM:-}" != "$1" ]; then
+        die "NEUTRINO_AIO_UPLINK: '$1' carries this host's default route;" \
+            "given to the all-in-one, the host loses that network (ssh" \
+            "over it included) until 'sh scripts/run.sh clean'.  If that" \
+            "is what you want, set NEUTRINO_AIO_UPLINK_CONFIRM=$1 as well."
+    fi
+}
+
+# Writes what `clean` restores of device $1 to $UPLINK_SAVED: its name,
+# whether it is up, its addresses (not the IPv6 link-local and autoconf
+# ones, which the kernel makes again) and its routes in every table (not
+# the kernel's own, which come back with the addresses), each as the
+# arguments "ip addr add"/"ip route add" take.
+save_uplink() {
+    {
+        echo "name $1"
+        if ip -o link show dev "$1" | grep -q '[<,]UP[,>]'; then
+            echo up
+        fi
+        ip -o addr show dev "$1" | awk '
+            $3 == "inet" || $3 == "inet6" {
+                args = $4; scope = ""; dyn = 0
+                for (i = 5; i <= NF && $i != "\\"; i++) {
+                    if ($i == "peer" || $i == "brd" || $i == "scope") {
+                        args = args " " $i " " $(i + 1)
+                        if ($i == "scope") scope = $(i + 1)
+                        i++
+                    } else if ($i == "noprefixroute" || $i == "nodad") {
+                        args = args " " $i
+                    } else if ($i == "dynamic" || $i == "mngtmpaddr") {
+                        dyn = 1
+                    }
+                }
+                if ($3 == "inet6" && (scope == "link" || dyn)) next
+                print ($3 == "inet" ? "addr4 " : "addr6 ") args
+            }'
+        for fam in 4 6; do
+            ip -"$fam" -o route show table all dev "$1" | awk -v f="$fam" '
+                / proto (kernel|ra) / { next }
+                $1 ~ /^(local|broadcast|multicast|anycast|unreachable)$/ {
+                    next }
+                {
+                    line = ""
+                    for (i = 1; i <= NF; i++) {
+                        if ($i ~ /^(linkdown|dead|offload|trap|rt_offload|rt_trap)$/) continue
+                        if ($i == "expires") { i++; continue }
+                        line = line " " $i
+                    }
+                    print "route" f line
+                }'
+        done
+    } >"$UPLINK_SAVED.new"
+    mv "$UPLINK_SAVED.new" "$UPLINK_SAVED"
+}
+
+# Gives the saved uplink back to this (the root) namespace, as it was.
+restore_uplink() {
+    [ -f "$UPLINK_SAVED" ] || return 0
+    dev=$(awk '$1 == "name" { print $2 }' "$UPLINK_SAVED")
+    if ip -n "$HOSTNS" link show dev "$dev" >/dev/null 2>&1; then
+        step "giving $dev back to the root namespace"
+        if ours "$OVS_RUNDIR/ovs-vswitchd.pid"; then
+            vsctl --if-exists del-port br-provider "$dev" || true
+        fi
+        # $$: this shell, which runs in the root namespace.
+        ip -n "$HOSTNS" link set dev "$dev" netns $$ ||
+            die "cannot move $dev back (is there another '$dev' now?);" \
+                "$HOSTNS and $STATE are kept: run clean again once the" \
+                "name is free"
+    fi
+    if ! ip link show dev "$dev" >/dev/null 2>&1; then
+        # A virtual device goes with its namespace (after a reboot, say).
+        echo "run.sh: the uplink $dev is gone (neither here nor in" \
+            "$HOSTNS): nothing to give back" >&2
+        rm -f "$UPLINK_SAVED"
+        return 0
+    fi
+    while read -r kind args; do
+        case $kind in
+        addr4 | addr6)
+            ip "-${kind#addr}" addr replace $args dev "$dev" ||
+                echo "run.sh: could not restore address $args of $dev" >&2
+            ;;
+        up) ip link set dev "$dev" up ;;
+        esac
+    done <"$UPLINK_SAVED"
+    while read -r kind args; do
+        case $kind in
+        route4 | route6)
+            ip "-${kind#route}" route replace $args dev "$dev" ||
+                echo "run.sh: could not restore route $args of $dev" >&2
+            ;;
+        esac
+    done <"$UPLINK_SAVED"
+    rm -f "$UPLINK_SAVED"
+    step "$dev is back with its addresses and routes"
+}
+
 # -------------------------------------------------------------------- clean
 clean() {
     if [ -d "$STATE" ] && [ ! -e "$MARK" ]; then
@@ -191,6 +333,7 @@ clean() {
     stop "$STATE/run/agent.pid"
     stop "$STATE/run/relay.pid"
     stop "$STATE/run/server.pid"
+    restore_uplink
     step "stopping dnsmasq and removing the qdhcp namespaces"
     for pidfile in "$STATE"/dhcp/*/pid; do
         [ -f "$pidfile" ] && stop "$pidfile"
@@ -231,7 +374,23 @@ if [ "${1:-}" = clean ]; then
     clean
     exit 0
 elif [ $# != 0 ]; then
-    die "usage: sh scripts/run.sh [clean]"
+    die "usage: sh scripts/run.sh [clean|--help]"
+fi
+
+# The uplink: the one this all-in-one already has, or a new one, checked
+# before anything is made.
+if [ -f "$UPLINK_SAVED" ]; then
+    saved=$(awk '$1 == "name" { print $2 }' "$UPLINK_SAVED")
+    [ -z "$UPLINK" ] || [ "$UPLINK" = "$saved" ] ||
+        die "this all-in-one has the uplink $saved: 'sh scripts/run.sh" \
+            "clean' first to use $UPLINK"
+    UPLINK=$saved
+fi
+if [ -n "$UPLINK" ]; then
+    ! has_netns "$ROUTERNS" || die "this all-in-one has the simulated" \
+        "router $ROUTERNS: 'sh scripts/run.sh clean' first to use an uplink"
+    ip -n "$HOSTNS" link show dev "$UPLINK" >/dev/null 2>&1 ||
+        check_uplink "$UPLINK"
 fi
 
 # -------------------------------------------------------------- install
@@ -407,16 +566,33 @@ else
         "172.17.0.0-172.17.0.255, gateway $GATEWAY)"
 fi
 
-if has_netns "$ROUTERNS" && ip -n "$ROUTERNS" link show eth0 \
-    >/dev/null 2>&1; then
-    step "reusing router $ROUTERNS"
+if [ -n "$UPLINK" ]; then
+    if ip -n "$HOSTNS" link show dev "$UPLINK" >/dev/null 2>&1; then
+        step "reusing uplink $UPLINK"
+    else
+        save_uplink "$UPLINK"
+        if ! ip link set dev "$UPLINK" netns "$HOSTNS"; then
+            rm -f "$UPLINK_SAVED"
+            die "cannot move $UPLINK into $HOSTNS (a device that cannot" \
+                "change namespace, such as a bridge?)"
+        fi
+        step "uplink $UPLINK moved into $HOSTNS as br-provider's port" \
+            "(its addresses and routes are saved for 'clean')"
+    fi
+    ip -n "$HOSTNS" link set dev "$UPLINK" up
+    vsctl --may-exist add-port br-provider "$UPLINK"
 else
-    add_netns "$ROUTERNS"
-    veth "$HOSTNS" eth0 "$ROUTERNS" eth0
-    ip -n "$ROUTERNS" addr add "$ROUTER_CIDR" dev eth0
-    step "router $ROUTERNS ($ROUTER_CIDR) cabled to br-provider's eth0"
+    if has_netns "$ROUTERNS" && ip -n "$ROUTERNS" link show eth0 \
+        >/dev/null 2>&1; then
+        step "reusing router $ROUTERNS"
+    else
+        add_netns "$ROUTERNS"
+        veth "$HOSTNS" eth0 "$ROUTERNS" eth0
+        ip -n "$ROUTERNS" addr add "$ROUTER_CIDR" dev eth0
+        step "router $ROUTERNS ($ROUTER_CIDR) cabled to br-provider's eth0"
+    fi
+    vsctl --may-exist add-port br-provider eth0
 fi
-vsctl --may-exist add-port br-provider eth0
 
 # ---------------------------------------------------------------- instances
 WAIT=20 until_ok vsctl br-exists br-int || die "the agent made no br-int"
@@ -512,8 +688,15 @@ ip1=$(cat "$STATE/run/vm1.lease")
 ip2=$(cat "$STATE/run/vm2.lease")
 for pair in "vm1 $GATEWAY" "vm2 $GATEWAY" "vm1 $ip2" "vm2 $ip1"; do
     set -- $pair
-    WAIT=10 until_ok ping1 "$P-$1" "$2" || die "$P-$1 cannot ping $2"
-    step "$P-$1 pings $2"
+    if WAIT=10 until_ok ping1 "$P-$1" "$2"; then
+        step "$P-$1 pings $2"
+    elif [ -n "$UPLINK" ] && [ "$2" = "$GATEWAY" ]; then
+        # A real LAN may have no router at the seed's gateway address.
+        step "$P-$1 cannot ping $2: nothing answers there on $UPLINK's" \
+            "network?"
+    else
+        die "$P-$1 cannot ping $2"
+    fi
 done
 for vm in $VMS; do
     WAIT=10 until_ok in_ns "$P-$vm" curl -sf --max-time 2 \
@@ -537,6 +720,11 @@ for vm in $VMS; do
     printf '  %-16s %-12s %s  port %s\n' "$P-$vm" \
         "$(cat "$STATE/run/$vm.lease")" "$mac_address" "$id"
 done
+if [ -n "$UPLINK" ]; then
+    echo
+    echo "The provider network is $UPLINK's (in $HOSTNS, a port of" \
+        "br-provider); clean gives it back."
+fi
 cat <<EOF
 
 Reach them and look around (as root):

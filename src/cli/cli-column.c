@@ -257,6 +257,60 @@ put_list_of_dicts(struct ds *out, const json_t *list, bool rename_nexthop)
     }
 }
 
+/* Python's truth value of a decoded JSON value. */
+static bool
+py_truthy(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return json_string_length(v) > 0;
+    case JSON_INTEGER:
+        return json_integer_value(v) != 0;
+    case JSON_REAL:
+        return json_real_value(v) != 0;
+    case JSON_TRUE:
+        return true;
+    case JSON_ARRAY:
+        return json_array_size(v) > 0;
+    case JSON_OBJECT:
+        return json_object_size(v) > 0;
+    case JSON_FALSE:
+    case JSON_NULL:
+        break;
+    }
+    return false;
+}
+
+/* security_group.py's NetworkSecurityGroupRulesColumn: each rule without
+ * its empty values and the ids the reader knows (group, project). */
+static void
+put_sg_rules(struct ds *out, const json_t *rules)
+{
+    static const char *const known[] = {"security_group_id", "tenant_id",
+                                        "project_id"};
+    json_t *trimmed = json_array();
+    json_t *rule;
+    size_t i;
+
+    json_array_foreach (rules, i, rule) {
+        json_t *copy = json_object();
+        const char *key;
+        json_t *v;
+
+        json_object_foreach ((json_t *) rule, key, v) {
+            if (py_truthy(v)) {
+                json_object_set(copy, key, v);
+            }
+        }
+        for (size_t k = 0; k < ARRAY_SIZE(known); k++) {
+            json_object_del(copy, known[k]);
+        }
+        json_array_append_new(trimmed, copy);
+    }
+    put_list_of_dicts(out, trimmed, false);
+    json_decref(trimmed);
+}
+
 /* AllocationPoolsColumn: "start-end" per pool, joined by ','. */
 static void
 put_pools(struct ds *out, const json_t *pools)
@@ -324,6 +378,14 @@ put_human(struct ds *out, enum cli_fmt fmt, const json_t *v)
         return;
     case CLI_FMT_BLANK:
         return;
+    case CLI_FMT_TAGS:
+        break;
+    case CLI_FMT_SG_RULES:
+        if (json_is_array(v)) {
+            put_sg_rules(out, v);
+            return;
+        }
+        break;
     }
     put_pystr(out, v);
 }
@@ -332,7 +394,12 @@ void
 cli_cell_init(struct cli_cell *cell, enum cli_fmt fmt, const json_t *value)
 {
     struct ds human = DS_EMPTY_INITIALIZER;
+    json_t *empty = NULL;
 
+    if (fmt == CLI_FMT_TAGS) {
+        fmt = CLI_FMT_RAW;
+        value = value ? value : (empty = json_array());
+    }
     put_human(&human, fmt, value);
     cell->human = ds_steal(&human);
     if (fmt == CLI_FMT_BLANK) {
@@ -345,6 +412,7 @@ cli_cell_init(struct cli_cell *cell, enum cli_fmt fmt, const json_t *value)
     }
     cell->numeric = fmt == CLI_FMT_RAW && json_is_number(value);
     cell->formatted = fmt != CLI_FMT_RAW;
+    json_decref(empty);
 }
 
 void

@@ -28,6 +28,9 @@ enum cli_fmt {
     CLI_FMT_POOLS,       /* AllocationPoolsColumn: start-end,start-end. */
     CLI_FMT_ROUTES,      /* HostRoutesColumn: nexthop shown as gateway. */
     CLI_FMT_BLANK,       /* Not an attribute at all: '' whatever the value. */
+    CLI_FMT_TAGS,        /* No formatter, absent is [] (the SDK's default). */
+    CLI_FMT_SG_RULES,    /* A group's rules: one DictColumn line each,
+                          * without empty values and owner ids. */
 };
 
 /* One value of an output row. */

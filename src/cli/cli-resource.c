@@ -104,6 +104,13 @@ error:
     return NULL;
 }
 
+/* The collection's URL path segment. */
+static const char *
+res_path(const struct cli_resource *res)
+{
+    return res->path ? res->path : res->plural;
+}
+
 void
 cli_query_add(struct ds *query, const char *key, const char *value)
 {
@@ -166,7 +173,7 @@ cli_get(struct cli_ctx *ctx, const struct cli_resource *res, const char *id,
         json_t **ret)
 {
     char *eid = cli_api_escape(id);
-    char *path = xasprintf("/%s/%s", res->plural, eid);
+    char *path = xasprintf("/%s/%s", res_path(res), eid);
     json_t *answer;
     int r = call(ctx, "GET", path, NULL, 200, &answer);
 
@@ -207,7 +214,7 @@ int
 cli_list(struct cli_ctx *ctx, const struct cli_resource *res,
          const char *query, json_t **ret)
 {
-    char *path = xasprintf("/%s%s", res->plural, query);
+    char *path = xasprintf("/%s%s", res_path(res), query);
     json_t *all = json_array();
     int r;
 
@@ -255,7 +262,7 @@ cli_find(struct cli_ctx *ctx, const struct cli_resource *res,
     int r;
 
     char *eid = cli_api_escape(name_or_id);
-    char *path = xasprintf("/%s/%s", res->plural, eid);
+    char *path = xasprintf("/%s/%s", res_path(res), eid);
     json_t *answer = NULL;
     char *error = NULL;
     int status = cli_api_request(ctx->api, "GET", path, NULL, &answer, &error);
@@ -268,7 +275,9 @@ cli_find(struct cli_ctx *ctx, const struct cli_resource *res,
     }
     json_decref(answer);
     /* Not an ID (404 or 400): look for it by name, as openstacksdk. */
-    cli_query_add(&query, "name", name_or_id);
+    if (!res->no_name_filter) {
+        cli_query_add(&query, "name", name_or_id);
+    }
     r = cli_list(ctx, res, ds_cstr(&query), &items);
     ds_destroy(&query);
     if (r < 0) {
@@ -306,7 +315,7 @@ int
 cli_create(struct cli_ctx *ctx, const struct cli_resource *res,
            const json_t *attrs, json_t **ret)
 {
-    char *path = xasprintf("/%s", res->plural);
+    char *path = xasprintf("/%s", res_path(res));
     json_t *body = json_pack("{sO}", res->singular, attrs);
     json_t *answer;
     int r = call(ctx, "POST", path, body, 201, &answer);
@@ -321,7 +330,7 @@ cli_update(struct cli_ctx *ctx, const struct cli_resource *res, const char *id,
            const json_t *attrs)
 {
     char *eid = cli_api_escape(id);
-    char *path = xasprintf("/%s/%s", res->plural, eid);
+    char *path = xasprintf("/%s/%s", res_path(res), eid);
     json_t *body = json_pack("{sO}", res->singular, attrs);
     int r = call(ctx, "PUT", path, body, 200, NULL);
 
@@ -387,7 +396,7 @@ cli_tags_update(struct cli_ctx *ctx, const struct cli_resource *res,
     if (!json_equal(old, new)) {
         const char *id = json_string_value(json_object_get(obj, "id"));
         char *eid = cli_api_escape(id ? id : "");
-        char *path = xasprintf("/%s/%s/tags", res->plural, eid);
+        char *path = xasprintf("/%s/%s/tags", res_path(res), eid);
         json_t *list = sorted_set(new);
         json_t *body = json_pack("{sO}", "tags", list);
 
@@ -402,6 +411,34 @@ cli_tags_update(struct cli_ctx *ctx, const struct cli_resource *res,
     }
     json_decref(old);
     json_decref(new);
+    return r;
+}
+
+/* openstacksdk's delete() and member actions raise its ResourceNotFound
+ * for a 404. */
+static void
+resource_not_found(struct cli_ctx *ctx, int r)
+{
+    if (r < 0 && ctx->error && str_startswith(ctx->error, NOT_FOUND)) {
+        char *msg = xasprintf("ResourceNotFound%s",
+                              ctx->error + strlen("NotFoundException"));
+
+        free(ctx->error);
+        ctx->error = msg;
+    }
+}
+
+int
+cli_action(struct cli_ctx *ctx, const struct cli_resource *res, const char *id,
+           const char *action, const json_t *body)
+{
+    char *eid = cli_api_escape(id);
+    char *path = xasprintf("/%s/%s/%s", res_path(res), eid, action);
+    int r = call(ctx, "PUT", path, body, 200, NULL);
+
+    resource_not_found(ctx, r);
+    free(path);
+    free(eid);
     return r;
 }
 
@@ -421,16 +458,9 @@ delete_one(struct cli_ctx *ctx, const struct cli_resource *res,
         name_or_id = json_string_value(json_object_get(obj, "id"));
     }
     eid = cli_api_escape(name_or_id ? name_or_id : "");
-    path = xasprintf("/%s/%s", res->plural, eid);
+    path = xasprintf("/%s/%s", res_path(res), eid);
     r = call(ctx, "DELETE", path, NULL, 204, NULL);
-    if (r < 0 && ctx->error && str_startswith(ctx->error, NOT_FOUND)) {
-        /* openstacksdk's delete() raises its ResourceNotFound. */
-        char *msg = xasprintf("ResourceNotFound%s",
-                              ctx->error + strlen("NotFoundException"));
-
-        free(ctx->error);
-        ctx->error = msg;
-    }
+    resource_not_found(ctx, r);
     free(path);
     free(eid);
     json_decref(obj);

@@ -22,10 +22,14 @@ struct cli_column {
 
 struct cli_resource {
     const char *singular;          /* "network": body key. */
-    const char *plural;            /* "networks": path and list key. */
+    const char *plural;            /* "networks": list key (and path). */
     const char *title;             /* "Network": openstacksdk's class name. */
     const struct cli_column *show; /* The show columns, sorted by name. */
     size_t n_show;
+    /* openstacksdk's find() filters its list by name only where the API
+     * takes a name filter; without one (rules) it lists them all. */
+    bool no_name_filter;
+    const char *path; /* "security-groups": path if not 'plural'. */
 };
 
 /* How an option becomes a request attribute. */
@@ -71,6 +75,11 @@ int cli_create(struct cli_ctx *, const struct cli_resource *,
 /* PUT 'attrs' (borrowed) on the object 'id'. */
 int cli_update(struct cli_ctx *, const struct cli_resource *, const char *id,
                const json_t *attrs) WARN_UNUSED;
+/* PUTs 'body' (borrowed) to the member action 'action' of the object
+ * 'id' ("/address-groups/ID/add_addresses"); a 404 fails as openstacksdk's
+ * ResourceNotFound, as in a delete. */
+int cli_action(struct cli_ctx *, const struct cli_resource *, const char *id,
+               const char *action, const json_t *body) WARN_UNUSED;
 /* Appends "&key=value" (or "?key=value" first) with 'value' escaped. */
 void cli_query_add(struct ds *query, const char *key, const char *value);
 

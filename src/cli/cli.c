@@ -60,7 +60,29 @@ static const struct command_table tables[] = {
     {cli_subnet_commands, &cli_subnet_n_commands},
     {cli_port_commands, &cli_port_n_commands},
     {cli_agent_commands, &cli_agent_n_commands},
+    {cli_security_group_commands, &cli_security_group_n_commands},
+    {cli_address_group_commands, &cli_address_group_n_commands},
 };
+
+/* How many of the words at argv[0..] spell 'resource' ("security group
+ * rule" takes three), or 0. */
+static int
+match_resource(int argc, char **argv, const char *resource)
+{
+    const char *p = resource;
+    int n = 0;
+
+    while (*p) {
+        size_t len = strcspn(p, " ");
+
+        if (n >= argc || strlen(argv[n]) != len || strncmp(argv[n], p, len)) {
+            return 0;
+        }
+        n++;
+        p += len + (p[len] == ' ');
+    }
+    return n;
+}
 
 /* Finds the command named by the words at argv[0..]; '*n_words' is how
  * many it took.  "agent VERB" stands for "network agent VERB". */
@@ -70,17 +92,13 @@ find_command(int argc, char **argv, int *n_words)
     for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
         for (size_t i = 0; i < *tables[t].n; i++) {
             const struct cli_command *c = &tables[t].commands[i];
-            bool two = strchr(c->resource, ' ') != NULL;
+            int n = match_resource(argc, argv, c->resource);
 
-            if (two && argc >= 3 && streq(argv[0], "network")
-                && streq(argv[1], "agent") && streq(argv[2], c->verb)) {
-                *n_words = 3;
-                return c;
+            if (!n && streq(c->resource, "network agent")) {
+                n = match_resource(argc, argv, "agent");
             }
-            if (argc >= 2 && streq(argv[1], c->verb)
-                && (two ? streq(argv[0], "agent")
-                        : streq(argv[0], c->resource))) {
-                *n_words = 2;
+            if (n && n < argc && streq(argv[n], c->verb)) {
+                *n_words = n + 1;
                 return c;
             }
         }
@@ -262,6 +280,7 @@ run_command(const struct cli_command *c, const struct cli_auth *auth, int argc,
         print_usage(out, c, fmt, n_fmt);
         status = 0;
     } else if (!r && !(r = check_args(c, &args, &error))
+               && !(r = c->check ? c->check(&args, &error) : 0)
                && !(r = read_format_opts(&ctx, c, &args, &error))) {
         char *auth_error = NULL;
 

@@ -39,7 +39,7 @@ enum cli_kind {
 };
 
 struct cli_command {
-    const char *resource; /* "network", "network agent", ... */
+    const char *resource; /* "network", "security group rule", ... */
     const char *verb;     /* "create", "list", ... */
     enum cli_kind kind;
     const struct cli_opt *opts;
@@ -49,6 +49,10 @@ struct cli_command {
     const char *required; /* An option argparse requires, or NULL. */
     /* Returns 0 or a negative errno with ctx->error set. */
     int (*run)(struct cli_ctx *, const struct cli_args *);
+    /* Optional: argparse's checks of option values (types, choices,
+     * ranges); returns 0 or -EINVAL with the usage error in '*ret_error'
+     * (malloc'd), which exits 2 before anything is sent. */
+    int (*check)(const struct cli_args *, char **ret_error);
 };
 
 /* Sets ctx->error to the formatted message and returns -EINVAL (any

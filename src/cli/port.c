@@ -167,6 +167,58 @@ add_fixed_ips(struct cli_ctx *ctx, const struct cli_args *args, json_t *list)
     return 0;
 }
 
+/* The ID of security group 'name_or_id', appended to 'list'. */
+static int
+add_security_group(struct cli_ctx *ctx, const char *name_or_id, json_t *list)
+{
+    json_t *group;
+    int r = cli_find(ctx, &cli_security_group_resource, name_or_id, &group);
+
+    if (!r) {
+        json_array_append(list, json_object_get(group, "id"));
+        json_decref(group);
+    }
+    return r;
+}
+
+/* --security-group NAME|ID: the groups' IDs, appended to 'list'. */
+static int
+add_security_groups(struct cli_ctx *ctx, const struct cli_args *args,
+                    json_t *list)
+{
+    const char *const *values;
+    size_t n = cli_args_values(args, "--security-group", &values);
+    int r = 0;
+
+    for (size_t i = 0; !r && i < n; i++) {
+        r = add_security_group(ctx, values[i], list);
+    }
+    return r;
+}
+
+/* --security-group on unset: each group found and removed from 'list', or
+ * "Port does not contain security group NAME" as port.py says it. */
+static int
+remove_security_groups(struct cli_ctx *ctx, const struct cli_args *args,
+                       json_t *list)
+{
+    const char *const *values;
+    size_t n = cli_args_values(args, "--security-group", &values);
+    int r = 0;
+
+    for (size_t i = 0; !r && i < n; i++) {
+        json_t *one = json_array();
+
+        r = add_security_group(ctx, values[i], one);
+        if (!r && cli_remove_items(ctx, list, one, "Port", "") < 0) {
+            r = cli_fail(ctx, "Port does not contain security group %s",
+                         values[i]);
+        }
+        json_decref(one);
+    }
+    return r;
+}
+
 /* --allowed-address ip-address=IP[,mac-address=MAC], appended to
  * 'list'. */
 static int
@@ -283,6 +335,13 @@ apply_lists(struct cli_ctx *ctx, const struct cli_args *args, json_t *attrs,
             return r;
         }
     }
+    if (cli_args_flag(args, "--security-group")) {
+        r = add_security_groups(ctx, args,
+                                list_attr(attrs, obj, "security_groups"));
+        if (r < 0) {
+            return r;
+        }
+    }
     if (cli_args_flag(args, "--no-allowed-address")) {
         json_object_set_new(attrs, "allowed_address_pairs", json_array());
     }
@@ -344,7 +403,8 @@ static const struct cli_opt create_opts[] = {
     {"--disable-uplink-status-propagation", NULL, CLI_OPT_FLAG, 2},
     {"--project", NULL, CLI_OPT_VALUE, 0},
     {"--project-domain", NULL, CLI_OPT_VALUE, 0},
-    {"--no-security-group", NULL, CLI_OPT_FLAG, 0},
+    {"--security-group", NULL, CLI_OPT_APPEND, 4},
+    {"--no-security-group", NULL, CLI_OPT_FLAG, 4},
     {"--device-profile", NULL, CLI_OPT_VALUE, 0},
     {"--tag", NULL, CLI_OPT_APPEND, 3},
     {"--no-tag", NULL, CLI_OPT_FLAG, 3},
@@ -554,6 +614,7 @@ static const struct cli_opt set_opts[] = {
     {"--no-fixed-ip", NULL, CLI_OPT_FLAG, 0},
     {"--no-binding-profile", NULL, CLI_OPT_FLAG, 0},
     {"--no-qos-policy", NULL, CLI_OPT_FLAG, 0},
+    {"--security-group", NULL, CLI_OPT_APPEND, 0},
     {"--no-security-group", NULL, CLI_OPT_FLAG, 0},
     {"--no-allowed-address", NULL, CLI_OPT_FLAG, 0},
     {"--data-plane-status", NULL, CLI_OPT_VALUE, 0},
@@ -584,6 +645,7 @@ port_set(struct cli_ctx *ctx, const struct cli_args *args)
 static const struct cli_opt unset_opts[] = {
     {"--fixed-ip", NULL, CLI_OPT_APPEND, 0},
     {"--binding-profile", NULL, CLI_OPT_APPEND, 0},
+    {"--security-group", NULL, CLI_OPT_APPEND, 0},
     {"--allowed-address", NULL, CLI_OPT_APPEND, 0},
     {"--qos-policy", NULL, CLI_OPT_FLAG, 0},
     {"--data-plane-status", NULL, CLI_OPT_FLAG, 0},
@@ -654,6 +716,10 @@ port_unset(struct cli_ctx *ctx, const struct cli_args *args)
     }
     if (!r && cli_args_flag(args, "--binding-profile")) {
         r = unset_profile(ctx, args, attrs, obj);
+    }
+    if (!r && cli_args_flag(args, "--security-group")) {
+        r = remove_security_groups(ctx, args,
+                                   list_attr(attrs, obj, "security_groups"));
     }
     if (!r && cli_args_flag(args, "--allowed-address")) {
         r = unset_list(ctx, args, attrs, obj, "--allowed-address");

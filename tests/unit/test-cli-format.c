@@ -110,6 +110,24 @@ test_column_formats(void **state)
                 "\"nexthop\": \"10.1.0.254\"}]",
                 "destination='10.2.0.0/16', gateway='10.1.0.254'");
     check_human(CLI_FMT_BLANK, "\"x\"", "");
+    /* Tags without a formatter; absent is the SDK's default []. */
+    check_human(CLI_FMT_TAGS, NULL, "[]");
+    check_human(CLI_FMT_TAGS, "[\"b\", \"a\"]", "['b', 'a']");
+    /* A group's rules: falsy values and the owner ids dropped, the rest
+     * as DictColumn lines, in the API's order. */
+    check_human(CLI_FMT_SG_RULES,
+                "[{\"id\": \"r1\", \"direction\": \"egress\", "
+                "\"protocol\": null, \"port_range_min\": 0, "
+                "\"revision_number\": 0, \"description\": \"\", "
+                "\"tags\": [], \"ethertype\": \"IPv4\", "
+                "\"security_group_id\": \"g\", \"project_id\": \"p\", "
+                "\"tenant_id\": \"p\"}, "
+                "{\"id\": \"r0\", \"protocol\": \"tcp\", "
+                "\"port_range_min\": 22, \"stateful\": false, "
+                "\"x\": {}}]",
+                "direction='egress', ethertype='IPv4', id='r1'\n"
+                "id='r0', port_range_min='22', protocol='tcp'");
+    check_human(CLI_FMT_SG_RULES, "[]", "");
 }
 
 static void
@@ -139,6 +157,16 @@ test_machine_values(void **state)
     assert_false(cell.numeric);
     cli_cell_destroy(&cell);
     json_decref(v);
+    /* The rules' machine form is the API's list, untrimmed. */
+    v = parse("[{\"id\": \"r\", \"protocol\": null}]");
+    cli_cell_init(&cell, CLI_FMT_SG_RULES, v);
+    assert_true(json_equal(cell.machine, v));
+    cli_cell_destroy(&cell);
+    json_decref(v);
+    cli_cell_init(&cell, CLI_FMT_TAGS, NULL);
+    assert_true(json_is_array(cell.machine));
+    assert_int_equal(json_array_size(cell.machine), 0);
+    cli_cell_destroy(&cell);
 }
 
 static const char *const names[] = {"ID", "IP Version", "Fixed IP Addresses"};
