@@ -143,3 +143,36 @@ flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
     }
     return n;
 }
+
+int
+flows_diff_named(json_t *installed, json_t *desired, json_t *names,
+                 uint64_t cookie, flows_emit_func *emit, void *aux)
+{
+    const char *name;
+    json_t *v;
+    int n = 0;
+
+    json_object_foreach (names, name, v) {
+        json_t *had = json_object_get(installed, name);
+        json_t *want = json_object_get(desired, name);
+        if (had != want) {
+            n += diff_set(had, want, cookie, false, emit, aux);
+        }
+    }
+    json_object_foreach (names, name, v) {
+        json_t *had = json_object_get(installed, name);
+        json_t *want = json_object_get(desired, name);
+        if (had != want) {
+            n += diff_set(had, want, cookie, true, emit, aux);
+        }
+    }
+    json_object_foreach (names, name, v) {
+        json_t *want = json_object_get(desired, name);
+        if (want) {
+            json_object_set(installed, name, want);
+        } else {
+            json_object_del(installed, name);
+        }
+    }
+    return n;
+}

@@ -55,5 +55,10 @@ int flows_diff(json_t *installed, json_t *desired, uint64_t cookie,
  * skipped unread, so unchanged ports cost nothing.  Deletes come first. */
 int flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
                      flows_emit_func *emit, void *aux);
+/* flows_diff_parts() of only the parts named by the keys of object
+ * 'names' (the others are known to be equal), which then become in
+ * 'installed' what they are in 'desired'. */
+int flows_diff_named(json_t *installed, json_t *desired, json_t *names,
+                     uint64_t cookie, flows_emit_func *emit, void *aux);
 
 #endif /* agent/flows.h */

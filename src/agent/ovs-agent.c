@@ -35,6 +35,9 @@ struct bridge {
     int phy_ofport, int_ofport; /* Of the two, -1: not known. */
     json_t *desired;            /* Parted flow set (flows_diff_parts()). */
     json_t *installed;          /* Sent on this connection; NULL: unknown. */
+    /* Names of the parts of 'desired' replaced since the last sync, the
+     * others being as installed; NULL: any part may have changed. */
+    json_t *touched;
     struct ofp_request *dump;   /* Stale-flow hunt after a full sync. */
     bool hunt; /* Dump once the full sync's barrier is back. */
     struct ofp_request *barrier; /* Confirms what was sent. */
@@ -74,9 +77,13 @@ struct ovs_agent {
     json_t *ports;
     size_t n_vifs;
 
-    unsigned int vsw_seqno, replica_seqno, ofp_seqno;
-    bool dirty;
+    unsigned int vsw_seqno, replica_seqno, ofp_seqno, groups_seqno;
+    bool dirty;          /* A full pass is due. */
     bool inputs_changed; /* The desired flows must be computed again. */
+    bool flows_due;      /* Only a barrier or dump came back. */
+    /* Statuses were looked at while flows were unconfirmed: look again
+     * once they are. */
+    bool statuses_pending;
     long long next_report, next_canary, next_retry;
     struct ofp_request *canary;
     bool reporting, started;
@@ -157,6 +164,7 @@ bridge_destroy(struct bridge *b)
     free(b->physnet);
     json_decref(b->desired);
     json_decref(b->installed);
+    json_decref(b->touched);
     ofp_request_free(b->dump);
     ofp_request_free(b->barrier);
     vsw_txn_free(b->setup);
@@ -507,15 +515,25 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
          * same match, so only the truly stale ones are left to delete. */
         b->installed = json_object();
         b->sw = e.sw;
+        json_decref(b->touched);
+        b->touched = NULL;
         ofp_request_free(b->dump);
         b->dump = NULL;
         b->hunt = true;
     }
-    sent =
-        flows_diff_parts(b->installed, b->desired, a->cookie, emit_flow, &e);
-    /* Parts are never changed once in a set: sharing them is copying. */
-    json_decref(b->installed);
-    b->installed = json_copy(b->desired);
+    if (b->touched) {
+        sent = flows_diff_named(b->installed, b->desired, b->touched,
+                                a->cookie, emit_flow, &e);
+    } else {
+        sent = flows_diff_parts(b->installed, b->desired, a->cookie,
+                                emit_flow, &e);
+        /* Parts are never changed once in a set: sharing them is
+         * copying. */
+        json_decref(b->installed);
+        b->installed = json_copy(b->desired);
+    }
+    json_decref(b->touched);
+    b->touched = json_object();
     if (b->dump && ofp_request_status(b->dump) != -EINPROGRESS) {
         if (!ofp_request_status(b->dump)) {
             delete_stale(a, &e);
@@ -537,7 +555,7 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         }
         ofp_request_free(b->barrier);
         b->barrier = NULL;
-        a->dirty = true;
+        a->flows_due = true;
     }
     if (e.failed) {
         json_decref(b->installed);
@@ -854,20 +872,37 @@ for_each_wired(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
     }
 }
 
+/* Puts part 'name' into br-int's desired flows 'b', noting the change. */
 static void
-add_port_part(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
-              int lvid, void *parts)
+put_part(struct bridge *b, const char *name, json_t *part)
 {
-    char *name = xasprintf("port:%s", iface->iface_id);
-    char *cname = xasprintf("clauses:%s", iface->iface_id);
-    json_t *clauses;
+    json_object_set(b->desired, name, part);
+    if (b->touched) {
+        json_object_set_new(b->touched, name, json_true());
+    }
+}
 
-    json_object_set(
-        parts, name,
-        ovsfw_port(a->fw, port, (int) iface->ofport, lvid, &clauses));
-    json_object_set(parts, cname, clauses);
+/* The two firewall parts of port 'id': "port:ID", "clauses:ID". */
+static void
+put_port_parts(void *b, const char *id, json_t *flows, json_t *clauses)
+{
+    char *name = xasprintf("port:%s", id);
+    char *cname = xasprintf("clauses:%s", id);
+
+    put_part(b, name, flows);
+    put_part(b, cname, clauses);
     free(name);
     free(cname);
+}
+
+static void
+add_port_part(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
+              int lvid, void *b)
+{
+    json_t *clauses, *flows;
+
+    flows = ovsfw_port(a->fw, port, (int) iface->ofport, lvid, &clauses);
+    put_port_parts(b, iface->iface_id, flows, clauses);
 }
 
 /* br-int's firewall parts: the tables' defaults, two parts per port wired
@@ -880,8 +915,29 @@ firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
     ovsfw_begin(a->fw, replica_security_groups(a->replica),
                 replica_address_groups(a->replica));
     json_object_set_new(parts, "fw", ovsfw_base_flows(a->fw));
-    for_each_wired(a, ifaces, n, add_port_part, parts);
+    for_each_wired(a, ifaces, n, add_port_part, &a->bridges[0]);
     ovsfw_end(a->fw, parts);
+}
+
+/* After a change of groups only: the firewall parts that depend on them,
+ * without a pass over the ports.  False if there is no firewall state to
+ * update (a full computation is due). */
+static bool
+update_firewall(struct ovs_agent *a)
+{
+    struct bridge *b = &a->bridges[0];
+
+    if (!a->fw || !json_object_get(b->desired, "fw-rules")) {
+        return false;
+    }
+    ovsfw_update_groups(a->fw, replica_security_groups(a->replica),
+                        replica_address_groups(a->replica), put_port_parts, b,
+                        b->desired);
+    if (b->touched) {
+        json_object_set_new(b->touched, "fw-rules", json_true());
+        json_object_set_new(b->touched, "fw-remote", json_true());
+    }
+    return true;
 }
 
 static void
@@ -961,6 +1017,8 @@ compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     for (size_t i = 0; i < a->n_bridges; i++) {
         json_decref(a->bridges[i].desired);
         a->bridges[i].desired = json_object();
+        json_decref(a->bridges[i].touched);
+        a->bridges[i].touched = NULL;
         l2[i] = json_object();
         json_object_set_new(a->bridges[i].desired, "l2", l2[i]);
     }
@@ -1061,6 +1119,17 @@ port_statuses(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     json_decref(plugged);
 }
 
+static bool
+all_clean(const struct ovs_agent *a)
+{
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        if (!a->bridges[i].clean) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void
 reconcile(struct ovs_agent *a)
 {
@@ -1097,17 +1166,45 @@ reconcile(struct ovs_agent *a)
     }
     peer_patches(a);
     port_statuses(a, ifaces, n);
+    a->statuses_pending = !all_clean(a);
     if (a->ipt && replica_has_security_groups(a->replica)) {
         sync_iptables(a, ifaces, n);
     }
     free(ifaces);
 }
 
+/* A pass that follows the flows only (a changed part, a barrier or dump
+ * back), looking at the ports only if they wait for confirmed flows. */
+static void
+sync_only(struct ovs_agent *a)
+{
+    struct vsw_iface *ifaces = NULL;
+    long long t0 = ovsx_time_msec();
+    size_t n = 0;
+    int sent = 0;
+
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        sent += sync_flows(a, &a->bridges[i]);
+    }
+    if (sent) {
+        log_debug("%d flow mods: sent in %lld ms", sent,
+                  ovsx_time_msec() - t0);
+    }
+    peer_patches(a);
+    if (a->statuses_pending && all_clean(a)
+        && !vsw_list_ifaces(a->vsw, a->bridges[0].name, &ifaces, &n)) {
+        port_statuses(a, ifaces, n);
+        a->statuses_pending = false;
+        free(ifaces);
+    }
+}
+
 void
 ovs_agent_run(struct ovs_agent *a)
 {
     long long now = ovsx_time_msec();
-    unsigned int vs = vsw_seqno(a->vsw), rs = replica_seqno(a->replica);
+    unsigned int vs = vsw_seqno(a->vsw), rs = replica_others_seqno(a->replica);
+    unsigned int gs = replica_groups_seqno(a->replica);
     unsigned int os = ofp_controller_seqno(a->ctl);
 
     if (!a->reporting && now >= a->next_report) {
@@ -1121,30 +1218,50 @@ ovs_agent_run(struct ovs_agent *a)
         struct bridge *b = &a->bridges[i];
         if ((b->barrier && ofp_request_status(b->barrier) != -EINPROGRESS)
             || (b->dump && ofp_request_status(b->dump) != -EINPROGRESS)) {
-            a->dirty = true;
+            a->flows_due = true;
         }
     }
     check_canary(a);
     if (!vsw_is_connected(a->vsw)) {
         return;
     }
-    if (vs != a->vsw_seqno || rs != a->replica_seqno || os != a->ofp_seqno) {
+    if (vs != a->vsw_seqno || rs != a->replica_seqno || os != a->ofp_seqno
+        || (gs != a->groups_seqno && !a->fw)) {
         a->inputs_changed = true;
     }
     if (a->dirty || a->inputs_changed
         || (a->next_retry && now >= a->next_retry)) {
-        a->dirty = false;
+        a->dirty = a->flows_due = false;
         a->vsw_seqno = vs;
         a->replica_seqno = rs;
+        a->groups_seqno = gs;
         a->ofp_seqno = os;
         reconcile(a);
+    } else if (gs != a->groups_seqno) {
+        /* Rules or members changed, and nothing else: no pass over the
+         * ports, only over those of the groups whose classes changed. */
+        long long t0 = ovsx_time_msec();
+
+        a->groups_seqno = gs;
+        a->flows_due = false;
+        if (update_firewall(a)) {
+            log_debug("groups changed: firewall updated in %lld ms",
+                      ovsx_time_msec() - t0);
+            sync_only(a);
+        } else {
+            a->inputs_changed = true;
+            reconcile(a);
+        }
+    } else if (a->flows_due) {
+        a->flows_due = false;
+        sync_only(a);
     }
 }
 
 void
 ovs_agent_wait(struct ovs_agent *a)
 {
-    if (a->dirty) {
+    if (a->dirty || a->flows_due) {
         ovsx_poll_immediate_wake();
     }
     if (!a->reporting) {

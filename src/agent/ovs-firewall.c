@@ -57,6 +57,10 @@ struct ovsfw {
     json_t *conj_ids, *conj_keys, *conj_used;
     /* The last rules and remote parts: {"fp": their inputs, "set"}. */
     json_t *rules, *remote;
+    /* What the last pass's ports need, kept for ovsfw_update_groups():
+     * their remote needs (key -> need), their groups (id -> true) and
+     * the ports of each group (id -> {port id: true}). */
+    json_t *needs, *group_ids, *by_group;
     json_int_t version, pass;
 };
 
@@ -85,6 +89,9 @@ ovsfw_destroy(struct ovsfw *fw)
         json_decref(fw->conj_used);
         json_decref(fw->rules);
         json_decref(fw->remote);
+        json_decref(fw->needs);
+        json_decref(fw->group_ids);
+        json_decref(fw->by_group);
         free(fw);
     }
 }
@@ -981,6 +988,8 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
         }
     }
     json_object_set(entry, "port", port);
+    json_object_set_new(entry, "ofport", json_integer(ofport));
+    json_object_set_new(entry, "lvid", json_integer(lvid));
     json_object_set_new(entry, "pass", json_integer(fw->pass));
     free(fpb);
     free(fpc);
@@ -988,29 +997,21 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
     return json_object_get(entry, "flows");
 }
 
-/* The addresses of remote "sg:ID" / "ag:ID" of IP 'version', as an array
- * of canonical strings. */
+/* The raw address list a need reads (a group's members of its IP
+ * version, an address group's addresses), or NULL. */
 static json_t *
-remote_addresses(struct ovsfw *fw, const char *remote, int version)
+need_list(struct ovsfw *fw, json_t *need)
 {
-    json_t *list, *out = json_array(), *v;
-    char buf[IPNET_STRLEN];
-    size_t i;
+    const char *remote = str(need, "remote");
+    int version = json_integer_value(json_object_get(need, "version"));
 
     if (str_startswith(remote, "sg:")) {
         json_t *sg = json_object_get(fw->sgs, remote + 3);
-        list = json_object_get(json_object_get(sg, "members"),
+        return json_object_get(json_object_get(sg, "members"),
                                version == 6 ? "IPv6" : "IPv4");
-    } else {
-        json_t *ag = json_object_get(fw->ags, remote + 3);
-        list = json_object_get(ag, "addresses");
     }
-    json_array_foreach (list, i, v) {
-        if (canonical(json_string_value(v), buf) == version) {
-            json_array_append_new(out, json_string(buf));
-        }
-    }
-    return out;
+    return json_object_get(json_object_get(fw->ags, remote + 3),
+                           "addresses");
 }
 
 /* Adds the address clauses of one need to 'clauses'. */
@@ -1021,16 +1022,21 @@ need_clauses(struct ovsfw *fw, json_t *need, json_t *clauses)
     bool ingress = json_is_true(json_object_get(need, "ingress"));
     json_int_t conj = json_integer_value(json_object_get(need, "conj"));
     json_int_t nv = json_integer_value(json_object_get(need, "variants"));
-    json_t *addrs = remote_addresses(fw, str(need, "remote"), version);
+    char buf[IPNET_STRLEN];
     json_t *a;
     size_t i;
 
-    json_array_foreach (addrs, i, a) {
-        char *match = xasprintf(
+    json_array_foreach (need_list(fw, need), i, a) {
+        char *match;
+
+        if (canonical(json_string_value(a), buf) != version) {
+            continue;
+        }
+        match = xasprintf(
             "reg6=%lld,%s,%s%s=%s",
             (long long) json_integer_value(json_object_get(need, "lvid")),
             version == 6 ? "ipv6" : "ip", version == 6 ? "ipv6" : "nw",
-            ingress ? "_src" : "_dst", json_string_value(a));
+            ingress ? "_src" : "_dst", buf);
 
         for (json_int_t v = 0; v < nv; v++) {
             char *action =
@@ -1041,7 +1047,6 @@ need_clauses(struct ovsfw *fw, json_t *need, json_t *clauses)
         }
         free(match);
     }
-    json_decref(addrs);
 }
 
 /* The rule clauses and accept flows of every group a port of this pass
@@ -1078,61 +1083,73 @@ rules_part(struct ovsfw *fw, json_t *group_ids)
     return set;
 }
 
-/* The remote object (group or address group) a need reads, or NULL. */
-static json_t *
-need_object(struct ovsfw *fw, json_t *need)
+/* Whether 'lists' (need key -> address list, as need_list() read them
+ * for the last set) still holds for 'needs'. */
+static bool
+lists_hold(struct ovsfw *fw, json_t *needs, json_t *lists)
 {
-    const char *remote = str(need, "remote");
+    const char *key;
+    json_t *need;
 
-    return str_startswith(remote, "sg:")
-               ? json_object_get(fw->sgs, remote + 3)
-               : json_object_get(fw->ags, remote + 3);
+    if (json_object_size(needs) != json_object_size(lists)) {
+        return false;
+    }
+    json_object_foreach (needs, key, need) {
+        json_t *had = json_object_get(lists, key);
+        json_t *list = need_list(fw, need);
+
+        if (!had || !json_equal(had, list ? list : json_null())) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* The remote address clauses of 'needs': the same set (and json_t) as last
- * pass unless a need or one of the objects it reads changed (the replica
- * replaces an object that changes; the cache holds references, so an
- * address is never reused for another object meanwhile). */
+ * pass unless a need or an address list it reads changed.  A group's
+ * object is replaced whenever one of its rules changes: its members are
+ * compared, not its identity. */
 static json_t *
 remote_part(struct ovsfw *fw, json_t *needs)
 {
-    struct ds fp = DS_EMPTY_INITIALIZER;
-    json_t *objs = json_array(), *clauses, *set, *need;
+    json_t *lists, *clauses, *set, *need;
     const char *key;
 
-    json_object_foreach (needs, key, need) {
-        json_t *obj = need_object(fw, need);
-        ds_put_format(&fp, "%s:%p ", key, (void *) obj);
-        json_array_append(objs, obj ? obj : json_null());
-    }
-    if (fw->remote && !strcmp(str(fw->remote, "fp"), ds_cstr(&fp))) {
-        ds_destroy(&fp);
-        json_decref(objs);
+    if (fw->remote
+        && lists_hold(fw, needs, json_object_get(fw->remote, "lists"))) {
         return json_incref(json_object_get(fw->remote, "set"));
     }
+    lists = json_object();
     clauses = json_object();
     set = json_object();
     json_object_foreach (needs, key, need) {
+        json_t *list = need_list(fw, need);
+        json_object_set(lists, key, list ? list : json_null());
         need_clauses(fw, need, clauses);
     }
     clause_flows(fw, clauses, set);
     json_decref(clauses);
     json_decref(fw->remote);
-    fw->remote = json_pack("{s:s, s:O, s:o}", "fp", ds_cstr(&fp), "set", set,
-                           "objs", objs);
-    ds_destroy(&fp);
+    fw->remote = json_pack("{s:o, s:O}", "lists", lists, "set", set);
     return set;
 }
 
-void
-ovsfw_end(struct ovsfw *fw, json_t *parts)
+/* Gathers what the ports of the pass need: each remote need once (not
+ * once a port), their groups, and the ports of each group; forgets the
+ * ports the pass did not see. */
+static void
+gather(struct ovsfw *fw)
 {
     json_t *entry;
-    json_t *needs = json_object(); /* Each need once, not once a port. */
-    json_t *group_ids = json_object();
     const char *key;
     void *tmp;
 
+    json_decref(fw->needs);
+    json_decref(fw->group_ids);
+    json_decref(fw->by_group);
+    fw->needs = json_object();
+    fw->group_ids = json_object();
+    fw->by_group = json_object();
     json_object_foreach_safe (fw->ports, tmp, key, entry) {
         json_t *need, *id;
         size_t i;
@@ -1148,20 +1165,34 @@ ovsfw_end(struct ovsfw *fw, json_t *parts)
                 "%lld/%lld",
                 (long long) json_integer_value(json_object_get(need, "conj")),
                 (long long) json_integer_value(json_object_get(need, "lvid")));
-            json_object_set(needs, nkey, need);
+            json_object_set(fw->needs, nkey, need);
             free(nkey);
         }
         json_array_foreach (
             json_object_get(json_object_get(entry, "port"), "security_groups"),
             i, id) {
-            json_object_set_new(group_ids, json_string_value(id), json_true());
+            const char *gid = json_string_value(id);
+            json_t *members = json_object_get(fw->by_group, gid);
+
+            if (!members) {
+                members = json_object();
+                json_object_set_new(fw->by_group, gid, members);
+            }
+            json_object_set_new(members, key, json_true());
+            json_object_set_new(fw->group_ids, gid, json_true());
         }
     }
-    json_object_set_new(parts, "fw-rules", rules_part(fw, group_ids));
-    json_object_set_new(parts, "fw-remote", remote_part(fw, needs));
-    json_decref(needs);
-    json_decref(group_ids);
-    /* Conjunction ids no port uses any more are free again. */
+}
+
+/* Frees the conjunction ids no port uses any more and forgets the groups
+ * the replica no longer has. */
+static void
+prune(struct ovsfw *fw)
+{
+    json_t *entry;
+    const char *key;
+    void *tmp;
+
     json_object_foreach_safe (fw->conj_ids, tmp, key, entry) {
         if (!json_object_get(fw->conj_used, key)) {
             char text[24];
@@ -1176,6 +1207,66 @@ ovsfw_end(struct ovsfw *fw, json_t *parts)
             json_object_del(fw->groups, key);
         }
     }
+}
+
+void
+ovsfw_end(struct ovsfw *fw, json_t *parts)
+{
+    gather(fw);
+    json_object_set_new(parts, "fw-rules", rules_part(fw, fw->group_ids));
+    json_object_set_new(parts, "fw-remote", remote_part(fw, fw->needs));
+    prune(fw);
+    fw->sgs = fw->ags = NULL;
+}
+
+/* The "cver" of group 'id' as the cache holds it (0: none). */
+static json_int_t
+cached_cver(struct ovsfw *fw, const char *id)
+{
+    return json_integer_value(
+        json_object_get(json_object_get(fw->groups, id), "cver"));
+}
+
+void
+ovsfw_update_groups(struct ovsfw *fw, json_t *security_groups,
+                    json_t *address_groups, ovsfw_port_func *port_fn,
+                    void *aux, json_t *parts)
+{
+    json_t *redo = json_object(), *members, *v;
+    const char *gid, *pid;
+
+    fw->sgs = security_groups;
+    fw->ags = address_groups;
+    /* Only the groups the ports have matter; of those, only a change of
+     * classes (or statefulness) reaches the ports' own flows. */
+    json_object_foreach (fw->by_group, gid, members) {
+        json_int_t before = cached_cver(fw, gid);
+        json_t *entry = group_entry(fw, gid);
+
+        if (!entry) {
+            json_object_del(fw->groups, gid); /* Gone: its ports change. */
+        }
+        if ((entry ? json_integer_value(json_object_get(entry, "cver")) : 0)
+            != before) {
+            json_object_update(redo, members);
+        }
+    }
+    json_object_foreach (redo, pid, v) {
+        json_t *entry = json_object_get(fw->ports, pid);
+        json_t *clauses, *flows = ovsfw_port(
+            fw, json_object_get(entry, "port"),
+            (int) json_integer_value(json_object_get(entry, "ofport")),
+            (int) json_integer_value(json_object_get(entry, "lvid")),
+            &clauses);
+
+        port_fn(aux, pid, flows, clauses);
+    }
+    if (json_object_size(redo)) {
+        gather(fw); /* The ports' needs changed. */
+    }
+    json_object_set_new(parts, "fw-rules", rules_part(fw, fw->group_ids));
+    json_object_set_new(parts, "fw-remote", remote_part(fw, fw->needs));
+    json_decref(redo);
     fw->sgs = fw->ags = NULL;
 }
 

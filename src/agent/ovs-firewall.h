@@ -72,6 +72,20 @@ json_t *ovsfw_port(struct ovsfw *, json_t *port, int ofport, int lvid,
  * remote group member or address group address the rules need). */
 void ovsfw_end(struct ovsfw *, json_t *parts);
 
+/* Called with a port whose sets changed: the new ones, as ovsfw_port()
+ * returns them. */
+typedef void ovsfw_port_func(void *aux, const char *port_id, json_t *flows,
+                             json_t *clauses);
+/* After a change of security or address groups only (the ports, their
+ * ofports and local VLANs as in the last pass): recomputes the sets of
+ * the ports whose groups' classes changed (calling 'port_fn' for each),
+ * and puts "fw-rules" and "fw-remote" into 'parts' as ovsfw_end() does
+ * (the same json_t as before where nothing they depend on changed).  A
+ * rule of a class the group has, or a new member, touches no port. */
+void ovsfw_update_groups(struct ovsfw *, json_t *security_groups,
+                         json_t *address_groups, ovsfw_port_func *port_fn,
+                         void *aux, json_t *parts);
+
 /* The (MAC, address) pairs 'port' may send from, a new array of
  * {"mac", "ip", "version"}: its fixed IPs and allowed address pairs
  * (addresses as OpenFlow and iptables match them: a host prefix bare, a

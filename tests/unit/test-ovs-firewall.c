@@ -380,6 +380,153 @@ test_changes_touch_no_port(void **state)
     ovsfw_destroy(fw);
 }
 
+/* A full pass over ports A (default and web groups, ofport 7) and B (web
+ * only, ofport 8), both on VLAN 3, as the agent keeps it: parts "port:ID"
+ * and "clauses:ID" per port, then the firewall's own. */
+static json_t *
+full_pass(struct ovsfw *fw, json_t *sgs, json_t *ags, json_t *a, json_t *b)
+{
+    json_t *parts = json_object(), *port[2] = {a, b};
+
+    ovsfw_begin(fw, sgs, ags);
+    for (int i = 0; i < 2; i++) {
+        const char *id = json_string_value(json_object_get(port[i], "id"));
+        json_t *clauses, *set = ovsfw_port(fw, port[i], 7 + i, 3, &clauses);
+        char *name = xasprintf("port:%s", id), *cname;
+
+        cname = xasprintf("clauses:%s", id);
+        json_object_set(parts, name, set);
+        json_object_set(parts, cname, clauses);
+        free(name);
+        free(cname);
+    }
+    ovsfw_end(fw, parts);
+    return parts;
+}
+
+/* ovsfw_update_groups()'s port callback: the port's parts replaced. */
+static void
+put_port(void *parts, const char *id, json_t *flows, json_t *clauses)
+{
+    char *name = xasprintf("port:%s", id);
+    char *cname = xasprintf("clauses:%s", id);
+
+    json_object_set(parts, name, flows);
+    json_object_set(parts, cname, clauses);
+    json_object_set_new(parts, "calls",
+                        json_integer(json_integer_value(
+                                         json_object_get(parts, "calls"))
+                                     + 1));
+    free(name);
+    free(cname);
+}
+
+/* Every flow of parted set 'parts' in one set (a new one). */
+static json_t *
+flatten(json_t *parts)
+{
+    json_t *all = json_object(), *set;
+    const char *name;
+
+    json_object_foreach (parts, name, set) {
+        if (json_is_object(set)) {
+            json_object_update(all, set);
+        }
+    }
+    return all;
+}
+
+/* Replaces group 'id' of 'sgs' by a copy, as the replica does on a
+ * change, and returns the copy. */
+static json_t *
+replace_group(json_t *sgs, const char *id)
+{
+    json_t *copy = json_deep_copy(json_object_get(sgs, id));
+
+    json_object_set_new(sgs, id, copy);
+    return copy;
+}
+
+/* Group changes without a pass over the ports: a rule of a class the group
+ * has and a new member touch no port; a new class touches only the ports
+ * of its group; and the result is what a full pass computes. */
+static void
+test_update_groups(void **state)
+{
+    struct ovsfw *fw = ovsfw_create(1), *fresh = ovsfw_create(1);
+    json_t *sgs = groups("[\"10.0.0.5\"]"), *ags = address_groups();
+    json_t *a = port_a("[\"" SG_DEF "\", \"" SG_WEB "\"]");
+    json_t *b = json_deep_copy(a), *parts, *before, *full, *x, *y, *sg;
+
+    (void) state;
+    json_object_set_new(b, "id", json_string(PORT_B));
+    json_object_set_new(b, "security_groups", parse("[\"" SG_WEB "\"]"));
+    parts = full_pass(fw, sgs, ags, a, b);
+
+    /* The same members in a new object: nothing changes. */
+    before = json_copy(parts);
+    replace_group(sgs, SG_DEF);
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_ptr_equal(part(before, "fw-remote"), part(parts, "fw-remote"));
+    assert_ptr_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+
+    /* A UDP rule in the web group: a class it has. */
+    sg = replace_group(sgs, SG_WEB);
+    json_array_append_new(
+        json_object_get(sg, "security_group_rules"),
+        parse("{\"direction\": \"ingress\", \"ethertype\": \"IPv4\", "
+              "\"protocol\": \"udp\", \"port_range_min\": 53, "
+              "\"port_range_max\": 53}"));
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_null(json_object_get(parts, "calls"));
+    assert_ptr_not_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+    assert_int_equal(count(part(parts, "fw-rules"), "udp,tp_dst=53"), 1);
+
+    /* A new member of the default group: only the remote part. */
+    sg = replace_group(sgs, SG_DEF);
+    json_array_append_new(
+        json_object_get(json_object_get(sg, "members"), "IPv4"),
+        json_string("10.0.0.8"));
+    json_decref(before);
+    before = json_copy(parts);
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_null(json_object_get(parts, "calls"));
+    assert_ptr_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+    assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.8"), 1);
+
+    /* IPv6 from the default group: a new class, port A only. */
+    sg = replace_group(sgs, SG_DEF);
+    json_array_append_new(
+        json_object_get(sg, "security_group_rules"),
+        parse("{\"direction\": \"ingress\", \"ethertype\": \"IPv6\", "
+              "\"remote_group_id\": \"" SG_DEF "\"}"));
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_int_equal(json_integer_value(json_object_get(parts, "calls")), 1);
+    assert_ptr_equal(part(before, "clauses:" PORT_B),
+                     part(parts, "clauses:" PORT_B));
+    assert_ptr_not_equal(part(before, "clauses:" PORT_A),
+                         part(parts, "clauses:" PORT_A));
+
+    /* What a firewall that never saw the changes computes. */
+    full = full_pass(fresh, sgs, ags, a, b);
+    x = flatten(parts);
+    y = flatten(full);
+    assert_true(json_equal(x, y));
+    assert_parses(x);
+
+    json_decref(x);
+    json_decref(y);
+    json_decref(full);
+    json_decref(before);
+    json_decref(parts);
+    json_decref(a);
+    json_decref(b);
+    json_decref(sgs);
+    json_decref(ags);
+    ovsfw_destroy(fw);
+    ovsfw_destroy(fresh);
+}
+
 static void
 test_stateless_and_unfiltered(void **state)
 {
@@ -459,6 +606,7 @@ main(void)
         cmocka_unit_test(test_anti_spoofing),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_changes_touch_no_port),
+        cmocka_unit_test(test_update_groups),
         cmocka_unit_test(test_stateless_and_unfiltered),
         cmocka_unit_test(test_protocols_and_masks),
     };
