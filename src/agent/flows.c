@@ -119,9 +119,24 @@ flows_diff(json_t *installed, json_t *desired, uint64_t cookie,
            + diff_set(installed, desired, cookie, true, emit, aux);
 }
 
+/* Diffs part 'had' against part 'want' ('adds' as diff_set()), each
+ * expanded to its flow set first. */
+static int
+diff_part(json_t *had, json_t *want, uint64_t cookie, bool adds,
+          flows_expand_func *expand, flows_emit_func *emit, void *aux)
+{
+    json_t *from = had && expand ? expand(aux, had) : json_incref(had);
+    json_t *to = want && expand ? expand(aux, want) : json_incref(want);
+    int n = diff_set(from, to, cookie, adds, emit, aux);
+
+    json_decref(from);
+    json_decref(to);
+    return n;
+}
+
 int
 flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
-                 flows_emit_func *emit, void *aux)
+                 flows_expand_func *expand, flows_emit_func *emit, void *aux)
 {
     const char *name;
     json_t *part;
@@ -132,13 +147,13 @@ flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
     json_object_foreach (installed, name, part) {
         json_t *want = json_object_get(desired, name);
         if (want != part) {
-            n += diff_set(part, want, cookie, false, emit, aux);
+            n += diff_part(part, want, cookie, false, expand, emit, aux);
         }
     }
     json_object_foreach (desired, name, part) {
         json_t *had = json_object_get(installed, name);
         if (had != part) {
-            n += diff_set(had, part, cookie, true, emit, aux);
+            n += diff_part(had, part, cookie, true, expand, emit, aux);
         }
     }
     return n;
@@ -146,24 +161,20 @@ flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
 
 int
 flows_diff_named(json_t *installed, json_t *desired, json_t *names,
-                 uint64_t cookie, flows_emit_func *emit, void *aux)
+                 uint64_t cookie, flows_expand_func *expand,
+                 flows_emit_func *emit, void *aux)
 {
     const char *name;
     json_t *v;
     int n = 0;
 
-    json_object_foreach (names, name, v) {
-        json_t *had = json_object_get(installed, name);
-        json_t *want = json_object_get(desired, name);
-        if (had != want) {
-            n += diff_set(had, want, cookie, false, emit, aux);
-        }
-    }
-    json_object_foreach (names, name, v) {
-        json_t *had = json_object_get(installed, name);
-        json_t *want = json_object_get(desired, name);
-        if (had != want) {
-            n += diff_set(had, want, cookie, true, emit, aux);
+    for (int adds = 0; adds < 2; adds++) {
+        json_object_foreach (names, name, v) {
+            json_t *had = json_object_get(installed, name);
+            json_t *want = json_object_get(desired, name);
+            if (had != want) {
+                n += diff_part(had, want, cookie, adds, expand, emit, aux);
+            }
         }
     }
     json_object_foreach (names, name, v) {

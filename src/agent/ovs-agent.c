@@ -38,8 +38,8 @@ struct bridge {
     /* Names of the parts of 'desired' replaced since the last sync, the
      * others being as installed; NULL: any part may have changed. */
     json_t *touched;
-    struct ofp_request *dump;   /* Stale-flow hunt after a full sync. */
-    bool hunt; /* Dump once the full sync's barrier is back. */
+    struct ofp_request *dump; /* Stale-flow hunt after a full sync. */
+    bool hunt;                /* Dump once the full sync's barrier is back. */
     struct ofp_request *barrier; /* Confirms what was sent. */
     struct vsw_txn *setup;
     bool clean; /* The switch holds 'desired' (barrier seen). */
@@ -445,8 +445,17 @@ peer_patches(struct ovs_agent *a)
 struct emit_ctx {
     struct bridge *bridge;
     struct ofp_switch *sw;
+    struct ovsfw *fw; /* Expands br-int's firewall parts, or NULL. */
     bool failed;
 };
+
+static json_t *
+expand_part(void *aux, json_t *part)
+{
+    struct emit_ctx *e = aux;
+
+    return e->fw ? ovsfw_expand(e->fw, part) : json_incref(part);
+}
 
 static void
 emit_flow(void *aux, const char *command)
@@ -496,7 +505,7 @@ static int
 sync_flows(struct ovs_agent *a, struct bridge *b)
 {
     struct vsw_bridge vb;
-    struct emit_ctx e = {b, NULL, false};
+    struct emit_ctx e = {b, NULL, b == a->bridges ? a->fw : NULL, false};
     int sent = 0;
 
     if (!vsw_get_bridge(a->vsw, b->name, &vb) && vb.has_datapath_id) {
@@ -521,12 +530,13 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         b->dump = NULL;
         b->hunt = true;
     }
+    ofp_switch_bundle(e.sw);
     if (b->touched) {
         sent = flows_diff_named(b->installed, b->desired, b->touched,
-                                a->cookie, emit_flow, &e);
+                                a->cookie, expand_part, emit_flow, &e);
     } else {
         sent = flows_diff_parts(b->installed, b->desired, a->cookie,
-                                emit_flow, &e);
+                                expand_part, emit_flow, &e);
         /* Parts are never changed once in a set: sharing them is
          * copying. */
         json_decref(b->installed);
@@ -541,6 +551,9 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         }
         ofp_request_free(b->dump);
         b->dump = NULL;
+    }
+    if (ofp_switch_commit(e.sw)) {
+        e.failed = true;
     }
     if (sent || (b->hunt && !b->barrier)) {
         ofp_request_free(b->barrier);
@@ -1231,6 +1244,8 @@ ovs_agent_run(struct ovs_agent *a)
     }
     if (a->dirty || a->inputs_changed
         || (a->next_retry && now >= a->next_retry)) {
+        /* A full pass computes the groups' changes too. */
+        a->inputs_changed = a->inputs_changed || gs != a->groups_seqno;
         a->dirty = a->flows_due = false;
         a->vsw_seqno = vs;
         a->replica_seqno = rs;

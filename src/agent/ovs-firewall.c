@@ -117,6 +117,45 @@ static void PRINTF_FORMAT(6, 7)
     free(match);
 }
 
+#define OUTPUT_REG5 "output:NXM_NX_REG5[]" /* To the port in reg5. */
+
+/* Table 81: what reaches any port whatever the rules (reg5 says which):
+ * ARP, neighbor discovery, DHCP replies.  Shared by the ports, so a
+ * port's own flows are only those that name its addresses or ofport. */
+static void
+ingress_base_flows(const struct ovsfw *fw, json_t *set)
+{
+    add(set, fw->cookie, T_BASE_INGRESS, 100, OUTPUT_REG5, "arp");
+    for (size_t t = 0; t < ARRAY_SIZE(icmp6_ingress); t++) {
+        add(set, fw->cookie, T_BASE_INGRESS, 100, OUTPUT_REG5,
+            "icmp6,icmp_type=%d", icmp6_ingress[t]);
+    }
+    add(set, fw->cookie, T_BASE_INGRESS, 95, OUTPUT_REG5,
+        "udp,tp_src=67,tp_dst=68");
+    add(set, fw->cookie, T_BASE_INGRESS, 95, OUTPUT_REG5,
+        "udp6,tp_src=547,tp_dst=546");
+}
+
+/* Tables 72 and 82 before the rules: established and related traffic
+ * passes; a connection whose rule went away is marked and dropped.  Only
+ * tracked packets match (a stateless group's are not), and conntrack's
+ * zone is the port's network (reg6), so these are shared too. */
+static void
+tracked_flows(const struct ovsfw *fw, json_t *set, int table,
+              const char *accept)
+{
+    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
+    const char *mark = "ct(commit," ZONE ",exec(set_field:0x1->ct_mark))";
+
+    add(set, fw->cookie, table, 50, to_dropped, "ct_mark=0x1");
+    add(set, fw->cookie, table, 50, accept, "ct_state=" CT_REPLY ",ct_mark=0");
+    add(set, fw->cookie, table, 50, accept, "ct_state=" CT_REL ",ct_mark=0");
+    add(set, fw->cookie, table, 40, to_dropped, "ct_state=-est");
+    add(set, fw->cookie, table, 40, mark, "ct_state=+est,ip");
+    add(set, fw->cookie, table, 40, mark, "ct_state=+est,ipv6");
+    free(to_dropped);
+}
+
 json_t *
 ovsfw_base_flows(const struct ovsfw *fw)
 {
@@ -136,6 +175,9 @@ ovsfw_base_flows(const struct ovsfw *fw)
     add(set, fw->cookie, T_ACCEPTED_EGRESS_NORMAL, 1, "NORMAL", "%s", "");
     add(set, fw->cookie, T_RULES_EGRESS, 50, to_dropped, "ct_state=+trk+inv");
     add(set, fw->cookie, T_RULES_INGRESS, 50, to_dropped, "ct_state=+trk+inv");
+    ingress_base_flows(fw, set);
+    tracked_flows(fw, set, T_RULES_EGRESS, to_normal);
+    tracked_flows(fw, set, T_RULES_INGRESS, OUTPUT_REG5);
     free(to_dropped);
     free(to_normal);
     return set;
@@ -316,8 +358,7 @@ conj_id(struct ovsfw *fw, const char *key)
 struct pctx {
     struct ovsfw *fw;
     json_t *port;
-    json_t *set;   /* The port's flows. */
-    json_t *needs; /* Remote addresses its conjunctions need. */
+    json_t *set; /* The port's flows. */
     int ofport, lvid;
     bool stateful;
 };
@@ -468,22 +509,15 @@ accept_flows(struct pctx *p)
     free(to_normal);
 }
 
-/* Table 81: what reaches the port whatever the rules, and tracking. */
+/* Table 81 for a filtered port: tracking, stateful or not (what reaches
+ * every port whatever the rules is in ovsfw_base_flows()). */
 static void
-ingress_base_flows(struct pctx *p)
+ingress_track_flows(struct pctx *p)
 {
-    char *out = xasprintf("output:%d", p->ofport);
     char *track = xasprintf("ct(table=%d," ZONE ")", T_RULES_INGRESS);
     char *to_rules = xasprintf("resubmit(,%d)", T_RULES_INGRESS);
     int of = p->ofport;
 
-    padd(p, T_BASE_INGRESS, 100, out, "reg5=%d,arp", of);
-    for (size_t t = 0; t < ARRAY_SIZE(icmp6_ingress); t++) {
-        padd(p, T_BASE_INGRESS, 100, out, "reg5=%d,icmp6,icmp_type=%d", of,
-             icmp6_ingress[t]);
-    }
-    padd(p, T_BASE_INGRESS, 95, out, "reg5=%d,udp,tp_src=67,tp_dst=68", of);
-    padd(p, T_BASE_INGRESS, 95, out, "reg5=%d,udp6,tp_src=547,tp_dst=546", of);
     if (p->stateful) {
         padd(p, T_BASE_INGRESS, 90, track, "reg5=%d,ct_state=-trk,ip", of);
         padd(p, T_BASE_INGRESS, 90, track, "reg5=%d,ct_state=-trk,ipv6", of);
@@ -492,30 +526,8 @@ ingress_base_flows(struct pctx *p)
         padd(p, T_BASE_INGRESS, 90, to_rules, "reg5=%d,ip", of);
         padd(p, T_BASE_INGRESS, 90, to_rules, "reg5=%d,ipv6", of);
     }
-    free(out);
     free(track);
     free(to_rules);
-}
-
-/* Tables 72 and 82 before the rules: established and related traffic
- * passes; a connection whose rule went away is marked and dropped. */
-static void
-tracked_flows(struct pctx *p, int table, const char *accept)
-{
-    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
-    char *mark = xstrdup("ct(commit," ZONE ",exec(set_field:0x1->ct_mark))");
-    int of = p->ofport;
-
-    padd(p, table, 50, to_dropped, "reg5=%d,ct_mark=0x1", of);
-    padd(p, table, 50, accept,
-         "reg5=%d,ct_state=" CT_REPLY ",ct_mark=0,ct_zone=%d", of, p->lvid);
-    padd(p, table, 50, accept,
-         "reg5=%d,ct_state=" CT_REL ",ct_mark=0,ct_zone=%d", of, p->lvid);
-    padd(p, table, 40, to_dropped, "reg5=%d,ct_state=-est", of);
-    padd(p, table, 40, mark, "reg5=%d,ct_state=+est,ip", of);
-    padd(p, table, 40, mark, "reg5=%d,ct_state=+est,ipv6", of);
-    free(to_dropped);
-    free(mark);
 }
 
 /* The L3/L4 part of a rule's match: protocol, ports and remote prefix, as
@@ -834,30 +846,74 @@ group_flows(struct ovsfw *fw, const char *id, json_t *clauses, json_t *set)
 
 /* ---- A port's flows. ---- */
 
-/* The port's clause of each conjunction of its groups' classes; records
- * the remote addresses those need. */
-static void
-port_clauses(struct pctx *p, json_t *keys)
+/* The recipe of a port's clause flows ("ovsfw": "clauses"): its ofport,
+ * local VLAN and, per group, the group's classes (shared with the
+ * group's cache entry), their conjunction ids and the number of variants.
+ * Records the conjunction keys it uses in 'keys' and the remote
+ * addresses its conjunctions need in 'needs'. */
+static json_t *
+clause_recipe(struct ovsfw *fw, json_t *port, int ofport, int lvid,
+              json_t *keys, json_t *needs)
 {
-    json_t *clauses = json_object(), *id;
+    json_t *groups = json_array(), *id;
     size_t i;
 
-    json_array_foreach (json_object_get(p->port, "security_groups"), i, id) {
-        json_t *entry = group_entry(p->fw, json_string_value(id)), *c;
+    json_array_foreach (json_object_get(port, "security_groups"), i, id) {
+        json_t *entry = group_entry(fw, json_string_value(id)), *c;
         bool stateful = json_is_true(json_object_get(entry, "stateful"));
-        const char *cts[2];
-        size_t nv = variants(stateful, cts), j;
+        json_t *conjs = json_array();
+        size_t nv = stateful ? 2 : 1, j;
 
         json_array_foreach (json_object_get(entry, "classes"), j, c) {
+            json_int_t conj = conj_id(fw, str(c, "key"));
+
+            json_array_append(keys, json_object_get(c, "key"));
+            json_array_append_new(conjs, json_integer(conj));
+            if (json_is_string(json_object_get(c, "remote"))) {
+                json_array_append_new(
+                    needs,
+                    json_pack("{s:I, s:I, s:s, s:O, s:O, s:i}", "conj", conj,
+                              "variants", (json_int_t) nv, "remote",
+                              str(c, "remote"), "version",
+                              json_object_get(c, "version"), "ingress",
+                              json_object_get(c, "ingress"), "lvid", lvid));
+            }
+        }
+        json_array_append_new(groups,
+                              json_pack("{s:O*, s:o, s:I}", "classes",
+                                        json_object_get(entry, "classes"),
+                                        "conj", conjs, "nv", (json_int_t) nv));
+    }
+    return json_pack("{s:s, s:i, s:i, s:o}", "ovsfw", "clauses", "ofport",
+                     ofport, "lvid", lvid, "groups", groups);
+}
+
+/* The flows of a clause recipe: the port's clause of each conjunction of
+ * its groups' classes. */
+static json_t *
+clause_set(struct ovsfw *fw, json_t *recipe)
+{
+    int ofport = json_integer_value(json_object_get(recipe, "ofport"));
+    json_t *clauses = json_object(), *set = json_object(), *g;
+    size_t i;
+
+    json_array_foreach (json_object_get(recipe, "groups"), i, g) {
+        const char *cts[2];
+        size_t nv =
+            variants(json_integer_value(json_object_get(g, "nv")) == 2, cts);
+        json_t *c;
+        size_t j;
+
+        json_array_foreach (json_object_get(g, "classes"), j, c) {
             bool ingress = json_is_true(json_object_get(c, "ingress"));
             int version = json_integer_value(json_object_get(c, "version"));
             bool remote = json_is_string(json_object_get(c, "remote"));
-            json_int_t conj = conj_id(p->fw, str(c, "key"));
+            json_int_t conj = json_integer_value(
+                json_array_get(json_object_get(g, "conj"), j));
 
-            json_array_append(keys, json_object_get(c, "key"));
             for (size_t v = 0; v < nv; v++) {
                 char *match = xasprintf(
-                    "reg5=%d%s%s,%s", p->ofport, cts[v] ? ",ct_state=" : "",
+                    "reg5=%d%s%s,%s", ofport, cts[v] ? ",ct_state=" : "",
                     cts[v] ? cts[v] : "", version == 6 ? "ipv6" : "ip");
                 char *action =
                     xasprintf("conjunction(%lld,1/%d)", (long long) (conj + v),
@@ -867,18 +923,11 @@ port_clauses(struct pctx *p, json_t *keys)
                 free(match);
                 free(action);
             }
-            if (remote) {
-                json_array_append_new(
-                    p->needs,
-                    json_pack("{s:I, s:I, s:s, s:i, s:b, s:i}", "conj", conj,
-                              "variants", (json_int_t) nv, "remote",
-                              str(c, "remote"), "version", version, "ingress",
-                              ingress, "lvid", p->lvid));
-            }
         }
     }
-    clause_flows(p->fw, clauses, p->set);
+    clause_flows(fw, clauses, set);
     json_decref(clauses);
+    return set;
 }
 
 /* A port's flows that do not depend on its groups' rules. */
@@ -886,7 +935,6 @@ static void
 compute_base(struct pctx *p)
 {
     json_t *pairs, *macs;
-    char *out;
 
     if (!ovsfw_port_filtered(p->port)) {
         unfiltered_flows(p);
@@ -897,15 +945,7 @@ compute_base(struct pctx *p)
     transient_flows(p, macs);
     egress_base_flows(p, pairs, macs);
     accept_flows(p);
-    ingress_base_flows(p);
-    if (p->stateful) {
-        char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
-        out = xasprintf("output:%d", p->ofport);
-        tracked_flows(p, T_RULES_EGRESS, to_normal);
-        tracked_flows(p, T_RULES_INGRESS, out);
-        free(to_normal);
-        free(out);
-    }
+    ingress_track_flows(p);
     json_decref(pairs);
     json_decref(macs);
 }
@@ -941,6 +981,36 @@ fingerprint(struct ovsfw *fw, json_t *port, int ofport, int lvid)
     return ds_steal(&fp);
 }
 
+/* The flows of a port recipe: those of the port that do not depend on
+ * its groups' rules. */
+static json_t *
+port_set(struct ovsfw *fw, json_t *recipe)
+{
+    json_t *port = json_object_get(recipe, "port");
+    struct pctx p = {
+        fw,
+        port,
+        json_object(),
+        json_integer_value(json_object_get(recipe, "ofport")),
+        json_integer_value(json_object_get(recipe, "lvid")),
+        json_is_true(json_object_get(recipe, "stateful")),
+    };
+
+    compute_base(&p);
+    return p.set;
+}
+
+json_t *
+ovsfw_expand(struct ovsfw *fw, json_t *part)
+{
+    const char *kind = str(part, "ovsfw");
+
+    return !kind                      ? json_incref(part)
+           : !strcmp(kind, "port")    ? port_set(fw, part)
+           : !strcmp(kind, "clauses") ? clause_set(fw, part)
+                                      : json_object();
+}
+
 json_t *
 ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
            json_t **ret_clauses)
@@ -951,8 +1021,7 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
     bool stateful = port_stateful(fw, port);
     char *fpb = xasprintf("%d/%d/%d", ofport, lvid, stateful);
     char *fpc = fingerprint(fw, port, ofport, lvid);
-    struct pctx p = {fw, port, NULL, NULL, ofport, lvid, stateful};
-    json_t *key;
+    json_t *key, *keys, *needs;
     size_t i;
 
     if (!entry) {
@@ -960,25 +1029,21 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
         json_object_set_new(fw->ports, id ? id : "", entry);
     }
     if (!same_port || strcmp(str(entry, "fpb") ?: "", fpb)) {
-        p.set = json_object();
-        if (ovsfw_port_filtered(port)) {
-            compute_base(&p);
-        } else {
-            unfiltered_flows(&p);
-        }
-        json_object_set_new(entry, "flows", p.set);
+        json_object_set_new(entry, "flows",
+                            json_pack("{s:s, s:O, s:i, s:i, s:b}", "ovsfw",
+                                      "port", "port", port, "ofport", ofport,
+                                      "lvid", lvid, "stateful", stateful));
         json_object_set_new(entry, "fpb", json_string(fpb));
     }
     if (!same_port || strcmp(str(entry, "fpc") ?: "", fpc)) {
-        p.set = json_object();
-        p.needs = json_array();
-        key = json_array();
-        if (ovsfw_port_filtered(port)) {
-            port_clauses(&p, key);
-        }
-        json_object_set_new(entry, "clauses", p.set);
-        json_object_set_new(entry, "needs", p.needs);
-        json_object_set_new(entry, "keys", key);
+        keys = json_array();
+        needs = json_array();
+        json_object_set_new(entry, "clauses",
+                            ovsfw_port_filtered(port) ? clause_recipe(
+                                fw, port, ofport, lvid, keys, needs)
+                                                      : json_object());
+        json_object_set_new(entry, "needs", needs);
+        json_object_set_new(entry, "keys", keys);
         json_object_set_new(entry, "fpc", json_string(fpc));
     } else {
         /* Unchanged: its conjunction ids stay taken. */
@@ -1010,8 +1075,7 @@ need_list(struct ovsfw *fw, json_t *need)
         return json_object_get(json_object_get(sg, "members"),
                                version == 6 ? "IPv6" : "IPv4");
     }
-    return json_object_get(json_object_get(fw->ags, remote + 3),
-                           "addresses");
+    return json_object_get(json_object_get(fw->ags, remote + 3), "addresses");
 }
 
 /* Adds the address clauses of one need to 'clauses'. */
@@ -1253,11 +1317,12 @@ ovsfw_update_groups(struct ovsfw *fw, json_t *security_groups,
     }
     json_object_foreach (redo, pid, v) {
         json_t *entry = json_object_get(fw->ports, pid);
-        json_t *clauses, *flows = ovsfw_port(
-            fw, json_object_get(entry, "port"),
-            (int) json_integer_value(json_object_get(entry, "ofport")),
-            (int) json_integer_value(json_object_get(entry, "lvid")),
-            &clauses);
+        json_t *clauses,
+            *flows = ovsfw_port(
+                fw, json_object_get(entry, "port"),
+                (int) json_integer_value(json_object_get(entry, "ofport")),
+                (int) json_integer_value(json_object_get(entry, "lvid")),
+                &clauses);
 
         port_fn(aux, pid, flows, clauses);
     }

@@ -191,7 +191,8 @@ test_flows_diff_named(void **state)
     json_object_set_new(names, "y", json_true());
     json_object_set_new(names, "gone", json_true());
     assert_int_equal(
-        flows_diff_named(installed, desired, names, 0x5, collect, cmds), 7);
+        flows_diff_named(installed, desired, names, 0x5, NULL, collect, cmds),
+        7);
     assert_true(str_startswith(json_string_value(json_array_get(cmds, 0)),
                                "delete_strict "));
     assert_true(str_startswith(json_string_value(json_array_get(cmds, 6)),
@@ -202,7 +203,8 @@ test_flows_diff_named(void **state)
     assert_null(json_object_get(installed, "new"));
     json_array_clear(cmds);
     assert_int_equal(
-        flows_diff_named(installed, desired, names, 0x5, collect, cmds), 0);
+        flows_diff_named(installed, desired, names, 0x5, NULL, collect, cmds),
+        0);
     json_decref(a);
     json_decref(b);
     json_decref(c);

@@ -121,9 +121,11 @@ static json_t *
 port_flows(struct ovsfw *fw, json_t *port, int ofport, int lvid)
 {
     json_t *clauses,
-        *set = json_copy(ovsfw_port(fw, port, ofport, lvid, &clauses));
+        *set = ovsfw_expand(fw, ovsfw_port(fw, port, ofport, lvid, &clauses));
+    json_t *more = ovsfw_expand(fw, clauses);
 
-    json_object_update(set, clauses);
+    json_object_update(set, more);
+    json_decref(more);
     return set;
 }
 
@@ -348,7 +350,8 @@ test_changes_touch_no_port(void **state)
     assert_ptr_equal(part(before, "port"), part(after, "port"));
     assert_ptr_equal(part(before, "clauses"), part(after, "clauses"));
     assert_ptr_equal(part(before, "fw-rules"), part(after, "fw-rules"));
-    assert_int_equal(flows_diff_parts(before, after, 1, collect, cmds), 1);
+    assert_int_equal(flows_diff_parts(before, after, 1, NULL, collect, cmds),
+                     1);
     assert_true(str_startswith(json_string_value(json_array_get(cmds, 0)),
                                "add table=82,priority=70,reg6=3,ip,"
                                "nw_src=10.0.0.8,"));
@@ -368,7 +371,8 @@ test_changes_touch_no_port(void **state)
     assert_ptr_equal(part(before, "port"), part(after, "port"));
     assert_ptr_equal(part(before, "clauses"), part(after, "clauses"));
     json_array_clear(cmds);
-    assert_int_equal(flows_diff_parts(before, after, 1, collect, cmds), 1);
+    assert_int_equal(flows_diff_parts(before, after, 1, NULL, collect, cmds),
+                     1);
     assert_true(str_startswith(json_string_value(json_array_get(cmds, 0)),
                                "add table=82,priority=70,udp,tp_dst=53,"));
     json_decref(before);
@@ -413,24 +417,25 @@ put_port(void *parts, const char *id, json_t *flows, json_t *clauses)
 
     json_object_set(parts, name, flows);
     json_object_set(parts, cname, clauses);
-    json_object_set_new(parts, "calls",
-                        json_integer(json_integer_value(
-                                         json_object_get(parts, "calls"))
-                                     + 1));
+    json_object_set_new(
+        parts, "calls",
+        json_integer(json_integer_value(json_object_get(parts, "calls")) + 1));
     free(name);
     free(cname);
 }
 
 /* Every flow of parted set 'parts' in one set (a new one). */
 static json_t *
-flatten(json_t *parts)
+flatten(struct ovsfw *fw, json_t *parts)
 {
-    json_t *all = json_object(), *set;
+    json_t *all = json_object(), *part;
     const char *name;
 
-    json_object_foreach (parts, name, set) {
-        if (json_is_object(set)) {
+    json_object_foreach (parts, name, part) {
+        if (json_is_object(part)) {
+            json_t *set = ovsfw_expand(fw, part);
             json_object_update(all, set);
+            json_decref(set);
         }
     }
     return all;
@@ -509,8 +514,8 @@ test_update_groups(void **state)
 
     /* What a firewall that never saw the changes computes. */
     full = full_pass(fresh, sgs, ags, a, b);
-    x = flatten(parts);
-    y = flatten(full);
+    x = flatten(fw, parts);
+    y = flatten(fresh, full);
     assert_true(json_equal(x, y));
     assert_parses(x);
 

@@ -466,6 +466,24 @@ test_controller_switch(void **state)
     assert_non_null(strstr(error, "nope"));
     free(error);
 
+    /* In a bundle: open, one add per flow mod, commit, all ONF
+     * experimenter messages (4); then flow mods go out plain again. */
+    ofp_switch_bundle(sw);
+    assert_int_equal(
+        ofp_switch_flow_mod(sw, "add table=23,actions=drop", NULL), 0);
+    assert_int_equal(ofp_switch_flow_mod(sw, "delete_strict table=23", NULL),
+                     0);
+    assert_int_equal(ofp_switch_commit(sw), 0);
+    assert_int_equal(ofp_switch_commit(sw), 0); /* Nothing open: no-op. */
+    assert_int_equal(
+        ofp_switch_flow_mod(sw, "add table=24,actions=drop", NULL), 0);
+    pump(f, &p, 14);
+    for (int i = 0; i < 4; i++) {
+        assert_true(pump(f, &p, 4 /* OFPT_EXPERIMENTER */) >= 0);
+    }
+    assert_int_equal(peer_take(&p, 4), -1);
+    assert_int_equal(peer_take(&p, 14), -1);
+
     /* Barrier: complete on the reply with the same xid. */
     struct ofp_request *barrier = ofp_switch_barrier(sw);
     xid = pump(f, &p, OFPT_BARRIER_REQUEST);
