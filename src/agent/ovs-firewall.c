@@ -119,12 +119,54 @@ static void PRINTF_FORMAT(6, 7)
 
 #define OUTPUT_REG5 "output:NXM_NX_REG5[]" /* To the port in reg5. */
 
+/* Table 71, for every filtered port: DHCP clients pass even before they
+ * have an address; DHCP servers and router advertisements do not (what
+ * names the port's addresses is its own, the rest the table-miss drop). */
+static void
+egress_base_flows_shared(const struct ovsfw *fw, json_t *set)
+{
+    char *to_73 = xasprintf("resubmit(,%d)", T_ACCEPT_OR_INGRESS);
+    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
+
+    add(set, fw->cookie, T_BASE_EGRESS, 80, to_73, "udp,tp_src=68,tp_dst=67");
+    add(set, fw->cookie, T_BASE_EGRESS, 80, to_73,
+        "udp6,tp_src=546,tp_dst=547");
+    add(set, fw->cookie, T_BASE_EGRESS, 70, to_dropped,
+        "udp,tp_src=67,tp_dst=68");
+    add(set, fw->cookie, T_BASE_EGRESS, 70, to_dropped,
+        "udp6,tp_src=547,tp_dst=546");
+    add(set, fw->cookie, T_BASE_EGRESS, 70, to_dropped, "icmp6,icmp_type=134");
+    free(to_73);
+    free(to_dropped);
+}
+
+/* Table 73: new connections of tracked (stateful) ports committed, the
+ * rest (stateless and unfiltered ports) on to NORMAL. */
+static void
+accept_flows(const struct ovsfw *fw, json_t *set)
+{
+    char *commit =
+        xasprintf("ct(commit," ZONE "),resubmit(,%d)", T_ACCEPTED_EGRESS);
+    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
+
+    add(set, fw->cookie, T_ACCEPT_OR_INGRESS, 90, commit,
+        "ct_state=" CT_NEW ",ip");
+    add(set, fw->cookie, T_ACCEPT_OR_INGRESS, 90, commit,
+        "ct_state=" CT_NEW ",ipv6");
+    add(set, fw->cookie, T_ACCEPT_OR_INGRESS, 80, to_normal, "%s", "");
+    free(commit);
+    free(to_normal);
+}
+
 /* Table 81: what reaches any port whatever the rules (reg5 says which):
  * ARP, neighbor discovery, DHCP replies.  Shared by the ports, so a
  * port's own flows are only those that name its addresses or ofport. */
 static void
 ingress_base_flows(const struct ovsfw *fw, json_t *set)
 {
+    char *track = xasprintf("ct(table=%d," ZONE ")", T_RULES_INGRESS);
+    char *to_rules = xasprintf("resubmit(,%d)", T_RULES_INGRESS);
+
     add(set, fw->cookie, T_BASE_INGRESS, 100, OUTPUT_REG5, "arp");
     for (size_t t = 0; t < ARRAY_SIZE(icmp6_ingress); t++) {
         add(set, fw->cookie, T_BASE_INGRESS, 100, OUTPUT_REG5,
@@ -134,6 +176,11 @@ ingress_base_flows(const struct ovsfw *fw, json_t *set)
         "udp,tp_src=67,tp_dst=68");
     add(set, fw->cookie, T_BASE_INGRESS, 95, OUTPUT_REG5,
         "udp6,tp_src=547,tp_dst=546");
+    add(set, fw->cookie, T_BASE_INGRESS, 90, track, "ct_state=-trk,ip");
+    add(set, fw->cookie, T_BASE_INGRESS, 90, track, "ct_state=-trk,ipv6");
+    add(set, fw->cookie, T_BASE_INGRESS, 80, to_rules, "ct_state=+trk");
+    free(track);
+    free(to_rules);
 }
 
 /* Tables 72 and 82 before the rules: established and related traffic
@@ -175,6 +222,8 @@ ovsfw_base_flows(const struct ovsfw *fw)
     add(set, fw->cookie, T_ACCEPTED_EGRESS_NORMAL, 1, "NORMAL", "%s", "");
     add(set, fw->cookie, T_RULES_EGRESS, 50, to_dropped, "ct_state=+trk+inv");
     add(set, fw->cookie, T_RULES_INGRESS, 50, to_dropped, "ct_state=+trk+inv");
+    egress_base_flows_shared(fw, set);
+    accept_flows(fw, set);
     ingress_base_flows(fw, set);
     tracked_flows(fw, set, T_RULES_EGRESS, to_normal);
     tracked_flows(fw, set, T_RULES_INGRESS, OUTPUT_REG5);
@@ -385,12 +434,9 @@ unfiltered_flows(struct pctx *p)
     char *actions = xasprintf("set_field:%d->reg5,set_field:%d->reg6,"
                               "resubmit(,%d)",
                               p->ofport, p->lvid, T_ACCEPT_OR_INGRESS);
-    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
 
     padd(p, T_TRANSIENT, 100, actions, "in_port=%d", p->ofport);
-    padd(p, T_ACCEPT_OR_INGRESS, 80, to_normal, "reg5=%d", p->ofport);
     free(actions);
-    free(to_normal);
 }
 
 /* Table 60: what enters the port's pipelines. */
@@ -428,8 +474,6 @@ egress_base_flows(struct pctx *p, json_t *pairs, json_t *macs)
                       ? xasprintf("ct(table=%d," ZONE ")", T_RULES_EGRESS)
                       : xasprintf("resubmit(,%d)", T_RULES_EGRESS);
     char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
-    char *to_73 = xasprintf("resubmit(,%d)", T_ACCEPT_OR_INGRESS);
-    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
     int of = p->ofport;
     const char *mac;
     json_t *v;
@@ -461,72 +505,21 @@ egress_base_flows(struct pctx *p, json_t *pairs, json_t *macs)
                  mac, icmp6_egress[t]);
         }
     }
-    /* DHCP clients, even before they have an address. */
-    padd(p, T_BASE_EGRESS, 80, to_73,
-         "reg5=%d,in_port=%d,udp,tp_src=68,"
-         "tp_dst=67",
-         of, of);
-    padd(p, T_BASE_EGRESS, 80, to_73,
-         "reg5=%d,in_port=%d,udp6,tp_src=546,"
-         "tp_dst=547",
-         of, of);
-    /* No DHCP server, no router advertisements from an instance. */
-    padd(p, T_BASE_EGRESS, 70, to_dropped,
-         "reg5=%d,in_port=%d,udp,"
-         "tp_src=67,tp_dst=68",
-         of, of);
-    padd(p, T_BASE_EGRESS, 70, to_dropped,
-         "reg5=%d,in_port=%d,udp6,"
-         "tp_src=547,tp_dst=546",
-         of, of);
-    padd(p, T_BASE_EGRESS, 70, to_dropped,
-         "reg5=%d,in_port=%d,icmp6,"
-         "icmp_type=134",
-         of, of);
-    padd(p, T_BASE_EGRESS, 10, to_dropped, "reg5=%d,in_port=%d", of, of);
     free(track);
     free(to_normal);
-    free(to_73);
-    free(to_dropped);
 }
 
-/* Table 73 for a filtered port: new connections committed. */
-static void
-accept_flows(struct pctx *p)
-{
-    char *commit =
-        xasprintf("ct(commit," ZONE "),resubmit(,%d)", T_ACCEPTED_EGRESS);
-    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
-
-    if (p->stateful) {
-        padd(p, T_ACCEPT_OR_INGRESS, 90, commit,
-             "reg5=%d,ct_state=" CT_NEW ",ip", p->ofport);
-        padd(p, T_ACCEPT_OR_INGRESS, 90, commit,
-             "reg5=%d,ct_state=" CT_NEW ",ipv6", p->ofport);
-    }
-    padd(p, T_ACCEPT_OR_INGRESS, 80, to_normal, "reg5=%d", p->ofport);
-    free(commit);
-    free(to_normal);
-}
-
-/* Table 81 for a filtered port: tracking, stateful or not (what reaches
- * every port whatever the rules is in ovsfw_base_flows()). */
+/* Table 81 for a port whose groups are all stateless: not tracked, above
+ * the shared flows that track the others. */
 static void
 ingress_track_flows(struct pctx *p)
 {
-    char *track = xasprintf("ct(table=%d," ZONE ")", T_RULES_INGRESS);
     char *to_rules = xasprintf("resubmit(,%d)", T_RULES_INGRESS);
-    int of = p->ofport;
 
-    if (p->stateful) {
-        padd(p, T_BASE_INGRESS, 90, track, "reg5=%d,ct_state=-trk,ip", of);
-        padd(p, T_BASE_INGRESS, 90, track, "reg5=%d,ct_state=-trk,ipv6", of);
-        padd(p, T_BASE_INGRESS, 80, to_rules, "reg5=%d,ct_state=+trk", of);
-    } else {
-        padd(p, T_BASE_INGRESS, 90, to_rules, "reg5=%d,ip", of);
-        padd(p, T_BASE_INGRESS, 90, to_rules, "reg5=%d,ipv6", of);
+    if (!p->stateful) {
+        padd(p, T_BASE_INGRESS, 92, to_rules, "reg5=%d,ip", p->ofport);
+        padd(p, T_BASE_INGRESS, 92, to_rules, "reg5=%d,ipv6", p->ofport);
     }
-    free(track);
     free(to_rules);
 }
 
@@ -944,7 +937,6 @@ compute_base(struct pctx *p)
     macs = pair_macs(pairs);
     transient_flows(p, macs);
     egress_base_flows(p, pairs, macs);
-    accept_flows(p);
     ingress_track_flows(p);
     json_decref(pairs);
     json_decref(macs);

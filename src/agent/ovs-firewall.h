@@ -17,6 +17,9 @@
  *   81  ingress base: ARP, ND, DHCP replies straight out; IP tracked -> 82
  *   82  ingress rules: as 72, accepted -> commit, output:reg5
  *   91/94 accepted egress -> NORMAL;  92/93 drop
+ * What does not name a port's addresses or ofport is shared by all ports
+ * (ovsfw_base_flows()): table 81's ARP, ND and DHCP replies, and the
+ * conntrack flows of 72/82 (reg5 says which port, reg6 the zone).
  * Rules are conjunctions, as OVN does it, so their cost does not grow with
  * the ports: each class of rules (group, remote, direction, ethertype) is
  * one conjunction (two ids for stateful groups: new, established) of a

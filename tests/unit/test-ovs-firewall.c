@@ -184,7 +184,7 @@ test_anti_spoofing(void **state)
 {
     struct ovsfw *fw = ovsfw_create(1);
     json_t *sgs = groups("[]"), *ags = address_groups();
-    json_t *port = port_a("[]"), *set, *parts;
+    json_t *port = port_a("[]"), *set, *parts, *base;
 
     ovsfw_begin(fw, sgs, ags);
     set = port_flows(fw, port, 7, 3);
@@ -207,15 +207,17 @@ test_anti_spoofing(void **state)
     assert_non_null(flow(set, "table=71,priority=95,reg5=7,in_port=7,icmp6,"
                               "dl_src=" MAC_A ",icmp_type=136,icmp_code=0,"
                               "nd_target=2001:db8::5"));
-    /* No DHCP server, no RA; the rest dropped. */
+    /* No DHCP server, no RA, for every port; the rest dropped. */
+    assert_int_equal(count(set, "tp_src=67"), 0);
+    base = ovsfw_base_flows(fw);
     assert_string_equal(
-        flow(set, "table=71,priority=70,reg5=7,in_port=7,udp,tp_src=67,"
-                  "tp_dst=68"),
-        "table=71,priority=70,reg5=7,in_port=7,udp,tp_src=67,tp_dst=68,"
+        flow(base, "table=71,priority=70,udp,tp_src=67,tp_dst=68"),
+        "table=71,priority=70,udp,tp_src=67,tp_dst=68,"
         "cookie=0x1,actions=resubmit(,93)");
-    assert_non_null(flow(set, "table=71,priority=70,reg5=7,in_port=7,icmp6,"
-                              "icmp_type=134"));
-    assert_non_null(flow(set, "table=71,priority=10,reg5=7,in_port=7"));
+    assert_non_null(flow(base, "table=71,priority=70,icmp6,icmp_type=134"));
+    assert_non_null(flow(base, "table=81,priority=100,arp"));
+    assert_non_null(flow(base, "table=82,priority=40,ct_state=-est"));
+    json_decref(base);
     /* In through table 60, by in_port and by destination MAC. */
     assert_string_equal(
         flow(set, "table=60,priority=90,dl_vlan=3,dl_dst=" MAC_A),
@@ -553,7 +555,7 @@ test_stateless_and_unfiltered(void **state)
                 "\"security_groups\": []}");
     json_decref(set);
     set = port_flows(fw, off, 8, 3);
-    assert_int_equal(json_object_size(set), 2);
+    assert_int_equal(json_object_size(set), 1);
     assert_string_equal(flow(set, "table=60,priority=100,in_port=8"),
                         "table=60,priority=100,in_port=8,cookie=0x1,"
                         "actions=set_field:8->reg5,set_field:3->reg6,"
