@@ -61,6 +61,10 @@ struct ovsfw {
      * their remote needs (key -> need), their groups (id -> true) and
      * the ports of each group (id -> {port id: true}). */
     json_t *needs, *group_ids, *by_group;
+    /* Values many ports' recipes hold alike (a group's classes and ids,
+     * a remote need), kept once: by their compact JSON text. */
+    json_t *shared;
+    size_t shared_pruned; /* Size of 'shared' after its last pruning. */
     json_int_t version, pass;
 };
 
@@ -75,6 +79,7 @@ ovsfw_create(uint64_t cookie)
     fw->conj_ids = json_object();
     fw->conj_keys = json_object();
     fw->conj_used = json_object();
+    fw->shared = json_object();
     return fw;
 }
 
@@ -92,6 +97,7 @@ ovsfw_destroy(struct ovsfw *fw)
         json_decref(fw->needs);
         json_decref(fw->group_ids);
         json_decref(fw->by_group);
+        json_decref(fw->shared);
         free(fw);
     }
 }
@@ -839,6 +845,36 @@ group_flows(struct ovsfw *fw, const char *id, json_t *clauses, json_t *set)
 
 /* ---- A port's flows. ---- */
 
+/* The firewall's one copy of a value equal to 'v' (taking 'v'): a new
+ * reference.  Drops the copies no recipe holds any more once 'shared'
+ * doubled since the last time (O(1) per value shared). */
+static json_t *
+share(struct ovsfw *fw, json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT);
+    json_t *kept = json_object_get(fw->shared, text);
+    const char *key;
+    json_t *old;
+    void *tmp;
+
+    if (json_object_size(fw->shared) >= 2 * fw->shared_pruned + 64) {
+        json_object_foreach_safe (fw->shared, tmp, key, old) {
+            if (old->refcount == 1 && old != kept) {
+                json_object_del(fw->shared, key);
+            }
+        }
+        fw->shared_pruned = json_object_size(fw->shared);
+    }
+    if (!kept) {
+        json_object_set(fw->shared, text, v);
+        kept = v;
+    }
+    json_incref(kept);
+    json_decref(v);
+    free(text);
+    return kept;
+}
+
 /* The recipe of a port's clause flows ("ovsfw": "clauses"): its ofport,
  * local VLAN and, per group, the group's classes (shared with the
  * group's cache entry), their conjunction ids and the number of variants.
@@ -865,17 +901,20 @@ clause_recipe(struct ovsfw *fw, json_t *port, int ofport, int lvid,
             if (json_is_string(json_object_get(c, "remote"))) {
                 json_array_append_new(
                     needs,
-                    json_pack("{s:I, s:I, s:s, s:O, s:O, s:i}", "conj", conj,
-                              "variants", (json_int_t) nv, "remote",
-                              str(c, "remote"), "version",
-                              json_object_get(c, "version"), "ingress",
-                              json_object_get(c, "ingress"), "lvid", lvid));
+                    share(fw,
+                          json_pack("{s:I, s:I, s:s, s:O, s:O, s:i}", "conj",
+                                    conj, "variants", (json_int_t) nv,
+                                    "remote", str(c, "remote"), "version",
+                                    json_object_get(c, "version"), "ingress",
+                                    json_object_get(c, "ingress"), "lvid",
+                                    lvid)));
             }
         }
-        json_array_append_new(groups,
-                              json_pack("{s:O*, s:o, s:I}", "classes",
-                                        json_object_get(entry, "classes"),
-                                        "conj", conjs, "nv", (json_int_t) nv));
+        json_array_append_new(
+            groups,
+            share(fw, json_pack("{s:O*, s:o, s:I}", "classes",
+                                json_object_get(entry, "classes"), "conj",
+                                conjs, "nv", (json_int_t) nv)));
     }
     return json_pack("{s:s, s:i, s:i, s:o}", "ovsfw", "clauses", "ofport",
                      ofport, "lvid", lvid, "groups", groups);

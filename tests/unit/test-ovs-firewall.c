@@ -534,6 +534,80 @@ test_update_groups(void **state)
     ovsfw_destroy(fresh);
 }
 
+/* What a diff through ovsfw_expand() sees: the recipes of both sides. */
+struct diff_ctx {
+    struct ovsfw *fw;
+    json_t *cmds;
+};
+
+static json_t *
+expand_ctx(void *aux, json_t *part)
+{
+    return ovsfw_expand(((struct diff_ctx *) aux)->fw, part);
+}
+
+static void
+collect_ctx(void *aux, const char *command)
+{
+    json_array_append_new(((struct diff_ctx *) aux)->cmds,
+                          json_string(command));
+}
+
+/* A port moved to another ofport: its old flows (computed again from the
+ * installed recipes) are deleted first, its new ones added. */
+static void
+test_recipes_diff(void **state)
+{
+    struct ovsfw *fw = ovsfw_create(1);
+    json_t *sgs = groups("[\"10.0.0.5\"]"), *ags = address_groups();
+    json_t *port = port_a("[\"" SG_DEF "\"]");
+    json_t *before = json_object(), *after = json_object(), *cmd;
+    json_t *clauses, *set, *old_set;
+    struct diff_ctx ctx = {fw, json_array()};
+    size_t i, n_old, deletes = 0;
+
+    (void) state;
+    ovsfw_begin(fw, sgs, ags);
+    json_object_set(before, "port", ovsfw_port(fw, port, 7, 3, &clauses));
+    json_object_set(before, "clauses", clauses);
+    ovsfw_end(fw, before);
+
+    ovsfw_begin(fw, sgs, ags);
+    set = ovsfw_port(fw, port, 9, 3, &clauses);
+    assert_string_equal(json_string_value(json_object_get(set, "ovsfw")),
+                        "port");
+    json_object_set(after, "port", set);
+    json_object_set(after, "clauses", clauses);
+    ovsfw_end(fw, after);
+    assert_true(
+        flows_diff_parts(before, after, 1, expand_ctx, collect_ctx, &ctx) > 0);
+    json_array_foreach (ctx.cmds, i, cmd) {
+        const char *text = json_string_value(cmd);
+
+        if (str_startswith(text, "delete_strict ")) {
+            assert_int_equal(deletes, i); /* Deletes first. */
+            assert_true(strstr(text, "=7,") || strstr(text, "=7/"));
+            deletes++;
+        } else {
+            assert_non_null(strstr(text, "9"));
+        }
+    }
+    /* The installed recipes still give the old flows: those naming the
+     * old ofport are the deletes. */
+    old_set = flatten(fw, before);
+    n_old = count(old_set, "=7,");
+    assert_true(n_old > 20);
+    assert_int_equal(deletes, n_old);
+    json_decref(old_set);
+    json_decref(ctx.cmds);
+    json_decref(before);
+    json_decref(after);
+    json_decref(port);
+    json_decref(sgs);
+    json_decref(ags);
+    ovsfw_destroy(fw);
+}
+
 static void
 test_stateless_and_unfiltered(void **state)
 {
@@ -614,6 +688,7 @@ main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_changes_touch_no_port),
         cmocka_unit_test(test_update_groups),
+        cmocka_unit_test(test_recipes_diff),
         cmocka_unit_test(test_stateless_and_unfiltered),
         cmocka_unit_test(test_protocols_and_masks),
     };
