@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 
 #include "agent/agent-config.h"
@@ -25,6 +26,7 @@ LOG_DEFINE_THIS_MODULE(ovs_agent);
 #define CANARY_MS       1000 /* How often the canary flow is checked. */
 #define REQUEST_TIMEOUT 10000
 #define MAX_BRIDGES     16
+#define BIG_SYNC        1000 /* Flow mods after which memory is trimmed. */
 
 /* One bridge this agent controls, and the state of its flows. */
 struct bridge {
@@ -563,7 +565,7 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
     if (b->barrier && ofp_request_status(b->barrier) != -EINPROGRESS) {
         b->clean = !ofp_request_status(b->barrier) && !b->dump && !b->hunt;
         if (!ofp_request_status(b->barrier) && b->hunt) {
-            b->dump = ofp_switch_dump_flows(e.sw, -1);
+            b->dump = ofp_switch_dump_flows_except(e.sw, -1, a->cookie);
             b->hunt = false;
         }
         ofp_request_free(b->barrier);
@@ -1176,6 +1178,9 @@ reconcile(struct ovs_agent *a)
     if (sent) {
         log_debug("%d flow mods: computed in %lld ms, sent in %lld ms", sent,
                   t1 - t0, ovsx_time_msec() - t1);
+    }
+    if (sent >= BIG_SYNC) {
+        malloc_trim(0); /* Its flows' text went; give the pages back. */
     }
     peer_patches(a);
     port_statuses(a, ifaces, n);

@@ -118,6 +118,12 @@ struct ofp_request *ofp_switch_barrier(struct ofp_switch *sw);
  * with -1.  Returns NULL for an invalid 'table_id'. */
 struct ofp_request *ofp_switch_dump_flows(struct ofp_switch *sw, int table_id);
 
+/* The same, leaving out (unformatted, uncounted) the flows whose cookie is
+ * 'cookie': what a restarted agent looks for are the others. */
+struct ofp_request *ofp_switch_dump_flows_except(struct ofp_switch *sw,
+                                                 int table_id,
+                                                 uint64_t cookie);
+
 /* -- Requests ---------------------------------------------------------- */
 
 /* 0 complete, -EINPROGRESS waiting for the switch, -ECONNRESET the switch

@@ -510,6 +510,17 @@ test_controller_switch(void **state)
     assert_string_equal(flows[0].actions, "drop");
     ofp_request_free(dump);
 
+    /* A dump that leaves out one cookie's flows, then another's. */
+    for (int i = 0; i < 2; i++) {
+        sw = ofp_controller_find(f->ctl, dpid);
+        dump = ofp_switch_dump_flows_except(sw, 23, i ? 0xbad : 0xc0ffee);
+        xid = pump(f, &p, OFPT_MULTIPART_REQUEST);
+        peer_send_one_flow(&p, xid);
+        assert_int_equal(pump_request(f, dump), 0);
+        assert_int_equal(ofp_request_flows(dump, &flows), i);
+        ofp_request_free(dump);
+    }
+
     /* An OpenFlow error answering a request fails it and is counted. */
     sw = ofp_controller_find(f->ctl, dpid);
     barrier = ofp_switch_barrier(sw);
