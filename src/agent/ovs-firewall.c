@@ -670,29 +670,39 @@ cmp_actions(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Adds the flow of clause 'key' ("TABLE MATCH") with actions 'acts' to
+ * 'set'. */
+static void
+clause_flow(struct ovsfw *fw, const char *key, json_t *acts, json_t *set)
+{
+    size_t n = json_object_size(acts), k = 0;
+    const char **sorted = xcalloc(n, sizeof *sorted);
+    struct ds text = DS_EMPTY_INITIALIZER;
+    const char *act;
+    json_t *v;
+
+    json_object_foreach (acts, act, v) {
+        sorted[k++] = act;
+    }
+    qsort(sorted, n, sizeof *sorted, cmp_actions);
+    for (k = 0; k < n; k++) {
+        ds_put_format(&text, "%s%s", k ? "," : "", sorted[k]);
+    }
+    flows_add(set, fw->cookie, atoi(key), PRIO_CONJ, strchr(key, ' ') + 1,
+              ds_cstr(&text));
+    ds_destroy(&text);
+    free(sorted);
+}
+
 /* Adds the flows of 'clauses' to 'set', each with all its actions. */
 static void
 clause_flows(struct ovsfw *fw, json_t *clauses, json_t *set)
 {
-    const char *key, *act;
-    json_t *acts, *v;
+    const char *key;
+    json_t *acts;
 
     json_object_foreach (clauses, key, acts) {
-        size_t n = json_object_size(acts), k = 0;
-        const char **sorted = xcalloc(n, sizeof *sorted);
-        struct ds text = DS_EMPTY_INITIALIZER;
-
-        json_object_foreach (acts, act, v) {
-            sorted[k++] = act;
-        }
-        qsort(sorted, n, sizeof *sorted, cmp_actions);
-        for (k = 0; k < n; k++) {
-            ds_put_format(&text, "%s%s", k ? "," : "", sorted[k]);
-        }
-        flows_add(set, fw->cookie, atoi(key), PRIO_CONJ, strchr(key, ' ') + 1,
-                  ds_cstr(&text));
-        ds_destroy(&text);
-        free(sorted);
+        clause_flow(fw, key, acts, set);
     }
 }
 
@@ -1109,9 +1119,32 @@ need_list(struct ovsfw *fw, json_t *need)
     return json_object_get(json_object_get(fw->ags, remote + 3), "addresses");
 }
 
-/* Adds the address clauses of one need to 'clauses'. */
+/* Adds (or with !'add', removes) the action 'action' of clause flow
+ * 'match' of 'table' in 'clauses', noting the clause in 'touched'. */
 static void
-need_clauses(struct ovsfw *fw, json_t *need, json_t *clauses)
+edit_clause(json_t *clauses, int table, const char *match, const char *action,
+            bool add, json_t *touched)
+{
+    char *key = xasprintf("%d %s", table, match);
+    json_t *acts = json_object_get(clauses, key);
+
+    if (add) {
+        add_clause(clauses, table, match, action);
+    } else if (acts) {
+        json_object_del(acts, action);
+        if (!json_object_size(acts)) {
+            json_object_del(clauses, key);
+        }
+    }
+    json_object_set_new(touched, key, json_true());
+    free(key);
+}
+
+/* Adds (or with !'add', removes) the address clauses of one need, for the
+ * addresses of 'list', to 'clauses'. */
+static void
+need_clauses(json_t *need, json_t *list, bool add, json_t *clauses,
+             json_t *touched)
 {
     int version = json_integer_value(json_object_get(need, "version"));
     bool ingress = json_is_true(json_object_get(need, "ingress"));
@@ -1121,7 +1154,7 @@ need_clauses(struct ovsfw *fw, json_t *need, json_t *clauses)
     json_t *a;
     size_t i;
 
-    json_array_foreach (need_list(fw, need), i, a) {
+    json_array_foreach (list, i, a) {
         char *match;
 
         if (canonical(json_string_value(a), buf) != version) {
@@ -1136,8 +1169,8 @@ need_clauses(struct ovsfw *fw, json_t *need, json_t *clauses)
         for (json_int_t v = 0; v < nv; v++) {
             char *action =
                 xasprintf("conjunction(%lld,3/3)", (long long) (conj + v));
-            add_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
-                       match, action);
+            edit_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
+                        match, action, add, touched);
             free(action);
         }
         free(match);
@@ -1178,55 +1211,73 @@ rules_part(struct ovsfw *fw, json_t *group_ids)
     return set;
 }
 
-/* Whether 'lists' (need key -> address list, as need_list() read them
- * for the last set) still holds for 'needs'. */
-static bool
-lists_hold(struct ovsfw *fw, json_t *needs, json_t *lists)
+/* The address list need 'need' reads now, never NULL. */
+static json_t *
+list_of(struct ovsfw *fw, json_t *need)
 {
-    const char *key;
-    json_t *need;
+    json_t *list = need_list(fw, need);
 
-    if (json_object_size(needs) != json_object_size(lists)) {
-        return false;
-    }
-    json_object_foreach (needs, key, need) {
-        json_t *had = json_object_get(lists, key);
-        json_t *list = need_list(fw, need);
-
-        if (!had || !json_equal(had, list ? list : json_null())) {
-            return false;
-        }
-    }
-    return true;
+    return list ? list : json_null();
 }
 
-/* The remote address clauses of 'needs': the same set (and json_t) as last
- * pass unless a need or an address list it reads changed.  A group's
- * object is replaced whenever one of its rules changes: its members are
- * compared, not its identity. */
+/* The remote address clauses of 'needs': one flow per address and local
+ * VLAN, with a conjunction action per need that names it.  Only the needs
+ * that changed (new, gone, or whose address list changed: a group's object
+ * is replaced whenever one of its rules changes, so members are compared,
+ * not identities) are applied to the clauses kept from last time, and
+ * only the flows they touch are made again; the same set (and json_t) as
+ * last pass if none. */
 static json_t *
 remote_part(struct ovsfw *fw, json_t *needs)
 {
-    json_t *lists, *clauses, *set, *need;
+    json_t *r = fw->remote, *touched = json_object(), *set, *need, *acts;
+    json_t *old_needs, *lists, *clauses;
     const char *key;
 
-    if (fw->remote
-        && lists_hold(fw, needs, json_object_get(fw->remote, "lists"))) {
-        return json_incref(json_object_get(fw->remote, "set"));
+    if (!r) {
+        r = fw->remote = json_pack("{s:{}, s:{}, s:{}, s:{}}", "needs",
+                                   "lists", "clauses", "set");
     }
-    lists = json_object();
-    clauses = json_object();
-    set = json_object();
+    old_needs = json_object_get(r, "needs");
+    lists = json_object_get(r, "lists");
+    clauses = json_object_get(r, "clauses");
+    json_object_foreach (old_needs, key, need) {
+        json_t *now = json_object_get(needs, key);
+        if (!now || !json_equal(now, need)
+            || !json_equal(json_object_get(lists, key), list_of(fw, now))) {
+            need_clauses(need, json_object_get(lists, key), false, clauses,
+                         touched);
+        }
+    }
     json_object_foreach (needs, key, need) {
-        json_t *list = need_list(fw, need);
-        json_object_set(lists, key, list ? list : json_null());
-        need_clauses(fw, need, clauses);
+        json_t *had = json_object_get(old_needs, key);
+        if (!had || !json_equal(had, need)
+            || !json_equal(json_object_get(lists, key), list_of(fw, need))) {
+            need_clauses(need, list_of(fw, need), true, clauses, touched);
+        }
     }
-    clause_flows(fw, clauses, set);
-    json_decref(clauses);
-    json_decref(fw->remote);
-    fw->remote = json_pack("{s:o, s:O}", "lists", lists, "set", set);
-    return set;
+    if (!json_object_size(touched)) {
+        json_decref(touched);
+        return json_incref(json_object_get(r, "set"));
+    }
+    set = json_copy(json_object_get(r, "set"));
+    json_object_foreach (touched, key, need) {
+        char *id = xasprintf("table=%d,priority=%d,%s", atoi(key), PRIO_CONJ,
+                             strchr(key, ' ') + 1);
+        json_object_del(set, id);
+        free(id);
+        if ((acts = json_object_get(clauses, key))) {
+            clause_flow(fw, key, acts, set);
+        }
+    }
+    json_object_clear(lists);
+    json_object_foreach (needs, key, need) {
+        json_object_set(lists, key, list_of(fw, need));
+    }
+    json_object_set(r, "needs", needs);
+    json_object_set_new(r, "set", set);
+    json_decref(touched);
+    return json_incref(set);
 }
 
 /* Gathers what the ports of the pass need: each remote need once (not

@@ -514,6 +514,17 @@ test_update_groups(void **state)
     assert_ptr_not_equal(part(before, "clauses:" PORT_A),
                          part(parts, "clauses:" PORT_A));
 
+    /* The member leaves again: its remote flow goes, nothing else. */
+    sg = replace_group(sgs, SG_DEF);
+    json_array_remove(json_object_get(json_object_get(sg, "members"), "IPv4"),
+                      1);
+    json_decref(before);
+    before = json_copy(parts);
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.8"), 0);
+    assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.5"), 1);
+    assert_ptr_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+
     /* What a firewall that never saw the changes computes. */
     full = full_pass(fresh, sgs, ags, a, b);
     x = flatten(fw, parts);
