@@ -79,7 +79,7 @@ struct ovs_agent {
     json_t *ports;
     size_t n_vifs;
 
-    unsigned int vsw_seqno, replica_seqno, ofp_seqno, groups_seqno;
+    unsigned int vsw_seqno, others_seqno, ofp_seqno, groups_seqno;
     bool dirty;          /* A full pass is due. */
     bool inputs_changed; /* The desired flows must be computed again. */
     bool flows_due;      /* Only a barrier or dump came back. */
@@ -1243,7 +1243,7 @@ ovs_agent_run(struct ovs_agent *a)
     if (!vsw_is_connected(a->vsw)) {
         return;
     }
-    if (vs != a->vsw_seqno || rs != a->replica_seqno || os != a->ofp_seqno
+    if (vs != a->vsw_seqno || rs != a->others_seqno || os != a->ofp_seqno
         || (gs != a->groups_seqno && !a->fw)) {
         a->inputs_changed = true;
     }
@@ -1253,7 +1253,7 @@ ovs_agent_run(struct ovs_agent *a)
         a->inputs_changed = a->inputs_changed || gs != a->groups_seqno;
         a->dirty = a->flows_due = false;
         a->vsw_seqno = vs;
-        a->replica_seqno = rs;
+        a->others_seqno = rs;
         a->groups_seqno = gs;
         a->ofp_seqno = os;
         reconcile(a);
