@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <malloc.h>
+#include <poll.h>
 #include <stdio.h>
 
 #include "agent/agent-config.h"
@@ -985,6 +986,34 @@ add_ipt_port(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
         ports, json_pack("{s:O, s:i}", "port", port, "zone", 4096 + lvid));
 }
 
+/* An iptables sync failed: logged once, tried again after a while. */
+static void
+ipt_failed(struct ovs_agent *a, int r)
+{
+    long long retry = ovsx_time_msec() + BIND_RETRY_MS;
+
+    if (!a->ipt_failed) {
+        log_warn("iptables rules not applied (%s): retrying", strerror(-r));
+    }
+    a->ipt_failed = true;
+    a->next_retry = a->next_retry ? MIN(a->next_retry, retry) : retry;
+}
+
+/* Reaps an iptables sync child: once it ended, a pass looks again (the
+ * ports may have changed meanwhile). */
+static void
+ipt_run(struct ovs_agent *a)
+{
+    int r = a->ipt ? iptfw_run(a->ipt) : 0;
+
+    if (r > 0) {
+        a->ipt_failed = false;
+        a->dirty = true;
+    } else if (r < 0) {
+        ipt_failed(a, r); /* Not at once: a tool failing may go on. */
+    }
+}
+
 /* With iptables_hybrid: iptables and ipsets for the ports wired here
  * (their conntrack zone per network, as Neutron's from 4097 up). */
 static void
@@ -1005,16 +1034,11 @@ sync_iptables(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     r = iptfw_sync(a->ipt, ports, json_array_size(list),
                    replica_security_groups(a->replica),
                    replica_address_groups(a->replica));
-    if (r < 0 && !a->ipt_failed) {
-        log_warn("iptables rules not applied (%s): retrying", strerror(-r));
-    } else if (r > 0) {
-        log_debug("iptables rules of %zu ports applied",
+    if (r == -EINPROGRESS) {
+        log_debug("iptables rules of %zu ports being applied",
                   json_array_size(list));
-    }
-    a->ipt_failed = r < 0;
-    if (r < 0) {
-        long long retry = ovsx_time_msec() + BIND_RETRY_MS;
-        a->next_retry = a->next_retry ? MIN(a->next_retry, retry) : retry;
+    } else if (r < 0 && r != -EBUSY) {
+        ipt_failed(a, r);
     }
     free(ports);
     json_decref(list);
@@ -1232,6 +1256,7 @@ ovs_agent_run(struct ovs_agent *a)
         switches_changed(a); /* A switch (re)connected or left. */
     }
     reap_tag_txns(a);
+    ipt_run(a);
     for (size_t i = 0; i < a->n_bridges; i++) {
         struct bridge *b = &a->bridges[i];
         if ((b->barrier && ofp_request_status(b->barrier) != -EINPROGRESS)
@@ -1283,6 +1308,9 @@ ovs_agent_wait(struct ovs_agent *a)
 {
     if (a->dirty || a->flows_due) {
         ovsx_poll_immediate_wake();
+    }
+    if (a->ipt && iptfw_wait_fd(a->ipt) >= 0) {
+        ovsx_poll_fd_wait(iptfw_wait_fd(a->ipt), POLLIN);
     }
     if (!a->reporting) {
         ovsx_poll_timer_wait_until(a->next_report);
