@@ -540,10 +540,11 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
     } else {
         sent = flows_diff_parts(b->installed, b->desired, a->cookie,
                                 expand_part, emit_flow, &e);
-        /* Parts are never changed once in a set: sharing them is
-         * copying. */
+        /* A full computation makes a new 'desired' and parts are never
+         * changed once in a set: what was sent is this very object
+         * (update_firewall() copies it before changing it). */
         json_decref(b->installed);
-        b->installed = json_copy(b->desired);
+        b->installed = json_incref(b->desired);
     }
     json_decref(b->touched);
     b->touched = json_object();
@@ -945,6 +946,12 @@ update_firewall(struct ovs_agent *a)
 
     if (!a->fw || !json_object_get(b->desired, "fw-rules")) {
         return false;
+    }
+    if (b->desired == b->installed) {
+        json_t *sent = b->desired;
+
+        b->desired = json_copy(sent); /* The parts are shared. */
+        json_decref(sent);            /* 'installed' keeps it. */
     }
     ovsfw_update_groups(a->fw, replica_security_groups(a->replica),
                         replica_address_groups(a->replica), put_port_parts, b,

@@ -55,11 +55,13 @@ struct ovsfw {
     /* Conjunction key -> id, and id (text) -> key, for every key in use;
      * "used": keys of this pass. */
     json_t *conj_ids, *conj_keys, *conj_used;
-    /* The last rules and remote parts: {"fp": their inputs, "set"}. */
+    /* The last rules part ({"fp": its inputs, "set"}) and remote part
+     * ({"needs", "lists": what it was made from, "clauses", "set"}). */
     json_t *rules, *remote;
     /* What the last pass's ports need, kept for ovsfw_update_groups():
      * their remote needs (key -> need), their groups (id -> true) and
-     * the ports of each group (id -> {port id: true}). */
+     * the ports of each group (id -> {port id: true}; NULL until
+     * ports_by_group() needs it). */
     json_t *needs, *group_ids, *by_group;
     /* Values many ports' recipes hold alike (a group's classes and ids,
      * a remote need), kept once: by their compact JSON text. */
@@ -1281,8 +1283,8 @@ remote_part(struct ovsfw *fw, json_t *needs)
 }
 
 /* Gathers what the ports of the pass need: each remote need once (not
- * once a port), their groups, and the ports of each group; forgets the
- * ports the pass did not see. */
+ * once a port) and their groups; forgets the ports the pass did not
+ * see. */
 static void
 gather(struct ovsfw *fw)
 {
@@ -1295,7 +1297,7 @@ gather(struct ovsfw *fw)
     json_decref(fw->by_group);
     fw->needs = json_object();
     fw->group_ids = json_object();
-    fw->by_group = json_object();
+    fw->by_group = NULL; /* Made when a change of groups alone needs it. */
     json_object_foreach_safe (fw->ports, tmp, key, entry) {
         json_t *need, *id;
         size_t i;
@@ -1317,6 +1319,28 @@ gather(struct ovsfw *fw)
         json_array_foreach (
             json_object_get(json_object_get(entry, "port"), "security_groups"),
             i, id) {
+            json_object_set_new(fw->group_ids, json_string_value(id),
+                                json_true());
+        }
+    }
+}
+
+/* The ports of each group (id -> {port id: true}), from the last pass. */
+static json_t *
+ports_by_group(struct ovsfw *fw)
+{
+    json_t *entry, *id;
+    const char *key;
+    size_t i;
+
+    if (fw->by_group) {
+        return fw->by_group;
+    }
+    fw->by_group = json_object();
+    json_object_foreach (fw->ports, key, entry) {
+        json_array_foreach (
+            json_object_get(json_object_get(entry, "port"), "security_groups"),
+            i, id) {
             const char *gid = json_string_value(id);
             json_t *members = json_object_get(fw->by_group, gid);
 
@@ -1325,9 +1349,9 @@ gather(struct ovsfw *fw)
                 json_object_set_new(fw->by_group, gid, members);
             }
             json_object_set_new(members, key, json_true());
-            json_object_set_new(fw->group_ids, gid, json_true());
         }
     }
+    return fw->by_group;
 }
 
 /* Frees the conjunction ids no port uses any more and forgets the groups
@@ -1385,7 +1409,7 @@ ovsfw_update_groups(struct ovsfw *fw, json_t *security_groups,
     fw->ags = address_groups;
     /* Only the groups the ports have matter; of those, only a change of
      * classes (or statefulness) reaches the ports' own flows. */
-    json_object_foreach (fw->by_group, gid, members) {
+    json_object_foreach (ports_by_group(fw), gid, members) {
         json_int_t before = cached_cver(fw, gid);
         json_t *entry = group_entry(fw, gid);
 
