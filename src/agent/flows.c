@@ -119,12 +119,59 @@ flows_diff(json_t *installed, json_t *desired, uint64_t cookie,
            + diff_set(installed, desired, cookie, true, emit, aux);
 }
 
+/* A part as its flow set (a new reference). */
+static json_t *
+expanded(json_t *part, flows_expand_func *expand, void *aux)
+{
+    return part && expand ? expand(aux, part) : json_incref(part);
+}
+
+/* The deletes of one changed part; keeps both its expanded sets in
+ * 'pending' (by 'name') for the adds. */
+static int
+part_deletes(const char *name, json_t *had, json_t *want, json_t *pending,
+             uint64_t cookie, flows_expand_func *expand, flows_emit_func *emit,
+             void *aux)
+{
+    json_t *from = expanded(had, expand, aux);
+    json_t *to = expanded(want, expand, aux);
+    int n = diff_set(from, to, cookie, false, emit, aux);
+
+    json_object_set_new(pending, name,
+                        json_pack("{s:o*, s:o*}", "from", from, "to", to));
+    return n;
+}
+
+/* The adds of one changed part, from its sets in 'pending' if the deletes
+ * expanded them already. */
+static int
+part_adds(const char *name, json_t *had, json_t *want, json_t *pending,
+          uint64_t cookie, flows_expand_func *expand, flows_emit_func *emit,
+          void *aux)
+{
+    json_t *sets = json_object_get(pending, name);
+    json_t *from, *to;
+    int n;
+
+    if (sets) {
+        from = json_incref(json_object_get(sets, "from"));
+        to = json_incref(json_object_get(sets, "to"));
+    } else {
+        from = expanded(had, expand, aux);
+        to = expanded(want, expand, aux);
+    }
+    n = diff_set(from, to, cookie, true, emit, aux);
+    json_decref(from);
+    json_decref(to);
+    return n;
+}
+
 int
 flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
-                 flows_emit_func *emit, void *aux)
+                 flows_expand_func *expand, flows_emit_func *emit, void *aux)
 {
+    json_t *pending = json_object(), *part;
     const char *name;
-    json_t *part;
     int n = 0;
 
     /* Every delete before any add: a flow that moves between parts is
@@ -132,14 +179,51 @@ flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
     json_object_foreach (installed, name, part) {
         json_t *want = json_object_get(desired, name);
         if (want != part) {
-            n += diff_set(part, want, cookie, false, emit, aux);
+            n += part_deletes(name, part, want, pending, cookie, expand, emit,
+                              aux);
         }
     }
     json_object_foreach (desired, name, part) {
         json_t *had = json_object_get(installed, name);
         if (had != part) {
-            n += diff_set(had, part, cookie, true, emit, aux);
+            n +=
+                part_adds(name, had, part, pending, cookie, expand, emit, aux);
         }
     }
+    json_decref(pending);
+    return n;
+}
+
+int
+flows_diff_named(json_t *installed, json_t *desired, json_t *names,
+                 uint64_t cookie, flows_expand_func *expand,
+                 flows_emit_func *emit, void *aux)
+{
+    json_t *pending = json_object(), *v;
+    const char *name;
+    int n = 0;
+
+    json_object_foreach (names, name, v) {
+        json_t *had = json_object_get(installed, name);
+        json_t *want = json_object_get(desired, name);
+        if (had != want) {
+            n += part_deletes(name, had, want, pending, cookie, expand, emit,
+                              aux);
+        }
+    }
+    json_object_foreach (names, name, v) {
+        json_t *had = json_object_get(installed, name);
+        json_t *want = json_object_get(desired, name);
+        if (had != want && want) {
+            n +=
+                part_adds(name, had, want, pending, cookie, expand, emit, aux);
+        }
+        if (want) {
+            json_object_set(installed, name, want);
+        } else {
+            json_object_del(installed, name);
+        }
+    }
+    json_decref(pending);
     return n;
 }

@@ -50,10 +50,21 @@ void flows_phys_network(json_t *set, uint64_t cookie, int ofport, int lvid,
 typedef void flows_emit_func(void *aux, const char *command);
 int flows_diff(json_t *installed, json_t *desired, uint64_t cookie,
                flows_emit_func *emit, void *aux);
-/* The same for "parted" sets: objects mapping a part's name to a flow set,
- * with no flow in two parts.  A part that is the same json_t in both is
- * skipped unread, so unchanged ports cost nothing.  Deletes come first. */
+/* The same for "parted" sets: objects mapping a part's name to a part,
+ * with no flow in two parts.  A part is a flow set, or anything 'expand'
+ * (called with 'aux'; NULL: every part is a set) turns into one as a new
+ * reference: a part computed again when diffed instead of kept.  A part
+ * that is the same json_t in both is skipped unread, so unchanged ports
+ * cost nothing.  Deletes come first. */
+typedef json_t *flows_expand_func(void *aux, json_t *part);
 int flows_diff_parts(json_t *installed, json_t *desired, uint64_t cookie,
+                     flows_expand_func *expand, flows_emit_func *emit,
+                     void *aux);
+/* flows_diff_parts() of only the parts named by the keys of object
+ * 'names' (the others are known to be equal), which then become in
+ * 'installed' what they are in 'desired'. */
+int flows_diff_named(json_t *installed, json_t *desired, json_t *names,
+                     uint64_t cookie, flows_expand_func *expand,
                      flows_emit_func *emit, void *aux);
 
 #endif /* agent/flows.h */

@@ -580,6 +580,13 @@ struct iptfw {
     /* Port id -> {"zone", "ips": [[ip, version]...], "rules": {id: rule}}
      * as last applied: what a removed rule's connections are found by. */
     json_t *had;
+    /* The child applying a sync (0: none), the read end of a pipe whose
+     * write end only it holds (readable once it exited), and what becomes
+     * 'applied', 'sets' and 'had' if it succeeds. */
+    pid_t child;
+    int done_fd;
+    char *next_applied, *next_sets;
+    json_t *next_had;
 };
 
 struct iptfw *
@@ -588,10 +595,26 @@ iptfw_create(void)
     return xcalloc(1, sizeof(struct iptfw));
 }
 
+/* Forgets the child's outcome (it is reaped or left to init). */
+static void
+child_forget(struct iptfw *fw)
+{
+    if (fw->child) {
+        close(fw->done_fd);
+    }
+    fw->child = 0;
+    free(fw->next_applied);
+    free(fw->next_sets);
+    json_decref(fw->next_had);
+    fw->next_applied = fw->next_sets = NULL;
+    fw->next_had = NULL;
+}
+
 void
 iptfw_destroy(struct iptfw *fw)
 {
     if (fw) {
+        child_forget(fw);
         free(fw->applied);
         free(fw->sets);
         json_decref(fw->had);
@@ -823,24 +846,17 @@ forget_removed(struct iptfw *fw, json_t *now)
     fw->had = json_incref(now);
 }
 
-int
-iptfw_sync(struct iptfw *fw, const struct iptfw_port *ports, size_t n,
-           json_t *sgs, json_t *ags)
+/* What a sync child does: loads the texts, destroys the sets no rule
+ * names ('old_sets' but not 'names'), forgets the connections of what
+ * went since 'had' (now 'now').  Returns 0 or a negative errno. */
+static int
+apply(struct iptfw *fw, const char *sets, const char *f4, const char *f6,
+      const char *raw, const char *names, json_t *now)
 {
-    char *names = NULL;
-    char *sets = iptfw_ipsets(ports, n, sgs, ags, &names);
-    char *f4 = iptfw_filter(ports, n, sgs, 4);
-    char *f6 = iptfw_filter(ports, n, sgs, 6);
-    char *raw = iptfw_raw(ports, n, sgs);
-    char *all = xasprintf("%s%s%s%s", sets, f4, f6, raw);
     char *ipset_restore[] = {"ipset", "restore", NULL};
-    json_t *now;
+    char *old = fw->sets ? xstrdup(fw->sets) : NULL;
     int r = 0;
 
-    if (fw->applied && !strcmp(fw->applied, all)) {
-        goto out;
-    }
-    enable_bridge_netfilter();
     if (*sets) {
         r = run_tool(ipset_restore, sets, NULL);
         r = r < 0 ? r : r ? -EIO : 0;
@@ -852,26 +868,79 @@ iptfw_sync(struct iptfw *fw, const struct iptfw_port *ports, size_t n,
     r = r ? r : restore_table("iptables-save", "iptables-restore", "raw", raw);
     r = r ? r
           : restore_table("ip6tables-save", "ip6tables-restore", "raw", raw);
-    free(fw->applied);
-    fw->applied = r ? NULL : xstrdup(all);
-    if (!r) {
-        /* Sets no rule names any more. */
-        for (char *line = fw->sets, *end; line && *line; line = end + 1) {
-            end = strchr(line, '\n');
-            *end = '\0';
-            if (!strstr(names, line)) {
-                char *destroy[] = {"ipset", "destroy", line, NULL};
-                (void) run_tool(destroy, "", NULL);
-            }
+    for (char *line = old, *end; !r && line && *line; line = end + 1) {
+        end = strchr(line, '\n');
+        *end = '\0';
+        if (!strstr(names, line)) {
+            char *destroy[] = {"ipset", "destroy", line, NULL};
+            (void) run_tool(destroy, "", NULL);
         }
-        free(fw->sets);
-        fw->sets = xstrdup(names);
-        now = port_rules(ports, n, sgs);
-        forget_removed(fw, now);
-        json_decref(now);
-        r = 1;
     }
-out:
+    if (!r) {
+        forget_removed(fw, now);
+    }
+    free(old);
+    return r;
+}
+
+/* Starts a child that applies the texts (see apply()); what it applies
+ * becomes the state once iptfw_run() sees it succeed.  Takes 'all',
+ * 'names' and 'now'. */
+static int
+child_start(struct iptfw *fw, const char *sets, const char *f4, const char *f6,
+            const char *raw, char *all, char *names, json_t *now)
+{
+    int done[2];
+    pid_t pid;
+
+    if (pipe2(done, O_CLOEXEC)) {
+        free(all);
+        free(names);
+        json_decref(now);
+        return -errno;
+    }
+    fflush(NULL); /* Nothing buffered is written twice. */
+    pid = fork();
+    if (pid == 0) {
+        close(done[0]);
+        _exit(apply(fw, sets, f4, f6, raw, names, now) ? 1 : 0);
+    }
+    close(done[1]);
+    if (pid < 0) {
+        close(done[0]);
+        free(all);
+        free(names);
+        json_decref(now);
+        return -errno;
+    }
+    fw->child = pid;
+    fw->done_fd = done[0];
+    fw->next_applied = all;
+    fw->next_sets = names;
+    fw->next_had = now;
+    return -EINPROGRESS;
+}
+
+int
+iptfw_sync(struct iptfw *fw, const struct iptfw_port *ports, size_t n,
+           json_t *sgs, json_t *ags)
+{
+    char *names = NULL;
+    char *sets = iptfw_ipsets(ports, n, sgs, ags, &names);
+    char *f4 = iptfw_filter(ports, n, sgs, 4);
+    char *f6 = iptfw_filter(ports, n, sgs, 6);
+    char *raw = iptfw_raw(ports, n, sgs);
+    char *all = xasprintf("%s%s%s%s", sets, f4, f6, raw);
+    int r = 0;
+
+    if (fw->child) {
+        r = -EBUSY; /* Again once the running one is done. */
+    } else if (!fw->applied || strcmp(fw->applied, all)) {
+        enable_bridge_netfilter();
+        r = child_start(fw, sets, f4, f6, raw, all, names,
+                        port_rules(ports, n, sgs));
+        all = names = NULL;
+    }
     free(names);
     free(sets);
     free(f4);
@@ -879,4 +948,39 @@ out:
     free(raw);
     free(all);
     return r;
+}
+
+int
+iptfw_run(struct iptfw *fw)
+{
+    int status;
+    pid_t r;
+
+    if (!fw->child) {
+        return 0;
+    }
+    r = waitpid(fw->child, &status, WNOHANG);
+    if (r == 0 || (r < 0 && errno == EINTR)) {
+        return 0;
+    }
+    if (r > 0 && WIFEXITED(status) && !WEXITSTATUS(status)) {
+        free(fw->applied);
+        free(fw->sets);
+        json_decref(fw->had);
+        fw->applied = fw->next_applied;
+        fw->sets = fw->next_sets;
+        fw->had = fw->next_had;
+        fw->next_applied = fw->next_sets = NULL;
+        fw->next_had = NULL;
+        child_forget(fw);
+        return 1;
+    }
+    child_forget(fw);
+    return -EIO;
+}
+
+int
+iptfw_wait_fd(const struct iptfw *fw)
+{
+    return fw->child ? fw->done_fd : -1;
 }

@@ -12,8 +12,8 @@
  * address groups; and merges them into what iptables-save shows, so rules
  * that are not ours stay.  The rendering is pure; iptfw_sync() runs the
  * tools (ipset restore, then per table iptables-save and one
- * iptables-restore, IPv4 and IPv6), synchronously, only when the text
- * changed.
+ * iptables-restore, IPv4 and IPv6) in a child process, only when the text
+ * changed, and iptfw_run() reaps it.
  *
  * Everything returned is malloc'd text the caller frees. */
 #ifndef AGENT_IPTABLES_FIREWALL_H
@@ -57,11 +57,19 @@ struct iptfw *iptfw_create(void);
 void iptfw_destroy(struct iptfw *);
 
 /* Makes this network namespace's ipsets and iptables hold the rules of
- * 'ports' (as the render functions above), unless they already do.
- * Returns 0 (nothing to do), 1 (applied) or a negative errno (a tool
- * failed; the next call tries again). */
+ * 'ports' (as the render functions above), unless they already do, in a
+ * child process: the tools (ipset, iptables-save/-restore per table,
+ * conntrack) take long with many ports, and the agent's loop must go on
+ * meanwhile.  Returns 0 (nothing to do), -EINPROGRESS (a child applies
+ * them: iptfw_run() says how it ended), -EBUSY (the last one still runs:
+ * call again once iptfw_run() reported it), or another negative errno. */
 int iptfw_sync(struct iptfw *, const struct iptfw_port *, size_t n,
                json_t *sgs, json_t *ags);
+/* Reaps the sync child if it ended: 1 (applied), a negative errno (a tool
+ * failed; the next iptfw_sync() tries again), 0 (none ended). */
+int iptfw_run(struct iptfw *);
+/* The fd that becomes readable when the sync child ends, or -1. */
+int iptfw_wait_fd(const struct iptfw *);
 
 /* The ipset name of remote "sg:ID" / "ag:ID" for IP 'version'. */
 char *iptfw_set_name(const char *remote, int version);

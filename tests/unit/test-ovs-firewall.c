@@ -121,9 +121,11 @@ static json_t *
 port_flows(struct ovsfw *fw, json_t *port, int ofport, int lvid)
 {
     json_t *clauses,
-        *set = json_copy(ovsfw_port(fw, port, ofport, lvid, &clauses));
+        *set = ovsfw_expand(fw, ovsfw_port(fw, port, ofport, lvid, &clauses));
+    json_t *more = ovsfw_expand(fw, clauses);
 
-    json_object_update(set, clauses);
+    json_object_update(set, more);
+    json_decref(more);
     return set;
 }
 
@@ -182,7 +184,7 @@ test_anti_spoofing(void **state)
 {
     struct ovsfw *fw = ovsfw_create(1);
     json_t *sgs = groups("[]"), *ags = address_groups();
-    json_t *port = port_a("[]"), *set, *parts;
+    json_t *port = port_a("[]"), *set, *parts, *base;
 
     ovsfw_begin(fw, sgs, ags);
     set = port_flows(fw, port, 7, 3);
@@ -205,15 +207,17 @@ test_anti_spoofing(void **state)
     assert_non_null(flow(set, "table=71,priority=95,reg5=7,in_port=7,icmp6,"
                               "dl_src=" MAC_A ",icmp_type=136,icmp_code=0,"
                               "nd_target=2001:db8::5"));
-    /* No DHCP server, no RA; the rest dropped. */
+    /* No DHCP server, no RA, for every port; the rest dropped. */
+    assert_int_equal(count(set, "tp_src=67"), 0);
+    base = ovsfw_base_flows(fw);
     assert_string_equal(
-        flow(set, "table=71,priority=70,reg5=7,in_port=7,udp,tp_src=67,"
-                  "tp_dst=68"),
-        "table=71,priority=70,reg5=7,in_port=7,udp,tp_src=67,tp_dst=68,"
+        flow(base, "table=71,priority=70,udp,tp_src=67,tp_dst=68"),
+        "table=71,priority=70,udp,tp_src=67,tp_dst=68,"
         "cookie=0x1,actions=resubmit(,93)");
-    assert_non_null(flow(set, "table=71,priority=70,reg5=7,in_port=7,icmp6,"
-                              "icmp_type=134"));
-    assert_non_null(flow(set, "table=71,priority=10,reg5=7,in_port=7"));
+    assert_non_null(flow(base, "table=71,priority=70,icmp6,icmp_type=134"));
+    assert_non_null(flow(base, "table=81,priority=100,arp"));
+    assert_non_null(flow(base, "table=82,priority=40,ct_state=-est"));
+    json_decref(base);
     /* In through table 60, by in_port and by destination MAC. */
     assert_string_equal(
         flow(set, "table=60,priority=90,dl_vlan=3,dl_dst=" MAC_A),
@@ -348,7 +352,8 @@ test_changes_touch_no_port(void **state)
     assert_ptr_equal(part(before, "port"), part(after, "port"));
     assert_ptr_equal(part(before, "clauses"), part(after, "clauses"));
     assert_ptr_equal(part(before, "fw-rules"), part(after, "fw-rules"));
-    assert_int_equal(flows_diff_parts(before, after, 1, collect, cmds), 1);
+    assert_int_equal(flows_diff_parts(before, after, 1, NULL, collect, cmds),
+                     1);
     assert_true(str_startswith(json_string_value(json_array_get(cmds, 0)),
                                "add table=82,priority=70,reg6=3,ip,"
                                "nw_src=10.0.0.8,"));
@@ -368,12 +373,246 @@ test_changes_touch_no_port(void **state)
     assert_ptr_equal(part(before, "port"), part(after, "port"));
     assert_ptr_equal(part(before, "clauses"), part(after, "clauses"));
     json_array_clear(cmds);
-    assert_int_equal(flows_diff_parts(before, after, 1, collect, cmds), 1);
+    assert_int_equal(flows_diff_parts(before, after, 1, NULL, collect, cmds),
+                     1);
     assert_true(str_startswith(json_string_value(json_array_get(cmds, 0)),
                                "add table=82,priority=70,udp,tp_dst=53,"));
     json_decref(before);
     json_decref(after);
     json_decref(cmds);
+    json_decref(port);
+    json_decref(sgs);
+    json_decref(ags);
+    ovsfw_destroy(fw);
+}
+
+/* A full pass over ports A (default and web groups, ofport 7) and B (web
+ * only, ofport 8), both on VLAN 3, as the agent keeps it: parts "port:ID"
+ * and "clauses:ID" per port, then the firewall's own. */
+static json_t *
+full_pass(struct ovsfw *fw, json_t *sgs, json_t *ags, json_t *a, json_t *b)
+{
+    json_t *parts = json_object(), *port[2] = {a, b};
+
+    ovsfw_begin(fw, sgs, ags);
+    for (int i = 0; i < 2; i++) {
+        const char *id = json_string_value(json_object_get(port[i], "id"));
+        json_t *clauses, *set = ovsfw_port(fw, port[i], 7 + i, 3, &clauses);
+        char *name = xasprintf("port:%s", id), *cname;
+
+        cname = xasprintf("clauses:%s", id);
+        json_object_set(parts, name, set);
+        json_object_set(parts, cname, clauses);
+        free(name);
+        free(cname);
+    }
+    ovsfw_end(fw, parts);
+    return parts;
+}
+
+/* ovsfw_update_groups()'s port callback: the port's parts replaced. */
+static void
+put_port(void *parts, const char *id, json_t *flows, json_t *clauses)
+{
+    char *name = xasprintf("port:%s", id);
+    char *cname = xasprintf("clauses:%s", id);
+
+    json_object_set(parts, name, flows);
+    json_object_set(parts, cname, clauses);
+    json_object_set_new(
+        parts, "calls",
+        json_integer(json_integer_value(json_object_get(parts, "calls")) + 1));
+    free(name);
+    free(cname);
+}
+
+/* Every flow of parted set 'parts' in one set (a new one). */
+static json_t *
+flatten(struct ovsfw *fw, json_t *parts)
+{
+    json_t *all = json_object(), *part;
+    const char *name;
+
+    json_object_foreach (parts, name, part) {
+        if (json_is_object(part)) {
+            json_t *set = ovsfw_expand(fw, part);
+            json_object_update(all, set);
+            json_decref(set);
+        }
+    }
+    return all;
+}
+
+/* Replaces group 'id' of 'sgs' by a copy, as the replica does on a
+ * change, and returns the copy. */
+static json_t *
+replace_group(json_t *sgs, const char *id)
+{
+    json_t *copy = json_deep_copy(json_object_get(sgs, id));
+
+    json_object_set_new(sgs, id, copy);
+    return copy;
+}
+
+/* Group changes without a pass over the ports: a rule of a class the group
+ * has and a new member touch no port; a new class touches only the ports
+ * of its group; and the result is what a full pass computes. */
+static void
+test_update_groups(void **state)
+{
+    struct ovsfw *fw = ovsfw_create(1), *fresh = ovsfw_create(1);
+    json_t *sgs = groups("[\"10.0.0.5\"]"), *ags = address_groups();
+    json_t *a = port_a("[\"" SG_DEF "\", \"" SG_WEB "\"]");
+    json_t *b = json_deep_copy(a), *parts, *before, *full, *x, *y, *sg;
+
+    (void) state;
+    json_object_set_new(b, "id", json_string(PORT_B));
+    json_object_set_new(b, "security_groups", parse("[\"" SG_WEB "\"]"));
+    parts = full_pass(fw, sgs, ags, a, b);
+
+    /* The same members in a new object: nothing changes. */
+    before = json_copy(parts);
+    replace_group(sgs, SG_DEF);
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_ptr_equal(part(before, "fw-remote"), part(parts, "fw-remote"));
+    assert_ptr_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+
+    /* A UDP rule in the web group: a class it has. */
+    sg = replace_group(sgs, SG_WEB);
+    json_array_append_new(
+        json_object_get(sg, "security_group_rules"),
+        parse("{\"direction\": \"ingress\", \"ethertype\": \"IPv4\", "
+              "\"protocol\": \"udp\", \"port_range_min\": 53, "
+              "\"port_range_max\": 53}"));
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_null(json_object_get(parts, "calls"));
+    assert_ptr_not_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+    assert_int_equal(count(part(parts, "fw-rules"), "udp,tp_dst=53"), 1);
+
+    /* A new member of the default group: only the remote part. */
+    sg = replace_group(sgs, SG_DEF);
+    json_array_append_new(
+        json_object_get(json_object_get(sg, "members"), "IPv4"),
+        json_string("10.0.0.8"));
+    json_decref(before);
+    before = json_copy(parts);
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_null(json_object_get(parts, "calls"));
+    assert_ptr_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+    assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.8"), 1);
+
+    /* IPv6 from the default group: a new class, port A only. */
+    sg = replace_group(sgs, SG_DEF);
+    json_array_append_new(
+        json_object_get(sg, "security_group_rules"),
+        parse("{\"direction\": \"ingress\", \"ethertype\": \"IPv6\", "
+              "\"remote_group_id\": \"" SG_DEF "\"}"));
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_int_equal(json_integer_value(json_object_get(parts, "calls")), 1);
+    assert_ptr_equal(part(before, "clauses:" PORT_B),
+                     part(parts, "clauses:" PORT_B));
+    assert_ptr_not_equal(part(before, "clauses:" PORT_A),
+                         part(parts, "clauses:" PORT_A));
+
+    /* The member leaves again: its remote flow goes, nothing else. */
+    sg = replace_group(sgs, SG_DEF);
+    json_array_remove(json_object_get(json_object_get(sg, "members"), "IPv4"),
+                      1);
+    json_decref(before);
+    before = json_copy(parts);
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.8"), 0);
+    assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.5"), 1);
+    assert_ptr_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+
+    /* What a firewall that never saw the changes computes. */
+    full = full_pass(fresh, sgs, ags, a, b);
+    x = flatten(fw, parts);
+    y = flatten(fresh, full);
+    assert_true(json_equal(x, y));
+    assert_parses(x);
+
+    json_decref(x);
+    json_decref(y);
+    json_decref(full);
+    json_decref(before);
+    json_decref(parts);
+    json_decref(a);
+    json_decref(b);
+    json_decref(sgs);
+    json_decref(ags);
+    ovsfw_destroy(fw);
+    ovsfw_destroy(fresh);
+}
+
+/* What a diff through ovsfw_expand() sees: the recipes of both sides. */
+struct diff_ctx {
+    struct ovsfw *fw;
+    json_t *cmds;
+};
+
+static json_t *
+expand_ctx(void *aux, json_t *part)
+{
+    return ovsfw_expand(((struct diff_ctx *) aux)->fw, part);
+}
+
+static void
+collect_ctx(void *aux, const char *command)
+{
+    json_array_append_new(((struct diff_ctx *) aux)->cmds,
+                          json_string(command));
+}
+
+/* A port moved to another ofport: its old flows (computed again from the
+ * installed recipes) are deleted first, its new ones added. */
+static void
+test_recipes_diff(void **state)
+{
+    struct ovsfw *fw = ovsfw_create(1);
+    json_t *sgs = groups("[\"10.0.0.5\"]"), *ags = address_groups();
+    json_t *port = port_a("[\"" SG_DEF "\"]");
+    json_t *before = json_object(), *after = json_object(), *cmd;
+    json_t *clauses, *set, *old_set;
+    struct diff_ctx ctx = {fw, json_array()};
+    size_t i, n_old, deletes = 0;
+
+    (void) state;
+    ovsfw_begin(fw, sgs, ags);
+    json_object_set(before, "port", ovsfw_port(fw, port, 7, 3, &clauses));
+    json_object_set(before, "clauses", clauses);
+    ovsfw_end(fw, before);
+
+    ovsfw_begin(fw, sgs, ags);
+    set = ovsfw_port(fw, port, 9, 3, &clauses);
+    assert_string_equal(json_string_value(json_object_get(set, "ovsfw")),
+                        "port");
+    json_object_set(after, "port", set);
+    json_object_set(after, "clauses", clauses);
+    ovsfw_end(fw, after);
+    assert_true(
+        flows_diff_parts(before, after, 1, expand_ctx, collect_ctx, &ctx) > 0);
+    json_array_foreach (ctx.cmds, i, cmd) {
+        const char *text = json_string_value(cmd);
+
+        if (str_startswith(text, "delete_strict ")) {
+            assert_int_equal(deletes, i); /* Deletes first. */
+            assert_true(strstr(text, "=7,") || strstr(text, "=7/"));
+            deletes++;
+        } else {
+            assert_non_null(strstr(text, "9"));
+        }
+    }
+    /* The installed recipes still give the old flows: those naming the
+     * old ofport are the deletes. */
+    old_set = flatten(fw, before);
+    n_old = count(old_set, "=7,");
+    assert_true(n_old > 20);
+    assert_int_equal(deletes, n_old);
+    json_decref(old_set);
+    json_decref(ctx.cmds);
+    json_decref(before);
+    json_decref(after);
     json_decref(port);
     json_decref(sgs);
     json_decref(ags);
@@ -401,7 +640,7 @@ test_stateless_and_unfiltered(void **state)
                 "\"security_groups\": []}");
     json_decref(set);
     set = port_flows(fw, off, 8, 3);
-    assert_int_equal(json_object_size(set), 2);
+    assert_int_equal(json_object_size(set), 1);
     assert_string_equal(flow(set, "table=60,priority=100,in_port=8"),
                         "table=60,priority=100,in_port=8,cookie=0x1,"
                         "actions=set_field:8->reg5,set_field:3->reg6,"
@@ -459,6 +698,8 @@ main(void)
         cmocka_unit_test(test_anti_spoofing),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_changes_touch_no_port),
+        cmocka_unit_test(test_update_groups),
+        cmocka_unit_test(test_recipes_diff),
         cmocka_unit_test(test_stateless_and_unfiltered),
         cmocka_unit_test(test_protocols_and_masks),
     };

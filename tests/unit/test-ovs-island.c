@@ -466,6 +466,24 @@ test_controller_switch(void **state)
     assert_non_null(strstr(error, "nope"));
     free(error);
 
+    /* In a bundle: open, one add per flow mod, commit, all ONF
+     * experimenter messages (4); then flow mods go out plain again. */
+    ofp_switch_bundle(sw);
+    assert_int_equal(
+        ofp_switch_flow_mod(sw, "add table=23,actions=drop", NULL), 0);
+    assert_int_equal(ofp_switch_flow_mod(sw, "delete_strict table=23", NULL),
+                     0);
+    assert_int_equal(ofp_switch_commit(sw), 0);
+    assert_int_equal(ofp_switch_commit(sw), 0); /* Nothing open: no-op. */
+    assert_int_equal(
+        ofp_switch_flow_mod(sw, "add table=24,actions=drop", NULL), 0);
+    pump(f, &p, 14);
+    for (int i = 0; i < 4; i++) {
+        assert_true(pump(f, &p, 4 /* OFPT_EXPERIMENTER */) >= 0);
+    }
+    assert_int_equal(peer_take(&p, 4), -1);
+    assert_int_equal(peer_take(&p, 14), -1);
+
     /* Barrier: complete on the reply with the same xid. */
     struct ofp_request *barrier = ofp_switch_barrier(sw);
     xid = pump(f, &p, OFPT_BARRIER_REQUEST);
@@ -491,6 +509,17 @@ test_controller_switch(void **state)
     assert_string_equal(flows[0].match, "");
     assert_string_equal(flows[0].actions, "drop");
     ofp_request_free(dump);
+
+    /* A dump that leaves out one cookie's flows, then another's. */
+    for (int i = 0; i < 2; i++) {
+        sw = ofp_controller_find(f->ctl, dpid);
+        dump = ofp_switch_dump_flows_except(sw, 23, i ? 0xbad : 0xc0ffee);
+        xid = pump(f, &p, OFPT_MULTIPART_REQUEST);
+        peer_send_one_flow(&p, xid);
+        assert_int_equal(pump_request(f, dump), 0);
+        assert_int_equal(ofp_request_flows(dump, &flows), i);
+        ofp_request_free(dump);
+    }
 
     /* An OpenFlow error answering a request fails it and is counted. */
     sw = ofp_controller_find(f->ctl, dpid);
