@@ -1051,13 +1051,15 @@ do_update(struct call *c, void *aux)
 {
     struct item_args *a = aux;
     json_t *changes = NULL;
-    struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
+    /* Neutron validates the body before it looks the object up. */
+    struct api_error *e =
+        schema_validate(a->ops->def, a->body, false, &changes);
 
     if (!e) {
-        e = check_revision(a->row, a->if_match);
+        e = get_visible(&c->req, a->ops->def, a->id, &a->row);
     }
     if (!e) {
-        e = schema_validate(a->ops->def, a->body, false, &changes);
+        e = check_revision(a->row, a->if_match);
     }
     if (!e) {
         e = authorize_change(&c->req, a->ops->def, "update", a->row, changes,

@@ -665,7 +665,8 @@ check_pool_quota(json_t *pool, json_t *subnets, const char *project,
 }
 
 /* The prefix a create asks for: its cidr, or a network around its
- * gateway_ip (a specific request), or only a length (any prefix). */
+ * gateway_ip (a specific request), or only a length (any prefix; a length
+ * out of every bound is clamped to one the bounds refuse). */
 static bool
 requested_net(json_t *subnet, json_t *pool, json_t *prefixlen,
               struct ip_net *ret)
@@ -674,17 +675,18 @@ requested_net(json_t *subnet, json_t *pool, json_t *prefixlen,
     const char *gw = get_str(subnet, "gateway_ip");
     long long len = prefixlen ? json_integer_value(prefixlen)
                               : prefixlen_of(pool, "default_prefixlen", 0);
+    struct ip_net net;
     char buf[IPNET_STRLEN + 8];
 
     if (cidr && !ipnet_parse(cidr, ret)) {
         *ret = ipnet_network(ret);
         return true;
     }
-    ret->prefixlen = len;
+    ret->prefixlen = len < 0 ? -1 : len > 128 ? 129 : len;
     if (gw && len >= 0 && len <= 128) {
         snprintf(buf, sizeof buf, "%s/%lld", gw, len);
-        if (!ipnet_parse(buf, ret)) {
-            *ret = ipnet_network(ret);
+        if (!ipnet_parse(buf, &net) && net.addr.version == ret->addr.version) {
+            *ret = ipnet_network(&net);
             return true;
         }
     }

@@ -234,6 +234,14 @@ def test_subnet_from_pool_errors(server):
     assert (err["type"], err["message"]) == (
         "MinPrefixSubnetAllocationError", "Unable to allocate subnet with "
         "prefix length 25, minimum allowed prefix is 26.")
+    # A length no integer type of the server may wrap into range.
+    err = from_pool(server, net, pid, 400, prefixlen=2 ** 32 + 27)
+    assert err["type"] == "MaxPrefixSubnetAllocationError"
+    err = from_pool(server, net, pid, 400, prefixlen=-1)
+    assert err["type"] == "MinPrefixSubnetAllocationError"
+    # A gateway of the other IP version asks for no prefix of the pool.
+    err = from_pool(server, net, pid, 400, gateway_ip="2001:db8::1")
+    assert err["type"] == "InvalidInput"
     err = from_pool(server, net, pid, 400, ip_version=6)
     assert err["message"] == ("Bad subnets request: Cannot allocate IPv6 "
                               "subnet from IPv4 subnet pool.")
