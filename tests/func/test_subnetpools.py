@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from conftest import (ADMIN_PROJECT, OTHER_PROJECT, TIMESTAMP_RE, UUID_RE,
-                      assert_neutron_error, needs_process)
+                      assert_neutron_error, needs_process, run_osc)
 
 pytestmark = needs_process
 
@@ -441,3 +441,29 @@ def test_concurrent_allocations_never_overlap(server):
                for n in nets_got)
     assert not any(a.overlaps(b) for i, a in enumerate(nets_got)
                    for b in nets_got[i + 1:])
+
+
+def test_openstack_cli(server, tmp_path):
+    """The stock client's subnet pool commands."""
+    def osc(*args, **kw):
+        return run_osc(server.url, tmp_path, *args, **kw)
+
+    made = osc("subnet", "pool", "create", "--pool-prefix", "10.0.0.0/16",
+               "--default-prefix-length", "24", "--description", "d", "p")
+    assert (made["prefixes"], made["default_prefixlen"],
+            made["description"]) == (["10.0.0.0/16"], 24, "d")
+    osc("subnet", "pool", "set", "--pool-prefix", "10.2.0.0/16", "p",
+        fmt=None)
+    shown = osc("subnet", "pool", "show", "p")
+    assert shown["prefixes"] == ["10.0.0.0/16", "10.2.0.0/16"]
+    assert [x["Name"] for x in osc("subnet", "pool", "list")] == ["p"]
+    net = server.vlan_network("n")
+    sub = osc("subnet", "create", "--subnet-pool", "p", "--network",
+              net["id"], "s")
+    assert (sub["cidr"], sub["subnetpool_id"]) == ("10.0.0.0/24",
+                                                   made["id"])
+    p = osc("subnet", "pool", "delete", "p", fmt=None, check=False)
+    assert p.returncode == 1 and "existing allocations" in p.stderr
+    osc("subnet", "delete", "s", fmt=None)
+    osc("subnet", "pool", "delete", "p", fmt=None)
+    assert server.list("subnetpools") == []
