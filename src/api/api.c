@@ -1704,6 +1704,8 @@ route_collection(struct call *c, const struct resource_ops *ops,
     } else if (c->n_segs <= 5 && !strcmp(s[3], "tags")
                && resource_attr(ops->def, "tags")) {
         handle_tags(c, ops, s[2], c->n_segs == 5 ? s[4] : NULL, resp);
+    } else if (ops == &subnetpool_ops && c->n_segs == 4) {
+        subnetpool_action(c, s[2], s[3], resp);
     } else {
         api_not_found(resp);
     }
@@ -1743,8 +1745,6 @@ route(struct call *c, struct http_response *resp)
         handle_availability(c, n == 3 ? s[2] : NULL, resp);
     } else if (!strcmp(s[1], "address-groups") && n == 4) {
         address_group_action(c, s[2], s[3], resp);
-    } else if (!strcmp(s[1], "subnetpools") && n == 4) {
-        subnetpool_action(c, s[2], s[3], resp);
     } else if ((ops = find_collection(s[1]))) {
         route_collection(c, ops, resp);
     } else {

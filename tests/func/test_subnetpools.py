@@ -169,6 +169,9 @@ def test_update(server):
     assert shown["tags"] == ["blue"] and shown["revision_number"] == 4
     assert [x["id"] for x in server.list("subnetpools", params={
         "tags": "blue"})] == [p["id"]]
+    r = server.ok(server.put(url + "/tags", {"tags": ["red", "green"]}), 200)
+    assert r == {"tags": ["red", "green"]}
+    assert server.show("subnetpool", p["id"])["tags"] == ["red", "green"]
 
 
 def test_one_default_per_ip_version(server):
