@@ -42,7 +42,7 @@ static const struct attr subnet_attrs[] = {
     {"service_types", "service_types", COL_JSON, A_POST | A_PUT,
      convert_string_list, "[]"},
     {"subnetpool_id", "subnetpool_id", COL_TEXT,
-     A_POST | A_FILTER | A_NULLABLE, convert_uuid_or_null, "null"},
+     A_POST | A_FILTER | A_SORT | A_NULLABLE, convert_uuid_or_null, "null"},
     {"segment_id", "segment_id", COL_TEXT, A_POST | A_FILTER | A_NULLABLE,
      convert_uuid_or_null, "null"},
     /* Neutron's hidden filter: subnets of shared networks (or not). */

@@ -693,6 +693,21 @@ requested_net(json_t *subnet, json_t *pool, json_t *prefixlen,
     return false;
 }
 
+/* Neutron's allocator gives a prefix it chose the gateway after the
+ * network address, on IPv6 too (a subnet with a CIDR of its own gets the
+ * network address there). */
+static void
+set_first_host_gateway(json_t *subnet, const struct ip_net *net)
+{
+    struct ip_addr first = ipnet_first(net), gw = ip_add(&first, 1);
+    char buf[IP_STRLEN];
+
+    if (net->prefixlen < ip_bits(net->addr.version)) {
+        ip_format(&gw, buf);
+        json_object_set_new(subnet, "gateway_ip", json_string(buf));
+    }
+}
+
 /* Carves the subnet's prefix from 'pool', as Neutron's SubnetAllocator:
  * the prefix length within the pool's bounds and quota, then the
  * requested prefix if it is free, or the smallest free block that holds
@@ -752,6 +767,9 @@ carve(struct api_request *req, json_t *pool, json_t *subnet, json_t *prefixlen)
     if (!e) {
         ipnet_format(&want, buf);
         json_object_set_new(subnet, "cidr", json_string(buf));
+    }
+    if (!e && !specific && !json_object_get(subnet, "gateway_ip")) {
+        set_first_host_gateway(subnet, &want);
     }
     prefix_set_destroy(&free_set);
     return e;

@@ -221,7 +221,11 @@ def test_subnets_from_pool(server):
     v6 = pool(server, prefixes=["2001:db8:3::/48"])
     net6 = server.vlan_network("n6")
     s6 = from_pool(server, net6, v6["id"], ip_version=6)
-    assert s6["cidr"] == "2001:db8:3::/64"
+    # Neutron's allocator's gateway: after the network address on IPv6 too.
+    assert (s6["cidr"], s6["gateway_ip"]) == ("2001:db8:3::/64",
+                                              "2001:db8:3::1")
+    assert s6["allocation_pools"] == [{
+        "start": "2001:db8:3::2", "end": "2001:db8:3:0:ffff:ffff:ffff:ffff"}]
 
 
 def test_subnet_from_pool_errors(server):
