@@ -45,8 +45,9 @@ log() { echo "tempest.sh: $(date +%H:%M:%S) $*" >&2; }
 
 # The areas of issue 7: networks, subnets, ports, external networks,
 # extensions, tags, timestamps, revisions, RBAC (shared and external
-# networks), IP availability, and the port extensions neutrino lists.
-[ -n "$regex" ] || regex='^(tempest\.api\.network\.(test_networks|test_networks_negative|test_ports|test_extensions|test_tags|test_allowed_address_pair|test_extra_dhcp_options|test_versions|admin\.test_external_network_extension|admin\.test_external_networks_negative|admin\.test_ports)\.|neutron_tempest_plugin\.api\.(test_networks|test_networks_negative|test_ports|test_ports_negative|test_subnets|test_extensions|test_revisions|test_timestamp|test_network_ip_availability|test_network_ip_availability_negative|test_extension_driver_port_security|test_extra_dhcp_options|admin\.test_tag|admin\.test_networks|admin\.test_ports|admin\.test_external_network_extension|admin\.test_shared_network_extension|admin\.test_extension_driver_port_security_admin)\.)'
+# networks), IP availability, and the port and subnet pool extensions
+# neutrino lists.
+[ -n "$regex" ] || regex='^(tempest\.api\.network\.(test_networks|test_networks_negative|test_ports|test_extensions|test_tags|test_allowed_address_pair|test_extra_dhcp_options|test_versions|test_subnetpools_extensions|admin\.test_external_network_extension|admin\.test_external_networks_negative|admin\.test_ports)\.|neutron_tempest_plugin\.api\.(test_networks|test_networks_negative|test_ports|test_ports_negative|test_subnets|test_subnetpools|test_subnetpools_negative|test_subnetpool_prefix_ops|test_extensions|test_revisions|test_timestamp|test_network_ip_availability|test_network_ip_availability_negative|test_extension_driver_port_security|test_extra_dhcp_options|admin\.test_tag|admin\.test_networks|admin\.test_ports|admin\.test_external_network_extension|admin\.test_shared_network_extension|admin\.test_extension_driver_port_security_admin)\.)'
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get, as for scripts/install-deps.sh)"
 if ! [ -x /usr/bin/tempest ] \

@@ -48,35 +48,6 @@ convert_description(json_t *value, json_t **ret)
     return why;
 }
 
-/* neutron-lib's validate_subnet(): a CIDR with its prefix length (an IPv4
- * one as netaddr prints it).  Sets '*ret' to its network. */
-static char *
-check_subnet(json_t *value, struct ip_net *ret)
-{
-    const char *s = json_string_value(value);
-    char buf[IPNET_STRLEN];
-    struct ip_net net, network;
-    char *repr;
-    char *why;
-
-    if (s && !ipnet_parse(s, &net)) {
-        ipnet_format(&net, buf);
-        network = ipnet_network(&net);
-        if (strchr(s, '/') && (net.addr.version == 6 || !strcmp(buf, s))) {
-            *ret = network;
-            return NULL;
-        }
-        ipnet_format(&network, buf);
-        return xasprintf("'%s' isn't a recognized IP subnet cidr, '%s' is "
-                         "recommended",
-                         s, buf);
-    }
-    repr = schema_repr(value);
-    why = xasprintf("'%s' is not a valid IP subnet", repr);
-    free(repr);
-    return why;
-}
-
 /* Appends the network 'net' to 'list' unless it is there. */
 static void
 add_unique(json_t *list, const struct ip_net *net)
@@ -115,7 +86,7 @@ convert_addresses(json_t *value, json_t **ret)
     out = json_array();
     json_array_foreach (value, i, item) {
         struct ip_net net;
-        char *why = check_subnet(item, &net);
+        char *why = schema_check_subnet(item, &net);
 
         json_array_foreach (value, j, other) {
             if (!why && j < i && json_equal(item, other)) {

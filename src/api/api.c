@@ -13,6 +13,7 @@
 #include "api/resource.h"
 #include "api/rpc.h"
 #include "api/security-group.h"
+#include "api/subnetpool.h"
 #include "core/config.h"
 #include "core/ds.h"
 #include "core/json-writer.h"
@@ -30,12 +31,18 @@ struct api {
 };
 
 static const struct resource_ops *const resources[] = {
-    &network_ops,       &subnet_ops,         &port_ops,
-    &agent_ops,         &security_group_ops, &security_group_rule_ops,
-    &address_group_ops, &rbac_ops,
+    &network_ops,
+    &subnet_ops,
+    &subnetpool_ops,
+    &port_ops,
+    &agent_ops,
+    &security_group_ops,
+    &security_group_rule_ops,
+    &address_group_ops,
+    &rbac_ops,
 };
 /* The first ones are Neutron's core resources, which /v2.0/ lists. */
-#define N_CORE_RESOURCES 3
+#define N_CORE_RESOURCES 4
 
 /* The extensions that work here, as Neutron advertises them. */
 static const struct {
@@ -48,6 +55,8 @@ static const struct {
     {"binding", "Port Binding",
      "Expose port bindings of a virtual port to "
      "external application"},
+    {"default-subnetpools", "Default Subnetpools",
+     "Provides ability to mark and use a subnetpool as the default."},
     {"dhcp_agent_scheduler", "DHCP Agent Scheduler",
      "Schedule networks among dhcp agents"},
     {"empty-string-filtering", "Empty String Filtering Extension",
@@ -121,6 +130,10 @@ static const struct {
      "have Neutron standard attributes."},
     {"stateful-security-group", "Stateful security group",
      "Indicates if the security group is stateful or not"},
+    {"subnet_allocation", "Subnet Allocation",
+     "Enables allocation of subnets from a subnet pool"},
+    {"subnetpool-prefix-ops", "Subnet Pool Prefix Operations",
+     "Provides support for adjusting the prefix list of subnet pools"},
 };
 
 struct api *
@@ -402,6 +415,29 @@ authorize_change(struct api_request *req, const struct resource_def *def,
         api_error_free(e);
         e = api_error_new(404, "HTTPNotFound",
                           "The resource could not be found.");
+    }
+    json_decref(target);
+    return e;
+}
+
+struct api_error *
+api_get_for_action(struct api_request *req, const struct resource_def *def,
+                   const char *id, const char *rule, json_t **ret)
+{
+    struct api_error *e = get_visible(req, def, id, ret);
+    json_t *target;
+
+    if (e || bypass(req)) {
+        return e;
+    }
+    target = policy_target(req, def, *ret, NULL);
+    if (!authz_check(req->authz, req->ctx, rule, target)) {
+        e = may_read(req, def, *ret, NULL)
+                ? api_error_new(403, "PolicyNotAuthorized",
+                                "rule:%s is disallowed by policy", rule)
+                : resource_not_found(def, id);
+        json_decref(*ret);
+        *ret = NULL;
     }
     json_decref(target);
     return e;
@@ -1015,13 +1051,15 @@ do_update(struct call *c, void *aux)
 {
     struct item_args *a = aux;
     json_t *changes = NULL;
-    struct api_error *e = get_visible(&c->req, a->ops->def, a->id, &a->row);
+    /* Neutron validates the body before it looks the object up. */
+    struct api_error *e =
+        schema_validate(a->ops->def, a->body, false, &changes);
 
     if (!e) {
-        e = check_revision(a->row, a->if_match);
+        e = get_visible(&c->req, a->ops->def, a->id, &a->row);
     }
     if (!e) {
-        e = schema_validate(a->ops->def, a->body, false, &changes);
+        e = check_revision(a->row, a->if_match);
     }
     if (!e) {
         e = authorize_change(&c->req, a->ops->def, "update", a->row, changes,
@@ -1666,6 +1704,8 @@ route_collection(struct call *c, const struct resource_ops *ops,
     } else if (c->n_segs <= 5 && !strcmp(s[3], "tags")
                && resource_attr(ops->def, "tags")) {
         handle_tags(c, ops, s[2], c->n_segs == 5 ? s[4] : NULL, resp);
+    } else if (ops == &subnetpool_ops && c->n_segs == 4) {
+        subnetpool_action(c, s[2], s[3], resp);
     } else {
         api_not_found(resp);
     }

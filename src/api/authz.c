@@ -35,6 +35,8 @@ static const struct {
     {"port", "binding:host_id", NULL},
     {"port", "binding:profile", NULL},
     {"port", "data_plane_status", NULL},
+    {"subnetpool", "is_default", "false"},
+    {"subnetpool", "shared", "false"},
     {"rbac_policy", "object_type", "null"},
     {"rbac_policy", "object_id", NULL},
     {"rbac_policy", "target_tenant", NULL},

@@ -29,6 +29,14 @@ struct api_error *
 api_in_transaction(struct call *, bool write,
                    struct api_error *(*fn)(struct call *, void *), void *aux);
 
+/* The stored row 'id' of 'def' for a member action ("add_prefixes") that
+ * policy rule 'rule' guards: NotFound if the caller may not see it, 403
+ * PolicyNotAuthorized if it may see but not act on it. */
+struct api_error *api_get_for_action(struct api_request *,
+                                     const struct resource_def *,
+                                     const char *id, const char *rule,
+                                     json_t **ret);
+
 /* Completes a stored row for a response (tenant_id, derived attributes),
  * keeping only 'fields' (NULL: all). */
 void api_render(struct api_request *, const struct resource_ops *, json_t *row,

@@ -7,6 +7,7 @@
 #include "api/resource.h"
 #include "api/schema.h"
 #include "api/security-group.h"
+#include "api/subnetpool.h"
 
 /* A resource with a quota: its name in the API, what it counts, and the
  * server_config member holding its default limit. */
@@ -24,6 +25,8 @@ static const struct {
      offsetof(struct server_config, quota_security_group_rule)},
     {"rbac_policy", &rbac_def,
      offsetof(struct server_config, quota_rbac_policy)},
+    {"subnetpool", &subnetpool_def,
+     offsetof(struct server_config, default_quota)},
 };
 
 static long

@@ -378,3 +378,32 @@ schema_convert_filter(const struct attr *a, const char *text, json_t **ret)
     json_decref(s);
     return why;
 }
+
+/* neutron-lib's validate_subnet(): a CIDR with its prefix length (an IPv4
+ * one as netaddr prints it).  Sets '*ret' to its network. */
+char *
+schema_check_subnet(json_t *value, struct ip_net *ret)
+{
+    const char *s = json_string_value(value);
+    char buf[IPNET_STRLEN];
+    struct ip_net net, network;
+    char *repr;
+    char *why;
+
+    if (s && !ipnet_parse(s, &net)) {
+        ipnet_format(&net, buf);
+        network = ipnet_network(&net);
+        if (strchr(s, '/') && (net.addr.version == 6 || !strcmp(buf, s))) {
+            *ret = network;
+            return NULL;
+        }
+        ipnet_format(&network, buf);
+        return xasprintf("'%s' isn't a recognized IP subnet cidr, '%s' is "
+                         "recommended",
+                         s, buf);
+    }
+    repr = schema_repr(value);
+    why = xasprintf("'%s' is not a valid IP subnet", repr);
+    free(repr);
+    return why;
+}

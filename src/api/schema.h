@@ -114,6 +114,12 @@ attr_convert_func convert_uuid_list;
 attr_convert_func convert_dict;
 attr_convert_func convert_mac_or_null;
 
+/* neutron-lib's validate_subnet(): 'value' is a CIDR string with its
+ * prefix length (an IPv4 one as netaddr prints it).  Returns NULL and
+ * sets '*ret' to its network, or returns the reason (malloc'd). */
+struct ip_net;
+char *schema_check_subnet(json_t *value, struct ip_net *ret);
+
 /* True if the attribute's converter is a type conversion (boolean or
  * integer), whose failures Neutron reports as InvalidInput. */
 bool schema_is_conversion(const struct attr *);

@@ -248,6 +248,8 @@ static const struct config_option server_options[] = {
         quota_security_group_rule, &quota_range),
     OPT("quotas", "quota_rbac_policy", config_parse_int, quota_rbac_policy,
         &quota_range),
+    OPT("quotas", "default_quota", config_parse_int, default_quota,
+        &quota_range),
 #define KS_STR(KEY)                                                           \
     OPT("keystone_authtoken", #KEY, config_parse_string, ks_##KEY, NULL)
     KS_STR(www_authenticate_uri),
@@ -306,6 +308,7 @@ server_config_defaults(struct server_config *cfg)
         .quota_security_group = 10,
         .quota_security_group_rule = 100,
         .quota_rbac_policy = 10,
+        .default_quota = -1,
         .ks_auth_type = xstrdup("password"),
         .ks_user_domain_name = xstrdup("Default"),
         .ks_project_domain_name = xstrdup("Default"),

@@ -78,6 +78,7 @@ struct server_config {
     int quota_security_group;
     int quota_security_group_rule;
     int quota_rbac_policy;
+    int default_quota; /* Resources without an option of their own. */
     /* [keystone_authtoken], keystonemiddleware's names (see api/auth.h). */
     char *ks_www_authenticate_uri; /* NULL: auth_url without "/v3". */
     char *ks_auth_url;

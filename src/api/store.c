@@ -252,6 +252,21 @@ static const char *const migrations[] = {
     " PRIMARY KEY (network_id, dhcp_agent_id));"
     "CREATE INDEX networkdhcpagentbindings_agent"
     " ON networkdhcpagentbindings(dhcp_agent_id);",
+    /* Subnet pools (Neutron's subnetpools with its subnetpoolprefixes as
+     * a JSON list): the prefix lengths are text, as the API shows them;
+     * the subnets carved from a pool name it in subnets.subnetpool_id. */
+    "CREATE TABLE subnetpools ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL,"
+    " name TEXT NOT NULL, description TEXT NOT NULL,"
+    " ip_version INTEGER NOT NULL, prefixes TEXT NOT NULL,"
+    " default_prefixlen TEXT NOT NULL, min_prefixlen TEXT NOT NULL,"
+    " max_prefixlen TEXT NOT NULL, default_quota INTEGER,"
+    " shared INTEGER NOT NULL, is_default INTEGER NOT NULL,"
+    " address_scope_id TEXT,"
+    " tags TEXT NOT NULL, revision_number INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+    "CREATE INDEX subnetpools_project ON subnetpools(project_id);"
+    "CREATE INDEX subnets_subnetpool ON subnets(subnetpool_id);",
 };
 
 static int
@@ -1040,6 +1055,17 @@ store_delete(struct store *st, const struct resource_def *def, const char *id)
                          TEXTS(def->singular, id));
 }
 
+int
+store_lock_row(struct store *st, const struct resource_def *def,
+               const char *id)
+{
+    char *sql = xasprintf("UPDATE %s SET id = id WHERE id = ?", def->table);
+    int r = run_texts(st, sql, TEXTS(id));
+
+    free(sql);
+    return r ? r : sqlite3_changes(st->db) ? 0 : -ENOENT;
+}
+
 static json_t *
 row_to_json(sqlite3_stmt *stmt, const struct resource_def *def)
 {
@@ -1271,6 +1297,7 @@ scope_sql(const struct resource_def *def, int *n)
          " (SELECT id FROM networks WHERE project_id = ?))",
          2},
         {"networkrbacs", "(project_id = ?)", 1},
+        {"subnetpools", "(project_id = ? OR shared = 1)", 1},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(scopes); i++) {

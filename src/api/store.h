@@ -55,6 +55,11 @@ int store_update(struct store *, const struct resource_def *, const char *id,
                  json_t *row) WARN_UNUSED;
 int store_delete(struct store *, const struct resource_def *,
                  const char *id) WARN_UNUSED;
+/* Locks row 'id' of 'def' until the transaction ends, so that a
+ * concurrent writer of it (another server) waits; -ENOENT if there is no
+ * such row. */
+int store_lock_row(struct store *, const struct resource_def *,
+                   const char *id) WARN_UNUSED;
 /* Returns the row, or NULL if there is none. */
 json_t *store_get(struct store *, const struct resource_def *, const char *id);
 /* The same with only the attributes 'names', as store_rows_where_fields(). */
@@ -63,7 +68,8 @@ json_t *store_get_fields(struct store *, const struct resource_def *,
 /* 1 if row 'id' of 'def' is visible to 'project', 0 if not (or if there
  * is no such row), as Neutron scopes a non-admin context's queries:
  * networks owned by it, shared or external; subnets owned by it or on a
- * shared network; ports owned by it or on a network it owns.  Other
+ * shared network; ports owned by it or on a network it owns; subnet
+ * pools owned by it or shared.  Other
  * resources: every row. */
 int store_visible(struct store *, const struct resource_def *, const char *id,
                   const char *project);

@@ -1,12 +1,14 @@
 /* Subnets: CIDR, gateway and allocation pool rules as Neutron checks them,
- * the IPAM free ranges behind the pools, and the network's DHCP port, which
- * follows the set of DHCP-enabled subnets. */
+ * CIDRs carved from subnet pools (api/subnetpool.h), the IPAM free ranges
+ * behind the allocation pools, and the network's DHCP port, which follows
+ * the set of DHCP-enabled subnets. */
 #include <errno.h>
 #include <stdio.h>
 
 #include "api/dhcp-sched.h"
 #include "api/ipam.h"
 #include "api/resource.h"
+#include "api/subnetpool.h"
 
 static char *convert_subnet_cidr(json_t *, json_t **);
 static char *convert_pools(json_t *, json_t **);
@@ -40,7 +42,7 @@ static const struct attr subnet_attrs[] = {
     {"service_types", "service_types", COL_JSON, A_POST | A_PUT,
      convert_string_list, "[]"},
     {"subnetpool_id", "subnetpool_id", COL_TEXT,
-     A_POST | A_FILTER | A_NULLABLE, convert_uuid_or_null, "null"},
+     A_POST | A_FILTER | A_SORT | A_NULLABLE, convert_uuid_or_null, "null"},
     {"segment_id", "segment_id", COL_TEXT, A_POST | A_FILTER | A_NULLABLE,
      convert_uuid_or_null, "null"},
     /* Neutron's hidden filter: subnets of shared networks (or not). */
@@ -436,6 +438,31 @@ check_overlap(struct api_request *req, const char *network_id,
     return e;
 }
 
+/* The subnets of one IP version on a network all come from one subnet
+ * pool, or none does (Neutron's check without address scopes). */
+static struct api_error *
+check_pool_affinity(struct api_request *req, json_t *subnet)
+{
+    json_t *subnets = subnets_of_network(req, get_str(subnet, "network_id"));
+    json_t *version = json_object_get(subnet, "ip_version");
+    json_t *pool = json_object_get(subnet, "subnetpool_id");
+    struct api_error *e = NULL;
+    size_t i;
+    json_t *s;
+
+    json_array_foreach (subnets, i, s) {
+        json_t *other = json_object_get(s, "subnetpool_id");
+        if (!e && json_equal(json_object_get(s, "ip_version"), version)
+            && !json_equal(other ? other : json_null(), pool)) {
+            e = api_error_new(400, "NetworkSubnetPoolAffinityError",
+                              "Subnets hosted on the same network must be "
+                              "allocated from the same subnet pool.");
+        }
+    }
+    json_decref(subnets);
+    return e;
+}
+
 static struct api_error *
 check_ipv6_modes(json_t *subnet, const struct ip_net *cidr)
 {
@@ -572,16 +599,12 @@ subnet_create(struct api_request *req, json_t *subnet, char **ret_id)
                              "Bad subnets request: cidr and prefixlen must "
                              "not be supplied together.");
     }
-    json_object_del(subnet, "prefixlen");
-    json_object_del(subnet, "use_default_subnetpool");
-    if (!json_is_null(json_object_get(subnet, "subnetpool_id"))) {
-        return api_error_new(404, "SubnetPoolNotFound",
-                             "Subnet pool %s could not be found.",
-                             get_str(subnet, "subnetpool_id"));
-    }
     e = network_get_row(req, get_str(subnet, "network_id"), &network);
     if (!e) {
         e = resource_init_row(req, subnet, 0, ret_id);
+    }
+    if (!e) {
+        e = subnetpool_allocate(req, subnet);
     }
     if (!e) {
         e = check_cidr(req, subnet, &n);
@@ -594,6 +617,9 @@ subnet_create(struct api_request *req, json_t *subnet, char **ret_id)
     }
     if (!e) {
         e = check_overlap(req, get_str(network, "id"), &n, NULL);
+    }
+    if (!e) {
+        e = check_pool_affinity(req, subnet);
     }
     if (!e) {
         e = setup_pools(req, subnet, &n, &pools, &n_pools);

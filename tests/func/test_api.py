@@ -32,7 +32,10 @@ def test_v2_root(server):
     r = server.get("/v2.0/")
     assert r.status_code == 200
     res = {x["name"]: x for x in r.json()["resources"]}
-    for name, coll in (("network", "networks"), ("subnet", "subnets"), ("port", "ports")):
+    assert [x["name"] for x in r.json()["resources"]] == [
+        "network", "subnet", "subnetpool", "port"]
+    for name, coll in (("network", "networks"), ("subnet", "subnets"),
+                       ("subnetpool", "subnetpools"), ("port", "ports")):
         assert res[name]["collection"] == coll
         assert res[name]["links"] == [{"rel": "self", "href": server.url + "/v2.0/" + coll}]
 

@@ -830,3 +830,68 @@ def test_quotas(ks_server, keystone):
     created(post(server, "/v2.0/networks", {"network": {}}, m1), "network")
     assert_error(post(server, "/v2.0/networks", {"network": {}}, m1), 409,
                  "OverQuota", "Quota exceeded for resources: ['network'].")
+
+
+def test_members_and_subnet_pools(ks_server, keystone):
+    """Neutron's subnetpool policy: a member makes its own pools but not
+    shared or default ones; it sees and carves from shared pools without
+    changing them; another project's pool does not exist for it."""
+    server = ks_server()
+    admin, _ = keystone.token("admin", "admin", "admin-secret")
+    m1, demo1 = keystone.token("member1", "demo1")
+    m2, _ = keystone.token("member2", "demo2")
+    body = {"name": "p", "prefixes": ["10.11.0.0/16"], "min_prefixlen": 24}
+    for attr, expr in (("shared", "(rule:create_subnetpool and "
+                                  "rule:create_subnetpool:shared)"),
+                       ("is_default", "(rule:create_subnetpool and "
+                                      "rule:create_subnetpool:is_default)")):
+        assert_forbidden(post(server, "/v2.0/subnetpools", {"subnetpool": dict(
+            body, **{attr: True})}, m1), expr)
+    own = created(post(server, "/v2.0/subnetpools", {"subnetpool": body}, m1),
+                  "subnetpool")
+    assert own["project_id"] == demo1
+    shared = created(post(server, "/v2.0/subnetpools", {"subnetpool": dict(
+        body, name="s", shared=True, prefixes=["10.22.0.0/16"])}, admin),
+        "subnetpool")
+    private = created(post(server, "/v2.0/subnetpools", {"subnetpool": dict(
+        body, name="a", prefixes=["10.33.0.0/16"])}, admin), "subnetpool")
+
+    names = sorted(p["name"] for p in get(server, "/v2.0/subnetpools",
+                                          token=m1).json()["subnetpools"])
+    assert names == ["p", "s"]
+    missing = "Subnet pool %s could not be found." % private["id"]
+    assert_error(get(server, "/v2.0/subnetpools/" + private["id"], token=m1),
+                 404, "SubnetPoolNotFound", missing)
+    assert_error(get(server, "/v2.0/subnetpools/" + own["id"], token=m2),
+                 404, "SubnetPoolNotFound")
+    assert_forbidden(put(server, "/v2.0/subnetpools/" + shared["id"],
+                         {"subnetpool": {"name": "x"}}, m1),
+                     "rule:update_subnetpool")
+    assert_forbidden(put(server, "/v2.0/subnetpools/" + own["id"],
+                         {"subnetpool": {"is_default": True}}, m1),
+                     "(rule:update_subnetpool and "
+                     "rule:update_subnetpool:is_default)")
+    assert_forbidden(put(server, "/v2.0/subnetpools/%s/add_prefixes"
+                         % shared["id"], {"prefixes": ["10.23.0.0/16"]}, m1),
+                     "rule:add_prefixes")
+    r = put(server, "/v2.0/subnetpools/%s/add_prefixes" % own["id"],
+            {"prefixes": ["10.12.0.0/16"]}, m1)
+    assert r.status_code == 200, r.text
+
+    net = created(post(server, "/v2.0/networks", {"network": {"name": "n"}},
+                       m1), "network")
+    sub = created(post(server, "/v2.0/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 4,
+        "subnetpool_id": shared["id"]}}, m1), "subnet")
+    assert (sub["cidr"], sub["project_id"]) == ("10.22.0.0/24", demo1)
+    net2 = created(post(server, "/v2.0/networks", {"network": {"name": "m"}},
+                        m1), "network")
+    assert_error(post(server, "/v2.0/subnets", {"subnet": {
+        "network_id": net2["id"], "ip_version": 4,
+        "subnetpool_id": private["id"]}}, m1), 404, "SubnetPoolNotFound",
+        missing)
+    # The pool's owner cannot delete a pool another project carved from.
+    assert_error(delete(server, "/v2.0/subnetpools/" + shared["id"], admin),
+                 400, "SubnetPoolDeleteError")
+    assert delete(server, "/v2.0/subnetpools/" + own["id"], m1).status_code \
+        == 204

@@ -8,7 +8,7 @@ pytestmark = needs_process
 
 DEFAULTS = {"network": 100, "subnet": 100, "port": 500,
             "security_group": 10, "security_group_rule": 100,
-            "rbac_policy": 10}
+            "rbac_policy": 10, "subnetpool": -1}
 
 
 def quota_of(server, project, what=""):
@@ -42,7 +42,8 @@ def test_show_set_reset(server):
         "port": {"limit": -1, "used": 0, "reserved": 0},
         "security_group": {"limit": 10, "used": 1, "reserved": 0},
         "security_group_rule": {"limit": 100, "used": 4, "reserved": 0},
-        "rbac_policy": {"limit": 10, "used": 0, "reserved": 0}}
+        "rbac_policy": {"limit": 10, "used": 0, "reserved": 0},
+        "subnetpool": {"limit": -1, "used": 0, "reserved": 0}}
 
     assert server.delete("/v2.0/quotas/" + OTHER_PROJECT).status_code == 204
     assert quota_of(server, OTHER_PROJECT)["network"] == 100

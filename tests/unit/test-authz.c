@@ -138,6 +138,28 @@ static const struct {
      NULL},
     {"update", "quota", "{\"project_id\": \"A\", \"tenant_id\": \"A\"}",
      "{\"network\": 5}", "rule:update_quota"},
+    /* Subnet pools: a member's own, but neither shared nor default. */
+    {"create", "subnetpool",
+     "{\"project_id\": \"A\", \"tenant_id\": \"A\", \"shared\": false,"
+     " \"is_default\": false}",
+     "{\"shared\": false, \"is_default\": false}", NULL},
+    {"create", "subnetpool",
+     "{\"project_id\": \"A\", \"tenant_id\": \"A\", \"shared\": true,"
+     " \"is_default\": true}",
+     "{\"shared\": true, \"is_default\": true}",
+     "((rule:create_subnetpool and rule:create_subnetpool:is_default) and "
+     "rule:create_subnetpool:shared)"},
+    {"update", "subnetpool",
+     "{\"project_id\": \"A\", \"tenant_id\": \"A\", \"is_default\": "
+     "false}",
+     "{\"is_default\": false}",
+     "(rule:update_subnetpool and rule:update_subnetpool:is_default)"},
+    {"update", "subnetpool",
+     "{\"project_id\": \"B\", \"tenant_id\": \"B\", \"shared\": true}",
+     "{\"name\": \"x\"}", "rule:update_subnetpool"},
+    {"delete", "subnetpool",
+     "{\"project_id\": \"B\", \"tenant_id\": \"B\", \"shared\": true}", "{}",
+     "rule:delete_subnetpool"},
 };
 
 static void
@@ -178,6 +200,28 @@ test_enforce(void **state)
     }
     request_context_free(member);
     request_context_free(admin);
+    authz_free(az);
+}
+
+/* Another project's pool is readable when shared (Neutron's
+ * shared_subnetpools: field:subnetpools:shared=True), and then only. */
+static void
+test_shared_subnetpools(void **state)
+{
+    struct authz *az = make_authz(false);
+    struct request_context *member = make_context("A", "member,reader");
+    json_t *shared = json_pack("{s:s, s:s, s:b}", "project_id", "B",
+                               "tenant_id", "B", "shared", true);
+    json_t *private = json_pack("{s:s, s:s, s:b}", "project_id", "B",
+                                "tenant_id", "B", "shared", false);
+
+    (void) state;
+    assert_true(authz_check(az, member, "get_subnetpool", shared));
+    assert_false(authz_check(az, member, "get_subnetpool", private));
+    assert_false(authz_check(az, member, "add_prefixes", shared));
+    json_decref(shared);
+    json_decref(private);
+    request_context_free(member);
     authz_free(az);
 }
 
@@ -265,6 +309,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_enforce),
+        cmocka_unit_test(test_shared_subnetpools),
         cmocka_unit_test(test_reader_with_new_defaults),
         cmocka_unit_test(test_strip),
         cmocka_unit_test(test_scope),
