@@ -26,11 +26,12 @@
 
 struct store;
 
-/* Opens (creating and migrating as needed) the SQLite database at 'path'.
- * 'sync_full' selects synchronous=FULL (survives power loss) over NORMAL
- * (survives a killed process).  Returns 0 or a negative errno with
- * '*ret_error' set (malloc'd). */
-int store_open(const char *path, bool sync_full, struct store **ret,
+/* Opens (creating and migrating as needed) the database 'url' names (see
+ * sql_open(): sqlite:///PATH or postgresql://...).  'sync_full' selects
+ * SQLite's synchronous=FULL (survives power loss) over NORMAL (survives a
+ * killed process).  Returns 0 or a negative errno with '*ret_error' set
+ * (malloc'd). */
+int store_open(const char *url, bool sync_full, struct store **ret,
                char **ret_error) WARN_UNUSED;
 void store_close(struct store *);
 
