@@ -31,10 +31,11 @@ struct pg_db {
     unsigned long next_name; /* Names prepared statements. */
     long long changes;
     bool notify_pending;
-    int own_pid;       /* Our session's backend, whose notifications
-                        * we skip. */
-    time_t last_reset; /* Reconnections are tried once a second. */
-    bool stale;        /* Connected to a standby: reconnect. */
+    int own_pid;           /* Our session's backend, whose notifications
+                            * we skip. */
+    time_t last_reset;     /* Reconnections are tried once a second. */
+    bool stale;            /* Connected to a standby: reconnect. */
+    unsigned long session; /* Counts (re)connections. */
 };
 
 struct pg_stmt {
@@ -135,6 +136,7 @@ pg_session_init(struct pg_db *db, char **ret_error)
 {
     sql_cache_clear(&db->cache, pg_free_stmt);
     db->own_pid = PQbackendPID(db->conn);
+    db->session++;
     return pg_exec(&db->up,
                    "SET client_min_messages = warning;"
                    "LISTEN " PG_CHANNEL,
@@ -493,10 +495,11 @@ pg_notify(struct sql_db *db)
 }
 
 static int
-pg_notify_fd(struct sql_db *db_)
+pg_notify_fd(struct sql_db *db_, unsigned long *ret_session)
 {
     struct pg_db *db = pg_db(db_);
 
+    *ret_session = db->session;
     return PQstatus(db->conn) == CONNECTION_OK ? PQsocket(db->conn) : -1;
 }
 

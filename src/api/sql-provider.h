@@ -32,7 +32,7 @@ struct sql_class {
     long long (*column_int64)(struct sql_stmt *, int col);
     long long (*changes)(struct sql_db *);
     void (*notify)(struct sql_db *);
-    int (*notify_fd)(struct sql_db *);
+    int (*notify_fd)(struct sql_db *, unsigned long *ret_session);
     int (*take_notifications)(struct sql_db *);
 };
 

@@ -400,8 +400,9 @@ lite_notify(struct sql_db *db)
 }
 
 static int
-lite_notify_fd(struct sql_db *db)
+lite_notify_fd(struct sql_db *db, unsigned long *ret_session)
 {
+    *ret_session = 0;
     return -1;
 }
 

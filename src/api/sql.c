@@ -163,9 +163,9 @@ sql_notify(struct sql_db *db)
 }
 
 int
-sql_notify_fd(struct sql_db *db)
+sql_notify_fd(struct sql_db *db, unsigned long *ret_session)
 {
-    return db->class->notify_fd(db);
+    return db->class->notify_fd(db, ret_session);
 }
 
 int

@@ -92,12 +92,13 @@ long long sql_changes(struct sql_db *);
 /* Change notifications between servers (PostgreSQL's LISTEN/NOTIFY on
  * channel "neutrino_feed"; SQLite has one server, hence none).
  * sql_notify() queues one for sql_commit() to send with the commit.
- * sql_notify_fd() is the descriptor to watch for others' (-1: none); it
- * may change after a reconnection.  sql_take_notifications() returns how
- * many arrived from other connections since the last call (reading what
- * is waiting on the descriptor without blocking), or a negative errno. */
+ * sql_notify_fd() is the descriptor to watch for others' (-1: none);
+ * '*ret_session' changes with every reconnection (the descriptor may keep
+ * its number while being another socket).  sql_take_notifications() returns
+ * how many arrived from other connections since the last call (reading what is
+ * waiting on the descriptor without blocking), or a negative errno. */
 void sql_notify(struct sql_db *);
-int sql_notify_fd(struct sql_db *);
+int sql_notify_fd(struct sql_db *, unsigned long *ret_session);
 int sql_take_notifications(struct sql_db *);
 
 #endif /* api/sql.h */

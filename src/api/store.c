@@ -1948,6 +1948,18 @@ store_mac_exists(struct store *st, const char *network_id, const char *mac)
 }
 
 int
+store_notify_fd(struct store *st, unsigned long *ret_session)
+{
+    return sql_notify_fd(st->db, ret_session);
+}
+
+int
+store_take_notifications(struct store *st)
+{
+    return sql_take_notifications(st->db);
+}
+
+int
 store_log_change(struct store *st, const struct resource_def *def,
                  const char *id)
 {

@@ -201,6 +201,15 @@ int store_feed_bounds(struct store *, long long *ret_floor,
 int store_feed_changes(struct store *, long long since, const char *host,
                        int max, json_t **ret) WARN_UNUSED;
 
+/* Other servers' commits on the same database (PostgreSQL's LISTEN/NOTIFY;
+ * SQLite has none).  store_notify_fd(): the descriptor to watch (-1:
+ * none); '*ret_session' changes whenever the connection was made again.
+ * store_take_notifications(): how many commits of others were heard since
+ * the last call, without blocking, or a negative errno (connection
+ * lost). */
+int store_notify_fd(struct store *, unsigned long *ret_session);
+int store_take_notifications(struct store *);
+
 /* Records a change of object 'id' of 'def' for the feed without writing
  * its row: a security group whose members (ports) changed. */
 int store_log_change(struct store *, const struct resource_def *,
