@@ -130,10 +130,21 @@ pg_busy(struct sql_stmt *stmt)
     return pg_stmt(stmt)->res != NULL;
 }
 
+/* The server's notices (libpq prints them on stderr) go to our log. */
+static void
+on_notice(void *aux, const char *message)
+{
+    size_t len = strlen(message);
+
+    log_info("database: %.*s",
+             (int) (len && message[len - 1] == '\n' ? len - 1 : len), message);
+}
+
 /* After (re)connecting: nothing prepared yet, and we listen. */
 static int
 pg_session_init(struct pg_db *db, char **ret_error)
 {
+    PQsetNoticeProcessor(db->conn, on_notice, NULL);
     sql_cache_clear(&db->cache, pg_free_stmt);
     db->own_pid = PQbackendPID(db->conn);
     db->session++;
