@@ -10,7 +10,7 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
     gcc clang clang-format libclang-rt-14-dev meson ninja-build pkg-config \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev \
-    postgresql \
+    postgresql haproxy \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
     libmnl-dev libssl-dev libyaml-dev openvswitch-source make binutils \
     python3 python3-pytest python3-requests python3-openstackclient \
@@ -21,7 +21,8 @@ apt-get install -y -q --no-install-recommends \
     iptables ipset conntrack bridge-utils graphviz
 # libpq-dev: the server's PostgreSQL client ([database] connection =
 # postgresql://...); postgresql: the private PostgreSQL instances the
-# functional tests start (initdb, pg_ctl; its own service is not used).
+# functional tests start (initdb, pg_ctl; its own service is not used);
+# haproxy: the multi-server test runs etc/haproxy/neutrino.cfg's backend.
 # openvswitch-source: the Open vSwitch library the agent is built on
 # (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
 # tests start private ovsdb-server/ovs-vswitchd instances inside namespaces

@@ -150,6 +150,9 @@ pg_session_init(struct pg_db *db, char **ret_error)
     db->session++;
     return pg_exec(&db->up,
                    "SET client_min_messages = warning;"
+                   /* A server stuck holding the write lock makes the
+                    * others answer 503 rather than wait with it. */
+                   "SET lock_timeout = '10s';"
                    "LISTEN " PG_CHANNEL,
                    ret_error);
 }
@@ -192,10 +195,18 @@ pg_open(const char *target, bool sync_full, struct sql_db **ret,
 {
     struct pg_db *db = xcalloc(1, sizeof *db);
     char *url = xasprintf("postgresql://%s", target);
-    /* Later keywords win: the URL may set its own connect_timeout. */
-    const char *const keys[] = {"connect_timeout", "application_name",
-                                "dbname", NULL};
-    const char *const values[] = {"5", "neutrino-server", url, NULL};
+    /* Later keywords win: the URL may set its own.  Keepalives notice a
+     * database host gone silent (a failover) within seconds, not the
+     * system's two hours. */
+    const char *const keys[] = {"connect_timeout",
+                                "keepalives_idle",
+                                "keepalives_interval",
+                                "keepalives_count",
+                                "application_name",
+                                "dbname",
+                                NULL};
+    const char *const values[] = {"5", "5", "2", "3", "neutrino-server",
+                                  url, NULL};
     char *error = NULL;
     int r;
 
