@@ -1,17 +1,20 @@
 /* Storage: every SQL statement of the server lives here, behind this one
- * interface, so the backend can change (SQLite today, PostgreSQL for several
- * servers later) without touching the API code.
+ * interface, and runs unchanged on SQLite (one server) or PostgreSQL
+ * (several servers on one database) through api/sql.h.
  *
  * Rows travel as JSON objects keyed by API attribute names; the resource
  * schemas (api/schema.h) say which attribute is which column.  Each API
  * request runs in one transaction: store_begin(), the calls, then
  * store_commit() or store_rollback().  Write transactions take the write
- * lock up front (BEGIN IMMEDIATE), so a read-then-write never fails half way
- * because another writer committed in between.
+ * lock up front (SQLite's BEGIN IMMEDIATE; on PostgreSQL one advisory lock
+ * all servers take), so a read-then-write never fails half way because
+ * another writer committed in between, on this server or another.
  *
  * Functions return 0 or a negative errno: -ENOENT (no such row), -EEXIST (a
- * uniqueness constraint), -ENOSPC (nothing free), -EIO (anything else,
- * logged).  Returned json_t references belong to the caller. */
+ * uniqueness constraint), -ENOSPC (nothing free), -EBUSY or -EAGAIN (the
+ * database is busy: retry), -ENOTCONN (the database connection is lost;
+ * the next store_begin() reconnects), -EIO (anything else, logged).
+ * Returned json_t references belong to the caller. */
 #ifndef API_STORE_H
 #define API_STORE_H 1
 
