@@ -9,7 +9,8 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
     gcc clang clang-format libclang-rt-14-dev meson ninja-build pkg-config \
-    libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 \
+    libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev \
+    postgresql haproxy \
     libsystemd-dev libinih-dev libcmocka-dev libcurl4-openssl-dev \
     libmnl-dev libssl-dev libyaml-dev openvswitch-source make binutils \
     python3 python3-pytest python3-requests python3-openstackclient \
@@ -17,7 +18,12 @@ apt-get install -y -q --no-install-recommends \
     curl procps \
     openvswitch-switch iproute2 iputils-ping ethtool busybox tcpdump \
     dnsmasq-base dnsmasq-utils systemd \
-    iptables ipset conntrack bridge-utils graphviz haproxy
+    iptables ipset conntrack bridge-utils graphviz
+# libpq-dev: the server's PostgreSQL client ([database] connection =
+# postgresql://...); postgresql: the private PostgreSQL instances the
+# functional tests start (initdb, pg_ctl; its own service is not used);
+# haproxy: etc/haproxy/neutrino.cfg's load balancer, which the
+# multi-server and many-hosts tests run in front of the servers.
 # openvswitch-source: the Open vSwitch library the agent is built on
 # (scripts/build-ovs.sh).  openvswitch-switch: the switch itself; the system
 # tests start private ovsdb-server/ovs-vswitchd instances inside namespaces
@@ -28,6 +34,4 @@ apt-get install -y -q --no-install-recommends \
 # nft-backed iptables-restore, ipsets for remote groups, conntrack -D for
 # connections a removed rule allowed); bridge-utils: brctl, with which the
 # hybrid plug's tests look at qbr as seed 002 does.  graphviz: dot, which
-# draws "neutrino inspect --graph dot" (docs/topology.svg).  haproxy: the
-# load balancer of etc/haproxy/neutrino.cfg, which the many-hosts system
-# test runs in front of the servers.
+# draws "neutrino inspect --graph dot" (docs/topology.svg).

@@ -173,9 +173,13 @@ api_error_from_store(int r)
     if (!r) {
         return NULL;
     }
-    if (r == -EBUSY) {
+    if (r == -EBUSY || r == -EAGAIN) {
         return api_error_new(503, "ServiceUnavailable",
                              "The database is busy, try again.");
+    }
+    if (r == -ENOTCONN) {
+        return api_error_new(503, "ServiceUnavailable",
+                             "The database is unreachable, try again.");
     }
     if (r == -EEXIST) {
         return api_error_new(409, "Conflict", "A conflicting object exists.");
@@ -564,6 +568,12 @@ api_respond_error(struct http_response *resp, struct api_error *e)
     }
     resp->status = e->status;
     resp->body = dump(api_error_to_json(e));
+    if (!strcmp(e->type, "ServiceUnavailable")) {
+        /* The database's trouble, not the request's: clients that honour
+         * it retry. */
+        resp->extra_header_name = "Retry-After";
+        resp->extra_header_value = xstrdup("1");
+    }
     api_error_free(e);
 }
 
@@ -677,16 +687,17 @@ api_commit_batch(void *aux)
 
     /* Other servers may write once our transaction ends. */
     json_object_clear(api->batch_cache);
-    if (!store_in_transaction(api->store)) {
-        return true;
+    if (store_in_transaction(api->store)) {
+        r = store_commit(api->store);
+        if (r) {
+            log_error("cannot commit a batch of requests: %s", strerror(-r));
+            store_rollback(api->store);
+            return false;
+        }
+        feed_notify(api->feed);
     }
-    r = store_commit(api->store);
-    if (r) {
-        log_error("cannot commit a batch of requests: %s", strerror(-r));
-        store_rollback(api->store);
-        return false;
-    }
-    feed_notify(api->feed);
+    /* Other servers' commits heard while the batch ran. */
+    feed_poll_database(api->feed);
     return true;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/epoll.h>
 
 #include "api/address-group.h"
 #include "api/security-group.h"
@@ -30,7 +31,14 @@ struct feed {
     struct store *store;
     const struct server_config *cfg;
     struct waiter *waiters;
+    /* Other servers' commits (store_notify_fd()). */
+    sd_event_source *db_io;
+    int db_fd;              /* -1: not watching. */
+    unsigned long session;  /* Of the connection 'db_fd' belongs to. */
+    sd_event_source *retry; /* Reconnects after a lost connection. */
 };
+
+static void feed_watch(struct feed *);
 
 struct feed *
 feed_new(sd_event *event, struct store *store, const struct server_config *cfg)
@@ -40,6 +48,8 @@ feed_new(sd_event *event, struct store *store, const struct server_config *cfg)
     feed->event = event;
     feed->store = store;
     feed->cfg = cfg;
+    feed->db_fd = -1;
+    feed_watch(feed);
     return feed;
 }
 
@@ -322,10 +332,85 @@ feed_notify(struct feed *feed)
     json_decref(memo);
 }
 
+/* ---- Other servers' writes. ---- */
+
+static int
+on_db_readable(sd_event_source *s, int fd, uint32_t revents, void *aux)
+{
+    feed_poll_database(aux);
+    return 0;
+}
+
+static int
+on_retry(sd_event_source *s, uint64_t usec, void *aux)
+{
+    struct feed *feed = aux;
+
+    feed->retry = sd_event_source_disable_unref(feed->retry);
+    feed_poll_database(feed);
+    return 0;
+}
+
+/* Watches the database connection's descriptor, a new one after a
+ * reconnection. */
+static void
+feed_watch(struct feed *feed)
+{
+    unsigned long session;
+    int fd = store_notify_fd(feed->store, &session);
+
+    if (fd == feed->db_fd && session == feed->session) {
+        return;
+    }
+    feed->db_io = sd_event_source_disable_unref(feed->db_io);
+    feed->db_fd = -1;
+    feed->session = session;
+    if (fd >= 0
+        && sd_event_add_io(feed->event, &feed->db_io, fd, EPOLLIN,
+                           on_db_readable, feed)
+               >= 0) {
+        feed->db_fd = fd;
+    }
+}
+
+void
+feed_poll_database(struct feed *feed)
+{
+    unsigned long session = feed->session;
+    int n = store_take_notifications(feed->store);
+
+    if (n < 0) {
+        /* A dead socket stays readable: stop watching it, and try to
+         * get the connection back in a second (a request may first). */
+        uint64_t now;
+
+        feed->db_io = sd_event_source_disable_unref(feed->db_io);
+        feed->db_fd = -1;
+        if (!feed->retry && !store_in_transaction(feed->store)) {
+            sd_event_now(feed->event, CLOCK_MONOTONIC, &now);
+            (void) sd_event_add_time(feed->event, &feed->retry,
+                                     CLOCK_MONOTONIC, now + 1000000, 100000,
+                                     on_retry, feed);
+        }
+        if (!store_in_transaction(feed->store)
+            && !store_begin(feed->store, false)) {
+            store_rollback(feed->store); /* Only to reconnect. */
+        }
+    }
+    feed_watch(feed);
+    /* After a reconnection, what was missed meanwhile is in the log. */
+    if ((n > 0 || session != feed->session)
+        && !store_in_transaction(feed->store)) {
+        feed_notify(feed);
+    }
+}
+
 void
 feed_free(struct feed *feed)
 {
     if (feed) {
+        sd_event_source_disable_unref(feed->db_io);
+        sd_event_source_disable_unref(feed->retry);
         while (feed->waiters) {
             waiter_answer(feed->waiters, empty_answer(feed->waiters->since));
         }

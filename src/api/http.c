@@ -37,6 +37,8 @@ struct http_server {
     void *gate_aux;
     struct http_request *held; /* Requests whose response waits for
                                 * 'batch'. */
+    bool unbatched; /* A handler ran since 'batch' was last called: a
+                     * deferred request's transaction ends there too. */
 };
 
 struct http_request {
@@ -203,6 +205,7 @@ access_handler(void *aux, struct MHD_Connection *conn, const char *url,
         }
     }
     server->handler(req, &resp, server->aux);
+    server->unbatched = true;
     if (req->cancel) {
         /* Deferred: the answer comes with http_request_complete(). */
         free(resp.body);
@@ -227,7 +230,8 @@ replace_with_unavailable(struct http_response *resp)
 {
     free(resp->body);
     free(resp->extra_header_value);
-    resp->extra_header_value = NULL;
+    resp->extra_header_name = "Retry-After";
+    resp->extra_header_value = xstrdup("1");
     resp->status = 503;
     resp->body = xstrdup("{\"NeutronError\": {\"type\": "
                          "\"ServiceUnavailable\", \"message\": \"The "
@@ -241,6 +245,7 @@ release_held(struct http_server *server)
 {
     bool ok = server->batch(server->aux);
 
+    server->unbatched = false;
     while (server->held) {
         struct http_request *req = server->held;
 
@@ -295,6 +300,11 @@ http_server_run(struct http_server *server)
             }
             release_held(server);
             MHD_run(server->daemon);
+        }
+        if (server->unbatched && server->batch) {
+            /* Only deferred requests (long polls) ran: no transaction
+             * stays open while they wait. */
+            release_held(server);
         }
         due = MHD_get_timeout(server->daemon, &timeout) == MHD_YES;
     } while (due && !timeout && ++passes < HTTP_IMMEDIATE_PASSES);

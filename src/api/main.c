@@ -124,8 +124,10 @@ main(int argc, char *argv[])
     if (r < 0) {
         fprintf(stderr, "neutrino-server: %s\n", error);
     } else {
-        make_parent_dirs(server_config_sqlite_path(&cfg));
-        r = store_open(server_config_sqlite_path(&cfg),
+        if (server_config_sqlite_path(&cfg)) {
+            make_parent_dirs(server_config_sqlite_path(&cfg));
+        }
+        r = store_open(cfg.connection,
                        !strcasecmp(cfg.sqlite_synchronous, "full"), &store,
                        &error);
         if (r < 0) {

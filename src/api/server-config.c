@@ -50,9 +50,18 @@ static int
 parse_connection(const char *value, void *field, const void *arg,
                  char **ret_reason)
 {
-    if (!str_startswith(value, "sqlite:///") || !value[10]) {
-        *ret_reason = xstrdup("only sqlite:///PATH connections are "
-                              "supported");
+    /* SQLAlchemy's URLs, as oslo.db takes them: postgresql+DRIVER://
+     * names a Python driver, which means nothing to libpq. */
+    bool sqlite = str_startswith(value, "sqlite:///") && value[10];
+    bool pg =
+        str_startswith(value, "postgresql://")
+        || str_startswith(value, "postgres://")
+        || (str_startswith(value, "postgresql+") && strstr(value, "://"));
+
+    if (!sqlite && !pg) {
+        *ret_reason = xstrdup("only sqlite:///PATH and "
+                              "postgresql://USER:PASSWORD@HOST[:PORT]/DB "
+                              "connections are supported");
         return -EINVAL;
     }
     return config_parse_string(value, field, arg, ret_reason);

@@ -54,7 +54,8 @@ struct server_config {
     bool network_auto_schedule;         /* Give agents unhosted networks. */
     bool allow_automatic_dhcp_failover; /* Move networks off dead agents. */
     /* [database] */
-    char *connection;         /* sqlite:///relative or sqlite:////abs */
+    char *connection;         /* sqlite:///relative, sqlite:////abs or
+                               * postgresql://... */
     char *sqlite_synchronous; /* "normal" or "full". */
     /* [ml2] */
     char **tenant_network_types;

@@ -1,29 +1,16 @@
 #include "api/store.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
-#include "api/wal-vfs.h"
+#include "api/sql.h"
 #include "core/config.h"
 #include "core/ds.h"
 #include "core/json-writer.h"
 #include "core/log.h"
 
 LOG_DEFINE_THIS_MODULE(store);
-
-/* Prepared statements are cached by their SQL text.  List queries vary with
- * their filters, so the cache is bounded and simply emptied when full. */
-#define STMT_CACHE_MAX 256
-
-struct cached_stmt {
-    char *sql;
-    uint32_t hash; /* Of 'sql', to skip most comparisons. */
-    sqlite3_stmt *stmt;
-};
 
 /* A statement generated from a resource schema, kept for the store's
  * life. */
@@ -37,34 +24,15 @@ struct generated_stmt {
     enum generated_kind kind;
     const char *column;
     const char *const *names; /* Compared by address. */
-    sqlite3_stmt *stmt;
-};
-
-/* WAL checkpoints (copying the log back into the database, with fsyncs)
- * run on a thread of their own with its own connection, so a request never
- * waits for one.  SQLite lets a checkpoint run beside the writer. */
-struct checkpointer {
-    pthread_t thread;
-    pthread_mutex_t mutex;
-    pthread_cond_t cond;
-    bool exiting;
-    sqlite3 *db;
+    char *sql;
 };
 
 struct store {
-    struct walvfs *vfs; /* The connection's VFS: one write per WAL frame. */
-    sqlite3 *db;
-    struct cached_stmt cache[STMT_CACHE_MAX];
-    size_t n_cache;
-    struct checkpointer *checkpointer;
+    struct sql_db *db;
+    bool pg; /* PostgreSQL, not SQLite: the few statements that differ. */
     struct generated_stmt generated[32];
     size_t n_generated;
 };
-
-/* How often the checkpointer looks at the log, and the log size (frames
- * of a page) past which it insists on starting the log over. */
-#define CHECKPOINT_INTERVAL_MS    200
-#define CHECKPOINT_RESTART_FRAMES 8192
 
 /* Schema migrations, applied in order; PRAGMA user_version counts those
  * already applied.  Portable SQL only: TEXT, INTEGER, no SQLite-only types,
@@ -269,198 +237,123 @@ static const char *const migrations[] = {
     "CREATE INDEX subnets_subnetpool ON subnets(subnetpool_id);",
 };
 
-static int
-exec_sql(sqlite3 *db, const char *sql, char **ret_error)
+/* A migration as PostgreSQL spells it: its one SQLite-only phrase is the
+ * change log's ever-growing revision. */
+static char *
+migration_sql(const struct store *st, const char *sql)
 {
-    char *msg = NULL;
+    static const char autoinc[] = "INTEGER PRIMARY KEY AUTOINCREMENT";
+    const char *at = st->pg ? strstr(sql, autoinc) : NULL;
 
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        if (ret_error) {
-            *ret_error = xstrdup(msg ? msg : "unknown error");
-        }
-        sqlite3_free(msg);
+    return at ? xasprintf("%.*sBIGSERIAL PRIMARY KEY%s", (int) (at - sql), sql,
+                          at + strlen(autoinc))
+              : xstrdup(sql);
+}
+
+/* The number of migrations applied, read inside the migration's write
+ * transaction (so two servers starting together migrate once). */
+static int
+schema_version(struct store *st, int *ret, char **ret_error)
+{
+    struct sql_stmt *stmt;
+    int r;
+
+    if (st->pg
+        && sql_exec(st->db,
+                    "CREATE TABLE IF NOT EXISTS neutrino_schema"
+                    " (version INTEGER NOT NULL);"
+                    "INSERT INTO neutrino_schema SELECT 0 WHERE NOT EXISTS"
+                    " (SELECT 1 FROM neutrino_schema)",
+                    ret_error)) {
         return -EIO;
     }
+    stmt = sql_prepare(st->db, st->pg ? "SELECT version FROM neutrino_schema"
+                                      : "PRAGMA user_version");
+    r = stmt ? sql_step(stmt) : -EIO;
+    if (r != SQL_ROW) {
+        *ret_error = xstrdup("cannot read the schema version");
+        if (stmt) {
+            sql_reset(stmt);
+        }
+        return -EIO;
+    }
+    *ret = sql_column_int64(stmt, 0);
+    sql_reset(stmt);
     return 0;
 }
 
+/* Applies the next migration if there is one: 1 if it did, 0 if none was
+ * left. */
 static int
-migrate(sqlite3 *db, char **ret_error)
+migrate_one(struct store *st, char **ret_error)
 {
-    sqlite3_stmt *stmt;
-    int version = 0;
+    int version, r = sql_begin(st->db, true);
+    char *sql, *bump;
 
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL)
-        != SQLITE_OK) {
-        *ret_error = xstrdup(sqlite3_errmsg(db));
-        return -EIO;
+    if (r) {
+        *ret_error = xstrdup("cannot begin a transaction");
+        return r;
     }
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        version = sqlite3_column_int(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-    if (version > (int) ARRAY_SIZE(migrations)) {
+    r = schema_version(st, &version, ret_error);
+    if (!r && version > (int) ARRAY_SIZE(migrations)) {
         *ret_error = xasprintf("database schema version %d is newer than "
                                "this server (%zu)",
                                version, ARRAY_SIZE(migrations));
-        return -EPROTO;
+        r = -EPROTO;
     }
-    for (size_t i = version; i < ARRAY_SIZE(migrations); i++) {
-        char *bump = xasprintf("PRAGMA user_version = %zu", i + 1);
-        int r = exec_sql(db, "BEGIN IMMEDIATE", ret_error);
-
-        if (!r) {
-            r = exec_sql(db, migrations[i], ret_error);
-        }
-        if (!r) {
-            r = exec_sql(db, bump, ret_error);
-        }
-        free(bump);
-        if (r || exec_sql(db, "COMMIT", ret_error)) {
-            exec_sql(db, "ROLLBACK", NULL);
-            return -EIO;
+    if (r || version == (int) ARRAY_SIZE(migrations)) {
+        sql_rollback(st->db);
+        return r;
+    }
+    sql = migration_sql(st, migrations[version]);
+    bump = st->pg ? xasprintf("UPDATE neutrino_schema SET version = %d",
+                              version + 1)
+                  : xasprintf("PRAGMA user_version = %d", version + 1);
+    r = sql_exec(st->db, sql, ret_error);
+    if (!r) {
+        r = sql_exec(st->db, bump, ret_error);
+    }
+    if (!r) {
+        r = sql_commit(st->db);
+        if (r) {
+            *ret_error = xasprintf("cannot commit migration %d", version + 1);
         }
     }
-    return 0;
+    free(bump);
+    free(sql);
+    if (r) {
+        sql_rollback(st->db);
+        return r;
+    }
+    return 1;
 }
 
-static void *
-checkpointer_main(void *aux)
+static int
+migrate(struct store *st, char **ret_error)
 {
-    struct checkpointer *cp = aux;
-    bool behind = false;
+    int r;
 
-    pthread_mutex_lock(&cp->mutex);
-    while (!cp->exiting) {
-        struct timespec deadline;
-        long wait_ms = behind ? 1 : CHECKPOINT_INTERVAL_MS;
-        int log = 0, done = 0, rc;
-
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_nsec += wait_ms * 1000000L;
-        deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-        deadline.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&cp->cond, &cp->mutex, &deadline);
-        pthread_mutex_unlock(&cp->mutex);
-        rc = sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                       &log, &done);
-        behind = rc == SQLITE_OK && done < log;
-        if (log > CHECKPOINT_RESTART_FRAMES) {
-            /* A log that never drains under steady writes: wait for the
-             * writer once, so the next transaction starts it over. */
-            (void) sqlite3_wal_checkpoint_v2(
-                cp->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-        }
-        pthread_mutex_lock(&cp->mutex);
+    while ((r = migrate_one(st, ret_error)) > 0) {
+        continue;
     }
-    pthread_mutex_unlock(&cp->mutex);
-    return NULL;
-}
-
-static void
-checkpointer_stop(struct checkpointer *cp)
-{
-    if (cp) {
-        pthread_mutex_lock(&cp->mutex);
-        cp->exiting = true;
-        pthread_cond_signal(&cp->cond);
-        pthread_mutex_unlock(&cp->mutex);
-        pthread_join(cp->thread, NULL);
-        sqlite3_close(cp->db);
-        pthread_cond_destroy(&cp->cond);
-        pthread_mutex_destroy(&cp->mutex);
-        free(cp);
-    }
-}
-
-/* Starts the checkpointer; without one SQLite checkpoints inline. */
-static void
-checkpointer_start(struct store *st, const char *path)
-{
-    struct checkpointer *cp = xcalloc(1, sizeof *cp);
-
-    if (sqlite3_open_v2(path, &cp->db, SQLITE_OPEN_READWRITE, NULL)
-        != SQLITE_OK) {
-        log_warn("%s: no checkpoint thread: %s", path, sqlite3_errmsg(cp->db));
-        sqlite3_close(cp->db);
-        free(cp);
-        return;
-    }
-    sqlite3_busy_timeout(cp->db, 1000);
-    /* A connection learns that the database is in WAL mode only once it
-     * reads it; until then checkpoints do nothing. */
-    if (exec_sql(cp->db, "PRAGMA journal_mode", NULL) < 0) {
-        log_warn("%s: no checkpoint thread: %s", path, sqlite3_errmsg(cp->db));
-        sqlite3_close(cp->db);
-        free(cp);
-        return;
-    }
-    pthread_mutex_init(&cp->mutex, NULL);
-    pthread_cond_init(&cp->cond, NULL);
-    if (pthread_create(&cp->thread, NULL, checkpointer_main, cp)) {
-        sqlite3_close(cp->db);
-        free(cp);
-        return;
-    }
-    st->checkpointer = cp;
-    sqlite3_wal_autocheckpoint(st->db, 0);
+    return r;
 }
 
 int
-store_open(const char *path, bool sync_full, struct store **ret,
+store_open(const char *url, bool sync_full, struct store **ret,
            char **ret_error)
 {
     struct store *st = xcalloc(1, sizeof *st);
-    char *vfs_name = xasprintf("neutrino-wal-%p", (void *) st);
-    int r;
+    int r = sql_open(url, sync_full, &st->db, ret_error);
 
-    /* SQLite's memory statistics take a global mutex on every allocation,
-     * and nothing reads them.  Only possible before SQLite initialises
-     * (the first open); later calls fail harmlessly. */
-    (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    r = walvfs_new(vfs_name, &st->vfs);
-    if (r) {
-        *ret_error = xasprintf("%s: cannot set up the SQLite VFS: %s", path,
-                               strerror(-r));
-        free(vfs_name);
-        store_close(st);
-        return r;
-    }
-    r = sqlite3_open_v2(path, &st->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                            | SQLITE_OPEN_NOMUTEX,
-                        vfs_name);
-    free(vfs_name);
-    if (r != SQLITE_OK) {
-        *ret_error = xasprintf(
-            "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
-        store_close(st);
-        return -EIO;
-    }
-    sqlite3_busy_timeout(st->db, 5000);
-    r = exec_sql(st->db,
-                 "PRAGMA journal_mode = WAL;"
-                 "PRAGMA foreign_keys = ON;"
-                 "PRAGMA cache_size = -16384;"
-                 /* Shrink the log file back after a restart. */
-                 "PRAGMA journal_size_limit = 67108864;"
-                 /* Savepoint journals in memory, not temp files. */
-                 "PRAGMA temp_store = MEMORY;",
-                 ret_error);
     if (!r) {
-        r = exec_sql(st->db,
-                     sync_full ? "PRAGMA synchronous = FULL"
-                               : "PRAGMA synchronous = NORMAL",
-                     ret_error);
-    }
-    if (!r) {
-        r = migrate(st->db, ret_error);
+        st->pg = sql_dialect(st->db) == SQL_POSTGRESQL;
+        r = migrate(st, ret_error);
     }
     if (r) {
         store_close(st);
         return r;
     }
-    checkpointer_start(st, path);
     *ret = st;
     return 0;
 }
@@ -469,130 +362,74 @@ void
 store_close(struct store *st)
 {
     if (st) {
-        checkpointer_stop(st->checkpointer);
         for (size_t i = 0; i < st->n_generated; i++) {
-            sqlite3_finalize(st->generated[i].stmt);
+            free(st->generated[i].sql);
         }
-        for (size_t i = 0; i < st->n_cache; i++) {
-            sqlite3_finalize(st->cache[i].stmt);
-            free(st->cache[i].sql);
-        }
-        sqlite3_close(st->db);
-        walvfs_free(st->vfs); /* After its last connection. */
+        sql_close(st->db);
         free(st);
     }
 }
 
-static void
-cache_flush(struct store *st)
-{
-    for (size_t i = 0; i < st->n_cache; i++) {
-        sqlite3_finalize(st->cache[i].stmt);
-        free(st->cache[i].sql);
-    }
-    st->n_cache = 0;
-}
-
-static uint32_t
-hash_sql(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-
-    for (; *s; s++) {
-        h = (h ^ (unsigned char) *s) * 16777619u;
-    }
-    return h;
-}
-
 /* Returns a reset statement for 'sql' (cached), or NULL (logged). */
-static sqlite3_stmt *
+static struct sql_stmt *
 prepare(struct store *st, const char *sql)
 {
-    uint32_t hash = hash_sql(sql);
-    sqlite3_stmt *stmt;
-
-    for (size_t i = 0; i < st->n_cache; i++) {
-        if (st->cache[i].hash == hash && !strcmp(st->cache[i].sql, sql)) {
-            stmt = st->cache[i].stmt;
-            sqlite3_reset(stmt);
-            sqlite3_clear_bindings(stmt);
-            return stmt;
-        }
-    }
-    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                           NULL)
-        != SQLITE_OK) {
-        log_error("cannot prepare '%s': %s", sql, sqlite3_errmsg(st->db));
-        return NULL;
-    }
-    if (st->n_cache == STMT_CACHE_MAX) {
-        cache_flush(st);
-    }
-    st->cache[st->n_cache++] = (struct cached_stmt){xstrdup(sql), hash, stmt};
-    return stmt;
+    return sql_prepare(st->db, sql);
 }
 
-/* Maps a failed step's result code to a negative errno. */
+/* A failed or unexpected sql_step() result as a negative errno. */
 static int
-step_error(struct store *st, int rc)
+step_error(int rc)
 {
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-        return -EEXIST;
-    }
-    if ((rc & 0xff) == SQLITE_BUSY) {
-        return -EBUSY;
-    }
-    log_error("SQL step failed: %s", sqlite3_errmsg(st->db));
-    return -EIO;
+    return rc < 0 ? rc : -EIO;
 }
 
 /* Runs a statement that returns no rows. */
 static int
-run(struct store *st, sqlite3_stmt *stmt)
+run(struct store *st, struct sql_stmt *stmt)
 {
     int rc;
 
     if (!stmt) {
         return -EIO;
     }
-    rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    return rc == SQLITE_DONE ? 0 : step_error(st, rc);
+    rc = sql_step(stmt);
+    sql_reset(stmt);
+    return rc == SQL_DONE ? 0 : step_error(rc);
 }
 
-/* Text is bound without a copy (SQLITE_STATIC): each statement is stepped
+/* Text is bound without a copy: each statement is stepped
  * and reset while the caller's strings live, and its bindings are cleared
  * before it is used again (prepare()). */
 static void
-bind_json(sqlite3_stmt *stmt, int idx, json_t *v)
+bind_json(struct sql_stmt *stmt, int idx, json_t *v)
 {
     if (!v || json_is_null(v)) {
-        sqlite3_bind_null(stmt, idx);
+        sql_bind_null(stmt, idx);
     } else if (json_is_string(v)) {
-        sqlite3_bind_text(stmt, idx, json_string_value(v),
-                          json_string_length(v), SQLITE_STATIC);
+        sql_bind_text(stmt, idx, json_string_value(v), json_string_length(v));
     } else if (json_is_integer(v)) {
-        sqlite3_bind_int64(stmt, idx, json_integer_value(v));
+        sql_bind_int64(stmt, idx, json_integer_value(v));
     } else if (json_is_boolean(v)) {
-        sqlite3_bind_int(stmt, idx, json_is_true(v));
+        sql_bind_int64(stmt, idx, json_is_true(v));
     } else if (json_is_array(v) && !json_array_size(v)) {
-        sqlite3_bind_text(stmt, idx, "[]", 2, SQLITE_STATIC);
+        sql_bind_text(stmt, idx, "[]", 2);
     } else if (json_is_object(v) && !json_object_size(v)) {
-        sqlite3_bind_text(stmt, idx, "{}", 2, SQLITE_STATIC);
+        sql_bind_text(stmt, idx, "{}", 2);
     } else {
         struct ds text = DS_EMPTY_INITIALIZER;
         size_t len;
 
         json_put_value(&text, v);
         len = text.len;
-        sqlite3_bind_text(stmt, idx, ds_steal(&text), len, free);
+        sql_bind_text_take(stmt, idx, ds_steal(&text), len);
     }
 }
 
 static void
-bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+bind_text(struct sql_stmt *stmt, int idx, const char *s)
 {
-    sqlite3_bind_text(stmt, idx, s, -1, SQLITE_STATIC);
+    sql_bind_text(stmt, idx, s, -1);
 }
 
 /* Runs 'sql', which returns no rows, with 'n' text parameters. */
@@ -600,7 +437,7 @@ static int
 run_texts(struct store *st, const char *sql, size_t n,
           const char *const args[])
 {
-    sqlite3_stmt *stmt = prepare(st, sql);
+    struct sql_stmt *stmt = prepare(st, sql);
 
     if (!stmt) {
         return -EIO;
@@ -616,7 +453,7 @@ static int
 exists_texts(struct store *st, const char *sql, size_t n,
              const char *const args[])
 {
-    sqlite3_stmt *stmt = prepare(st, sql);
+    struct sql_stmt *stmt = prepare(st, sql);
     int found;
 
     if (!stmt) {
@@ -625,8 +462,8 @@ exists_texts(struct store *st, const char *sql, size_t n,
     for (size_t i = 0; i < n; i++) {
         bind_text(stmt, i + 1, args[i]);
     }
-    found = sqlite3_step(stmt) == SQLITE_ROW;
-    sqlite3_reset(stmt);
+    found = sql_step(stmt) == SQL_ROW;
+    sql_reset(stmt);
     return found;
 }
 
@@ -637,28 +474,29 @@ exists_texts(struct store *st, const char *sql, size_t n,
 /* Binds 'v' for comparison with a column of 'type' (JSON columns compare
  * as their text). */
 static void
-bind_column_value(sqlite3_stmt *stmt, int idx, enum col_type type, json_t *v)
+bind_column_value(struct sql_stmt *stmt, int idx, enum col_type type,
+                  json_t *v)
 {
     if (type == COL_BOOL && json_is_boolean(v)) {
-        sqlite3_bind_int(stmt, idx, json_is_true(v));
+        sql_bind_int64(stmt, idx, json_is_true(v));
     } else {
         bind_json(stmt, idx, v);
     }
 }
 
 static json_t *
-column_json(sqlite3_stmt *stmt, int col, enum col_type type)
+column_json(struct sql_stmt *stmt, int col, enum col_type type)
 {
-    if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
+    if (sql_column_null(stmt, col)) {
         return json_null();
     }
     switch (type) {
     case COL_INT:
-        return json_integer(sqlite3_column_int64(stmt, col));
+        return json_integer(sql_column_int64(stmt, col));
     case COL_BOOL:
-        return json_boolean(sqlite3_column_int(stmt, col));
+        return json_boolean(sql_column_int64(stmt, col));
     case COL_JSON: {
-        const char *text = (const char *) sqlite3_column_text(stmt, col);
+        const char *text = sql_column_text(stmt, col);
         json_t *v;
 
         /* Most JSON columns hold an empty list or dict: skip the parser's
@@ -674,35 +512,33 @@ column_json(sqlite3_stmt *stmt, int col, enum col_type type)
     case COL_TEXT:
     case COL_NONE:
     default:
-        return json_stringn((const char *) sqlite3_column_text(stmt, col),
-                            sqlite3_column_bytes(stmt, col));
+        return json_stringn(sql_column_text(stmt, col),
+                            sql_column_bytes(stmt, col));
     }
 }
 
 int
 store_begin(struct store *st, bool write)
 {
-    return run(st, prepare(st, write ? "BEGIN IMMEDIATE" : "BEGIN"));
+    return sql_begin(st->db, write);
 }
 
 int
 store_commit(struct store *st)
 {
-    return run(st, prepare(st, "COMMIT"));
+    return sql_commit(st->db);
 }
 
 void
 store_rollback(struct store *st)
 {
-    if (!sqlite3_get_autocommit(st->db)) {
-        (void) run(st, prepare(st, "ROLLBACK"));
-    }
+    sql_rollback(st->db);
 }
 
 bool
 store_in_transaction(struct store *st)
 {
-    return !sqlite3_get_autocommit(st->db);
+    return sql_in_transaction(st->db);
 }
 
 int
@@ -785,43 +621,32 @@ generate_sql(const struct resource_def *def, enum generated_kind kind,
     return ds_steal(&sql);
 }
 
-/* A reset statement generated from 'def', prepared once. */
-static sqlite3_stmt *
+/* A reset statement generated from 'def', its SQL built once. */
+static struct sql_stmt *
 prepare_generated(struct store *st, const struct resource_def *def,
                   enum generated_kind kind, const char *column,
                   const char *const *names)
 {
     struct generated_stmt *g;
+    struct sql_stmt *stmt;
     char *sql;
 
     for (size_t i = 0; i < st->n_generated; i++) {
         g = &st->generated[i];
         if (g->def == def && g->kind == kind && g->names == names
             && (!column || !strcmp(g->column, column))) {
-            sqlite3_reset(g->stmt);
-            sqlite3_clear_bindings(g->stmt);
-            return g->stmt;
+            return prepare(st, g->sql);
         }
     }
     sql = generate_sql(def, kind, column, names);
+    stmt = prepare(st, sql);
     if (st->n_generated == ARRAY_SIZE(st->generated)) {
-        sqlite3_stmt *stmt = prepare(st, sql); /* Cache full: the usual
-                                                * way. */
-        free(sql);
+        free(sql); /* Built again next time. */
         return stmt;
     }
-    g = &st->generated[st->n_generated];
-    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                           &g->stmt, NULL)
-        != SQLITE_OK) {
-        log_error("cannot prepare '%s': %s", sql, sqlite3_errmsg(st->db));
-        free(sql);
-        return NULL;
-    }
-    free(sql);
-    *g = (struct generated_stmt){def, kind, column, names, g->stmt};
-    st->n_generated++;
-    return g->stmt;
+    st->generated[st->n_generated++] =
+        (struct generated_stmt){def, kind, column, names, sql};
+    return stmt;
 }
 
 /* ---- The change feed's log. ---- */
@@ -839,10 +664,9 @@ static int
 prune_tombstones(struct store *st)
 {
     static const char *const sql[] = {
-        "UPDATE feed_state SET floor = max(floor, (SELECT revision FROM"
-        " changes WHERE deleted = 1 ORDER BY revision DESC LIMIT 1 OFFSET"
-        " 10000))"
-        " WHERE EXISTS (SELECT 1 FROM changes WHERE deleted = 1"
+        "UPDATE feed_state SET floor = (SELECT revision FROM changes"
+        " WHERE deleted = 1 ORDER BY revision DESC LIMIT 1 OFFSET 10000)"
+        " WHERE floor < (SELECT revision FROM changes WHERE deleted = 1"
         " ORDER BY revision DESC LIMIT 1 OFFSET 10000)",
         "DELETE FROM changes WHERE deleted = 1 AND revision <="
         " (SELECT floor FROM feed_state)",
@@ -862,42 +686,64 @@ static int
 log_change(struct store *st, const struct resource_def *def, const char *id,
            bool deleted, const char *host)
 {
-    const char *sql =
-        def == &port_def
-            ? "INSERT OR REPLACE INTO changes (resource, object_id, deleted,"
-              " host, prev_host) SELECT ?1, ?2, ?3, coalesce(?4, p.h, ''),"
-              " coalesce(p.h, '') FROM (SELECT (SELECT binding_host_id FROM"
-              " ports WHERE id = ?2) AS h) AS p"
-            : "INSERT OR REPLACE INTO changes (resource, object_id, deleted,"
-              " host, prev_host) VALUES (?1, ?2, ?3, '', '')";
-    sqlite3_stmt *stmt;
+    /* SQLite replaces the object's row, giving it the next revision;
+     * PostgreSQL updates it to the sequence's next value.  (Under the
+     * write lock of sql_begin(), revisions are taken in commit order.) */
+    static const char *const sql[2][2] = {
+        {"INSERT OR REPLACE INTO changes (resource, object_id, deleted,"
+         " host, prev_host) VALUES (?1, ?2, ?3, '', '') RETURNING revision",
+         "INSERT OR REPLACE INTO changes (resource, object_id, deleted,"
+         " host, prev_host) SELECT ?1, ?2, ?3, coalesce(?4, p.h, ''),"
+         " coalesce(p.h, '') FROM (SELECT (SELECT binding_host_id FROM"
+         " ports WHERE id = ?2) AS h) AS p RETURNING revision"},
+        {"INSERT INTO changes (resource, object_id, deleted, host,"
+         " prev_host) VALUES (?1, ?2, ?3, '', '') ON CONFLICT (object_id)"
+         " DO UPDATE SET revision = nextval('changes_revision_seq'),"
+         " resource = excluded.resource, deleted = excluded.deleted,"
+         " host = excluded.host, prev_host = excluded.prev_host"
+         " RETURNING revision",
+         "INSERT INTO changes (resource, object_id, deleted, host,"
+         " prev_host) SELECT ?1::text, ?2::text, ?3::integer,"
+         " coalesce(?4::text, p.h, ''), coalesce(p.h, '') FROM (SELECT"
+         " (SELECT binding_host_id FROM ports WHERE id = ?2::text) AS h)"
+         " AS p ON CONFLICT (object_id)"
+         " DO UPDATE SET revision = nextval('changes_revision_seq'),"
+         " resource = excluded.resource, deleted = excluded.deleted,"
+         " host = excluded.host, prev_host = excluded.prev_host"
+         " RETURNING revision"},
+    };
+    struct sql_stmt *stmt;
+    long long revision;
     int r;
 
     if (!def_is_fed(def)) {
         return 0;
     }
-    stmt = prepare(st, sql);
+    stmt = prepare(st, sql[st->pg][def == &port_def]);
     if (!stmt) {
         return -EIO;
     }
     bind_text(stmt, 1, def->singular);
     bind_text(stmt, 2, id);
-    sqlite3_bind_int(stmt, 3, deleted);
+    sql_bind_int64(stmt, 3, deleted);
     if (host) {
         bind_text(stmt, 4, host);
     }
-    r = run(st, stmt);
-    if (!r && deleted && !(sqlite3_last_insert_rowid(st->db) % 1024)) {
-        r = prune_tombstones(st);
+    r = sql_step(stmt);
+    revision = r == SQL_ROW ? sql_column_int64(stmt, 0) : 0;
+    sql_reset(stmt);
+    if (r != SQL_ROW) {
+        return step_error(r);
     }
-    return r;
+    sql_notify(st->db);
+    return deleted && !(revision % 1024) ? prune_tombstones(st) : 0;
 }
 
 int
 store_feed_bounds(struct store *st, long long *ret_floor,
                   long long *ret_latest)
 {
-    sqlite3_stmt *stmt =
+    struct sql_stmt *stmt =
         prepare(st, "SELECT floor, (SELECT max(revision) FROM changes)"
                     " FROM feed_state");
     int rc;
@@ -905,17 +751,17 @@ store_feed_bounds(struct store *st, long long *ret_floor,
     if (!stmt) {
         return -EIO;
     }
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(stmt);
-        return step_error(st, rc);
+    rc = sql_step(stmt);
+    if (rc != SQL_ROW) {
+        sql_reset(stmt);
+        return step_error(rc);
     }
-    *ret_floor = sqlite3_column_int64(stmt, 0);
-    *ret_latest = sqlite3_column_int64(stmt, 1);
+    *ret_floor = sql_column_int64(stmt, 0);
+    *ret_latest = sql_column_int64(stmt, 1);
     if (*ret_latest < *ret_floor) {
         *ret_latest = *ret_floor;
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return 0;
 }
 
@@ -923,9 +769,10 @@ int
 store_feed_changes(struct store *st, long long since, const char *host,
                    int max, json_t **ret)
 {
-    sqlite3_stmt *stmt = prepare(
+    struct sql_stmt *stmt = prepare(
         st, "SELECT revision, resource, object_id, deleted FROM changes"
-            " WHERE revision > ?1 AND (?2 IS NULL OR resource <> 'port'"
+            " WHERE revision > ?1 AND (CAST(?2 AS TEXT) IS NULL"
+            " OR resource <> 'port'"
             " OR host = ?2 OR prev_host = ?2) ORDER BY revision LIMIT ?3");
     json_t *rows = json_array();
     int rc;
@@ -934,24 +781,23 @@ store_feed_changes(struct store *st, long long since, const char *host,
         json_decref(rows);
         return -EIO;
     }
-    sqlite3_bind_int64(stmt, 1, since);
+    sql_bind_int64(stmt, 1, since);
     if (host) {
         bind_text(stmt, 2, host);
     }
-    sqlite3_bind_int(stmt, 3, max);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        json_array_append_new(
-            rows,
-            json_pack("{s:I, s:s, s:s, s:b}", "revision",
-                      (json_int_t) sqlite3_column_int64(stmt, 0), "resource",
-                      (const char *) sqlite3_column_text(stmt, 1), "id",
-                      (const char *) sqlite3_column_text(stmt, 2), "deleted",
-                      sqlite3_column_int(stmt, 3)));
+    sql_bind_int64(stmt, 3, max);
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
+        json_array_append_new(rows,
+                              json_pack("{s:I, s:s, s:s, s:b}", "revision",
+                                        (json_int_t) sql_column_int64(stmt, 0),
+                                        "resource", sql_column_text(stmt, 1),
+                                        "id", sql_column_text(stmt, 2),
+                                        "deleted", sql_column_int64(stmt, 3)));
     }
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) {
+    sql_reset(stmt);
+    if (rc != SQL_DONE) {
         json_decref(rows);
-        return step_error(st, rc);
+        return step_error(rc);
     }
     *ret = rows;
     return 0;
@@ -960,7 +806,7 @@ store_feed_changes(struct store *st, long long since, const char *host,
 int
 store_insert(struct store *st, const struct resource_def *def, json_t *row)
 {
-    sqlite3_stmt *stmt;
+    struct sql_stmt *stmt;
     int n = 0, r;
 
     r = log_change(st, def, json_string_value(json_object_get(row, "id")),
@@ -985,7 +831,7 @@ store_insert(struct store *st, const struct resource_def *def, json_t *row)
         r = run_texts(st,
                       "INSERT INTO quota_usages VALUES (?, ?, 1)"
                       " ON CONFLICT (resource, project_id)"
-                      " DO UPDATE SET in_use = in_use + 1",
+                      " DO UPDATE SET in_use = quota_usages.in_use + 1",
                       TEXTS(def->table, json_string_value(json_object_get(
                                             row, "project_id"))));
     }
@@ -997,7 +843,7 @@ store_update(struct store *st, const struct resource_def *def, const char *id,
              json_t *row)
 {
     struct ds sql = DS_EMPTY_INITIALIZER;
-    sqlite3_stmt *stmt;
+    struct sql_stmt *stmt;
     int n = 0;
 
     ds_put_format(&sql, "UPDATE %s SET ", def->table);
@@ -1067,7 +913,7 @@ store_lock_row(struct store *st, const struct resource_def *def,
 }
 
 static json_t *
-row_to_json(sqlite3_stmt *stmt, const struct resource_def *def)
+row_to_json(struct sql_stmt *stmt, const struct resource_def *def)
 {
     json_t *obj = json_object();
     int col = 0;
@@ -1084,7 +930,7 @@ row_to_json(sqlite3_stmt *stmt, const struct resource_def *def)
 
 /* The attributes 'names' (NULL: all) of the current row of 'stmt'. */
 static json_t *
-named_row_to_json(sqlite3_stmt *stmt, const struct resource_def *def,
+named_row_to_json(struct sql_stmt *stmt, const struct resource_def *def,
                   const char *const *names)
 {
     json_t *obj;
@@ -1111,7 +957,7 @@ json_t *
 store_get_fields(struct store *st, const struct resource_def *def,
                  const char *id, const char *const *names)
 {
-    sqlite3_stmt *stmt =
+    struct sql_stmt *stmt =
         prepare_generated(st, def, GEN_SELECT_WHERE, "id", names);
     json_t *row = NULL;
 
@@ -1119,10 +965,10 @@ store_get_fields(struct store *st, const struct resource_def *def,
         return NULL;
     }
     bind_text(stmt, 1, id);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
+    if (sql_step(stmt) == SQL_ROW) {
         row = named_row_to_json(stmt, def, names);
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return row;
 }
 
@@ -1138,7 +984,7 @@ store_rows_where_fields(struct store *st, const struct resource_def *def,
                         const char *column, const char *value,
                         const char *const *names)
 {
-    sqlite3_stmt *stmt =
+    struct sql_stmt *stmt =
         prepare_generated(st, def, GEN_SELECT_WHERE, column, names);
     json_t *rows = json_array();
 
@@ -1146,10 +992,10 @@ store_rows_where_fields(struct store *st, const struct resource_def *def,
         return rows;
     }
     bind_text(stmt, 1, value);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
+    while (sql_step(stmt) == SQL_ROW) {
         json_array_append_new(rows, named_row_to_json(stmt, def, names));
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return rows;
 }
 
@@ -1160,7 +1006,7 @@ store_ids_where(struct store *st, const struct resource_def *def,
     char *sql = xasprintf("SELECT id FROM %s WHERE %s = ? "
                           "ORDER BY created_at, id",
                           def->table, column);
-    sqlite3_stmt *stmt = prepare(st, sql);
+    struct sql_stmt *stmt = prepare(st, sql);
     json_t *ids = json_array();
 
     free(sql);
@@ -1168,11 +1014,10 @@ store_ids_where(struct store *st, const struct resource_def *def,
         return ids;
     }
     bind_text(stmt, 1, value);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        json_array_append_new(
-            ids, json_string((const char *) sqlite3_column_text(stmt, 0)));
+    while (sql_step(stmt) == SQL_ROW) {
+        json_array_append_new(ids, json_string(sql_column_text(stmt, 0)));
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return ids;
 }
 
@@ -1465,7 +1310,7 @@ static json_t *
 fetch_rows(struct store *st, const struct resource_def *def,
            struct sql_builder *b, bool reverse)
 {
-    sqlite3_stmt *stmt = prepare(st, ds_cstr(&b->sql));
+    struct sql_stmt *stmt = prepare(st, ds_cstr(&b->sql));
     json_t *rows = json_array();
     size_t i;
     json_t *v;
@@ -1480,7 +1325,7 @@ fetch_rows(struct store *st, const struct resource_def *def,
             stmt, i + 1, json_integer_value(json_array_get(b->param_types, i)),
             v);
     }
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         json_t *row = row_to_json(stmt, def);
         if (reverse) {
             json_array_insert_new(rows, 0, row);
@@ -1488,9 +1333,9 @@ fetch_rows(struct store *st, const struct resource_def *def,
             json_array_append_new(rows, row);
         }
     }
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) {
-        log_error("list query failed: %s", sqlite3_errmsg(st->db));
+    sql_reset(stmt);
+    if (rc != SQL_DONE) {
+        log_error("list query failed");
         json_decref(rows);
         return NULL;
     }
@@ -1549,7 +1394,7 @@ store_list(struct store *st, const struct resource_def *def,
 
 /* Writes the current row of 'stmt' as a JSON object. */
 static void
-write_row(sqlite3_stmt *stmt, const struct resource_def *def, char **fields,
+write_row(struct sql_stmt *stmt, const struct resource_def *def, char **fields,
           store_row_func *extra, void *aux, struct ds *out)
 {
     const char *id = NULL, *project = NULL;
@@ -1566,11 +1411,11 @@ write_row(sqlite3_stmt *stmt, const struct resource_def *def, char **fields,
 
         if (c < 0 || !query_fields_want(fields, a->name)) {
             if (c >= 0 && !strcmp(a->name, "id")) {
-                id = (const char *) sqlite3_column_text(stmt, c);
+                id = sql_column_text(stmt, c);
             }
             if (c >= 0 && !strcmp(a->name, "project_id")) {
-                project = (const char *) sqlite3_column_text(stmt, c);
-                project_len = sqlite3_column_bytes(stmt, c);
+                project = sql_column_text(stmt, c);
+                project_len = sql_column_bytes(stmt, c);
             }
             continue;
         }
@@ -1578,12 +1423,12 @@ write_row(sqlite3_stmt *stmt, const struct resource_def *def, char **fields,
         first = false;
         json_put_string(out, a->name, strlen(a->name));
         ds_put_char(out, ':');
-        text = (const char *) sqlite3_column_text(stmt, c);
-        len = sqlite3_column_bytes(stmt, c);
+        text = sql_column_text(stmt, c);
+        len = sql_column_bytes(stmt, c);
         if (!text) {
             ds_put_cstr(out, "null");
         } else if (a->type == COL_BOOL) {
-            ds_put_cstr(out, sqlite3_column_int(stmt, c) ? "true" : "false");
+            ds_put_cstr(out, sql_column_int64(stmt, c) ? "true" : "false");
         } else if (a->type == COL_INT || a->type == COL_JSON) {
             ds_put_buf(out, text, len); /* Our own JSON, stored as text. */
         } else {
@@ -1614,12 +1459,12 @@ store_list_json(struct store *st, const struct resource_def *def,
 {
     struct sql_builder b = {DS_EMPTY_INITIALIZER, json_array(), json_array()};
     int r = build_list_query(st, def, q, &b);
-    sqlite3_stmt *stmt = r ? NULL : prepare(st, ds_cstr(&b.sql));
+    struct sql_stmt *stmt = r ? NULL : prepare(st, ds_cstr(&b.sql));
     json_t *rows = json_array(), *ids = json_array();
     struct ds one = DS_EMPTY_INITIALIZER;
     size_t i;
     json_t *v;
-    int rc = SQLITE_DONE;
+    int rc = SQL_DONE;
 
     if (!r && !stmt) {
         r = -EIO;
@@ -1629,9 +1474,9 @@ store_list_json(struct store *st, const struct resource_def *def,
                           json_integer_value(json_array_get(b.param_types, i)),
                           v);
     }
-    while (stmt && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while (stmt && (rc = sql_step(stmt)) == SQL_ROW) {
         /* "id" is every table's first column (STANDARD_ATTRS). */
-        json_t *id = json_string((const char *) sqlite3_column_text(stmt, 0));
+        json_t *id = json_string(sql_column_text(stmt, 0));
         if (!q->page_reverse) {
             ds_put_cstr(out, json_array_size(ids) ? "," : "");
             write_row(stmt, def, q->fields, extra, aux, out);
@@ -1645,10 +1490,10 @@ store_list_json(struct store *st, const struct resource_def *def,
         json_array_insert_new(ids, 0, id);
     }
     if (stmt) {
-        sqlite3_reset(stmt);
+        sql_reset(stmt);
     }
-    if (!r && rc != SQLITE_DONE) {
-        log_error("list query failed: %s", sqlite3_errmsg(st->db));
+    if (!r && rc != SQL_DONE) {
+        log_error("list query failed");
         r = -EIO;
     }
     json_array_foreach (rows, i, v) {
@@ -1705,8 +1550,9 @@ long
 store_count_owned(struct store *st, const struct resource_def *def,
                   const char *project)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT in_use FROM quota_usages"
-                                     " WHERE resource = ? AND project_id = ?");
+    struct sql_stmt *stmt =
+        prepare(st, "SELECT in_use FROM quota_usages"
+                    " WHERE resource = ? AND project_id = ?");
     long n = -EIO;
     int rc;
 
@@ -1715,11 +1561,11 @@ store_count_owned(struct store *st, const struct resource_def *def,
     }
     bind_text(stmt, 1, def->table);
     bind_text(stmt, 2, project);
-    rc = sqlite3_step(stmt);
-    n = rc == SQLITE_ROW    ? sqlite3_column_int64(stmt, 0)
-        : rc == SQLITE_DONE ? 0
-                            : step_error(st, rc);
-    sqlite3_reset(stmt);
+    rc = sql_step(stmt);
+    n = rc == SQL_ROW    ? sql_column_int64(stmt, 0)
+        : rc == SQL_DONE ? 0
+                         : step_error(rc);
+    sql_reset(stmt);
     return n;
 }
 
@@ -1727,8 +1573,9 @@ int
 store_quota_get(struct store *st, const char *project, const char *resource,
                 long *ret)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT quota_limit FROM quotas"
-                                     " WHERE project_id = ? AND resource = ?");
+    struct sql_stmt *stmt =
+        prepare(st, "SELECT quota_limit FROM quotas"
+                    " WHERE project_id = ? AND resource = ?");
     int rc, r;
 
     if (!stmt) {
@@ -1736,21 +1583,19 @@ store_quota_get(struct store *st, const char *project, const char *resource,
     }
     bind_text(stmt, 1, project);
     bind_text(stmt, 2, resource);
-    rc = sqlite3_step(stmt);
-    r = rc == SQLITE_ROW    ? 0
-        : rc == SQLITE_DONE ? -ENOENT
-                            : step_error(st, rc);
+    rc = sql_step(stmt);
+    r = rc == SQL_ROW ? 0 : rc == SQL_DONE ? -ENOENT : step_error(rc);
     if (!r) {
-        *ret = sqlite3_column_int64(stmt, 0);
+        *ret = sql_column_int64(stmt, 0);
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return r;
 }
 
 int
 store_quota_list(struct store *st, const char *project, json_t **ret)
 {
-    sqlite3_stmt *stmt =
+    struct sql_stmt *stmt =
         prepare(st, project ? "SELECT project_id, resource, quota_limit"
                               " FROM quotas WHERE project_id = ?"
                             : "SELECT project_id, resource, quota_limit"
@@ -1765,22 +1610,21 @@ store_quota_list(struct store *st, const char *project, json_t **ret)
     if (project) {
         bind_text(stmt, 1, project);
     }
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *p = (const char *) sqlite3_column_text(stmt, 0);
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
+        const char *p = sql_column_text(stmt, 0);
         json_t *limits = json_object_get(all, p);
 
         if (!limits) {
             limits = json_object();
             json_object_set_new(all, p, limits);
         }
-        json_object_set_new(limits,
-                            (const char *) sqlite3_column_text(stmt, 1),
-                            json_integer(sqlite3_column_int64(stmt, 2)));
+        json_object_set_new(limits, sql_column_text(stmt, 1),
+                            json_integer(sql_column_int64(stmt, 2)));
     }
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) {
+    sql_reset(stmt);
+    if (rc != SQL_DONE) {
         json_decref(all);
-        return step_error(st, rc);
+        return step_error(rc);
     }
     *ret = all;
     return 0;
@@ -1790,7 +1634,7 @@ int
 store_quota_set(struct store *st, const char *project, const char *resource,
                 long limit)
 {
-    sqlite3_stmt *stmt =
+    struct sql_stmt *stmt =
         prepare(st, "INSERT INTO quotas (project_id, resource, quota_limit)"
                     " VALUES (?, ?, ?) ON CONFLICT (project_id, resource)"
                     " DO UPDATE SET quota_limit = excluded.quota_limit");
@@ -1800,7 +1644,7 @@ store_quota_set(struct store *st, const char *project, const char *resource,
     }
     bind_text(stmt, 1, project);
     bind_text(stmt, 2, resource);
-    sqlite3_bind_int64(stmt, 3, limit);
+    sql_bind_int64(stmt, 3, limit);
     return run(st, stmt);
 }
 
@@ -1810,23 +1654,23 @@ store_quota_delete(struct store *st, const char *project)
     int r = run_texts(st, "DELETE FROM quotas WHERE project_id = ?",
                       TEXTS(project));
 
-    return r ? r : sqlite3_changes(st->db) ? 0 : -ENOENT;
+    return r ? r : sql_changes(st->db) ? 0 : -ENOENT;
 }
 
 int
 store_segment_claim(struct store *st, const char *type, const char *physnet,
                     int segid, const char *network_id)
 {
-    sqlite3_stmt *stmt = prepare(st, "INSERT INTO segments (network_type, "
-                                     "physical_network, segmentation_id, "
-                                     "network_id) VALUES (?, ?, ?, ?)");
+    struct sql_stmt *stmt = prepare(st, "INSERT INTO segments (network_type, "
+                                        "physical_network, segmentation_id, "
+                                        "network_id) VALUES (?, ?, ?, ?)");
 
     if (!stmt) {
         return -EIO;
     }
     bind_text(stmt, 1, type);
     bind_text(stmt, 2, physnet);
-    sqlite3_bind_int(stmt, 3, segid);
+    sql_bind_int64(stmt, 3, segid);
     bind_text(stmt, 4, network_id);
     return run(st, stmt);
 }
@@ -1835,27 +1679,27 @@ int
 store_segment_free_vlan(struct store *st, const char *physnet, int min,
                         int max, int *ret)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT segmentation_id FROM segments "
-                                     "WHERE network_type = 'vlan' AND "
-                                     "physical_network = ? AND "
-                                     "segmentation_id BETWEEN ? AND ? "
-                                     "ORDER BY segmentation_id");
+    struct sql_stmt *stmt = prepare(st, "SELECT segmentation_id FROM segments "
+                                        "WHERE network_type = 'vlan' AND "
+                                        "physical_network = ? AND "
+                                        "segmentation_id BETWEEN ? AND ? "
+                                        "ORDER BY segmentation_id");
     int next = min;
 
     if (!stmt) {
         return -EIO;
     }
     bind_text(stmt, 1, physnet);
-    sqlite3_bind_int(stmt, 2, min);
-    sqlite3_bind_int(stmt, 3, max);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        int used = sqlite3_column_int(stmt, 0);
+    sql_bind_int64(stmt, 2, min);
+    sql_bind_int64(stmt, 3, max);
+    while (sql_step(stmt) == SQL_ROW) {
+        int used = sql_column_int64(stmt, 0);
         if (used > next) {
             break;
         }
         next = used + 1;
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     if (next > max) {
         return -ENOSPC;
     }
@@ -1944,8 +1788,9 @@ long
 store_ip_count(struct store *st, const char *subnet_id,
                const char *except_port_id)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT COUNT(*) FROM ipallocations "
-                                     "WHERE subnet_id = ? AND port_id <> ?");
+    struct sql_stmt *stmt =
+        prepare(st, "SELECT COUNT(*) FROM ipallocations "
+                    "WHERE subnet_id = ? AND port_id <> ?");
     long n = 0;
 
     if (!stmt) {
@@ -1953,10 +1798,10 @@ store_ip_count(struct store *st, const char *subnet_id,
     }
     bind_text(stmt, 1, subnet_id);
     bind_text(stmt, 2, except_port_id ? except_port_id : "");
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        n = sqlite3_column_int64(stmt, 0);
+    if (sql_step(stmt) == SQL_ROW) {
+        n = sql_column_int64(stmt, 0);
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return n;
 }
 
@@ -1964,9 +1809,9 @@ json_t *
 store_ip_keys(struct store *st, const char *subnet_id,
               const struct ip_addr *first, const struct ip_addr *last)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT ip_key FROM ipallocations "
-                                     "WHERE subnet_id = ? AND ip_key "
-                                     "BETWEEN ? AND ? ORDER BY ip_key");
+    struct sql_stmt *stmt = prepare(st, "SELECT ip_key FROM ipallocations "
+                                        "WHERE subnet_id = ? AND ip_key "
+                                        "BETWEEN ? AND ? ORDER BY ip_key");
     char k0[IP_KEYLEN], k1[IP_KEYLEN];
     json_t *keys = json_array();
 
@@ -1978,11 +1823,10 @@ store_ip_keys(struct store *st, const char *subnet_id,
     bind_text(stmt, 1, subnet_id);
     bind_text(stmt, 2, k0);
     bind_text(stmt, 3, k1);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        json_array_append_new(
-            keys, json_string((const char *) sqlite3_column_text(stmt, 0)));
+    while (sql_step(stmt) == SQL_ROW) {
+        json_array_append_new(keys, json_string(sql_column_text(stmt, 0)));
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return keys;
 }
 
@@ -2054,14 +1898,10 @@ store_range_delete_all(struct store *st, const char *subnet_id)
 }
 
 static int
-read_range(sqlite3_stmt *stmt, int version, struct ip_range *r)
+read_range(struct sql_stmt *stmt, int version, struct ip_range *r)
 {
-    if (ip_from_key((const char *) sqlite3_column_text(stmt, 0), version,
-                    &r->first)
-            < 0
-        || ip_from_key((const char *) sqlite3_column_text(stmt, 1), version,
-                       &r->last)
-               < 0) {
+    if (ip_from_key(sql_column_text(stmt, 0), version, &r->first) < 0
+        || ip_from_key(sql_column_text(stmt, 1), version, &r->last) < 0) {
         return -EIO;
     }
     return 0;
@@ -2071,10 +1911,10 @@ int
 store_range_list(struct store *st, const char *subnet_id, int version,
                  const struct ip_addr *from, struct ip_range *ranges, int max)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT first_key, last_key FROM "
-                                     "ipam_ranges WHERE subnet_id = ? AND "
-                                     "last_key >= ? ORDER BY first_key "
-                                     "LIMIT ?");
+    struct sql_stmt *stmt = prepare(st, "SELECT first_key, last_key FROM "
+                                        "ipam_ranges WHERE subnet_id = ? AND "
+                                        "last_key >= ? ORDER BY first_key "
+                                        "LIMIT ?");
     char key[IP_KEYLEN] = "";
     int n = 0;
 
@@ -2086,15 +1926,15 @@ store_range_list(struct store *st, const char *subnet_id, int version,
     }
     bind_text(stmt, 1, subnet_id);
     bind_text(stmt, 2, key);
-    sqlite3_bind_int(stmt, 3, max);
-    while (n < max && sqlite3_step(stmt) == SQLITE_ROW) {
+    sql_bind_int64(stmt, 3, max);
+    while (n < max && sql_step(stmt) == SQL_ROW) {
         if (read_range(stmt, version, &ranges[n]) < 0) {
-            sqlite3_reset(stmt);
+            sql_reset(stmt);
             return -EIO;
         }
         n++;
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return n;
 }
 
@@ -2102,10 +1942,10 @@ int
 store_range_find(struct store *st, const char *subnet_id,
                  const struct ip_addr *a, struct ip_range *ret)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT first_key, last_key FROM "
-                                     "ipam_ranges WHERE subnet_id = ? AND "
-                                     "first_key <= ? ORDER BY first_key "
-                                     "DESC LIMIT 1");
+    struct sql_stmt *stmt = prepare(st, "SELECT first_key, last_key FROM "
+                                        "ipam_ranges WHERE subnet_id = ? AND "
+                                        "first_key <= ? ORDER BY first_key "
+                                        "DESC LIMIT 1");
     char key[IP_KEYLEN];
     struct ip_range r;
     int found = 0;
@@ -2116,12 +1956,12 @@ store_range_find(struct store *st, const char *subnet_id,
     ip_to_key(a, key);
     bind_text(stmt, 1, subnet_id);
     bind_text(stmt, 2, key);
-    if (sqlite3_step(stmt) == SQLITE_ROW
-        && read_range(stmt, a->version, &r) == 0 && ip_cmp(a, &r.last) <= 0) {
+    if (sql_step(stmt) == SQL_ROW && read_range(stmt, a->version, &r) == 0
+        && ip_cmp(a, &r.last) <= 0) {
         *ret = r;
         found = 1;
     }
-    sqlite3_reset(stmt);
+    sql_reset(stmt);
     return found;
 }
 
@@ -2135,6 +1975,18 @@ store_mac_exists(struct store *st, const char *network_id, const char *mac)
 }
 
 int
+store_notify_fd(struct store *st, unsigned long *ret_session)
+{
+    return sql_notify_fd(st->db, ret_session);
+}
+
+int
+store_take_notifications(struct store *st)
+{
+    return sql_take_notifications(st->db);
+}
+
+int
 store_log_change(struct store *st, const struct resource_def *def,
                  const char *id)
 {
@@ -2144,23 +1996,21 @@ store_log_change(struct store *st, const struct resource_def *def,
 int
 store_default_sg_get(struct store *st, const char *project_id, char **ret)
 {
-    sqlite3_stmt *stmt = prepare(st, "SELECT security_group_id FROM"
-                                     " default_security_groups"
-                                     " WHERE project_id = ?");
+    struct sql_stmt *stmt = prepare(st, "SELECT security_group_id FROM"
+                                        " default_security_groups"
+                                        " WHERE project_id = ?");
     int rc;
 
     if (!stmt) {
         return -EIO;
     }
     bind_text(stmt, 1, project_id);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *ret = xstrdup((const char *) sqlite3_column_text(stmt, 0));
+    rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
+        *ret = xstrdup(sql_column_text(stmt, 0));
     }
-    sqlite3_reset(stmt);
-    return rc == SQLITE_ROW    ? 0
-           : rc == SQLITE_DONE ? -ENOENT
-                               : step_error(st, rc);
+    sql_reset(stmt);
+    return rc == SQL_ROW ? 0 : rc == SQL_DONE ? -ENOENT : step_error(rc);
 }
 
 int
@@ -2199,8 +2049,9 @@ store_sg_bindings_set(struct store *st, const char *port_id, json_t *sg_ids,
             break;
         }
         r = run_texts(st,
-                      "INSERT OR IGNORE INTO security_group_port_bindings"
-                      " (port_id, security_group_id) VALUES (?, ?)",
+                      "INSERT INTO security_group_port_bindings"
+                      " (port_id, security_group_id) VALUES (?, ?)"
+                      " ON CONFLICT DO NOTHING",
                       TEXTS(port_id, json_string_value(id)));
     }
     return r;
@@ -2218,18 +2069,17 @@ store_sg_in_use(struct store *st, const char *sg_id)
 /* Appends the text of each row's first column to 'out' (a JSON column's
  * array items' "ip_address" when 'pairs'). */
 static int
-collect_addresses(struct store *st, sqlite3_stmt *stmt, bool pairs,
+collect_addresses(struct store *st, struct sql_stmt *stmt, bool pairs,
                   json_t *out)
 {
     int rc;
 
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         json_t *list, *item;
         size_t i;
 
         if (!pairs) {
-            json_array_append_new(
-                out, json_string((const char *) sqlite3_column_text(stmt, 0)));
+            json_array_append_new(out, json_string(sql_column_text(stmt, 0)));
             continue;
         }
         list = column_json(stmt, 0, COL_JSON);
@@ -2241,8 +2091,8 @@ collect_addresses(struct store *st, sqlite3_stmt *stmt, bool pairs,
         }
         json_decref(list);
     }
-    sqlite3_reset(stmt);
-    return rc == SQLITE_DONE ? 0 : step_error(st, rc);
+    sql_reset(stmt);
+    return rc == SQL_DONE ? 0 : step_error(rc);
 }
 
 int
@@ -2261,7 +2111,7 @@ store_sg_member_addresses(struct store *st, const char *sg_id, json_t **ret)
     int r = 0;
 
     for (int i = 0; i < 2 && !r; i++) {
-        sqlite3_stmt *stmt = prepare(st, sql[i]);
+        struct sql_stmt *stmt = prepare(st, sql[i]);
         if (!stmt) {
             r = -EIO;
             break;
@@ -2282,14 +2132,14 @@ store_sg_member_addresses(struct store *st, const char *sg_id, json_t **ret)
 /* The rows of 'stmt' (parameters bound): each one's first column as a
  * string, or with 'n_cols' > 1 an array of its first 'n_cols' columns. */
 static json_t *
-text_rows(sqlite3_stmt *stmt, int n_cols)
+text_rows(struct sql_stmt *stmt, int n_cols)
 {
     json_t *rows = json_array();
 
-    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+    while (stmt && sql_step(stmt) == SQL_ROW) {
         json_t *row = n_cols > 1 ? json_array() : NULL;
         for (int i = 0; i < n_cols; i++) {
-            const char *v = (const char *) sqlite3_column_text(stmt, i);
+            const char *v = sql_column_text(stmt, i);
             json_t *s = json_string(v ? v : "");
             if (row) {
                 json_array_append_new(row, s);
@@ -2300,7 +2150,7 @@ text_rows(sqlite3_stmt *stmt, int n_cols)
         json_array_append_new(rows, row);
     }
     if (stmt) {
-        sqlite3_reset(stmt);
+        sql_reset(stmt);
     }
     return rows;
 }
@@ -2309,7 +2159,7 @@ static json_t *
 text_rows_of(struct store *st, const char *sql, int n_cols, size_t n,
              const char *const args[])
 {
-    sqlite3_stmt *stmt = prepare(st, sql);
+    struct sql_stmt *stmt = prepare(st, sql);
 
     for (size_t i = 0; stmt && i < n; i++) {
         bind_text(stmt, i + 1, args[i]);
@@ -2335,7 +2185,7 @@ store_dhcp_unbind(struct store *st, const char *network_id,
                       " network_id = ? AND dhcp_agent_id = ?",
                       TEXTS(network_id, agent_id));
 
-    return r ? r : sqlite3_changes(st->db) ? 0 : -ENOENT;
+    return r ? r : sql_changes(st->db) ? 0 : -ENOENT;
 }
 
 json_t *
@@ -2383,14 +2233,14 @@ store_dhcp_stale_bindings(struct store *st, const char *cutoff)
 json_t *
 store_dhcp_underhosted(struct store *st, int per_network)
 {
-    sqlite3_stmt *stmt = prepare(
+    struct sql_stmt *stmt = prepare(
         st, "SELECT n.id FROM networks n WHERE EXISTS (SELECT 1 FROM"
             " subnets s WHERE s.network_id = n.id AND s.enable_dhcp = 1)"
             " AND (SELECT count(*) FROM networkdhcpagentbindings b"
             " WHERE b.network_id = n.id) < ? ORDER BY n.created_at, n.id");
 
     if (stmt) {
-        sqlite3_bind_int(stmt, 1, per_network);
+        sql_bind_int64(stmt, 1, per_network);
     }
     return text_rows(stmt, 1);
 }

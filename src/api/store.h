@@ -1,17 +1,20 @@
 /* Storage: every SQL statement of the server lives here, behind this one
- * interface, so the backend can change (SQLite today, PostgreSQL for several
- * servers later) without touching the API code.
+ * interface, and runs unchanged on SQLite (one server) or PostgreSQL
+ * (several servers on one database) through api/sql.h.
  *
  * Rows travel as JSON objects keyed by API attribute names; the resource
  * schemas (api/schema.h) say which attribute is which column.  Each API
  * request runs in one transaction: store_begin(), the calls, then
  * store_commit() or store_rollback().  Write transactions take the write
- * lock up front (BEGIN IMMEDIATE), so a read-then-write never fails half way
- * because another writer committed in between.
+ * lock up front (SQLite's BEGIN IMMEDIATE; on PostgreSQL one advisory lock
+ * all servers take), so a read-then-write never fails half way because
+ * another writer committed in between, on this server or another.
  *
  * Functions return 0 or a negative errno: -ENOENT (no such row), -EEXIST (a
- * uniqueness constraint), -ENOSPC (nothing free), -EIO (anything else,
- * logged).  Returned json_t references belong to the caller. */
+ * uniqueness constraint), -ENOSPC (nothing free), -EBUSY or -EAGAIN (the
+ * database is busy: retry), -ENOTCONN (the database connection is lost;
+ * the next store_begin() reconnects), -EIO (anything else, logged).
+ * Returned json_t references belong to the caller. */
 #ifndef API_STORE_H
 #define API_STORE_H 1
 
@@ -26,11 +29,12 @@
 
 struct store;
 
-/* Opens (creating and migrating as needed) the SQLite database at 'path'.
- * 'sync_full' selects synchronous=FULL (survives power loss) over NORMAL
- * (survives a killed process).  Returns 0 or a negative errno with
- * '*ret_error' set (malloc'd). */
-int store_open(const char *path, bool sync_full, struct store **ret,
+/* Opens (creating and migrating as needed) the database 'url' names (see
+ * sql_open(): sqlite:///PATH or postgresql://...).  'sync_full' selects
+ * SQLite's synchronous=FULL (survives power loss) over NORMAL (survives a
+ * killed process).  Returns 0 or a negative errno with '*ret_error' set
+ * (malloc'd). */
+int store_open(const char *url, bool sync_full, struct store **ret,
                char **ret_error) WARN_UNUSED;
 void store_close(struct store *);
 
@@ -205,6 +209,15 @@ int store_feed_bounds(struct store *, long long *ret_floor,
  * bound to 'host' before or after their change. */
 int store_feed_changes(struct store *, long long since, const char *host,
                        int max, json_t **ret) WARN_UNUSED;
+
+/* Other servers' commits on the same database (PostgreSQL's LISTEN/NOTIFY;
+ * SQLite has none).  store_notify_fd(): the descriptor to watch (-1:
+ * none); '*ret_session' changes whenever the connection was made again.
+ * store_take_notifications(): how many commits of others were heard since
+ * the last call, without blocking, or a negative errno (connection
+ * lost). */
+int store_notify_fd(struct store *, unsigned long *ret_session);
+int store_take_notifications(struct store *);
 
 /* Records a change of object 'id' of 'def' for the feed without writing
  * its row: a security group whose members (ports) changed. */

@@ -14,16 +14,22 @@ Environment:
                     one (used to check the expectations against a real neutron-server); tests
                     that need to start, restart or kill the server are skipped then
   NEUTRINO_PROJECT  the default project of that external server (default: fake_project_id)
+  NEUTRINO_DB       "postgresql": every server gets a fresh database of its own on a private
+                    PostgreSQL the tests start (see PgCluster) instead of an SQLite file
 """
 
+import atexit
 import json
 import os
+import pwd
 import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -60,6 +66,96 @@ needs_process = pytest.mark.skipif(
     EXTERNAL_URL is not None, reason="needs a server process started by the test")
 
 
+PG_BIN = "/usr/lib/postgresql/15/bin"
+USE_PG = os.environ.get("NEUTRINO_DB", "sqlite") == "postgresql"
+
+
+class PgCluster:
+    """A private PostgreSQL (Debian's binaries): initdb in a temporary directory, pg_ctl on a
+    free 127.0.0.1 port, trust authentication for the user "neutrino", the C collation (the
+    order SQLite sorts text in).  PostgreSQL refuses to run as root, so as root the cluster
+    belongs to the "postgres" user.  stop() removes it, also when a test failed."""
+
+    def __init__(self):
+        self.dir = None
+        self.port = None
+        self.proc_user = None
+
+    def _run(self, argv, **kw):
+        if self.proc_user:
+            argv = ["runuser", "-u", self.proc_user, "--"] + argv
+        return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)
+
+    def start(self):
+        if not os.access(PG_BIN + "/initdb", os.X_OK):
+            pytest.skip("PostgreSQL binaries not found in " + PG_BIN)
+        self.dir = tempfile.mkdtemp(prefix="neutrino-pg-")
+        if os.getuid() == 0:
+            self.proc_user = "postgres"
+            pw = pwd.getpwnam("postgres")
+            os.chmod(self.dir, 0o755)
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        data = os.path.join(self.dir, "data")
+        p = self._run([PG_BIN + "/initdb", "-D", data, "-A", "trust", "-U", "neutrino",
+                       "--no-locale", "-E", "UTF8", "--no-sync"], cwd=self.dir)
+        if p.returncode:
+            raise AssertionError("initdb failed: %s %s" % (p.stdout, p.stderr))
+        self.port = free_tcp_port()
+        # fsync off: a test cluster need not survive power loss, and fsyncs on a shared
+        # machine's disk would measure the disk rather than the servers.
+        opts = ("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+                % (self.port, self.dir))
+        p = self._run([PG_BIN + "/pg_ctl", "-D", data, "-l", os.path.join(self.dir, "log"),
+                       "-o", opts, "-w", "-t", "60", "start"], cwd=self.dir)
+        if p.returncode:
+            log = Path(self.dir, "log")
+            raise AssertionError("pg_ctl start failed: %s %s %s" % (
+                p.stdout, p.stderr, log.read_text() if log.exists() else ""))
+        atexit.register(self.stop)
+        return self
+
+    def url(self, db, driver=""):
+        return "postgresql%s://neutrino:neutrino@127.0.0.1:%d/%s" % (driver, self.port, db)
+
+    def psql(self, db, sql):
+        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d",
+                            self.url(db), "-c", sql],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode:
+            raise AssertionError("psql %r: %s" % (sql, p.stderr))
+        return p.stdout
+
+    def new_database(self):
+        name = "n" + uuid.uuid4().hex[:16]
+        self.psql("postgres", "CREATE DATABASE %s" % name)
+        return name
+
+    def stop(self):
+        if self.dir is None:
+            return
+        data = os.path.join(self.dir, "data")
+        self._run([PG_BIN + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = None
+
+
+_PG = None
+
+
+def pg_cluster():
+    """The session's private PostgreSQL, started on first use."""
+    global _PG
+    if _PG is None:
+        _PG = PgCluster().start()
+    return _PG
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _PG is not None:
+        _PG.stop()
+
+
 def base_config(db_path):
     """The default configuration, as {section: {option: value}}."""
     return {
@@ -72,7 +168,8 @@ def base_config(db_path):
             "host": "controller.home.local",
             "noauth_project_id": ADMIN_PROJECT,
         },
-        "database": {"connection": "sqlite:///" + str(db_path)},
+        "database": {"connection": (pg_cluster().url(pg_cluster().new_database()) if USE_PG
+                                    else "sqlite:///" + str(db_path))},
         "ml2": {"tenant_network_types": "vlan"},
         "ml2_type_flat": {"flat_networks": "provider"},
         "ml2_type_vlan": {"network_vlan_ranges": "provider:1000:1999"},
@@ -421,7 +518,6 @@ class Agent:
 
 
 def free_tcp_port():
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

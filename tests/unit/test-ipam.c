@@ -336,7 +336,8 @@ static int
 db_setup(void **state)
 {
     struct fixture *f = xcalloc(1, sizeof *f);
-    char *error = NULL;
+    char *error = NULL, *url;
+    int r;
 
     strcpy(f->dir, "/tmp/neutrino-test-ipam-XXXXXX");
     if (!mkdtemp(f->dir)) {
@@ -344,7 +345,10 @@ db_setup(void **state)
         return -1;
     }
     f->path = xasprintf("%s/neutron.db", f->dir);
-    if (store_open(f->path, false, &f->st, &error) != 0) {
+    url = xasprintf("sqlite:///%s", f->path); /* Absolute: 4 slashes. */
+    r = store_open(url, false, &f->st, &error);
+    free(url);
+    if (r != 0) {
         fprintf(stderr, "store_open: %s\n", error ? error : "?");
         free(error);
         return -1;
