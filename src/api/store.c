@@ -909,7 +909,7 @@ store_lock_row(struct store *st, const struct resource_def *def,
     int r = run_texts(st, sql, TEXTS(id));
 
     free(sql);
-    return r ? r : sqlite3_changes(st->db) ? 0 : -ENOENT;
+    return r ? r : sql_changes(st->db) ? 0 : -ENOENT;
 }
 
 static json_t *
