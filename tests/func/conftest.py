@@ -86,7 +86,11 @@ class PgCluster:
             argv = ["runuser", "-u", self.proc_user, "--"] + argv
         return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)
 
-    def start(self):
+    # fsync off: a test cluster need not survive power loss, and fsyncs on a shared machine's
+    # disk would measure the disk rather than the servers.
+    FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+    def _make_dir(self):
         if not os.access(PG_BIN + "/initdb", os.X_OK):
             pytest.skip("PostgreSQL binaries not found in " + PG_BIN)
         self.dir = tempfile.mkdtemp(prefix="neutrino-pg-")
@@ -95,25 +99,49 @@ class PgCluster:
             pw = pwd.getpwnam("postgres")
             os.chmod(self.dir, 0o755)
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-        data = os.path.join(self.dir, "data")
+        atexit.register(self.stop)
+        return os.path.join(self.dir, "data")
+
+    def start(self, settings=None):
+        """A new cluster with 'settings' (default FAST) on the command line."""
+        data = self._make_dir()
         p = self._run([PG_BIN + "/initdb", "-D", data, "-A", "trust", "-U", "neutrino",
                        "--no-locale", "-E", "UTF8", "--no-sync"], cwd=self.dir)
         if p.returncode:
             raise AssertionError("initdb failed: %s %s" % (p.stdout, p.stderr))
+        return self._pg_ctl_start(self.FAST if settings is None else settings)
+
+    def start_replica(self, primary, name, settings=None):
+        """A streaming replica of 'primary', known to it as 'name' (application_name, what
+        synchronous_standby_names lists)."""
+        data = self._make_dir()
+        p = self._run([PG_BIN + "/pg_basebackup", "-D", data, "-R", "-X", "stream",
+                       "-d", "host=127.0.0.1 port=%d user=neutrino application_name=%s"
+                       % (primary.port, name)], cwd=self.dir)
+        if p.returncode:
+            raise AssertionError("pg_basebackup failed: %s %s" % (p.stdout, p.stderr))
+        return self._pg_ctl_start(self.FAST if settings is None else settings)
+
+    def _pg_ctl_start(self, settings):
         self.port = free_tcp_port()
-        # fsync off: a test cluster need not survive power loss, and fsyncs on a shared
-        # machine's disk would measure the disk rather than the servers.
-        opts = ("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-                % (self.port, self.dir))
-        p = self._run([PG_BIN + "/pg_ctl", "-D", data, "-l", os.path.join(self.dir, "log"),
-                       "-o", opts, "-w", "-t", "60", "start"], cwd=self.dir)
+        opts = "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=300" % (
+            self.port, self.dir)
+        opts += "".join(" -c %s=%s" % kv for kv in settings.items())
+        p = self._run([PG_BIN + "/pg_ctl", "-D", os.path.join(self.dir, "data"), "-l",
+                       os.path.join(self.dir, "log"), "-o", opts, "-w", "-t", "60", "start"],
+                      cwd=self.dir)
         if p.returncode:
             log = Path(self.dir, "log")
             raise AssertionError("pg_ctl start failed: %s %s %s" % (
                 p.stdout, p.stderr, log.read_text() if log.exists() else ""))
-        atexit.register(self.stop)
         return self
+
+    def pg_ctl(self, *args):
+        """pg_ctl ARGS on this cluster's data directory, waiting."""
+        p = self._run([PG_BIN + "/pg_ctl", "-D", os.path.join(self.dir, "data"), "-w"]
+                      + list(args), cwd=self.dir)
+        if p.returncode:
+            raise AssertionError("pg_ctl %s: %s %s" % (args, p.stdout, p.stderr))
 
     def url(self, db, driver=""):
         return "postgresql%s://neutrino:neutrino@127.0.0.1:%d/%s" % (driver, self.port, db)
