@@ -44,14 +44,14 @@ AGENT_DOWN_TIME = 6  # the server's, so a stopped agent is soon shown dead
 class Api:
     """The server plus the real openstack CLI pointed at it."""
 
-    def __init__(self, lab, overrides=None):
+    def __init__(self, lab, overrides=None, name="server"):
         # Scale tests put more than the default 500 ports in one project.
         overrides = func.merge_config({"quotas": {"quota_port": "-1"}},
                                       overrides)
-        self.server = func.Server(lab.dir / "server", overrides=overrides)
+        self.server = func.Server(lab.dir / name, overrides=overrides)
         self.server.start()
         lab.defer("kill neutrino-server", self.server.kill)
-        self.home = lab.dir / "osc-home"
+        self.home = lab.dir / ("osc-home-" + name)
         self.home.mkdir()
 
     @property

@@ -2,13 +2,14 @@
 
 Eight namespace test hosts on one physical segment, each with its own
 Open vSwitch and neutrino-agent, whose [agent] server_url is haproxy
-running etc/haproxy/neutrino.cfg (its addresses replaced) in front of the
-server.  The CLI goes through haproxy too.  A port created for each host
-becomes ACTIVE there, bound to that host; its flows are on that host's
-br-int and on no other; the one DHCP agent the network is scheduled to
-lists every port in its dnsmasq host file, and the other hosts run no
-dnsmasq for it; instances on different hosts get leases from it and
-reach each other.
+running etc/haproxy/neutrino.cfg (its addresses replaced) in front of two
+servers on one PostgreSQL database.  The CLI goes through haproxy too.  A
+port created for each host becomes ACTIVE there, bound to that host; its
+flows are on that host's br-int and on no other; the one DHCP agent the
+network is scheduled to lists every port in its dnsmasq host file, and the
+other hosts run no dnsmasq for it; instances on different hosts get leases
+from it and reach each other.  Then one server is killed: the agents carry
+on through the other, and a new port still becomes ACTIVE on its host.
 """
 
 import os
@@ -19,7 +20,7 @@ import urllib.request
 import pytest
 
 import hosts
-from agenthost import AGENT_BIN, REPO, AgentHost, Api, func
+from agenthost import AGENT_BIN, AGENT_DOWN_TIME, REPO, AgentHost, Api, func
 from seedcheck import (CONVERGE, ROUTER_CIDR, ROUTER_IP, create_port, plug,
                        seed_network)
 
@@ -69,8 +70,14 @@ class Haproxy:
 @pytest.fixture(scope="module")
 def farm(module_lab):
     lab = module_lab
-    api = Api(lab)
-    lb = Haproxy(lab, [api.server])
+    pg = func.PgCluster().start()
+    lab.defer("stop PostgreSQL", pg.stop)
+    conn = {"database": {"connection": pg.url(pg.new_database())},
+            "DEFAULT": {"agent_down_time": str(AGENT_DOWN_TIME)}}
+    apis = [Api(lab, overrides=conn, name="server%d" % i) for i in range(2)]
+    # The one the tests look through; the other is killed at the end.
+    api = apis[1]
+    lb = Haproxy(lab, [a.server for a in apis])
     phys = hosts.PhysNet(lab)
     hosts.Router(lab, phys, ROUTER_CIDR)
     nodes = [AgentHost(lab, "h%d" % i, "host%d.example.org" % i, lb,
@@ -88,18 +95,18 @@ def farm(module_lab):
                                        "--host", node.hostname)
         vms.append(plug(lab, node, "vm%d" % i, port_id, mac, ip, 12,
                         ROUTER_IP))
-    return {"api": api, "lb": lb, "nodes": nodes, "vms": vms, "net": net,
-            "osc": osc}
+    return {"api": api, "apis": apis, "lb": lb, "nodes": nodes, "vms": vms,
+            "net": net, "osc": osc}
+
+
+def alive_agents(api):
+    return {a["host"] for a in api.server.list("agents")
+            if a["agent_type"] == "Open vSwitch agent" and a["alive"]}
 
 
 def test_every_agent_alive_through_haproxy(farm):
     want = {n.hostname for n in farm["nodes"]}
-
-    def alive():
-        agents = farm["api"].server.list("agents")
-        return {a["host"] for a in agents
-                if a["agent_type"] == "Open vSwitch agent" and a["alive"]}
-    hosts.wait_until(lambda: alive() == want, CONVERGE,
+    hosts.wait_until(lambda: alive_agents(farm["api"]) == want, CONVERGE,
                      what="%d alive OVS agents" % N_HOSTS)
 
 
@@ -170,3 +177,18 @@ def test_a_port_made_later_reaches_its_host_fast(farm):
     vm.wait_ping(farm["vms"][0].ip, timeout=CONVERGE)
     rows = farm["osc"]("port", "list", "--host", node.hostname)
     assert {r["ID"] for r in rows} == {port_id, farm["vms"][3].port_id}
+
+
+def test_agents_carry_on_when_a_server_is_killed(farm):
+    """Runs last: kills one of the two servers."""
+    farm["apis"][0].server.kill()
+    node = farm["nodes"][5]
+    port_id, mac, ip = create_port(farm["osc"], "provider", "after-kill",
+                                   "--host", node.hostname)
+    vm = plug(node.lab, node, "afterkill", port_id, mac, ip, 12, ROUTER_IP)
+    farm["api"].wait_port(port_id, status="ACTIVE",
+                          binding_host_id=node.hostname)
+    vm.wait_ping(farm["vms"][0].ip, timeout=CONVERGE)
+    # Every agent kept reporting: still alive an agent_down_time later.
+    time.sleep(AGENT_DOWN_TIME + 1)
+    assert alive_agents(farm["api"]) == {n.hostname for n in farm["nodes"]}
