@@ -3,6 +3,7 @@
 # database, beside one server on SQLite (issue 10).
 #
 #   bench/multi-server.sh [--creates N] [--rounds R] [--build DIR] [--keep]
+#                         [--neutron] [--feed N]
 #
 # Setups: sqlite x1 (synchronous = NORMAL, the server's default),
 # postgresql x1, x2, x3 (a private PostgreSQL this script starts with
@@ -12,11 +13,18 @@
 # clients, R rounds (default 3) of N creates (default 600; 300 for one
 # client): the clients are spread over the servers (one neutrino-loadgen
 # per server, keep-alive connections), the rate counts every server's
-# ports over the longest run, p99 is the worst server's.  Medians of the
-# rounds are printed as a table, also written to
-# bench/results-multi-server-latest.txt with the load average (the machine
-# is shared: compare within one run).  Everything started here is stopped
-# on exit, by PID.
+# ports over the longest run, p99 is the worst server's; RSS is the
+# largest server's after its rounds (neutron-server's: its processes'
+# added up).  With 2 servers, --feed N more ports
+# are created one by one through server A while a follower long-polls
+# server B's change feed as agents do (bench/feed_latency.py): write ->
+# answered and write -> seen on B, p50/p99 (default 200).  --neutron also
+# runs Debian's neutron-server 21 (bench/neutron-server.sh: ML2, one API
+# worker) on a database of the same PostgreSQL, with fewer creates (it
+# makes a few ports a second).  Medians of the rounds are printed as a
+# table, also written to bench/results-multi-server-latest.txt with the
+# load average (the machine is shared: compare within one run).
+# Everything started here is stopped on exit, by PID.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +33,8 @@ build=$top/build
 creates=600
 rounds=3
 keep=0
+neutron=0
+feed=200
 pg_bin=/usr/lib/postgresql/15/bin
 
 while [ $# -gt 0 ]; do
@@ -33,7 +43,9 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --build) build=$2; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --neutron) neutron=1 ;;
+    --feed) feed=$2; shift ;;
+    -h|--help) sed -n '2,28s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "multi-server.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -58,6 +70,7 @@ loadgen=$build/bench/neutrino-loadgen
 tmp=$(mktemp -d /tmp/neutrino-multi.XXXXXX)
 chmod 755 "$tmp"
 pids=()
+neutron_dir=
 pg_user=
 pg_started=0
 
@@ -81,6 +94,7 @@ stop_servers() {
 cleanup() {
     local rc=$?
     stop_servers
+    [ -z "$neutron_dir" ] || "$here/neutron-server.sh" stop "$neutron_dir" || :
     if [ $pg_started = 1 ]; then
         as_pg "$pg_bin/pg_ctl" -D "$tmp/pg/data" -m fast -w stop >/dev/null ||
             :
@@ -152,6 +166,26 @@ EOF
 
 network=
 
+# The largest resident set of the running servers, in MB.
+max_rss_mb() {
+    local p kb max=0
+    for p in "$@"; do
+        kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status")
+        [ "$kb" -gt "$max" ] && max=$kb
+    done
+    awk -v kb="$max" 'BEGIN { printf "%.1f", kb / 1024 }'
+}
+
+# The resident sets of processes added up, in MB (a neutron-server and its
+# workers).
+sum_rss_mb() {
+    local p sum=0
+    for p in "$@"; do
+        sum=$((sum + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status")))
+    done
+    awk -v kb="$sum" 'BEGIN { printf "%.1f", kb / 1024 }'
+}
+
 make_network() {
     local u=${urls[0]} h='Content-Type: application/json'
     network=$(curl -sf -H "$h" -X POST "$u/v2.0/networks" -d \
@@ -212,7 +246,38 @@ measure() {
         log "$name c=$c: ${R[$name/$c/rate]} ports/s, p99" \
             "${R[$name/$c/p99]} ms, failed $failed"
     done
+    R[$name/rss]=$(max_rss_mb "${pids[@]}")
+    if [ "$n" = 2 ] && [ "$feed" -gt 0 ]; then
+        R[feed]=$(python3 "$here/feed_latency.py" "${urls[0]}" "${urls[1]}" \
+            "$network" "$feed") || die "feed_latency.py failed"
+        log "feed A -> B: ${R[feed]}"
+    fi
     stop_servers
+}
+
+# measure_neutron: Debian's neutron-server on database "neutron" of the
+# same PostgreSQL, one round at 1 and 8 clients with few creates.
+measure_neutron() {
+    local env c count line
+    psql -q "$(pg_url postgres)" -c "CREATE DATABASE neutron" >/dev/null
+    env=$(NEUTRON_DB_URL="postgresql+psycopg2://neutrino:neutrino@127.0.0.1:$pg_port/neutron" \
+        "$here/neutron-server.sh" start) || die "neutron-server.sh start failed"
+    eval "$env"
+    neutron_dir=$NEUTRON_DIR
+    urls=("$NEUTRON_URL")
+    make_network
+    for c in 1 8; do
+        count=$((c * 10))
+        line=$(one_round "$c" "$count")
+        R[neutron/$c/rate]=$(echo "${line%% *}" | xargs printf %.1f)
+        R[neutron/$c/p99]=$(echo "$line" | cut -d' ' -f2 | xargs printf %.1f)
+        log "neutron c=$c: ${R[neutron/$c/rate]} ports/s, p99" \
+            "${R[neutron/$c/p99]} ms, failed ${line##* }"
+    done
+    # shellcheck disable=SC2046
+    R[neutron/rss]=$(sum_rss_mb $("$here/neutron-server.sh" pids "$neutron_dir"))
+    "$here/neutron-server.sh" stop "$neutron_dir"
+    neutron_dir=
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -222,6 +287,7 @@ for n in 1 2 3; do
     psql -q "$(pg_url postgres)" -c "CREATE DATABASE $db" >/dev/null
     measure "postgresql-x$n" "$(pg_url "$db")" "$n"
 done
+[ $neutron = 0 ] || measure_neutron
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
@@ -229,11 +295,16 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
         "load average before $load_before, after $load_after"
     echo "# port creates, median of $rounds rounds; rate: ports/s over all" \
         "servers; p99: ms, the worst server's"
-    printf '%-14s %9s %9s %9s %9s\n' setup "rate c=1" "p99 c=1" \
-        "rate c=8" "p99 c=8"
-    for name in sqlite-x1 postgresql-x1 postgresql-x2 postgresql-x3; do
-        printf '%-14s %9s %9s %9s %9s\n' "$name" \
+    printf '%-14s %9s %9s %9s %9s %8s\n' setup "rate c=1" "p99 c=1" \
+        "rate c=8" "p99 c=8" "RSS MB"
+    names="sqlite-x1 postgresql-x1 postgresql-x2 postgresql-x3"
+    [ $neutron = 0 ] || names="$names neutron"
+    for name in $names; do
+        printf '%-14s %9s %9s %9s %9s %8s\n' "$name" \
             "${R[$name/1/rate]:--}" "${R[$name/1/p99]:--}" \
-            "${R[$name/8/rate]:--}" "${R[$name/8/p99]:--}"
+            "${R[$name/8/rate]:--}" "${R[$name/8/p99]:--}" \
+            "${R[$name/rss]:--}"
     done
+    [ -z "${R[feed]:-}" ] ||
+        echo "# feed, 2 servers: write through A -> seen by a follower of B: ${R[feed]}"
 } | tee "$here/results-multi-server-latest.txt"

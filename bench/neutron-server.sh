@@ -18,6 +18,11 @@
 #                                    adds N ports straight to its database
 #                                    (see fill() below for why)
 #
+# Environment: NEUTRON_DB_URL, an SQLAlchemy URL of an empty database to
+# use instead of the private SQLite file (e.g.
+# postgresql+psycopg2://USER:PASS@127.0.0.1:PORT/DB; fill works on SQLite
+# only).
+#
 # The configuration is the smallest one that serves the ML2 port API the
 # way a production all-in-one does: ML2 with the Open vSwitch mechanism
 # driver and port security, one API worker, no service plugins, noauth.
@@ -88,6 +93,7 @@ start() {
     install_neutron
     [ -n "$port" ] || port=$(free_port)
     dir=$(mktemp -d /tmp/neutron-bench.XXXXXX)
+    db_url=${NEUTRON_DB_URL:-sqlite:///$dir/neutron.db}
 
     cat >"$dir/neutron.conf" <<EOF
 [DEFAULT]
@@ -110,7 +116,7 @@ log_file = neutron-server.log
 debug = false
 
 [database]
-connection = sqlite:///$dir/neutron.db
+connection = $db_url
 
 [oslo_concurrency]
 lock_path = $dir/lock
@@ -147,13 +153,14 @@ EOF
     # Neutron's alembic migrations cannot run on SQLite (an early one
     # ALTERs a constraint, which SQLite's dialect refuses), so build the
     # schema of HEAD from the models, as Neutron's own unit tests do, and
-    # then stamp the database as being at all heads.
-    /usr/bin/python3 - "$dir/neutron.db" >"$dir/db-manage.log" 2>&1 <<'PY' \
+    # then stamp the database as being at all heads (the same on any
+    # database, so that both servers start from the same schema).
+    /usr/bin/python3 - "$db_url" >"$dir/db-manage.log" 2>&1 <<'PY' \
         || { cat "$dir/db-manage.log" >&2; die "schema creation failed"; }
 import sys
 import sqlalchemy
 from neutron.db.migration.models import head
-engine = sqlalchemy.create_engine("sqlite:///" + sys.argv[1])
+engine = sqlalchemy.create_engine(sys.argv[1])
 head.get_metadata().create_all(engine)
 PY
     # shellcheck disable=SC2086

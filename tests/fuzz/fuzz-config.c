@@ -156,9 +156,11 @@ load_server(void)
                    "base_mac.fixed = %d", cfg.base_mac.fixed);
         FUZZ_CHECK(cfg.pagination_max_limit >= -1, "pagination_max_limit %d",
                    cfg.pagination_max_limit);
-        FUZZ_CHECK(server_config_sqlite_path(&cfg)
-                       && *server_config_sqlite_path(&cfg),
-                   "connection '%s' has no sqlite path", cfg.connection);
+        FUZZ_CHECK((server_config_sqlite_path(&cfg)
+                    && *server_config_sqlite_path(&cfg))
+                       || !strncmp(cfg.connection, "postgres", 8),
+                   "connection '%s' neither SQLite nor PostgreSQL",
+                   cfg.connection);
         FUZZ_CHECK(!strcmp(cfg.auth_strategy, "noauth")
                        || !strcmp(cfg.auth_strategy, "keystone"),
                    "auth_strategy %s", cfg.auth_strategy);
