@@ -218,6 +218,14 @@ def test_subnets_from_pool(server):
     server.remove("subnet", s2["id"])
     assert from_pool(server, net, p["id"], prefixlen=30)["cidr"] == \
         "10.11.12.8/30"
+    # A bulk create is one transaction: each sees the prefixes before it
+    # (and the /28 holes come first: the smallest free blocks that fit).
+    bulk = server.ok(server.post("/v2.0/subnets", {"subnets": [
+        {"network_id": server.vlan_network("b%d" % i)["id"], "ip_version": 4,
+         "subnetpool_id": p["id"], "prefixlen": 28} for i in range(3)]}),
+        201)["subnets"]
+    assert [x["cidr"] for x in bulk] == [
+        "10.11.12.16/28", "10.11.12.80/28", "10.11.12.144/28"]
     v6 = pool(server, prefixes=["2001:db8:3::/48"])
     net6 = server.vlan_network("n6")
     s6 = from_pool(server, net6, v6["id"], ip_version=6)
