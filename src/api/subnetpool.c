@@ -719,6 +719,7 @@ carve(struct api_request *req, json_t *pool, json_t *subnet, json_t *prefixlen)
     int version = json_integer_value(json_object_get(pool, "ip_version"));
     struct ip_net want = {{version, 0}, 0};
     bool specific = requested_net(subnet, pool, prefixlen, &want);
+    bool in_pool;
     long long min = prefixlen_of(pool, "min_prefixlen", 0);
     long long max = prefixlen_of(pool, "max_prefixlen", 0);
     struct prefix_set free_set;
@@ -744,6 +745,7 @@ carve(struct api_request *req, json_t *pool, json_t *subnet, json_t *prefixlen)
     e = check_pool_quota(pool, subnets, get_str(subnet, "project_id"), version,
                          want.prefixlen);
     pool_set(pool, &free_set);
+    in_pool = !specific || prefix_set_covers(&free_set, &want);
     json_array_foreach (subnets, i, s) {
         struct ip_net used;
         if (!ipnet_parse(get_str(s, "cidr"), &used)) {
@@ -751,15 +753,17 @@ carve(struct api_request *req, json_t *pool, json_t *subnet, json_t *prefixlen)
         }
     }
     json_decref(subnets);
+    /* Neutron answers these with a 500; a request the pool cannot meet
+     * is the client's (400: not in the pool at all; 409: taken). */
     if (!e && specific && !prefix_set_covers(&free_set, &want)) {
-        e = api_error_new(500, "SubnetAllocationError",
+        e = api_error_new(in_pool ? 409 : 400, "SubnetAllocationError",
                           "Failed to allocate subnet: Cannot allocate "
                           "requested subnet from the available set of "
                           "prefixes.");
     }
     if (!e && !specific
         && prefix_set_choose(&free_set, want.prefixlen, &want)) {
-        e = api_error_new(500, "SubnetAllocationError",
+        e = api_error_new(409, "SubnetAllocationError",
                           "Failed to allocate subnet: Insufficient prefix "
                           "space to allocate subnet size /%d.",
                           want.prefixlen);

@@ -275,17 +275,18 @@ def test_subnet_from_pool_errors(server):
     err = from_pool(server, net, missing, 404)
     assert (err["type"], err["message"]) == (
         "SubnetPoolNotFound", "Subnet pool %s could not be found." % missing)
-    # Neutron answers an allocation failure with a 500.
-    err = from_pool(server, net, pid, 500, cidr="10.99.0.0/26")
+    # Neutron answers an allocation failure with a 500; here the client's
+    # request is at fault: 400 outside the pool, 409 where it is full.
+    err = from_pool(server, net, pid, 400, cidr="10.99.0.0/26")
     assert (err["type"], err["message"]) == (
         "SubnetAllocationError", "Failed to allocate subnet: Cannot allocate "
         "requested subnet from the available set of prefixes.")
     for _ in range(4):
         from_pool(server, net, pid, prefixlen=26)
-    err = from_pool(server, net, pid, 500, prefixlen=28)
+    err = from_pool(server, net, pid, 409, prefixlen=28)
     assert err["message"] == ("Failed to allocate subnet: Insufficient "
                               "prefix space to allocate subnet size /28.")
-    err = from_pool(server, net, pid, 500, cidr="10.11.12.64/26")
+    err = from_pool(server, net, pid, 409, cidr="10.11.12.64/26")
     assert err["type"] == "SubnetAllocationError"
     assert len(server.list("subnets")) == 4
 
@@ -450,7 +451,7 @@ def test_concurrent_allocations_never_overlap(server):
     for t in threads:
         t.join()
     assert len(got) == 16 and len(set(got)) == 16
-    assert failures == {(500, "SubnetAllocationError"): 24}
+    assert failures == {(409, "SubnetAllocationError"): 24}
     nets_got = [ipaddress.ip_network(c) for c in got]
     assert all(n.subnet_of(ipaddress.ip_network("10.20.30.0/24"))
                for n in nets_got)
