@@ -645,13 +645,16 @@ check_revision(json_t *row, long long wanted)
     return NULL;
 }
 
-/* Runs 'fn' as one request of the current batch: inside the batch's write
+/* Runs 'fn' as one request of the current batch: inside the batch's
  * transaction (opened on first use), under a savepoint that is undone if
  * 'fn' fails.  The batch commits in api_commit_batch() before any of its
  * responses leave, so nothing uncommitted is ever acknowledged, and a burst
  * of requests costs one commit.  The request that opens the transaction
  * needs no savepoint (SQLite copies every page a savepoint's writes touch):
- * undoing it is rolling back the transaction. */
+ * undoing it is rolling back the transaction.  A batch that only reads
+ * does not take the write lock (on PostgreSQL, the one all servers share);
+ * the first 'write' request of a batch that has read so far ends that
+ * transaction and opens a write one. */
 struct api_error *
 api_in_transaction(struct call *c, bool write,
                    struct api_error *(*fn)(struct call *, void *), void *aux)
@@ -659,7 +662,14 @@ api_in_transaction(struct call *c, bool write,
     struct store *st = c->req.store;
     bool first = !store_in_transaction(st);
     struct api_error *e;
-    int r = first ? store_begin(st, true) : store_savepoint(st);
+    int r = 0;
+
+    if (!first && write && !store_in_write_transaction(st)) {
+        json_object_clear(c->api->batch_cache);
+        r = store_commit(st); /* Its reads are done. */
+        first = true;
+    }
+    r = r ? r : first ? store_begin(st, write) : store_savepoint(st);
 
     if (r) {
         return api_error_from_store(r);
@@ -1007,7 +1017,8 @@ handle_list(struct call *c, const struct resource_ops *ops,
 
     if (!e) {
         ds_put_format(&a.rows, "{\"%s\":[", ops->def->plural);
-        e = api_in_transaction(c, false, do_list, &a);
+        /* A list may make what it lists (a project's default group). */
+        e = api_in_transaction(c, ops->before_list != NULL, do_list, &a);
     }
     if (e) {
         api_respond_error(resp, e);

@@ -39,6 +39,7 @@ struct sql_class {
 /* The first member of every engine's connection and statement. */
 struct sql_db {
     const struct sql_class *class;
+    bool writing; /* The transaction open, if any, was begun to write. */
 };
 
 struct sql_stmt {

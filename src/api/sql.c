@@ -62,7 +62,10 @@ sql_exec(struct sql_db *db, const char *script, char **ret_error)
 int
 sql_begin(struct sql_db *db, bool write)
 {
-    return db->class->begin(db, write);
+    int r = db->class->begin(db, write);
+
+    db->writing = !r && write;
+    return r;
 }
 
 int
@@ -81,6 +84,12 @@ bool
 sql_in_transaction(struct sql_db *db)
 {
     return db->class->in_transaction(db);
+}
+
+bool
+sql_in_write_transaction(struct sql_db *db)
+{
+    return db->writing && db->class->in_transaction(db);
 }
 
 struct sql_stmt *

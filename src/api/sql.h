@@ -66,6 +66,8 @@ int sql_commit(struct sql_db *) WARN_UNUSED;
 /* Rolls back the transaction, if one is open. */
 void sql_rollback(struct sql_db *);
 bool sql_in_transaction(struct sql_db *);
+/* True while a transaction begun to write is open. */
+bool sql_in_write_transaction(struct sql_db *);
 
 /* A reset statement for 'sql', or NULL (logged). */
 struct sql_stmt *sql_prepare(struct sql_db *, const char *sql);

@@ -541,6 +541,12 @@ store_in_transaction(struct store *st)
     return sql_in_transaction(st->db);
 }
 
+bool
+store_in_write_transaction(struct store *st)
+{
+    return sql_in_write_transaction(st->db);
+}
+
 int
 store_savepoint(struct store *st)
 {

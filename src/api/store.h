@@ -41,8 +41,9 @@ void store_close(struct store *);
 int store_begin(struct store *, bool write) WARN_UNUSED;
 int store_commit(struct store *) WARN_UNUSED;
 void store_rollback(struct store *);
-/* True while a transaction is open. */
+/* True while a transaction is open; a write transaction. */
 bool store_in_transaction(struct store *);
+bool store_in_write_transaction(struct store *);
 
 /* Savepoints nest a request inside a larger (group-committed) transaction:
  * store_savepoint() marks, store_release() keeps the work since the mark,

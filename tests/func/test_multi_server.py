@@ -282,3 +282,29 @@ def test_haproxy_server_killed_mid_load(servers, tmp_path):
     finally:
         proxy.kill()
         proxy.wait()
+
+
+def test_reads_do_not_take_the_write_lock(servers):
+    """While another session holds the write lock every server's writers
+    take, reads (lists, shows, the feed) are answered at once: only writes
+    take turns across servers."""
+    a, b, _ = servers
+    net = a.create("network", name="rl")
+    pg = pg_cluster()
+    db = a.config["database"]["connection"].rsplit("/", 1)[1]
+    holder = subprocess.Popen(
+        ["psql", "-X", "-q", "-d", pg.url(db), "-c",
+         "SELECT pg_advisory_lock(7306928913372860217), pg_sleep(4)"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)  # psql holds the lock now
+        t0 = time.monotonic()
+        assert b.show("network", net["id"])["name"] == "rl"
+        assert [n["id"] for n in b.list("networks")] == [net["id"]]
+        assert "revision" in b.ok(b.get("/neutrino/v1/feed", params={"timeout": "0"}), 200)
+        assert time.monotonic() - t0 < 2, "reads waited for the write lock"
+        r = b.post("/v2.0/networks", {"network": {"name": "waits"}})
+        # The write waited for the lock (psql held it for 4 s).
+        assert r.status_code == 201 and time.monotonic() - t0 > 2.5, r.text
+    finally:
+        holder.wait(timeout=30)
