@@ -226,6 +226,18 @@ lookup_free(struct hbase *b)
     b->lookup = NULL;
 }
 
+/* Closes the connections of the idle pool. */
+static void
+close_idle(struct hclient *c)
+{
+    while (c->idle) {
+        struct hconn *conn = c->idle;
+        c->idle = conn->next;
+        c->n_idle--;
+        conn_close(c, conn);
+    }
+}
+
 static void
 hbase_destroy(struct hbase *b)
 {
@@ -253,11 +265,7 @@ hclient_destroy(struct hclient *c)
     while (c->requests) {
         hrequest_free(c->requests);
     }
-    while (c->idle) {
-        struct hconn *conn = c->idle;
-        c->idle = conn->next;
-        conn_close(c, conn);
-    }
+    close_idle(c);
     for (size_t i = 0; i < c->n_bases; i++) {
         hbase_destroy(&c->bases[i]);
     }
@@ -396,12 +404,7 @@ failover(struct hrequest *r, const char *why)
         c->cur = (c->cur + 1) % c->n_bases;
         log_warn("server %s: %s; now using %s", failed->url, why,
                  c->bases[c->cur].url);
-        while (c->idle) { /* All to the server left. */
-            struct hconn *conn = c->idle;
-            c->idle = conn->next;
-            c->n_idle--;
-            conn_close(c, conn);
-        }
+        close_idle(c); /* All to the server left. */
     }
     if (r->conn) {
         requeue(r);

@@ -179,6 +179,23 @@ def pg_cluster():
     return _PG
 
 
+HAPROXY = shutil.which("haproxy", path="/usr/sbin:/usr/bin")
+
+
+def haproxy_config(port, server_ports, log=None, check_interval=None):
+    """etc/haproxy/neutrino.cfg as the tests run it: listening on 127.0.0.1:'port', in front
+    of the servers on 127.0.0.1:'server_ports', logging to 'log' (e.g. "stderr") or nowhere,
+    health checks every 'check_interval' if given."""
+    text = (REPO / "etc" / "haproxy" / "neutrino.cfg").read_text()
+    text = text.replace("log /dev/log local0", "log %s local0" % log if log else "")
+    text = re.sub(r"(?m)^(\s*)bind \S+$", r"\g<1>bind 127.0.0.1:%d" % port, text)
+    text = re.sub(r"(?m)^\s*server .*\n", "", text)
+    if check_interval:
+        text = re.sub(r"\binter \S+", "inter " + check_interval, text)
+    return text + "".join("    server neutrino%d 127.0.0.1:%d check\n" % (i + 1, p)
+                          for i, p in enumerate(server_ports))
+
+
 def pytest_sessionfinish(session, exitstatus):
     if _PG is not None:
         _PG.stop()

@@ -14,8 +14,6 @@ whatever NEUTRINO_DB says:
 """
 
 import collections
-import re
-import shutil
 import subprocess
 import threading
 import time
@@ -23,7 +21,8 @@ import time
 import pytest
 import requests
 
-from conftest import MAC_RE, REPO, free_tcp_port, needs_process, pg_cluster
+from conftest import (HAPROXY, MAC_RE, free_tcp_port, haproxy_config, needs_process,
+                      pg_cluster)
 
 pytestmark = needs_process
 
@@ -205,9 +204,6 @@ def test_lost_connection_gives_503_then_recovers(servers):
     assert len(b.list("ports", params={"network_id": net["id"]})) == 2
 
 
-HAPROXY = shutil.which("haproxy", path="/usr/sbin:/usr/bin")
-
-
 @pytest.mark.skipif(HAPROXY is None, reason="haproxy not installed")
 def test_haproxy_server_killed_mid_load(servers, tmp_path):
     """etc/haproxy/neutrino.cfg's backend in front of the three servers; one is killed with
@@ -217,12 +213,7 @@ def test_haproxy_server_killed_mid_load(servers, tmp_path):
     net = a.create("network", name="ha")
     sub = a.subnet(net["id"], "10.233.0.0/20", enable_dhcp=False)
     port = free_tcp_port()
-    cfg = (REPO / "etc" / "haproxy" / "neutrino.cfg").read_text()
-    cfg = cfg.replace("log /dev/log local0", "").replace("bind :9696", "bind 127.0.0.1:%d" % port)
-    cfg = re.sub(r"    server neutrino.*\n", "", cfg)
-    cfg = re.sub(r"\binter \S+", "inter 200ms", cfg)
-    cfg += "".join("    server n%d 127.0.0.1:%d check\n" % (i, s.port)
-                   for i, s in enumerate(servers))
+    cfg = haproxy_config(port, [s.port for s in servers], check_interval="200ms")
     (tmp_path / "haproxy.cfg").write_text(cfg)
     proxy = subprocess.Popen([HAPROXY, "-db", "-f", str(tmp_path / "haproxy.cfg")],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

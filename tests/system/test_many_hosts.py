@@ -13,24 +13,23 @@ on through the other, and a new port still becomes ACTIVE on its host.
 """
 
 import os
-import re
 import time
 import urllib.request
 
 import pytest
 
 import hosts
-from agenthost import AGENT_BIN, AGENT_DOWN_TIME, REPO, AgentHost, Api, func
+from agenthost import AGENT_BIN, AGENT_DOWN_TIME, AgentHost, Api, func
 from seedcheck import (CONVERGE, ROUTER_CIDR, ROUTER_IP, create_port, plug,
                        seed_network)
 
 N_HOSTS = 8
-HAPROXY = "/usr/sbin/haproxy"
+HAPROXY = func.HAPROXY
 
 pytestmark = [
     pytest.mark.skipif(not os.access(AGENT_BIN, os.X_OK),
                        reason="%s not built" % AGENT_BIN),
-    pytest.mark.skipif(not os.access(HAPROXY, os.X_OK),
+    pytest.mark.skipif(HAPROXY is None,
                        reason="needs haproxy (scripts/install-deps.sh)"),
 ]
 
@@ -42,15 +41,9 @@ class Haproxy:
     def __init__(self, lab, servers):
         self.port = func.free_tcp_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        text = (REPO / "etc" / "haproxy" / "neutrino.cfg").read_text()
-        text = text.replace("log /dev/log local0", "log stderr local0")
-        text = re.sub(r"(?m)^(\s*)bind \S+$",
-                      r"\g<1>bind 127.0.0.1:%d" % self.port, text)
-        text = re.sub(r"(?m)^\s*server .*\n", "", text)
-        text += "".join("    server neutrino-%d 127.0.0.1:%d check\n"
-                        % (i + 1, s.port) for i, s in enumerate(servers))
         self.conf = lab.dir / "haproxy.cfg"
-        self.conf.write_text(text)
+        self.conf.write_text(func.haproxy_config(
+            self.port, [s.port for s in servers], log="stderr"))
         hosts.run([HAPROXY, "-c", "-q", "-f", self.conf])
         self.log = lab.dir / "haproxy.log"
         self.proc = lab.spawn([HAPROXY, "-db", "-f", self.conf], self.log)
