@@ -117,7 +117,7 @@ stop() {
 # Whether process $1 exists and is no zombie (an exited daemon waits as a
 # zombie until whoever inherited it reaps it).
 running() {
-    [ -r "/proc/$1/stat" ] &&
+    [ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
         [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]
 }
 
@@ -523,9 +523,15 @@ else
         --config-file "$STATE/aio.conf"
 fi
 
+# Whether the process of PID file $1 still runs.  Unlike ours(), it does
+# not read the command line, which is empty for an instant while setsid and
+# nsenter exec the agent.
+alive() {
+    running "$(cat "$1" 2>/dev/null)"
+}
 agents_alive() {
     # A dead agent ends the wait at once (checked below).
-    ours "$STATE/run/agent.pid" || return 0
+    alive "$STATE/run/agent.pid" || return 0
     ids=$("$CLI" network agent list -f value -c ID) || return 1
     [ -n "$ids" ] || return 1
     for id in $ids; do
@@ -538,7 +544,7 @@ agents_alive() {
     done
 }
 WAIT=30 until_ok agents_alive || die "the agents are not alive"
-ours "$STATE/run/agent.pid" || die "neutrino-agent exited" \
+alive "$STATE/run/agent.pid" || die "neutrino-agent exited" \
     "($STATE/log/agent.log)"
 step "agents alive:"
 "$CLI" network agent list -c "Agent Type" -c Host -c Alive -c State |
@@ -595,7 +601,11 @@ else
 fi
 
 # ---------------------------------------------------------------- instances
-WAIT=20 until_ok vsctl br-exists br-int || die "the agent made no br-int"
+if ! WAIT=20 until_ok vsctl br-exists br-int; then
+    alive "$STATE/run/agent.pid" || die "neutrino-agent exited" \
+        "($STATE/log/agent.log)"
+    die "the agent made no br-int"
+fi
 cat >"$STATE/udhcpc.sh" <<'EOF'
 #!/bin/sh
 # busybox udhcpc's script: the lease's address, its classless static
