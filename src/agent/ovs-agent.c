@@ -899,32 +899,28 @@ put_part(struct bridge *b, const char *name, json_t *part)
     }
 }
 
-/* The two firewall parts of port 'id': "port:ID", "clauses:ID". */
+/* The firewall part of port 'id': "port:ID". */
 static void
-put_port_parts(void *b, const char *id, json_t *flows, json_t *clauses)
+put_port_part(void *b, const char *id, json_t *flows)
 {
     char *name = xasprintf("port:%s", id);
-    char *cname = xasprintf("clauses:%s", id);
 
     put_part(b, name, flows);
-    put_part(b, cname, clauses);
     free(name);
-    free(cname);
 }
 
 static void
 add_port_part(struct ovs_agent *a, const struct vsw_iface *iface, json_t *port,
               int lvid, void *b)
 {
-    json_t *clauses, *flows;
-
-    flows = ovsfw_port(a->fw, port, (int) iface->ofport, lvid, &clauses);
-    put_port_parts(b, iface->iface_id, flows, clauses);
+    put_port_part(b, iface->iface_id,
+                  ovsfw_port(a->fw, port, (int) iface->ofport, lvid));
 }
 
-/* br-int's firewall parts: the tables' defaults, two parts per port wired
- * here ("port:ID", "clauses:ID": the same json_t while nothing they depend
- * on changed), the groups' rules and the remote addresses they need. */
+/* br-int's firewall parts: the tables' defaults, a part per port wired
+ * here ("port:ID": the same json_t while nothing it depends on changed),
+ * the groups' rules, their group sets' clauses and the remote addresses
+ * they need. */
 static void
 firewall_flows(struct ovs_agent *a, const struct vsw_iface *ifaces, size_t n,
                json_t *parts)
@@ -954,10 +950,11 @@ update_firewall(struct ovs_agent *a)
         json_decref(sent);            /* 'installed' keeps it. */
     }
     ovsfw_update_groups(a->fw, replica_security_groups(a->replica),
-                        replica_address_groups(a->replica), put_port_parts, b,
+                        replica_address_groups(a->replica), put_port_part, b,
                         b->desired);
     if (b->touched) {
         json_object_set_new(b->touched, "fw-rules", json_true());
+        json_object_set_new(b->touched, "fw-sets", json_true());
         json_object_set_new(b->touched, "fw-remote", json_true());
     }
     return true;

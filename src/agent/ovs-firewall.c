@@ -47,26 +47,24 @@ struct ovsfw {
      * text, "version": bumped when they change, "classes", "cver": bumped
      * when those change, "stateful"} (group_entry()). */
     json_t *groups;
-    /* Port id -> {"port", "fpb"/"flows": its group-independent flows and
-     * what they were computed from, "fpc"/"clauses"/"needs"/"keys": its
-     * conjunction clauses, the remote addresses and conjunction keys they
-     * use, "pass": the last pass that saw it} (ovsfw_port()). */
+    /* Port id -> {"port", "flows": the recipe of its flows, "fp": what
+     * that was made from, "sgset": its group set's key, "ofport", "lvid",
+     * "pass": the last pass that saw it} (ovsfw_port()). */
     json_t *ports;
     /* Conjunction key -> id, and id (text) -> key, for every key in use;
-     * "used": keys of this pass. */
+     * "used": keys of this pass.  The same for group sets (reg7). */
     json_t *conj_ids, *conj_keys, *conj_used;
-    /* The last rules part ({"fp": its inputs, "set"}) and remote part
-     * ({"needs", "lists": what it was made from, "clauses", "set"}). */
-    json_t *rules, *remote;
+    json_t *set_ids, *set_keys, *set_used;
+    /* The last rules part and group sets part ({"fp": their inputs,
+     * "set"}), and remote part ({"needs", "lists": what it was made from,
+     * "clauses", "set"}). */
+    json_t *rules, *sets, *remote;
     /* What the last pass's ports need, kept for ovsfw_update_groups():
-     * their remote needs (key -> need), their groups (id -> true) and
-     * the ports of each group (id -> {port id: true}; NULL until
-     * ports_by_group() needs it). */
-    json_t *needs, *group_ids, *by_group;
-    /* Values many ports' recipes hold alike (a group's classes and ids,
-     * a remote need), kept once: by their compact JSON text. */
-    json_t *shared;
-    size_t shared_pruned; /* Size of 'shared' after its last pruning. */
+     * the groups of the filtered ports (id -> true), the local VLANs of
+     * each group set (key -> {lvid: true}), the remote needs of the sets'
+     * rules (key -> need) and the ports of each group (id -> {port id:
+     * true}; NULL until ports_by_group() needs it). */
+    json_t *group_ids, *set_lvids, *needs, *by_group;
     json_int_t version, pass;
 };
 
@@ -81,7 +79,9 @@ ovsfw_create(uint64_t cookie)
     fw->conj_ids = json_object();
     fw->conj_keys = json_object();
     fw->conj_used = json_object();
-    fw->shared = json_object();
+    fw->set_ids = json_object();
+    fw->set_keys = json_object();
+    fw->set_used = json_object();
     return fw;
 }
 
@@ -94,12 +94,16 @@ ovsfw_destroy(struct ovsfw *fw)
         json_decref(fw->conj_ids);
         json_decref(fw->conj_keys);
         json_decref(fw->conj_used);
+        json_decref(fw->set_ids);
+        json_decref(fw->set_keys);
+        json_decref(fw->set_used);
         json_decref(fw->rules);
+        json_decref(fw->sets);
         json_decref(fw->remote);
-        json_decref(fw->needs);
         json_decref(fw->group_ids);
+        json_decref(fw->set_lvids);
+        json_decref(fw->needs);
         json_decref(fw->by_group);
-        json_decref(fw->shared);
         free(fw);
     }
 }
@@ -377,36 +381,96 @@ pair_macs(json_t *pairs)
     return macs;
 }
 
-/* ---- Conjunction ids. ---- */
+/* ---- Conjunction and group set ids. ---- */
 
-/* The conjunction id of 'key' (security group, remote, direction,
- * ethertype): a hash of the key, so a restarted agent mostly picks the
- * same ids, probed past ids other keys hold.  Even: +1 is the established
- * variant of a stateful rule. */
+/* The id of 'key' in 'ids' (key -> id; 'keys': id as text -> key): a hash
+ * of the key, so a restarted agent mostly picks the same ids (its flows
+ * then agree with the old run's while they replace them), probed past ids
+ * other keys hold.  A multiple of 'step', from 'step' to 2^31.  Marks
+ * 'key' used in 'used'. */
 static json_int_t
-conj_id(struct ovsfw *fw, const char *key)
+hashed_id(json_t *ids, json_t *keys, json_t *used, const char *key, int step)
 {
     static const uint8_t hash_key[16];
-    json_t *id = json_object_get(fw->conj_ids, key);
+    json_t *id = json_object_get(ids, key);
     json_int_t n;
     char text[24];
 
-    json_object_set_new(fw->conj_used, key, json_true());
+    json_object_set_new(used, key, json_true());
     if (id) {
         return json_integer_value(id);
     }
-    n = (json_int_t) (siphash24(hash_key, key, strlen(key)) % (1u << 30)) * 2
-        + 2;
+    n = (json_int_t) (siphash24(hash_key, key, strlen(key)) % (1u << 30))
+            * step
+        + step;
     for (;;) {
         snprintf(text, sizeof text, "%lld", (long long) n);
-        if (!json_object_get(fw->conj_keys, text)) {
+        if (!json_object_get(keys, text)) {
             break;
         }
-        n = n + 2 > (1LL << 31) ? 2 : n + 2;
+        n = n + step > (1LL << 31) ? step : n + step;
     }
-    json_object_set_new(fw->conj_ids, key, json_integer(n));
-    json_object_set_new(fw->conj_keys, text, json_string(key));
+    json_object_set_new(ids, key, json_integer(n));
+    json_object_set_new(keys, text, json_string(key));
     return n;
+}
+
+/* The conjunction id of 'key' (security group, remote, direction,
+ * ethertype).  Even: +1 is the established variant of a stateful rule. */
+static json_int_t
+conj_id(struct ovsfw *fw, const char *key)
+{
+    return hashed_id(fw->conj_ids, fw->conj_keys, fw->conj_used, key, 2);
+}
+
+/* Frees the ids of 'ids' / 'keys' whose key is not in 'used'. */
+static void
+prune_ids(json_t *ids, json_t *keys, json_t *used)
+{
+    json_t *id;
+    const char *key;
+    void *tmp;
+
+    json_object_foreach_safe (ids, tmp, key, id) {
+        if (!json_object_get(used, key)) {
+            char text[24];
+            snprintf(text, sizeof text, "%lld",
+                     (long long) json_integer_value(id));
+            json_object_del(keys, text);
+            json_object_del(ids, key);
+        }
+    }
+}
+
+static int
+cmp_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The key of 'port''s group set: its security group ids sorted, joined by
+ * commas ("" for none).  Ports with the same groups share their rule
+ * clauses through the set's id in reg7. */
+static char *
+set_key(json_t *port)
+{
+    json_t *groups = json_object_get(port, "security_groups");
+    size_t n = json_array_size(groups);
+    const char **ids = xcalloc(n + 1, sizeof *ids);
+    struct ds key = DS_EMPTY_INITIALIZER;
+
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = json_string_value(json_array_get(groups, i));
+        ids[i] = ids[i] ? ids[i] : "";
+    }
+    qsort(ids, n, sizeof *ids, cmp_strings);
+    for (size_t i = 0; i < n; i++) {
+        if (!i || strcmp(ids[i], ids[i - 1])) {
+            ds_put_format(&key, "%s%s", key.len ? "," : "", ids[i]);
+        }
+    }
+    free(ids);
+    return ds_steal(&key);
 }
 
 /* ---- A port's flows. ---- */
@@ -418,6 +482,7 @@ struct pctx {
     json_t *set; /* The port's flows. */
     int ofport, lvid;
     bool stateful;
+    json_int_t sgset; /* Its group set's id (reg7), 0 if none. */
 };
 
 static void PRINTF_FORMAT(5, 6)
@@ -447,18 +512,21 @@ unfiltered_flows(struct pctx *p)
     free(actions);
 }
 
-/* Table 60: what enters the port's pipelines. */
+/* Table 60: what enters the port's pipelines, with its registers (the
+ * group set too: its rules' port clauses match reg7). */
 static void
 transient_flows(struct pctx *p, json_t *macs)
 {
+    long long sgset = p->sgset;
     char *egress = xasprintf("set_field:%d->reg5,set_field:%d->reg6,"
-                             "resubmit(,%d)",
-                             p->ofport, p->lvid, T_BASE_EGRESS);
+                             "set_field:%lld->reg7,resubmit(,%d)",
+                             p->ofport, p->lvid, sgset, T_BASE_EGRESS);
     char *ingress = xasprintf("set_field:%d->reg5,set_field:%d->reg6,"
-                              "strip_vlan,resubmit(,%d)",
-                              p->ofport, p->lvid, T_BASE_INGRESS);
-    char *local = xasprintf("set_field:%d->reg5,resubmit(,%d)", p->ofport,
-                            T_BASE_INGRESS);
+                              "set_field:%lld->reg7,strip_vlan,resubmit(,%d)",
+                              p->ofport, p->lvid, sgset, T_BASE_INGRESS);
+    char *local = xasprintf("set_field:%d->reg5,set_field:%lld->reg7,"
+                            "resubmit(,%d)",
+                            p->ofport, sgset, T_BASE_INGRESS);
     const char *mac;
     json_t *v;
 
@@ -614,9 +682,10 @@ rule_remote(json_t *rule)
 
 /* A rule's class: the group, its remote, direction and IP version.  Each
  * class is one conjunction (two ids when stateful: new and established
- * connections): port clause (reg5) x rule clauses (protocol, ports,
- * prefix) [x remote addresses].  Rules of one class share it, so a rule
- * of an existing class adds flows that touch no port. */
+ * connections): group set clauses (reg7) x rule clauses (protocol,
+ * ports, prefix) [x remote addresses].  Rules of one class share it, so a
+ * rule of an existing class adds flows that touch no port, and a new
+ * class one clause flow per group set that has the group. */
 static json_t *
 rule_class(const char *sg_id, json_t *rule)
 {
@@ -855,126 +924,7 @@ group_flows(struct ovsfw *fw, const char *id, json_t *clauses, json_t *set)
     }
 }
 
-/* ---- A port's flows. ---- */
-
-/* The firewall's one copy of a value equal to 'v' (taking 'v'): a new
- * reference.  Drops the copies no recipe holds any more once 'shared'
- * doubled since the last time (O(1) per value shared). */
-static json_t *
-share(struct ovsfw *fw, json_t *v)
-{
-    char *text = json_dumps(v, JSON_COMPACT);
-    json_t *kept = json_object_get(fw->shared, text);
-    const char *key;
-    json_t *old;
-    void *tmp;
-
-    if (json_object_size(fw->shared) >= 2 * fw->shared_pruned + 64) {
-        json_object_foreach_safe (fw->shared, tmp, key, old) {
-            if (old->refcount == 1 && old != kept) {
-                json_object_del(fw->shared, key);
-            }
-        }
-        fw->shared_pruned = json_object_size(fw->shared);
-    }
-    if (!kept) {
-        json_object_set(fw->shared, text, v);
-        kept = v;
-    }
-    json_incref(kept);
-    json_decref(v);
-    free(text);
-    return kept;
-}
-
-/* The recipe of a port's clause flows ("ovsfw": "clauses"): its ofport,
- * local VLAN and, per group, the group's classes (shared with the
- * group's cache entry), their conjunction ids and the number of variants.
- * Records the conjunction keys it uses in 'keys' and the remote
- * addresses its conjunctions need in 'needs'. */
-static json_t *
-clause_recipe(struct ovsfw *fw, json_t *port, int ofport, int lvid,
-              json_t *keys, json_t *needs)
-{
-    json_t *groups = json_array(), *id;
-    size_t i;
-
-    json_array_foreach (json_object_get(port, "security_groups"), i, id) {
-        json_t *entry = group_entry(fw, json_string_value(id)), *c;
-        bool stateful = json_is_true(json_object_get(entry, "stateful"));
-        json_t *conjs = json_array();
-        size_t nv = stateful ? 2 : 1, j;
-
-        json_array_foreach (json_object_get(entry, "classes"), j, c) {
-            json_int_t conj = conj_id(fw, str(c, "key"));
-
-            json_array_append(keys, json_object_get(c, "key"));
-            json_array_append_new(conjs, json_integer(conj));
-            if (json_is_string(json_object_get(c, "remote"))) {
-                json_array_append_new(
-                    needs,
-                    share(fw,
-                          json_pack("{s:I, s:I, s:s, s:O, s:O, s:i}", "conj",
-                                    conj, "variants", (json_int_t) nv,
-                                    "remote", str(c, "remote"), "version",
-                                    json_object_get(c, "version"), "ingress",
-                                    json_object_get(c, "ingress"), "lvid",
-                                    lvid)));
-            }
-        }
-        json_array_append_new(
-            groups,
-            share(fw, json_pack("{s:O*, s:o, s:I}", "classes",
-                                json_object_get(entry, "classes"), "conj",
-                                conjs, "nv", (json_int_t) nv)));
-    }
-    return json_pack("{s:s, s:i, s:i, s:o}", "ovsfw", "clauses", "ofport",
-                     ofport, "lvid", lvid, "groups", groups);
-}
-
-/* The flows of a clause recipe: the port's clause of each conjunction of
- * its groups' classes. */
-static json_t *
-clause_set(struct ovsfw *fw, json_t *recipe)
-{
-    int ofport = json_integer_value(json_object_get(recipe, "ofport"));
-    json_t *clauses = json_object(), *set = json_object(), *g;
-    size_t i;
-
-    json_array_foreach (json_object_get(recipe, "groups"), i, g) {
-        const char *cts[2];
-        size_t nv =
-            variants(json_integer_value(json_object_get(g, "nv")) == 2, cts);
-        json_t *c;
-        size_t j;
-
-        json_array_foreach (json_object_get(g, "classes"), j, c) {
-            bool ingress = json_is_true(json_object_get(c, "ingress"));
-            int version = json_integer_value(json_object_get(c, "version"));
-            bool remote = json_is_string(json_object_get(c, "remote"));
-            json_int_t conj = json_integer_value(
-                json_array_get(json_object_get(g, "conj"), j));
-
-            for (size_t v = 0; v < nv; v++) {
-                char *match = xasprintf(
-                    "reg5=%d%s%s,%s", ofport, cts[v] ? ",ct_state=" : "",
-                    cts[v] ? cts[v] : "", version == 6 ? "ipv6" : "ip");
-                char *action =
-                    xasprintf("conjunction(%lld,1/%d)", (long long) (conj + v),
-                              remote ? 3 : 2);
-                add_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
-                           match, action);
-                free(match);
-                free(action);
-            }
-        }
-    }
-    clause_flows(fw, clauses, set);
-    json_decref(clauses);
-    return set;
-}
-
-/* A port's flows that do not depend on its groups' rules. */
+/* A port's own flows (its group set's clauses are the set's). */
 static void
 compute_base(struct pctx *p)
 {
@@ -1002,30 +952,10 @@ ovsfw_begin(struct ovsfw *fw, json_t *security_groups, json_t *address_groups)
     fw->ags = address_groups;
     fw->pass++;
     json_object_clear(fw->conj_used);
+    json_object_clear(fw->set_used);
 }
 
-/* What a port's clause flows depend on besides the port object: its
- * ofport, local VLAN and its groups' classes (not their rules or
- * members). */
-static char *
-fingerprint(struct ovsfw *fw, json_t *port, int ofport, int lvid)
-{
-    struct ds fp = DS_EMPTY_INITIALIZER;
-    json_t *id;
-    size_t i;
-
-    ds_put_format(&fp, "%d/%d", ofport, lvid);
-    json_array_foreach (json_object_get(port, "security_groups"), i, id) {
-        json_t *entry = group_entry(fw, json_string_value(id));
-        ds_put_format(
-            &fp, " %s:%lld", json_string_value(id),
-            (long long) json_integer_value(json_object_get(entry, "cver")));
-    }
-    return ds_steal(&fp);
-}
-
-/* The flows of a port recipe: those of the port that do not depend on
- * its groups' rules. */
+/* The flows of a port recipe. */
 static json_t *
 port_set(struct ovsfw *fw, json_t *recipe)
 {
@@ -1037,6 +967,7 @@ port_set(struct ovsfw *fw, json_t *recipe)
         json_integer_value(json_object_get(recipe, "ofport")),
         json_integer_value(json_object_get(recipe, "lvid")),
         json_is_true(json_object_get(recipe, "stateful")),
+        json_integer_value(json_object_get(recipe, "sgset")),
     };
 
     compute_base(&p);
@@ -1048,60 +979,44 @@ ovsfw_expand(struct ovsfw *fw, json_t *part)
 {
     const char *kind = str(part, "ovsfw");
 
-    return !kind                      ? json_incref(part)
-           : !strcmp(kind, "port")    ? port_set(fw, part)
-           : !strcmp(kind, "clauses") ? clause_set(fw, part)
-                                      : json_object();
+    return !kind                   ? json_incref(part)
+           : !strcmp(kind, "port") ? port_set(fw, part)
+                                   : json_object();
 }
 
 json_t *
-ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid,
-           json_t **ret_clauses)
+ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid)
 {
     const char *id = str(port, "id");
     json_t *entry = json_object_get(fw->ports, id ? id : "");
-    bool same_port = entry && json_object_get(entry, "port") == port;
     bool stateful = port_stateful(fw, port);
-    char *fpb = xasprintf("%d/%d/%d", ofport, lvid, stateful);
-    char *fpc = fingerprint(fw, port, ofport, lvid);
-    json_t *key, *keys, *needs;
-    size_t i;
+    char *key = ovsfw_port_filtered(port) ? set_key(port) : xstrdup("");
+    json_int_t sgset = *key ? hashed_id(fw->set_ids, fw->set_keys,
+                                        fw->set_used, key, 1)
+                            : 0;
+    char *fp = xasprintf("%d/%d/%d/%lld", ofport, lvid, stateful,
+                         (long long) sgset);
 
     if (!entry) {
         entry = json_object();
         json_object_set_new(fw->ports, id ? id : "", entry);
     }
-    if (!same_port || strcmp(str(entry, "fpb") ?: "", fpb)) {
-        json_object_set_new(entry, "flows",
-                            json_pack("{s:s, s:O, s:i, s:i, s:b}", "ovsfw",
-                                      "port", "port", port, "ofport", ofport,
-                                      "lvid", lvid, "stateful", stateful));
-        json_object_set_new(entry, "fpb", json_string(fpb));
-    }
-    if (!same_port || strcmp(str(entry, "fpc") ?: "", fpc)) {
-        keys = json_array();
-        needs = json_array();
-        json_object_set_new(entry, "clauses",
-                            ovsfw_port_filtered(port) ? clause_recipe(
-                                fw, port, ofport, lvid, keys, needs)
-                                                      : json_object());
-        json_object_set_new(entry, "needs", needs);
-        json_object_set_new(entry, "keys", keys);
-        json_object_set_new(entry, "fpc", json_string(fpc));
-    } else {
-        /* Unchanged: its conjunction ids stay taken. */
-        json_array_foreach (json_object_get(entry, "keys"), i, key) {
-            json_object_set_new(fw->conj_used, json_string_value(key),
-                                json_true());
-        }
+    if (json_object_get(entry, "port") != port
+        || strcmp(str(entry, "fp") ?: "", fp)) {
+        json_object_set_new(
+            entry, "flows",
+            json_pack("{s:s, s:O, s:i, s:i, s:b, s:I}", "ovsfw", "port",
+                      "port", port, "ofport", ofport, "lvid", lvid,
+                      "stateful", stateful, "sgset", sgset));
+        json_object_set_new(entry, "fp", json_string(fp));
     }
     json_object_set(entry, "port", port);
+    json_object_set_new(entry, "sgset", json_string(key));
     json_object_set_new(entry, "ofport", json_integer(ofport));
     json_object_set_new(entry, "lvid", json_integer(lvid));
     json_object_set_new(entry, "pass", json_integer(fw->pass));
-    free(fpb);
-    free(fpc);
-    *ret_clauses = json_object_get(entry, "clauses");
+    free(fp);
+    free(key);
     return json_object_get(entry, "flows");
 }
 
@@ -1282,9 +1197,9 @@ remote_part(struct ovsfw *fw, json_t *needs)
     return json_incref(set);
 }
 
-/* Gathers what the ports of the pass need: each remote need once (not
- * once a port) and their groups; forgets the ports the pass did not
- * see. */
+/* Gathers what the ports of the pass need: the groups of the filtered
+ * ones and the local VLANs of each group set; forgets the ports the pass
+ * did not see. */
 static void
 gather(struct ovsfw *fw)
 {
@@ -1292,29 +1207,24 @@ gather(struct ovsfw *fw)
     const char *key;
     void *tmp;
 
-    json_decref(fw->needs);
     json_decref(fw->group_ids);
+    json_decref(fw->set_lvids);
     json_decref(fw->by_group);
-    fw->needs = json_object();
     fw->group_ids = json_object();
+    fw->set_lvids = json_object();
     fw->by_group = NULL; /* Made when a change of groups alone needs it. */
     json_object_foreach_safe (fw->ports, tmp, key, entry) {
-        json_t *need, *id;
+        const char *sgset = str(entry, "sgset");
+        json_t *id, *lvids;
+        char lvid[16];
         size_t i;
 
         if (json_integer_value(json_object_get(entry, "pass")) != fw->pass) {
             json_object_del(fw->ports, key);
             continue;
         }
-        json_array_foreach (json_object_get(entry, "needs"), i, need) {
-            /* An id stands for its group, remote, direction and version;
-             * the ports of a pass agree on the rest. */
-            char *nkey = xasprintf(
-                "%lld/%lld",
-                (long long) json_integer_value(json_object_get(need, "conj")),
-                (long long) json_integer_value(json_object_get(need, "lvid")));
-            json_object_set(fw->needs, nkey, need);
-            free(nkey);
+        if (!*sgset) {
+            continue; /* Not filtered, or no group: no rules. */
         }
         json_array_foreach (
             json_object_get(json_object_get(entry, "port"), "security_groups"),
@@ -1322,7 +1232,114 @@ gather(struct ovsfw *fw)
             json_object_set_new(fw->group_ids, json_string_value(id),
                                 json_true());
         }
+        if (!(lvids = json_object_get(fw->set_lvids, sgset))) {
+            lvids = json_object();
+            json_object_set_new(fw->set_lvids, sgset, lvids);
+        }
+        snprintf(lvid, sizeof lvid, "%lld",
+                 (long long) json_integer_value(json_object_get(entry, "lvid")));
+        json_object_set_new(lvids, lvid, json_true());
     }
+}
+
+/* Adds the remote need of class 'c' (conjunction 'conj', 'nv' variants)
+ * on each local VLAN of 'lvids' to fw->needs: an id stands for its group,
+ * remote, direction and version, so "ID/LVID" names a need once. */
+static void
+add_needs(struct ovsfw *fw, json_t *c, json_int_t conj, size_t nv,
+          json_t *lvids)
+{
+    const char *lvid;
+    json_t *v;
+
+    json_object_foreach (lvids, lvid, v) {
+        char *key = xasprintf("%lld/%s", (long long) conj, lvid);
+
+        json_object_set_new(
+            fw->needs, key,
+            json_pack("{s:I, s:I, s:s, s:O, s:O, s:i}", "conj", conj,
+                      "variants", (json_int_t) nv, "remote", str(c, "remote"),
+                      "version", json_object_get(c, "version"), "ingress",
+                      json_object_get(c, "ingress"), "lvid", atoi(lvid)));
+        free(key);
+    }
+}
+
+/* Adds the clauses of group set 'sgset' for the classes of group 'gid'
+ * to 'clauses', and their remote needs on 'lvids' to fw->needs. */
+static void
+set_group_clauses(struct ovsfw *fw, json_int_t sgset, const char *gid,
+                  json_t *lvids, json_t *clauses)
+{
+    json_t *entry = group_entry(fw, gid), *c;
+    const char *cts[2];
+    size_t nv, i;
+
+    if (!entry) {
+        return;
+    }
+    nv = variants(json_is_true(json_object_get(entry, "stateful")), cts);
+    json_array_foreach (json_object_get(entry, "classes"), i, c) {
+        bool ingress = json_is_true(json_object_get(c, "ingress"));
+        int version = json_integer_value(json_object_get(c, "version"));
+        bool remote = json_is_string(json_object_get(c, "remote"));
+        json_int_t conj = conj_id(fw, str(c, "key"));
+
+        for (size_t v = 0; v < nv; v++) {
+            char *match = xasprintf("reg7=%lld%s%s,%s", (long long) sgset,
+                                    cts[v] ? ",ct_state=" : "",
+                                    cts[v] ? cts[v] : "",
+                                    version == 6 ? "ipv6" : "ip");
+            char *action = xasprintf("conjunction(%lld,1/%d)",
+                                     (long long) (conj + v), remote ? 3 : 2);
+
+            add_clause(clauses, ingress ? T_RULES_INGRESS : T_RULES_EGRESS,
+                       match, action);
+            free(match);
+            free(action);
+        }
+        if (remote) {
+            add_needs(fw, c, conj, nv, lvids);
+        }
+    }
+}
+
+/* The group sets' clauses ("fw-sets"): for each set in use, its clause
+ * (reg7) of each conjunction of its groups' classes; the same set (and
+ * json_t) as last time if they are the same.  Makes fw->needs, the remote
+ * addresses those conjunctions need on the sets' local VLANs. */
+static json_t *
+sets_part(struct ovsfw *fw)
+{
+    json_t *clauses = json_object(), *lvids, *set;
+    const char *key;
+    char *fp;
+
+    json_decref(fw->needs);
+    fw->needs = json_object();
+    json_object_foreach (fw->set_lvids, key, lvids) {
+        json_int_t id = hashed_id(fw->set_ids, fw->set_keys, fw->set_used,
+                                  key, 1);
+        char *gids = xstrdup(key), *save = NULL;
+
+        for (char *gid = strtok_r(gids, ",", &save); gid;
+             gid = strtok_r(NULL, ",", &save)) {
+            set_group_clauses(fw, id, gid, lvids, clauses);
+        }
+        free(gids);
+    }
+    fp = json_dumps(clauses, JSON_COMPACT | JSON_SORT_KEYS);
+    if (fw->sets && !strcmp(str(fw->sets, "fp"), fp)) {
+        set = json_incref(json_object_get(fw->sets, "set"));
+    } else {
+        set = json_object();
+        clause_flows(fw, clauses, set);
+        json_decref(fw->sets);
+        fw->sets = json_pack("{s:s, s:O}", "fp", fp, "set", set);
+    }
+    free(fp);
+    json_decref(clauses);
+    return set;
 }
 
 /* The ports of each group (id -> {port id: true}), from the last pass. */
@@ -1354,8 +1371,8 @@ ports_by_group(struct ovsfw *fw)
     return fw->by_group;
 }
 
-/* Frees the conjunction ids no port uses any more and forgets the groups
- * the replica no longer has. */
+/* Frees the conjunction and group set ids no port uses any more and
+ * forgets the groups the replica no longer has. */
 static void
 prune(struct ovsfw *fw)
 {
@@ -1363,15 +1380,8 @@ prune(struct ovsfw *fw)
     const char *key;
     void *tmp;
 
-    json_object_foreach_safe (fw->conj_ids, tmp, key, entry) {
-        if (!json_object_get(fw->conj_used, key)) {
-            char text[24];
-            snprintf(text, sizeof text, "%lld",
-                     (long long) json_integer_value(entry));
-            json_object_del(fw->conj_keys, text);
-            json_object_del(fw->conj_ids, key);
-        }
-    }
+    prune_ids(fw->conj_ids, fw->conj_keys, fw->conj_used);
+    prune_ids(fw->set_ids, fw->set_keys, fw->set_used);
     json_object_foreach_safe (fw->groups, tmp, key, entry) {
         if (!json_object_get(fw->sgs, key)) {
             json_object_del(fw->groups, key);
@@ -1379,12 +1389,22 @@ prune(struct ovsfw *fw)
     }
 }
 
+/* Puts the parts every port shares into 'parts': the groups' rules, the
+ * group sets' clauses and the remote addresses (in that order: the sets
+ * make the remote needs). */
+static void
+shared_parts(struct ovsfw *fw, json_t *parts)
+{
+    json_object_set_new(parts, "fw-rules", rules_part(fw, fw->group_ids));
+    json_object_set_new(parts, "fw-sets", sets_part(fw));
+    json_object_set_new(parts, "fw-remote", remote_part(fw, fw->needs));
+}
+
 void
 ovsfw_end(struct ovsfw *fw, json_t *parts)
 {
     gather(fw);
-    json_object_set_new(parts, "fw-rules", rules_part(fw, fw->group_ids));
-    json_object_set_new(parts, "fw-remote", remote_part(fw, fw->needs));
+    shared_parts(fw, parts);
     prune(fw);
     fw->sgs = fw->ags = NULL;
 }
@@ -1408,13 +1428,14 @@ ovsfw_update_groups(struct ovsfw *fw, json_t *security_groups,
     fw->sgs = security_groups;
     fw->ags = address_groups;
     /* Only the groups the ports have matter; of those, only a change of
-     * classes (or statefulness) reaches the ports' own flows. */
+     * statefulness reaches the ports' own flows (a group gone may be
+     * one): their recipes are made again where it did. */
     json_object_foreach (ports_by_group(fw), gid, members) {
         json_int_t before = cached_cver(fw, gid);
         json_t *entry = group_entry(fw, gid);
 
         if (!entry) {
-            json_object_del(fw->groups, gid); /* Gone: its ports change. */
+            json_object_del(fw->groups, gid);
         }
         if ((entry ? json_integer_value(json_object_get(entry, "cver")) : 0)
             != before) {
@@ -1423,20 +1444,18 @@ ovsfw_update_groups(struct ovsfw *fw, json_t *security_groups,
     }
     json_object_foreach (redo, pid, v) {
         json_t *entry = json_object_get(fw->ports, pid);
-        json_t *clauses,
-            *flows = ovsfw_port(
-                fw, json_object_get(entry, "port"),
-                (int) json_integer_value(json_object_get(entry, "ofport")),
-                (int) json_integer_value(json_object_get(entry, "lvid")),
-                &clauses);
+        json_t *old = json_incref(json_object_get(entry, "flows"));
+        json_t *flows = ovsfw_port(
+            fw, json_object_get(entry, "port"),
+            (int) json_integer_value(json_object_get(entry, "ofport")),
+            (int) json_integer_value(json_object_get(entry, "lvid")));
 
-        port_fn(aux, pid, flows, clauses);
+        if (flows != old) {
+            port_fn(aux, pid, flows);
+        }
+        json_decref(old);
     }
-    if (json_object_size(redo)) {
-        gather(fw); /* The ports' needs changed. */
-    }
-    json_object_set_new(parts, "fw-rules", rules_part(fw, fw->group_ids));
-    json_object_set_new(parts, "fw-remote", remote_part(fw, fw->needs));
+    shared_parts(fw, parts);
     json_decref(redo);
     fw->sgs = fw->ags = NULL;
 }

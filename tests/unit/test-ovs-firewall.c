@@ -116,20 +116,28 @@ count(json_t *set, const char *needle)
     return n;
 }
 
-/* Both sets of a port, merged (a new set). */
+/* A port's flows (a new set). */
 static json_t *
 port_flows(struct ovsfw *fw, json_t *port, int ofport, int lvid)
 {
-    json_t *clauses,
-        *set = ovsfw_expand(fw, ovsfw_port(fw, port, ofport, lvid, &clauses));
-    json_t *more = ovsfw_expand(fw, clauses);
-
-    json_object_update(set, more);
-    json_decref(more);
-    return set;
+    return ovsfw_expand(fw, ovsfw_port(fw, port, ofport, lvid));
 }
 
-/* Ends a pass: its parts ("fw-rules", "fw-remote"). */
+/* "reg7=N": the match of the group set that the port on 'ofport' whose
+ * flows are 'set' loads into reg7 (a new string). */
+static char *
+set_match(json_t *set, int ofport)
+{
+    char *key = xasprintf("table=60,priority=100,in_port=%d", ofport);
+    const char *f = json_string_value(json_object_get(set, key));
+    const char *p = f ? strstr(f, "->reg6,set_field:") : NULL;
+
+    assert_non_null(p);
+    free(key);
+    return xasprintf("reg7=%lld", strtoll(p + 17, NULL, 10));
+}
+
+/* Ends a pass: its parts ("fw-rules", "fw-sets", "fw-remote"). */
 static json_t *
 end(struct ovsfw *fw)
 {
@@ -223,7 +231,7 @@ test_anti_spoofing(void **state)
         flow(set, "table=60,priority=90,dl_vlan=3,dl_dst=" MAC_A),
         "table=60,priority=90,dl_vlan=3,dl_dst=" MAC_A
         ",cookie=0x1,actions=set_field:7->reg5,"
-        "set_field:3->reg6,strip_vlan,resubmit(,81)");
+        "set_field:3->reg6,set_field:0->reg7,strip_vlan,resubmit(,81)");
     assert_non_null(
         flow(set, "table=73,priority=100,reg6=3,dl_dst=" MAC_PAIR));
     /* No group: no rule, so no IP in either direction. */
@@ -231,6 +239,7 @@ test_anti_spoofing(void **state)
     assert_parses(set);
     parts = end(fw);
     assert_int_equal(json_object_size(part(parts, "fw-rules")), 0);
+    assert_int_equal(json_object_size(part(parts, "fw-sets")), 0);
     assert_int_equal(json_object_size(part(parts, "fw-remote")), 0);
     json_decref(parts);
     json_decref(set);
@@ -259,22 +268,30 @@ test_rules(void **state)
     json_t *sgs = groups("[\"10.0.0.5\", \"10.0.0.6/32\"]");
     json_t *ags = address_groups();
     json_t *port = port_a("[\"" SG_WEB "\", \"" SG_DEF "\"]");
-    json_t *set, *parts, *rules, *remote;
+    json_t *set, *parts, *rules, *remote, *sets;
+    char *reg7, *key;
 
     ovsfw_begin(fw, sgs, ags);
     set = port_flows(fw, port, 7, 3);
-    /* The port's clause of each class of its groups: ingress IPv4 (web
-     * from prefixes, web from the address group, default from itself),
-     * egress IPv4 and IPv6 (default), new and established. */
-    assert_int_equal(count(set, "conjunction("), 6);
-    assert_int_equal(
-        occurs(flow(set, "table=82,priority=70,reg5=7,ct_state=+new-est,ip"),
-               "conjunction("),
-        3);
-    assert_non_null(flow(set, "table=72,priority=70,reg5=7,"
-                              "ct_state=+est-rel-rpl,ipv6"));
+    assert_int_equal(count(set, "conjunction("), 0);
     assert_parses(set);
+    reg7 = set_match(set, 7);
     parts = end(fw);
+    /* The clause of the port's group set in each class of its groups:
+     * ingress IPv4 (web from prefixes, web from the address group,
+     * default from itself), egress IPv4 and IPv6 (default), new and
+     * established. */
+    sets = part(parts, "fw-sets");
+    assert_int_equal(count(sets, "conjunction("), 6);
+    key = xasprintf("table=82,priority=70,%s,ct_state=+new-est,ip", reg7);
+    assert_int_equal(occurs(flow(sets, key), "conjunction("), 3);
+    free(key);
+    key = xasprintf("table=72,priority=70,%s,ct_state=+est-rel-rpl,ipv6",
+                    reg7);
+    assert_non_null(flow(sets, key));
+    free(key);
+    free(reg7);
+    assert_parses(sets);
     rules = part(parts, "fw-rules");
     remote = part(parts, "fw-remote");
     /* One flow per rule match, shared by the ports; a prefix rule is a
@@ -327,16 +344,15 @@ pass(struct ovsfw *fw, json_t *sgs, json_t *ags, json_t *port)
     json_t *parts;
 
     ovsfw_begin(fw, sgs, ags);
-    json_t *clauses, *set = ovsfw_port(fw, port, 7, 3, &clauses);
     parts = json_object();
-    json_object_set(parts, "port", set);
-    json_object_set(parts, "clauses", clauses);
+    json_object_set(parts, "port", ovsfw_port(fw, port, 7, 3));
     ovsfw_end(fw, parts);
     return parts;
 }
 
 /* A new member adds one flow; a rule of a class the group has adds one
- * flow (per match); neither touches the port's set. */
+ * flow (per match); neither touches the port's part or the group sets'
+ * clauses. */
 static void
 test_changes_touch_no_port(void **state)
 {
@@ -350,7 +366,7 @@ test_changes_touch_no_port(void **state)
     sgs = groups("[\"10.0.0.5\", \"10.0.0.8\"]");
     after = pass(fw, sgs, ags, port);
     assert_ptr_equal(part(before, "port"), part(after, "port"));
-    assert_ptr_equal(part(before, "clauses"), part(after, "clauses"));
+    assert_ptr_equal(part(before, "fw-sets"), part(after, "fw-sets"));
     assert_ptr_equal(part(before, "fw-rules"), part(after, "fw-rules"));
     assert_int_equal(flows_diff_parts(before, after, 1, NULL, collect, cmds),
                      1);
@@ -371,7 +387,7 @@ test_changes_touch_no_port(void **state)
     before = after;
     after = pass(fw, sgs, ags, port);
     assert_ptr_equal(part(before, "port"), part(after, "port"));
-    assert_ptr_equal(part(before, "clauses"), part(after, "clauses"));
+    assert_ptr_equal(part(before, "fw-sets"), part(after, "fw-sets"));
     json_array_clear(cmds);
     assert_int_equal(flows_diff_parts(before, after, 1, NULL, collect, cmds),
                      1);
@@ -387,8 +403,8 @@ test_changes_touch_no_port(void **state)
 }
 
 /* A full pass over ports A (default and web groups, ofport 7) and B (web
- * only, ofport 8), both on VLAN 3, as the agent keeps it: parts "port:ID"
- * and "clauses:ID" per port, then the firewall's own. */
+ * only, ofport 8), both on VLAN 3, as the agent keeps it: a part "port:ID"
+ * per port, then the firewall's own. */
 static json_t *
 full_pass(struct ovsfw *fw, json_t *sgs, json_t *ags, json_t *a, json_t *b)
 {
@@ -397,33 +413,26 @@ full_pass(struct ovsfw *fw, json_t *sgs, json_t *ags, json_t *a, json_t *b)
     ovsfw_begin(fw, sgs, ags);
     for (int i = 0; i < 2; i++) {
         const char *id = json_string_value(json_object_get(port[i], "id"));
-        json_t *clauses, *set = ovsfw_port(fw, port[i], 7 + i, 3, &clauses);
-        char *name = xasprintf("port:%s", id), *cname;
+        char *name = xasprintf("port:%s", id);
 
-        cname = xasprintf("clauses:%s", id);
-        json_object_set(parts, name, set);
-        json_object_set(parts, cname, clauses);
+        json_object_set(parts, name, ovsfw_port(fw, port[i], 7 + i, 3));
         free(name);
-        free(cname);
     }
     ovsfw_end(fw, parts);
     return parts;
 }
 
-/* ovsfw_update_groups()'s port callback: the port's parts replaced. */
+/* ovsfw_update_groups()'s port callback: the port's part replaced. */
 static void
-put_port(void *parts, const char *id, json_t *flows, json_t *clauses)
+put_port(void *parts, const char *id, json_t *flows)
 {
     char *name = xasprintf("port:%s", id);
-    char *cname = xasprintf("clauses:%s", id);
 
     json_object_set(parts, name, flows);
-    json_object_set(parts, cname, clauses);
     json_object_set_new(
         parts, "calls",
         json_integer(json_integer_value(json_object_get(parts, "calls")) + 1));
     free(name);
-    free(cname);
 }
 
 /* Every flow of parted set 'parts' in one set (a new one). */
@@ -455,8 +464,9 @@ replace_group(json_t *sgs, const char *id)
 }
 
 /* Group changes without a pass over the ports: a rule of a class the group
- * has and a new member touch no port; a new class touches only the ports
- * of its group; and the result is what a full pass computes. */
+ * has, a new member and a new class touch no port (a new class adds a
+ * clause per group set of its group); a group turned stateless touches
+ * its ports; and the result is what a full pass computes. */
 static void
 test_update_groups(void **state)
 {
@@ -501,18 +511,18 @@ test_update_groups(void **state)
     assert_ptr_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
     assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.8"), 1);
 
-    /* IPv6 from the default group: a new class, port A only. */
+    /* IPv6 from the default group: a new class, in port A's group set
+     * only (new and established). */
     sg = replace_group(sgs, SG_DEF);
     json_array_append_new(
         json_object_get(sg, "security_group_rules"),
         parse("{\"direction\": \"ingress\", \"ethertype\": \"IPv6\", "
               "\"remote_group_id\": \"" SG_DEF "\"}"));
     ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
-    assert_int_equal(json_integer_value(json_object_get(parts, "calls")), 1);
-    assert_ptr_equal(part(before, "clauses:" PORT_B),
-                     part(parts, "clauses:" PORT_B));
-    assert_ptr_not_equal(part(before, "clauses:" PORT_A),
-                         part(parts, "clauses:" PORT_A));
+    assert_null(json_object_get(parts, "calls"));
+    assert_ptr_equal(part(before, "port:" PORT_A), part(parts, "port:" PORT_A));
+    assert_int_equal(json_object_size(part(parts, "fw-sets")),
+                     json_object_size(part(before, "fw-sets")) + 2);
 
     /* The member leaves again: its remote flow goes, nothing else. */
     sg = replace_group(sgs, SG_DEF);
@@ -524,6 +534,17 @@ test_update_groups(void **state)
     assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.8"), 0);
     assert_int_equal(count(part(parts, "fw-remote"), "nw_src=10.0.0.5"), 1);
     assert_ptr_equal(part(before, "fw-rules"), part(parts, "fw-rules"));
+
+    /* The web group turns stateless: port B (web only) is no longer
+     * tracked; port A still is (its default group is stateful). */
+    sg = replace_group(sgs, SG_WEB);
+    json_object_set_new(sg, "stateful", json_false());
+    ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
+    assert_int_equal(json_integer_value(json_object_get(parts, "calls")), 1);
+    assert_ptr_not_equal(part(before, "port:" PORT_B),
+                         part(parts, "port:" PORT_B));
+    assert_ptr_equal(part(before, "port:" PORT_A), part(parts, "port:" PORT_A));
+    json_object_del(parts, "calls");
 
     /* What a firewall that never saw the changes computes. */
     full = full_pass(fresh, sgs, ags, a, b);
@@ -573,22 +594,20 @@ test_recipes_diff(void **state)
     json_t *sgs = groups("[\"10.0.0.5\"]"), *ags = address_groups();
     json_t *port = port_a("[\"" SG_DEF "\"]");
     json_t *before = json_object(), *after = json_object(), *cmd;
-    json_t *clauses, *set, *old_set;
+    json_t *set, *old_set;
     struct diff_ctx ctx = {fw, json_array()};
     size_t i, n_old, deletes = 0;
 
     (void) state;
     ovsfw_begin(fw, sgs, ags);
-    json_object_set(before, "port", ovsfw_port(fw, port, 7, 3, &clauses));
-    json_object_set(before, "clauses", clauses);
+    json_object_set(before, "port", ovsfw_port(fw, port, 7, 3));
     ovsfw_end(fw, before);
 
     ovsfw_begin(fw, sgs, ags);
-    set = ovsfw_port(fw, port, 9, 3, &clauses);
+    set = ovsfw_port(fw, port, 9, 3);
     assert_string_equal(json_string_value(json_object_get(set, "ovsfw")),
                         "port");
     json_object_set(after, "port", set);
-    json_object_set(after, "clauses", clauses);
     ovsfw_end(fw, after);
     assert_true(
         flows_diff_parts(before, after, 1, expand_ctx, collect_ctx, &ctx) > 0);
@@ -625,6 +644,7 @@ test_stateless_and_unfiltered(void **state)
     struct ovsfw *fw = ovsfw_create(1);
     json_t *sgs = groups("[]"), *ags = address_groups();
     json_t *port = port_a("[\"" SG_WEB "\"]"), *set, *off, *parts;
+    char *reg7, *key;
 
     json_object_set_new(json_object_get(sgs, SG_WEB), "stateful",
                         json_false());
@@ -632,7 +652,7 @@ test_stateless_and_unfiltered(void **state)
     set = port_flows(fw, port, 7, 3);
     assert_int_equal(count(set, "ct_state"), 0);
     assert_int_equal(count(set, "ct("), 0);
-    assert_non_null(flow(set, "table=82,priority=70,reg5=7,ip"));
+    reg7 = set_match(set, 7);
     assert_parses(set);
 
     off = parse("{\"id\": \"" PORT_B "\", \"mac_address\": \"" MAC_A "\", "
@@ -649,6 +669,10 @@ test_stateless_and_unfiltered(void **state)
     parts = json_object();
     ovsfw_end(fw, parts);
     assert_int_equal(count(part(parts, "fw-rules"), "ct("), 0);
+    key = xasprintf("table=82,priority=70,%s,ip", reg7);
+    assert_non_null(flow(part(parts, "fw-sets"), key));
+    free(key);
+    free(reg7);
     assert_int_equal(
         occurs(flow(part(parts, "fw-rules"),
                     "table=82,priority=70,tcp,tp_dst=22,nw_src=192.0.2.0/24"),
