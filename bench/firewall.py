@@ -1,22 +1,26 @@
 #!/usr/bin/python3
 """Firewall benchmark (issue 6): neutrino-agent's openvswitch firewall on
-one namespace test host (tests/system's harness), fed by the in-memory
-server of tests/system/fakefeed.py.  Called by bench/firewall.sh, which
-documents the options; run as root.
+one namespace test host (tests/system's harness), following neutrino-server
+(its API writes the objects: --server real, the default) or the in-memory
+server of tests/system/fakefeed.py (--server fake, which writes a group's
+rules in one change).  Called by bench/firewall.sh, which documents the
+options; run as root.
 
-1. --ports ports (default 1,000) in one "default" group are plugged as
-   os-vif plugs VMs (internal ports on br-int, in batches) and go ACTIVE
-   with the group's 4 default rules (two of them remote-group rules).
-2. Programming: the group gets --rules rules (default 20: the 4, plus TCP
-   ranges from prefixes, UDP from the group itself, TCP from an address
-   group) in one update; timed until br-int's flow count reaches its final
+1. --ports ports (default 1,000) in the project's "default" group are
+   plugged as os-vif plugs VMs (internal ports on br-int, in batches) and
+   go ACTIVE with the group's 4 default rules (two of them remote-group
+   rules).
+2. Programming: the group gets its other rules (up to --rules, default 20:
+   TCP ranges from prefixes, UDP from the group itself, TCP from an
+   address group), through the API one by one (the fake: in one update);
+   timed from the first write until br-int's flow count reaches its final
    value (ovs-ofctl dump-aggregate polled; "final" = unchanged for 2 s).
 3. Rule create -> enforced, --changes times (default 30): two instances,
    vm-a in the big group with a TCP 22 listener and vm-b in a group of its
    own; a rule letting vm-b reach TCP 22 is added to the big group and
-   timed from the write to the first TCP handshake that gets through (a
-   prober in vm-b retrying every ~10 ms); then removed and timed until a
-   new handshake fails.  Three series: in the big group from vm-b's group
+   timed from the create returning to the first TCP handshake that gets
+   through (a prober in vm-b retrying every ~10 ms); then removed and
+   timed from the delete returning until a new handshake fails.  Three series: in the big group from vm-b's group
    (a new kind of rule for the group: every port's clause flow changes),
    in the big group from vm-b's address (a kind it has: one flow), and
    from vm-b's group in a small group (vm-a's second group).
@@ -41,7 +45,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests" / "system"))
 
 import hosts  # noqa: E402
-from agenthost import AgentHost  # noqa: E402
+from agenthost import AgentHost, Api, ServerCloud  # noqa: E402
 from fakefeed import Cloud, FakeNeutrino, rule  # noqa: E402
 
 TCPPROBE = str(REPO / "tests" / "system" / "tcpprobe.py")
@@ -165,15 +169,16 @@ def ip_of(i):
 
 def timed_change(lab, vm_b, ip_a, want_open, write, budget=10.0):
     """Starts a prober in vm_b, does write(); returns the seconds from the
-    write to the prober seeing TCP 22 of ip_a open (or closed)."""
+    write returning to the prober seeing TCP 22 of ip_a open (or closed):
+    what the agent and the switch take, the server's write aside."""
     log_path = lab.dir / ("probe-%s.log" % uuid.uuid4().hex[:6])
     proc = lab.spawn([sys.executable, "-c", PROBER, ip_a,
                       "open" if want_open else "closed", str(budget)],
                      log_path, netns=vm_b.netns)
     hosts.wait_until(lambda: "ready" in log_path.read_text(), 5,
                      what="the prober")
-    t0 = time.monotonic()
     write()
+    t0 = time.monotonic()
     if proc.wait(timeout=budget + 10) != 0:
         raise RuntimeError("change not enforced within %.0fs" % budget)
     return float(log_path.read_text().split("at ")[1]) - t0
@@ -208,6 +213,7 @@ def main():
     ap.add_argument("--changes", type=int, default=30)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--debug", action="store_true")
+    ap.add_argument("--server", choices=("real", "fake"), default="real")
     args = ap.parse_args()
     lab = hosts.Lab()
     res = {}
@@ -220,26 +226,51 @@ def main():
     report(args, res)
 
 
+class FakeCloud(Cloud):
+    """The fake's Cloud with what the bench asks of ServerCloud too."""
+
+    def statuses(self):
+        with self.fake.cv:
+            return {i: p["status"] for i, p in self.fake.objs["port"].items()}
+
+    def address_group(self, name, addresses):
+        return self.fake.put("address_group", {
+            "name": name, "addresses": addresses})["id"]
+
+
+def add_rules(cloud, sg, rules):
+    """Adds 'rules' to group 'sg': one update of the fake, one create per
+    rule through the API."""
+    if isinstance(cloud, FakeCloud):
+        g = cloud.fake.get("security_group", sg)
+        g["security_group_rules"] += rules
+        cloud.fake.put("security_group", g)
+    else:
+        for r in rules:
+            cloud.add_rule(sg, r)
+
+
 def run(lab, args, res):
-    fake = FakeNeutrino()
-    lab.defer("stop the fake server", fake.close)
+    if args.server == "fake":
+        api = FakeNeutrino()
+        lab.defer("stop the fake server", api.close)
+    else:
+        api = Api(lab, overrides={
+            "ml2_type_flat": {"flat_networks": "provider"}})
     phys = hosts.PhysNet(lab)
-    agent = AgentHost(lab, "fw", "fw-bench", fake, phys)
+    agent = AgentHost(lab, "fw", "fw-bench", api, phys)
     if args.debug:
         agent.debug = True
     with open(agent.conf, "a") as f:
         f.write("\n[securitygroup]\nfirewall_driver = openvswitch\n")
     agent.start()
     agent.add_nic()
-    cloud = Cloud(fake)
-    ag = fake.put("address_group", {
-        "name": "ops", "addresses": ["198.51.100.0/28", "203.0.113.7/32"]})
-    sg = cloud.group("default", [])
-    base, extra = big_rules(sg, ag["id"])
-    extra = extra[:max(0, args.rules - 4)]
-    g = fake.get("security_group", sg)
-    g["security_group_rules"] = base
-    fake.put("security_group", g)
+    cloud = (FakeCloud(api) if args.server == "fake"
+             else ServerCloud(api, cidr="10.0.0.0/8"))
+    ag = cloud.address_group("ops", ["198.51.100.0/28", "203.0.113.7/32"])
+    # The server's default group has the 4 default rules already.
+    sg = cloud.group("default", lambda me: big_rules(me, ag)[0])
+    extra = big_rules(sg, ag)[1][:max(0, args.rules - 4)]
     other = cloud.group("other", [rule("egress")])
     small = cloud.group("small", [rule("egress")])
 
@@ -264,25 +295,25 @@ def run(lab, args, res):
         for port_id, mac in ids[start:start + BATCH]:
             plug += plug_args(port_id, mac)
         agent.ovs.vsctl(*plug[1:], timeout=300)
-    hosts.wait_until(lambda: all(
-        fake.get("port", p)["status"] == "ACTIVE"
-        for p, _ in ids + [(port_a, 0), (port_b, 0)]), 600, interval=0.5,
-        what="every port ACTIVE")
+    def all_active():
+        status = cloud.statuses()
+        return all(status.get(p) == "ACTIVE"
+                   for p, _ in ids + [(port_a, 0), (port_b, 0)])
+
+    hosts.wait_until(all_active, 600, interval=0.5, what="every port ACTIVE")
     res["plugged_active"] = time.monotonic() - t0
     res["flows_4"] = flow_count(agent.ovs)
     log("%d ports ACTIVE after %.1fs, %d flows" % (
         args.ports, res["plugged_active"], res["flows_4"]))
 
-    g = fake.get("security_group", sg)
-    g["security_group_rules"] = base + extra
     c0 = cpu_seconds(agent.proc.pid)
     t0 = time.monotonic()
-    fake.put("security_group", g)
+    add_rules(cloud, sg, extra)
     res["program"], res["flows"] = wait_stable(agent.ovs, t0,
                                                before=res["flows_4"])
     res["program_cpu"] = cpu_seconds(agent.proc.pid) - c0
     log("%d rules on %d ports: %.3fs, %d flows" % (
-        len(base + extra), args.ports, res["program"], res["flows"]))
+        4 + len(extra), args.ports, res["program"], res["flows"]))
 
     def from_group():
         return rule("ingress", protocol="tcp", port_range_min=22,
@@ -345,11 +376,13 @@ def report(args, res):
             max(v) * 1000)
 
     lines = [
+        "server: %s" % ("neutrino-server (API writes)" if args.server == "real"
+                        else "tests/system/fakefeed.py (in-memory)"),
         "ports: %d, rules in their group: %d" % (args.ports, args.rules),
         "plugged -> all ACTIVE (4 rules): %.1f s, %s flows" % (
             res.get("plugged_active", float("nan")), res.get("flows_4")),
-        "4 -> %d rules on %d ports programmed: %.2f s (agent CPU %.2f s), "
-        "%s flows (target < 5 s)" % (
+        "4 -> %d rules on %d ports programmed (from the first write): "
+        "%.2f s (agent CPU %.2f s), %s flows (target < 5 s)" % (
             args.rules, args.ports, res.get("program", float("nan")),
             res.get("program_cpu", float("nan")), res.get("flows")),
         "machine load average during the changes: %.1f (2 cores)" % res.get(

@@ -2,8 +2,9 @@
 # Firewall benchmark (issue 6): neutrino-agent's openvswitch firewall on a
 # namespace test host (run as root; bench/firewall.py says what is timed).
 #
-#   bench/firewall.sh [--ports N] [--rules N] [--changes N] [--keep]
-#                     [--debug] [--build DIR] [--no-build]
+#   bench/firewall.sh [--ports N] [--rules N] [--changes N]
+#                     [--server real|fake] [--keep] [--debug]
+#                     [--build DIR] [--no-build]
 #
 # --ports (default 1,000) ports in one security group with --rules rules
 # (default 20, remote-group and address-group rules among them) are
@@ -11,8 +12,9 @@
 # count), rule create/delete -> enforced p50/p99 over --changes writes
 # (default 30) in that big group and in a small one, and an agent restart
 # under that load (time until only the new run's flows are left, a ping
-# through it losing nothing).  The agent is fed by tests/system/fakefeed.py
-# (the agent protocol with security groups, in memory).  Prints the
+# through it losing nothing).  The agent follows neutrino-server, whose
+# API the bench writes through (--server fake: tests/system/fakefeed.py,
+# the agent protocol in memory, written directly).  Prints the
 # figures, also written to bench/results-firewall-latest.txt.  Everything
 # the run creates is removed at the end, also on failure; --keep keeps the
 # logs (--debug: the agent logs at debug level).  Name prefix: $NTH_PREFIX (default "nfb").
@@ -31,7 +33,7 @@ usage() {
 
 while [ $# -gt 0 ]; do
     case $1 in
-    --ports | --rules | --changes) pass+=("$1" "$2"); shift ;;
+    --ports | --rules | --changes | --server) pass+=("$1" "$2"); shift ;;
     --keep | --debug) pass+=("$1") ;;
     --build) build=$2; shift ;;
     --no-build) do_build=0 ;;
@@ -50,7 +52,10 @@ die() {
 if [ $do_build = 1 ]; then
     ninja -C "$build" >&2 || die "ninja -C $build failed"
 fi
-[ -x "$build/neutrino-agent" ] || die "no $build/neutrino-agent"
+for bin in neutrino-server neutrino-agent; do
+    [ -x "$build/$bin" ] || die "no $build/$bin"
+done
+export NEUTRINO_SERVER=$build/neutrino-server
 export NEUTRINO_AGENT=$build/neutrino-agent
 export NTH_PREFIX=${NTH_PREFIX:-nfb}
 # Debian's python3: the harness needs its python3-requests/pytest.

@@ -1,6 +1,8 @@
 """What the agent's end-to-end tests share: the server with the real
 openstack CLI (Api) and a namespace test host running neutrino-agent
-(AgentHost).  Used by test_agent_e2e.py and test_dhcp_e2e.py.
+(AgentHost), and Neutron objects written through the server's API
+(ServerCloud).  Used by the agent, DHCP and firewall end-to-end tests and
+by bench/firewall.py.
 
 Where the processes run, and why, is told in test_agent_e2e.py's
 docstring.  Besides that, each AgentHost keeps a private mount namespace
@@ -75,6 +77,81 @@ class Api:
     def _port_is(self, port_id, want):
         p = self.port_api(port_id)
         return p if all(p.get(k) == v for k, v in want.items()) else None
+
+
+class ServerCloud:
+    """Cloud's writes through neutrino-server's API (noauth, one project):
+    the project's default group as the server makes it, other groups with
+    their automatic egress rules replaced by the ones asked for."""
+
+    def __init__(self, api, cidr="10.66.0.0/24"):
+        self.s = api.server
+        self.net = self.s.create("network", name="provider", shared=True, **{
+            "provider:network_type": "flat",
+            "provider:physical_network": "provider"})
+        self.sub = self.s.subnet(self.net["id"], cidr, enable_dhcp=False)
+
+    def _groups(self, **params):
+        return self.s.ok(self.s.get("/v2.0/security-groups", params=params),
+                         200)["security_groups"]
+
+    def group(self, name, rules, stateful=True):
+        if name == "default":
+            return self._groups(name="default")[0]["id"]
+        sg = self.s.ok(self.s.post("/v2.0/security-groups", {
+            "security_group": {"name": name, "stateful": stateful}}),
+            201)["security_group"]
+        for r in sg["security_group_rules"]:
+            self.remove_rule(sg["id"], r["id"])
+        for r in rules:
+            self.add_rule(sg["id"], r)
+        return sg["id"]
+
+    def add_rule(self, sg_id, r):
+        body = {k: v for k, v in r.items() if v is not None and k != "id"}
+        body["security_group_id"] = sg_id
+        created = self.s.ok(self.s.post("/v2.0/security-group-rules", {
+            "security_group_rule": body}), 201)["security_group_rule"]
+        r["id"] = created["id"]
+        return created["id"]
+
+    def remove_rule(self, sg_id, rule_id):
+        self.s.ok(self.s.delete("/v2.0/security-group-rules/" + rule_id),
+                  204)
+
+    def port(self, name, mac, ip, groups, security=True):
+        return self.s.create(
+            "port", name=name, network_id=self.net["id"], mac_address=mac,
+            fixed_ips=[{"subnet_id": self.sub["id"], "ip_address": ip}],
+            port_security_enabled=security,
+            security_groups=list(groups) if security else [])["id"]
+
+    def status(self, port_id):
+        return self.s.show("port", port_id)["status"]
+
+    def statuses(self):
+        """Every port's status, by id, in one list call."""
+        ports = self.s.ok(self.s.get("/v2.0/ports", params={
+            "fields": ["id", "status"]}), 200)["ports"]
+        return {p["id"]: p["status"] for p in ports}
+
+    def address_group(self, name, addresses):
+        return self.s.ok(self.s.post("/v2.0/address-groups", {
+            "address_group": {"name": name, "addresses": addresses}}),
+            201)["address_group"]["id"]
+
+    def set_pairs(self, port_id, pairs):
+        self.s.update("port", port_id, allowed_address_pairs=[
+            {"ip_address": a} for a in pairs])
+
+    def agent_configurations(self, host):
+        agents = self.s.ok(self.s.get("/v2.0/agents", params={
+            "host": host, "agent_type": "Open vSwitch agent"}), 200)["agents"]
+        return agents[0]["configurations"]
+
+    def vif_details(self, port_id):
+        return self.s.show("port", port_id)["binding:vif_details"]
+
 
 
 class AgentHost:
