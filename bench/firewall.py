@@ -20,10 +20,12 @@ options; run as root.
    own; a rule letting vm-b reach TCP 22 is added to the big group and
    timed from the create returning to the first TCP handshake that gets
    through (a prober in vm-b retrying every ~10 ms); then removed and
-   timed from the delete returning until a new handshake fails.  Three series: in the big group from vm-b's group
-   (a new kind of rule for the group: every port's clause flow changes),
-   in the big group from vm-b's address (a kind it has: one flow), and
-   from vm-b's group in a small group (vm-a's second group).
+   timed from the delete returning until a new handshake fails.  Three
+   series: in the big group from vm-b's group (a new kind of rule for the
+   group), in the big group from vm-b's address (a kind it has), and from
+   vm-b's group in a small group (vm-a's second group).  A fourth times
+   membership: the big group allows TCP 22 from group "friends", and
+   vm-b's port joins it (a port update) and leaves it again.
 4. Agent restart under that load: SIGTERM, start again; timed from the
    spawn until no flow of br-int carries the old run's cookie and the flow
    count is back (dump-aggregate, polled every 50 ms); a ping vm-b -> vm-a
@@ -206,6 +208,23 @@ def changes(lab, cloud, sg, vm_a, vm_b, n, make_rule, pid, cpu):
     return add, rm
 
 
+def memberships(lab, cloud, sg, vm_a, vm_b, port_b, other, n):
+    """n times: vm-b's port joins group "friends", from which the big
+    group allows TCP 22, and leaves it; their latencies."""
+    friends = cloud.group("friends", [rule("egress")])
+    cloud.add_rule(sg, rule("ingress", protocol="tcp", port_range_min=22,
+                            port_range_max=22, remote_group_id=friends))
+    join, leave = [], []
+    for _ in range(n):
+        join.append(timed_change(
+            lab, vm_b, vm_a.ip, True,
+            lambda: cloud.set_groups(port_b, [other, friends])))
+        leave.append(timed_change(
+            lab, vm_b, vm_a.ip, False,
+            lambda: cloud.set_groups(port_b, [other])))
+    return join, leave
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ports", type=int, default=1000)
@@ -228,6 +247,9 @@ def main():
 
 class FakeCloud(Cloud):
     """The fake's Cloud with what the bench asks of ServerCloud too."""
+
+    def set_groups(self, port_id, groups):
+        self.fake.update("port", port_id, security_groups=list(groups))
 
     def statuses(self):
         with self.fake.cv:
@@ -333,6 +355,9 @@ def run(lab, args, res):
     log("rule changes in the small group: from a group")
     res["small_add"], res["small_rm"] = changes(
         lab, cloud, small, vm_a, vm_b, args.changes, from_group, pid, cpu)
+    log("membership changes: vm-b joins and leaves a remote group")
+    res["join"], res["leave"] = memberships(lab, cloud, sg, vm_a, vm_b,
+                                            port_b, other, args.changes)
     res["cpu"] = cpu
     res["load"] = os.getloadavg()[0]
 
@@ -397,6 +422,8 @@ def report(args, res):
         "rule delete -> enforced, the same: %s" % lat("big_prefix_rm"),
         "rule create -> enforced, group of 1 port: %s" % lat("small_add"),
         "rule delete -> enforced, group of 1 port: %s" % lat("small_rm"),
+        "port joins a remote group -> enforced: %s" % lat("join"),
+        "port leaves it -> enforced: %s" % lat("leave"),
         "agent restart under load -> new cookie only: %.2f s (new agent's "
         "CPU %.2f s); ping through it: %s" % (
             res.get("restart", float("nan")),

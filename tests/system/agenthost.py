@@ -140,6 +140,9 @@ class ServerCloud:
             "address_group": {"name": name, "addresses": addresses}}),
             201)["address_group"]["id"]
 
+    def set_groups(self, port_id, groups):
+        self.s.update("port", port_id, security_groups=list(groups))
+
     def set_pairs(self, port_id, pairs):
         self.s.update("port", port_id, allowed_address_pairs=[
             {"ip_address": a} for a in pairs])
