@@ -130,8 +130,6 @@ group_list(struct cli_ctx *ctx, const struct cli_args *args)
     struct ds query = DS_EMPTY_INITIALIZER;
     const char *name = cli_args_value(args, "--name");
     const char *project = cli_args_value(args, "--project");
-    json_t *items;
-    int r;
 
     if (name && *name) {
         cli_query_add(&query, "name", name);
@@ -139,14 +137,8 @@ group_list(struct cli_ctx *ctx, const struct cli_args *args)
     if (project) {
         cli_query_add(&query, "project_id", project);
     }
-    r = cli_list(ctx, &cli_address_group_resource, ds_cstr(&query), &items);
-    ds_destroy(&query);
-    if (r < 0) {
-        return r;
-    }
-    r = cli_print_list(ctx, list_columns, ARRAY_SIZE(list_columns), items);
-    json_decref(items);
-    return r;
+    return cli_list_print(ctx, &cli_address_group_resource, &query,
+                          list_columns, ARRAY_SIZE(list_columns));
 }
 
 static int

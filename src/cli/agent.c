@@ -63,8 +63,6 @@ agent_list(struct cli_ctx *ctx, const struct cli_args *args)
     struct ds query = DS_EMPTY_INITIALIZER;
     const char *type = cli_args_value(args, "--agent-type");
     const char *host = cli_args_value(args, "--host");
-    json_t *items;
-    int r;
 
     if (type) {
         size_t i;
@@ -84,14 +82,8 @@ agent_list(struct cli_ctx *ctx, const struct cli_args *args)
     if (host) {
         cli_query_add(&query, "host", host);
     }
-    r = cli_list(ctx, &cli_agent_resource, ds_cstr(&query), &items);
-    ds_destroy(&query);
-    if (r < 0) {
-        return r;
-    }
-    r = cli_print_list(ctx, list_columns, ARRAY_SIZE(list_columns), items);
-    json_decref(items);
-    return r;
+    return cli_list_print(ctx, &cli_agent_resource, &query, list_columns,
+                          ARRAY_SIZE(list_columns));
 }
 
 static int

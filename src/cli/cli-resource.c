@@ -565,6 +565,22 @@ cli_print_list(struct cli_ctx *ctx, const struct cli_column *cols,
     return r;
 }
 
+int
+cli_list_print(struct cli_ctx *ctx, const struct cli_resource *res,
+               struct ds *query, const struct cli_column *cols, size_t n_cols)
+{
+    json_t *items;
+    int r = cli_list(ctx, res, ds_cstr(query), &items);
+
+    ds_destroy(query);
+    if (r < 0) {
+        return r;
+    }
+    r = cli_print_list(ctx, cols, n_cols, items);
+    json_decref(items);
+    return r;
+}
+
 void
 cli_tag_filters(struct ds *query, const struct cli_args *args)
 {

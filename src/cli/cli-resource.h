@@ -122,6 +122,11 @@ int cli_print_one(struct cli_ctx *, const struct cli_resource *,
 /* Prints the objects of 'items' through 'cols'. */
 int cli_print_list(struct cli_ctx *, const struct cli_column *cols,
                    size_t n_cols, const json_t *items) WARN_UNUSED;
+/* cli_list() with 'query', whose contents it frees, then cli_print_list():
+ * what a plain "list" command does. */
+int cli_list_print(struct cli_ctx *, const struct cli_resource *,
+                   struct ds *query, const struct cli_column *cols,
+                   size_t n_cols) WARN_UNUSED;
 
 /* Options every tag-aware command takes, for the option tables. */
 #define CLI_TAG_SET_OPTS                                                      \

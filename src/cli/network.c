@@ -177,8 +177,6 @@ network_list(struct cli_ctx *ctx, const struct cli_args *args)
 {
     struct ds query = DS_EMPTY_INITIALIZER;
     bool is_long = cli_args_flag(args, "--long");
-    json_t *items;
-    int r;
 
     for (size_t i = 0; i < ARRAY_SIZE(list_filters); i++) {
         const char *v = cli_args_value(args, list_filters[i][0]);
@@ -189,17 +187,10 @@ network_list(struct cli_ctx *ctx, const struct cli_args *args)
         }
     }
     cli_tag_filters(&query, args);
-    r = cli_list(ctx, &cli_network_resource, ds_cstr(&query), &items);
-    ds_destroy(&query);
-    if (r < 0) {
-        return r;
-    }
-    r = is_long ? cli_print_list(ctx, long_columns, ARRAY_SIZE(long_columns),
-                                 items)
-                : cli_print_list(ctx, list_columns, ARRAY_SIZE(list_columns),
-                                 items);
-    json_decref(items);
-    return r;
+    return is_long ? cli_list_print(ctx, &cli_network_resource, &query,
+                                    long_columns, ARRAY_SIZE(long_columns))
+                   : cli_list_print(ctx, &cli_network_resource, &query,
+                                    list_columns, ARRAY_SIZE(list_columns));
 }
 
 static int

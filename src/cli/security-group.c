@@ -122,8 +122,6 @@ group_list(struct cli_ctx *ctx, const struct cli_args *args)
 {
     struct ds query = DS_EMPTY_INITIALIZER;
     const char *project = cli_args_value(args, "--project");
-    json_t *items;
-    int r;
 
     if (project) {
         cli_query_add(&query, "project_id", project);
@@ -133,15 +131,8 @@ group_list(struct cli_ctx *ctx, const struct cli_args *args)
     for (size_t i = 0; i < ARRAY_SIZE(group_list_columns); i++) {
         cli_query_add(&query, "fields", group_list_columns[i].key);
     }
-    r = cli_list(ctx, &cli_security_group_resource, ds_cstr(&query), &items);
-    ds_destroy(&query);
-    if (r < 0) {
-        return r;
-    }
-    r = cli_print_list(ctx, group_list_columns, ARRAY_SIZE(group_list_columns),
-                       items);
-    json_decref(items);
-    return r;
+    return cli_list_print(ctx, &cli_security_group_resource, &query,
+                          group_list_columns, ARRAY_SIZE(group_list_columns));
 }
 
 static int
