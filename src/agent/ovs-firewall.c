@@ -991,11 +991,10 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid)
     json_t *entry = json_object_get(fw->ports, id ? id : "");
     bool stateful = port_stateful(fw, port);
     char *key = ovsfw_port_filtered(port) ? set_key(port) : xstrdup("");
-    json_int_t sgset = *key ? hashed_id(fw->set_ids, fw->set_keys,
-                                        fw->set_used, key, 1)
-                            : 0;
-    char *fp = xasprintf("%d/%d/%d/%lld", ofport, lvid, stateful,
-                         (long long) sgset);
+    json_int_t sgset =
+        *key ? hashed_id(fw->set_ids, fw->set_keys, fw->set_used, key, 1) : 0;
+    char *fp =
+        xasprintf("%d/%d/%d/%lld", ofport, lvid, stateful, (long long) sgset);
 
     if (!entry) {
         entry = json_object();
@@ -1003,11 +1002,11 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid)
     }
     if (json_object_get(entry, "port") != port
         || strcmp(str(entry, "fp") ?: "", fp)) {
-        json_object_set_new(
-            entry, "flows",
-            json_pack("{s:s, s:O, s:i, s:i, s:b, s:I}", "ovsfw", "port",
-                      "port", port, "ofport", ofport, "lvid", lvid,
-                      "stateful", stateful, "sgset", sgset));
+        json_object_set_new(entry, "flows",
+                            json_pack("{s:s, s:O, s:i, s:i, s:b, s:I}",
+                                      "ovsfw", "port", "port", port, "ofport",
+                                      ofport, "lvid", lvid, "stateful",
+                                      stateful, "sgset", sgset));
         json_object_set_new(entry, "fp", json_string(fp));
     }
     json_object_set(entry, "port", port);
@@ -1236,8 +1235,9 @@ gather(struct ovsfw *fw)
             lvids = json_object();
             json_object_set_new(fw->set_lvids, sgset, lvids);
         }
-        snprintf(lvid, sizeof lvid, "%lld",
-                 (long long) json_integer_value(json_object_get(entry, "lvid")));
+        snprintf(
+            lvid, sizeof lvid, "%lld",
+            (long long) json_integer_value(json_object_get(entry, "lvid")));
         json_object_set_new(lvids, lvid, json_true());
     }
 }
@@ -1286,10 +1286,10 @@ set_group_clauses(struct ovsfw *fw, json_int_t sgset, const char *gid,
         json_int_t conj = conj_id(fw, str(c, "key"));
 
         for (size_t v = 0; v < nv; v++) {
-            char *match = xasprintf("reg7=%lld%s%s,%s", (long long) sgset,
-                                    cts[v] ? ",ct_state=" : "",
-                                    cts[v] ? cts[v] : "",
-                                    version == 6 ? "ipv6" : "ip");
+            char *match =
+                xasprintf("reg7=%lld%s%s,%s", (long long) sgset,
+                          cts[v] ? ",ct_state=" : "", cts[v] ? cts[v] : "",
+                          version == 6 ? "ipv6" : "ip");
             char *action = xasprintf("conjunction(%lld,1/%d)",
                                      (long long) (conj + v), remote ? 3 : 2);
 
@@ -1318,8 +1318,8 @@ sets_part(struct ovsfw *fw)
     json_decref(fw->needs);
     fw->needs = json_object();
     json_object_foreach (fw->set_lvids, key, lvids) {
-        json_int_t id = hashed_id(fw->set_ids, fw->set_keys, fw->set_used,
-                                  key, 1);
+        json_int_t id =
+            hashed_id(fw->set_ids, fw->set_keys, fw->set_used, key, 1);
         char *gids = xstrdup(key), *save = NULL;
 
         for (char *gid = strtok_r(gids, ",", &save); gid;

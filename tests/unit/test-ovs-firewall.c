@@ -286,8 +286,8 @@ test_rules(void **state)
     key = xasprintf("table=82,priority=70,%s,ct_state=+new-est,ip", reg7);
     assert_int_equal(occurs(flow(sets, key), "conjunction("), 3);
     free(key);
-    key = xasprintf("table=72,priority=70,%s,ct_state=+est-rel-rpl,ipv6",
-                    reg7);
+    key =
+        xasprintf("table=72,priority=70,%s,ct_state=+est-rel-rpl,ipv6", reg7);
     assert_non_null(flow(sets, key));
     free(key);
     free(reg7);
@@ -520,7 +520,8 @@ test_update_groups(void **state)
               "\"remote_group_id\": \"" SG_DEF "\"}"));
     ovsfw_update_groups(fw, sgs, ags, put_port, parts, parts);
     assert_null(json_object_get(parts, "calls"));
-    assert_ptr_equal(part(before, "port:" PORT_A), part(parts, "port:" PORT_A));
+    assert_ptr_equal(part(before, "port:" PORT_A),
+                     part(parts, "port:" PORT_A));
     assert_int_equal(json_object_size(part(parts, "fw-sets")),
                      json_object_size(part(before, "fw-sets")) + 2);
 
@@ -543,7 +544,8 @@ test_update_groups(void **state)
     assert_int_equal(json_integer_value(json_object_get(parts, "calls")), 1);
     assert_ptr_not_equal(part(before, "port:" PORT_B),
                          part(parts, "port:" PORT_B));
-    assert_ptr_equal(part(before, "port:" PORT_A), part(parts, "port:" PORT_A));
+    assert_ptr_equal(part(before, "port:" PORT_A),
+                     part(parts, "port:" PORT_A));
     json_object_del(parts, "calls");
 
     /* What a firewall that never saw the changes computes. */
