@@ -23,7 +23,8 @@ NEUTRINO_CLI="$PWD/build-asan/neutrino" \
 NEUTRINO_HCLIENT_TOOL="$PWD/build-asan/tests/system/hclient-tool" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/func
 # The API's integration tests (seed replay with the openstack CLI, bad
-# input, concurrency, API semantics) again with every server on PostgreSQL:
+# input, concurrency, API semantics, security groups, subnet pools) again
+# with every server on PostgreSQL:
 # a private instance the tests start and remove (tests/func/conftest.py).
 # test_multi_server.py, in the run above, puts three servers on one.
 NEUTRINO_DB=postgresql \
@@ -31,7 +32,8 @@ NEUTRINO_SERVER="$PWD/build-asan/neutrino-server" \
 NEUTRINO_CLI="$PWD/build-asan/neutrino" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/func/test_seed_cli.py \
     tests/func/test_bad_input.py tests/func/test_concurrency.py \
-    tests/func/test_api.py
+    tests/func/test_api.py tests/func/test_security_groups.py \
+    tests/func/test_subnetpools.py
 # As root, in namespaces (skipped otherwise): namespace test hosts with
 # private OVS instances, src/nl, the OVS island and the agent end to end.
 NEUTRINO_NLTOOL="$PWD/build-asan/tests/system/nl-tool" \
