@@ -17,7 +17,10 @@
 
 LOG_DEFINE_THIS_MODULE(main);
 
-/* How often freed heap pages go back to the kernel (malloc_trim()). */
+/* Freed heap pages go back to the kernel (malloc_trim()) once the agent
+ * settles, TRIM_SETTLE_MS after the last change it followed, and at least
+ * every TRIM_INTERVAL_MS. */
+#define TRIM_SETTLE_MS   1000
 #define TRIM_INTERVAL_MS 10000
 
 static const char usage[] =
@@ -78,13 +81,24 @@ run(const struct agent_config *cfg)
            cfg->host, cfg->server_url, cfg->of_listen_address,
            cfg->of_listen_port);
     fflush(stdout);
-    long long next_trim = 0;
+    long long next_trim = 0, last_trim = 0;
+    unsigned int seen = 0;
     for (;;) {
-        /* Bursts (a snapshot, a full reconcile) free many small blocks in
-         * the middle of the heap, which glibc keeps unless asked. */
-        if (ovsx_time_msec() >= next_trim) {
+        /* Bursts (a snapshot, passes over 1,000 ports) free many small
+         * blocks in the middle of the heap, which glibc keeps unless
+         * asked. */
+        long long now = ovsx_time_msec();
+        unsigned int changes = replica_seqno(replica) + vsw_seqno(vsw);
+
+        if (changes != seen) {
+            seen = changes;
+            next_trim =
+                MIN(now + TRIM_SETTLE_MS, last_trim + TRIM_INTERVAL_MS);
+        }
+        if (now >= next_trim) {
             malloc_trim(0);
-            next_trim = ovsx_time_msec() + TRIM_INTERVAL_MS;
+            last_trim = now;
+            next_trim = now + TRIM_INTERVAL_MS;
         }
         agent_auth_run(auth);
         vsw_run(vsw);
