@@ -44,8 +44,8 @@ struct ovsfw {
     uint64_t cookie;
     json_t *sgs, *ags; /* The pass's groups, borrowed. */
     /* Group id -> {"obj": the object last seen, "rules": its rules as
-     * text, "version": bumped when they change, "classes", "cver": bumped
-     * when those change, "stateful"} (group_entry()). */
+     * text, "version": bumped when they change, "classes", "stateful"}
+     * (group_entry()). */
     json_t *groups;
     /* Port id -> {"port", "flows": the recipe of its flows, "fp": what
      * that was made from, "sgset": its group set's key, "ofport", "lvid",
@@ -806,16 +806,15 @@ ovsfw_port_filtered(json_t *port)
 /* ---- Groups. ---- */
 
 /* Group 'id''s cache entry, brought up to date: "classes" (its rules'
- * classes, each once), "version" (bumped when its rules or statefulness
- * change) and "cver" (bumped only when its classes or statefulness do).
- * NULL for a group the replica does not have. */
+ * classes, each once), "stateful" and "version" (bumped when its rules or
+ * statefulness change).  NULL for a group the replica does not have. */
 static json_t *
 group_entry(struct ovsfw *fw, const char *id)
 {
     json_t *sg = json_object_get(fw->sgs, id);
     json_t *entry = json_object_get(fw->groups, id);
     json_t *what, *classes, *rule, *seen;
-    char *text, *ctext;
+    char *text;
     size_t i;
 
     if (!sg) {
@@ -830,8 +829,8 @@ group_entry(struct ovsfw *fw, const char *id)
     text = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(what);
     if (!entry) {
-        entry = json_pack("{s:s, s:I, s:s, s:I}", "rules", "", "version",
-                          (json_int_t) 0, "ctext", "", "cver", (json_int_t) 0);
+        entry =
+            json_pack("{s:s, s:I}", "rules", "", "version", (json_int_t) 0);
         json_object_set_new(fw->groups, id, entry);
     }
     if (strcmp(str(entry, "rules"), text)) {
@@ -853,15 +852,6 @@ group_entry(struct ovsfw *fw, const char *id)
         json_object_set_new(
             entry, "stateful",
             json_boolean(!json_is_false(json_object_get(sg, "stateful"))));
-        what = json_pack("{s:O, s:O}", "c", classes, "s",
-                         json_object_get(entry, "stateful"));
-        ctext = json_dumps(what, JSON_COMPACT);
-        json_decref(what);
-        if (strcmp(str(entry, "ctext"), ctext)) {
-            json_object_set_new(entry, "ctext", json_string(ctext));
-            json_object_set_new(entry, "cver", json_integer(++fw->version));
-        }
-        free(ctext);
     }
     json_object_set(entry, "obj", sg);
     free(text);
@@ -1409,12 +1399,14 @@ ovsfw_end(struct ovsfw *fw, json_t *parts)
     fw->sgs = fw->ags = NULL;
 }
 
-/* The "cver" of group 'id' as the cache holds it (0: none). */
-static json_int_t
-cached_cver(struct ovsfw *fw, const char *id)
+/* Group 'id''s statefulness as the cache holds it: 1 or 0, -1 if the
+ * cache has no such group. */
+static int
+cached_stateful(struct ovsfw *fw, const char *id)
 {
-    return json_integer_value(
-        json_object_get(json_object_get(fw->groups, id), "cver"));
+    json_t *entry = json_object_get(fw->groups, id);
+
+    return entry ? json_is_true(json_object_get(entry, "stateful")) : -1;
 }
 
 void
@@ -1431,14 +1423,12 @@ ovsfw_update_groups(struct ovsfw *fw, json_t *security_groups,
      * statefulness reaches the ports' own flows (a group gone may be
      * one): their recipes are made again where it did. */
     json_object_foreach (ports_by_group(fw), gid, members) {
-        json_int_t before = cached_cver(fw, gid);
-        json_t *entry = group_entry(fw, gid);
+        int before = cached_stateful(fw, gid);
 
-        if (!entry) {
+        if (!group_entry(fw, gid)) {
             json_object_del(fw->groups, gid);
         }
-        if ((entry ? json_integer_value(json_object_get(entry, "cver")) : 0)
-            != before) {
+        if (cached_stateful(fw, gid) != before) {
             json_object_update(redo, members);
         }
     }

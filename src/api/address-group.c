@@ -293,18 +293,12 @@ void
 address_group_action(struct call *c, const char *id, const char *action,
                      struct http_response *resp)
 {
-    const char *method = http_request_method(c->http);
     struct action_args a = {id, !strcmp(action, "add_addresses"), NULL, NULL};
     struct api_error *e = NULL;
     json_t *body;
 
-    if (strcmp(action, "add_addresses")
-        && strcmp(action, "remove_addresses")) {
-        api_not_found(resp);
-        return;
-    }
-    if (strcmp(method, "PUT")) {
-        api_method_not_allowed(resp, method);
+    if (!api_action_routed(c, action, "add_addresses", "remove_addresses",
+                           resp)) {
         return;
     }
     body = api_parse_body(c->http, &e);

@@ -1703,6 +1703,23 @@ api_method_not_allowed(struct http_response *resp, const char *method)
                                           method));
 }
 
+bool
+api_action_routed(struct call *c, const char *action, const char *add,
+                  const char *remove, struct http_response *resp)
+{
+    const char *method = http_request_method(c->http);
+
+    if (strcmp(action, add) && strcmp(action, remove)) {
+        api_not_found(resp);
+        return false;
+    }
+    if (strcmp(method, "PUT")) {
+        api_method_not_allowed(resp, method);
+        return false;
+    }
+    return true;
+}
+
 static void
 route_collection(struct call *c, const struct resource_ops *ops,
                  struct http_response *resp)

@@ -53,4 +53,10 @@ void api_respond_json(struct http_response *, int status, json_t *body);
 void api_not_found(struct http_response *);
 void api_method_not_allowed(struct http_response *, const char *method);
 
+/* Whether a member action ("PUT /v2.0/subnetpools/ID/add_prefixes") may go
+ * on: 'action' is 'add' or 'remove' and the method PUT.  Otherwise answers
+ * 404 or 405 and returns false. */
+bool api_action_routed(struct call *, const char *action, const char *add,
+                       const char *remove, struct http_response *);
+
 #endif /* api/call.h */

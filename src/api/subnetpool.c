@@ -554,17 +554,12 @@ void
 subnetpool_action(struct call *c, const char *id, const char *action,
                   struct http_response *resp)
 {
-    const char *method = http_request_method(c->http);
     struct action_args a = {id, action, NULL, NULL};
     struct api_error *e = NULL;
     json_t *body;
 
-    if (strcmp(action, "add_prefixes") && strcmp(action, "remove_prefixes")) {
-        api_not_found(resp);
-        return;
-    }
-    if (strcmp(method, "PUT")) {
-        api_method_not_allowed(resp, method);
+    if (!api_action_routed(c, action, "add_prefixes", "remove_prefixes",
+                           resp)) {
         return;
     }
     body = api_parse_body(c->http, &e);

@@ -89,7 +89,7 @@ static int
 group_create(struct cli_ctx *ctx, const struct cli_args *args)
 {
     const char *description = cli_args_value(args, "--description");
-    json_t *attrs, *list, *obj;
+    json_t *attrs, *list;
     int r = addresses(ctx, args, &list);
 
     if (r < 0) {
@@ -101,11 +101,7 @@ group_create(struct cli_ctx *ctx, const struct cli_args *args)
         json_object_set_new(attrs, "description", json_string(description));
     }
     cli_attrs_apply(attrs, args, create_attrs, ARRAY_SIZE(create_attrs));
-    r = cli_create(ctx, &cli_address_group_resource, attrs, &obj);
-    if (!r) {
-        r = cli_print_one(ctx, &cli_address_group_resource, obj);
-        json_decref(obj);
-    }
+    r = cli_create_print(ctx, &cli_address_group_resource, attrs, args);
     json_decref(attrs);
     return r;
 }

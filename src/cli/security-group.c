@@ -474,7 +474,7 @@ rule_create(struct cli_ctx *ctx, const struct cli_args *args)
     const char *bad = NULL;
     char *error = NULL;
     long ports[2];
-    json_t *attrs, *obj;
+    json_t *attrs;
     int r;
 
     cli_api_wrap_errors(ctx->api, true);
@@ -491,11 +491,7 @@ rule_create(struct cli_ctx *ctx, const struct cli_args *args)
         r = rule_attrs(ctx, args, attrs, range ? ports : NULL);
     }
     if (!r) {
-        r = cli_create(ctx, &rule_resource, attrs, &obj);
-    }
-    if (!r) {
-        r = cli_print_one(ctx, &rule_resource, obj);
-        json_decref(obj);
+        r = cli_create_print(ctx, &rule_resource, attrs, args);
     }
     json_decref(attrs);
     return r;

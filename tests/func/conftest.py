@@ -19,6 +19,7 @@ Environment:
 """
 
 import atexit
+import collections
 import json
 import os
 import pwd
@@ -64,6 +65,67 @@ HTTP_TIMEOUT = 60.0
 
 needs_process = pytest.mark.skipif(
     EXTERNAL_URL is not None, reason="needs a server process started by the test")
+
+
+def hammer(servers, network_id, total, clients=16, name="c"):
+    """`total` single-port POSTs (named NAME-i) spread over `clients` threads, client n
+    through servers[n % len(servers)] in a project of its own, so per-project quotas
+    cannot interfere.
+
+    Returns (list of created ports, Counter of (status, error type) for failures).
+    """
+    lock = threading.Lock()
+    todo = list(range(total))
+    created, failures, crashes = [], collections.Counter(), []
+
+    def worker(n):
+        server = servers[n % len(servers)]
+        session = requests.Session()
+        project = "c0ffee%026d" % n
+        try:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    i = todo.pop()
+                r = server.request("POST", "/v2.0/ports", json_body={"port": {
+                    "network_id": network_id, "name": "%s-%d" % (name, i)}},
+                    project=project, session=session)
+                if r.status_code == 201:
+                    with lock:
+                        created.append(r.json()["port"])
+                else:
+                    try:
+                        etype = r.json()["NeutronError"]["type"]
+                    except Exception:
+                        etype = "<not a NeutronError: %r>" % r.text[:200]
+                    with lock:
+                        failures[(r.status_code, etype)] += 1
+        except Exception as e:  # a connection error is a failure of the server
+            with lock:
+                crashes.append(repr(e))
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert not any(t.is_alive() for t in threads), "clients still running after 600 s"
+    assert not crashes, crashes[:5]
+    return created, failures
+
+
+def check_unique(ports):
+    """No IP or MAC shared by two of 'ports', and every MAC Neutron's kind."""
+    ips = [f["ip_address"] for p in ports for f in p["fixed_ips"]]
+    assert len(set(ips)) == len(ips), "duplicate IPs: %s" % [
+        ip for ip, c in collections.Counter(ips).items() if c > 1][:10]
+    macs = [p["mac_address"] for p in ports]
+    assert len(set(macs)) == len(macs), "duplicate MACs"
+    assert all(MAC_RE.match(m) for m in macs)
+    return ips
 
 
 PG_BIN = "/usr/lib/postgresql/15/bin"

@@ -292,10 +292,16 @@ def test_errors_identical(server, clis, args):
     ["port", "show", "a", "b"],
 ])
 def test_usage_errors(server, clis, args):
+    same_usage_error(clis, args)
+
+
+def same_usage_error(clis, args):
+    """Both CLIs reject 'args' as argparse does: exit status 2, and the last line,
+    "PROG: error: MESSAGE", names the same problem."""
     neu, osc = clis
     a, b = neu(*args, check=False), osc(*args, check=False)
     assert a.returncode == b.returncode == 2
-    # argparse's last line, "PROG: error: MESSAGE", names the same problem.
+
     def message(p):
         return p.stderr.splitlines()[-1].split(": error: ")[1].split(" (choose from")[0]
     assert message(a) == message(b)

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from conftest import needs_process
-from test_cli import clis, formats, same  # noqa: F401 (clis is a fixture)
+from test_cli import clis, formats, same, same_usage_error  # noqa: F401 (clis is a fixture)
 
 pytestmark = needs_process
 
@@ -284,10 +284,4 @@ def test_errors_identical(server, clis, args):
     ["port", "create", "--network", "n", "--security-group", "a", "--no-security-group", "x"],
 ])
 def test_usage_errors(server, clis, args):
-    neu, osc = clis
-    a, b = neu(*args, check=False), osc(*args, check=False)
-    assert a.returncode == b.returncode == 2
-
-    def message(p):
-        return p.stderr.splitlines()[-1].split(": error: ")[1].split(" (choose from")[0]
-    assert message(a) == message(b)
+    same_usage_error(clis, args)

@@ -21,8 +21,8 @@ import time
 import pytest
 import requests
 
-from conftest import (HAPROXY, MAC_RE, free_tcp_port, haproxy_config, needs_process,
-                      pg_cluster)
+from conftest import (HAPROXY, check_unique, free_tcp_port, haproxy_config, hammer,
+                      needs_process, pg_cluster)
 
 pytestmark = needs_process
 
@@ -44,60 +44,12 @@ def servers(make_server):
             for i, u in enumerate(urls)]
 
 
-def create_ports(servers, network_id, total):
-    """`total` POSTs by CLIENTS threads, client i through servers[i % len(servers)].
-    Returns (created ports, Counter of (status, error type) of the failures)."""
-    lock = threading.Lock()
-    todo = list(range(total))
-    created, failures, crashes = [], collections.Counter(), []
-
-    def worker(n):
-        server = servers[n % len(servers)]
-        session = requests.Session()
-        try:
-            while True:
-                with lock:
-                    if not todo:
-                        return
-                    i = todo.pop()
-                r = server.request("POST", "/v2.0/ports", json_body={"port": {
-                    "network_id": network_id, "name": "m-%d" % i}},
-                    project="c0ffee%026d" % n, session=session)
-                with lock:
-                    if r.status_code == 201:
-                        created.append(r.json()["port"])
-                    else:
-                        failures[(r.status_code, r.json()["NeutronError"]["type"])] += 1
-        except Exception as e:
-            with lock:
-                crashes.append(repr(e))
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    assert not crashes, crashes[:5]
-    return created, failures
-
-
-def check_unique(ports):
-    ips = [f["ip_address"] for p in ports for f in p["fixed_ips"]]
-    assert len(set(ips)) == len(ips), "shared IPs: %s" % [
-        ip for ip, c in collections.Counter(ips).items() if c > 1][:10]
-    macs = [p["mac_address"] for p in ports]
-    assert len(set(macs)) == len(macs), "shared MACs"
-    assert all(MAC_RE.match(m) for m in macs)
-
-
 def test_concurrent_creates_through_three_servers(servers):
     a, b, c = servers
     net = a.create("network", name="multi")
     # a /23: 509 pool addresses for 600 creates, so the pool runs out mid-way
     sub = b.subnet(net["id"], "10.230.0.0/23", enable_dhcp=False)
-    created, failures = create_ports(servers, net["id"], 600)
+    created, failures = hammer(servers, net["id"], 600, CLIENTS, name="m")
     assert not [k for k in failures if k[0] >= 500], failures
     assert dict(failures) == {(409, "IpAddressGenerationFailure"): 600 - 509}, failures
     assert len(created) == 509
