@@ -46,9 +46,8 @@ struct bridge {
     struct ofp_request *barrier; /* Confirms what was sent. */
     struct vsw_txn *setup;
     bool clean; /* The switch holds 'desired' (barrier seen). */
-    /* The connection 'installed' was sent on; compared, never used (a
-     * switch pointer lives one ofp_controller_run()). */
-    const struct ofp_switch *sw;
+    /* The connection 'installed' was sent on (ofp_switch_session()). */
+    uint64_t session;
 };
 
 /* A transaction tagging one br-int port. */
@@ -126,6 +125,32 @@ bridge_init(struct bridge *b, const char *name, const char *physnet)
     b->desired = json_object();
 }
 
+/* Asks the controller to also reach each bridge through its management
+ * socket, so that a restarted agent programs its bridges at once instead
+ * of after their controller connections' backoff.  ovs-vswitchd keeps the
+ * sockets in its run directory, which holds the OVSDB socket too when
+ * the agent is given one (unix:), else is OVS's (OVS_RUNDIR or
+ * /var/run/openvswitch). */
+static void
+add_mgmt_services(struct ovs_agent *a)
+{
+    const char *db = a->cfg->ovsdb_connection;
+    char *rundir;
+
+    if (!strncmp(db, "unix:", 5) && strrchr(db, '/')) {
+        rundir = xstrndup(db + 5, strrchr(db, '/') - (db + 5));
+    } else {
+        rundir = xstrdup(ovsx_rundir());
+    }
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        char *target =
+            xasprintf("unix:%s/%s.mgmt", rundir, a->bridges[i].name);
+        ofp_controller_add_service(a->ctl, target);
+        free(target);
+    }
+    free(rundir);
+}
+
 struct ovs_agent *
 ovs_agent_create(const struct agent_config *cfg, struct vsw *vsw,
                  struct ofp_controller *ctl, struct replica *replica,
@@ -157,6 +182,7 @@ ovs_agent_create(const struct agent_config *cfg, struct vsw *vsw,
     a->dirty = true;
     a->inputs_changed = true;
     log_info("cookie of this run: %#" PRIx64, a->cookie);
+    add_mgmt_services(a);
     return a;
 }
 
@@ -520,13 +546,17 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         b->installed = NULL;
         return 0;
     }
+    if (b->installed && ofp_switch_session(e.sw) != b->session) {
+        json_decref(b->installed); /* A connection this pass has not seen. */
+        b->installed = NULL;
+    }
     if (!b->installed) {
         /* A new connection: everything again with this run's cookie,
          * then the hunt for what older runs left.  The hunt's dump waits
          * for the adds to be in: an add replaces the old run's flow of the
          * same match, so only the truly stale ones are left to delete. */
         b->installed = json_object();
-        b->sw = e.sw;
+        b->session = ofp_switch_session(e.sw);
         json_decref(b->touched);
         b->touched = NULL;
         ofp_request_free(b->dump);
@@ -611,12 +641,11 @@ switches_changed(struct ovs_agent *a)
         if (!vsw_get_bridge(a->vsw, b->name, &vb) && vb.has_datapath_id) {
             sw = ofp_controller_find(a->ctl, vb.datapath_id);
         }
-        if (!sw || sw != b->sw) {
+        if (!sw || ofp_switch_session(sw) != b->session) {
             json_decref(b->installed);
             b->installed = NULL;
             b->clean = false;
         }
-        b->sw = sw;
     }
     a->dirty = true;
 }

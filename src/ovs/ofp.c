@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@
 #include "openvswitch/vlog.h"
 #include "byte-order.h"
 #include "socket-util.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(ofp);
@@ -48,13 +50,31 @@ VLOG_DEFINE_THIS_MODULE(ofp);
  * make us allocate without end.  Far above what a host's bridges carry. */
 #define OFP_MAX_DUMP_FLOWS (1u << 20)
 
+/* Milliseconds between attempts to reach a service target: from the first
+ * to the last, doubling.  Connecting to a Unix socket that is not there
+ * costs next to nothing; a bridge's socket is back as soon as ovs-vswitchd
+ * re-creates the bridge. */
+#define OFP_SERVICE_RETRY_MIN 100
+#define OFP_SERVICE_RETRY_MAX 2000
+
 #define OFP_VERSIONS (1u << OFP13_VERSION)
 #define OFP_PROTOCOL OFPUTIL_P_OF13_OXM
+
+/* A target ofp_controller_add_service() asked to keep connected. */
+struct ofp_service {
+    char *target;
+    struct ofp_switch *sw; /* Its connection, or NULL between attempts. */
+    long long next_try;    /* When to try again, if 'sw' is NULL. */
+    int retry_ms;
+};
 
 struct ofp_controller {
     struct pvconn *pvconn;
     struct ovs_list switches; /* All "struct ofp_switch"es, ready or not. */
+    struct ofp_service *services;
+    size_t n_services;
     unsigned int seqno;
+    uint64_t sessions; /* The last ofp_switch_session() given out. */
     struct ofp_controller_stats stats;
     struct vlog_rate_limit rl; /* For what switches make us log. */
 };
@@ -64,11 +84,13 @@ struct ofp_switch {
     struct ofp_controller *ctl;
     struct rconn *rconn;
     bool features_sent;
-    bool ready;               /* Features reply received. */
-    uint64_t dpid;            /* Valid if 'ready'. */
-    struct ovs_list requests; /* Pending "struct ofp_request"s. */
-    bool bundling;            /* Flow mods go into bundles. */
-    bool bundle_open;         /* One is open: 'bundle_id'. */
+    bool ready;                  /* Features reply received. */
+    uint64_t dpid;               /* Valid if 'ready'. */
+    uint64_t session;            /* Valid if 'ready'. */
+    struct ofp_service *service; /* The service it connects to, or NULL. */
+    struct ovs_list requests;    /* Pending "struct ofp_request"s. */
+    bool bundling;               /* Flow mods go into bundles. */
+    bool bundle_open;            /* One is open: 'bundle_id'. */
     uint32_t bundle_id;
     size_t bundle_size; /* Flow mods in the open bundle. */
 };
@@ -175,6 +197,11 @@ switch_destroy(struct ofp_switch *sw)
         sw->ctl->seqno++;
         VLOG_INFO("switch %016" PRIx64 " disconnected", sw->dpid);
     }
+    if (sw->service) {
+        struct ofp_service *svc = sw->service;
+        svc->sw = NULL;
+        svc->next_try = time_msec() + svc->retry_ms;
+    }
     ovs_list_remove(&sw->node);
     rconn_destroy(sw->rconn);
     free(sw);
@@ -265,6 +292,10 @@ handle_features_reply(struct ofp_switch *sw, const struct ofp_header *oh)
     if (!sw->ready) {
         sw->ready = true;
         sw->dpid = features.datapath_id;
+        sw->session = ++sw->ctl->sessions;
+        if (sw->service) {
+            sw->service->retry_ms = OFP_SERVICE_RETRY_MIN;
+        }
         sw->ctl->stats.n_connects++;
         sw->ctl->seqno++;
         VLOG_INFO("switch %016" PRIx64 " connected", sw->dpid);
@@ -363,7 +394,7 @@ switch_run(struct ofp_switch *sw)
     return rconn_is_alive(sw->rconn);
 }
 
-static void
+static struct ofp_switch *
 switch_create(struct ofp_controller *ctl, struct vconn *vconn)
 {
     struct ofp_switch *sw = xzalloc(sizeof *sw);
@@ -373,6 +404,33 @@ switch_create(struct ofp_controller *ctl, struct vconn *vconn)
     rconn_connect_unreliably(sw->rconn, vconn, NULL);
     ovs_list_init(&sw->requests);
     ovs_list_push_back(&ctl->switches, &sw->node);
+    return sw;
+}
+
+/* Connects to the service targets whose time has come. */
+static void
+services_run(struct ofp_controller *ctl)
+{
+    long long now = time_msec();
+    for (size_t i = 0; i < ctl->n_services; i++) {
+        struct ofp_service *svc = &ctl->services[i];
+        struct vconn *vconn;
+
+        if (svc->sw || now < svc->next_try) {
+            continue;
+        }
+        int error =
+            vconn_open(svc->target, OFP_VERSIONS, DSCP_DEFAULT, &vconn);
+        if (error) {
+            /* Not there (yet): the bridge or ovs-vswitchd is missing. */
+            VLOG_DBG("%s: %s", svc->target, ovs_strerror(error));
+            svc->next_try = now + svc->retry_ms;
+        } else {
+            svc->sw = switch_create(ctl, vconn);
+            svc->sw->service = svc;
+        }
+        svc->retry_ms = MIN(svc->retry_ms * 2, OFP_SERVICE_RETRY_MAX);
+    }
 }
 
 /* -- Controller -------------------------------------------------------- */
@@ -417,6 +475,10 @@ ofp_controller_destroy(struct ofp_controller *ctl)
     LIST_FOR_EACH_SAFE (sw, node, &ctl->switches) {
         switch_destroy(sw);
     }
+    for (size_t i = 0; i < ctl->n_services; i++) {
+        free(ctl->services[i].target);
+    }
+    free(ctl->services);
     pvconn_close(ctl->pvconn);
     free(ctl);
 }
@@ -436,6 +498,7 @@ ofp_controller_run(struct ofp_controller *ctl)
         }
         switch_create(ctl, vconn);
     }
+    services_run(ctl);
 
     struct ofp_switch *sw;
     LIST_FOR_EACH_SAFE (sw, node, &ctl->switches) {
@@ -449,6 +512,11 @@ void
 ofp_controller_wait(struct ofp_controller *ctl)
 {
     pvconn_wait(ctl->pvconn);
+    for (size_t i = 0; i < ctl->n_services; i++) {
+        if (!ctl->services[i].sw) {
+            poll_timer_wait_until(ctl->services[i].next_try);
+        }
+    }
 
     struct ofp_switch *sw;
     LIST_FOR_EACH (sw, node, &ctl->switches) {
@@ -466,16 +534,29 @@ ofp_controller_seqno(const struct ofp_controller *ctl)
     return ctl->seqno;
 }
 
+void
+ofp_controller_add_service(struct ofp_controller *ctl, const char *target)
+{
+    ctl->services =
+        xrealloc(ctl->services, (ctl->n_services + 1) * sizeof *ctl->services);
+    ctl->services[ctl->n_services++] = (struct ofp_service){
+        .target = xstrdup(target),
+        .next_try = LLONG_MIN,
+        .retry_ms = OFP_SERVICE_RETRY_MIN,
+    };
+}
+
 struct ofp_switch *
 ofp_controller_find(struct ofp_controller *ctl, uint64_t dpid)
 {
-    struct ofp_switch *sw;
+    struct ofp_switch *sw, *best = NULL;
     LIST_FOR_EACH (sw, node, &ctl->switches) {
-        if (sw->ready && sw->dpid == dpid) {
-            return sw;
+        if (sw->ready && sw->dpid == dpid
+            && (!best || sw->session < best->session)) {
+            best = sw;
         }
     }
-    return NULL;
+    return best;
 }
 
 size_t
@@ -511,6 +592,12 @@ uint64_t
 ofp_switch_dpid(const struct ofp_switch *sw)
 {
     return sw->dpid;
+}
+
+uint64_t
+ofp_switch_session(const struct ofp_switch *sw)
+{
+    return sw->session;
 }
 
 /* Parses 'text' into '*ret_msg', an OpenFlow 1.3 flow mod.  Returns 0, or

@@ -50,7 +50,21 @@ void ofp_controller_wait(struct ofp_controller *ctl);
  * arrived) or a ready switch disconnected. */
 unsigned int ofp_controller_seqno(const struct ofp_controller *ctl);
 
-/* The ready switch with datapath id 'dpid', or NULL. */
+/* Also connects to 'target', such as "unix:/var/run/openvswitch/br-int.mgmt"
+ * (the management socket ovs-vswitchd keeps for each bridge, the one
+ * ovs-ofctl uses), and reconnects whenever that connection goes, retrying
+ * every 0.1 s at first, then up to every 2 s while the target is missing.
+ * A switch reached this way is found by ofp_controller_find() like one that
+ * connected to the listener.  Why: a bridge retries its controller
+ * connection only after a backoff of 1 s or more, so a restarted controller
+ * would wait for it; its management socket answers at once. */
+void ofp_controller_add_service(struct ofp_controller *ctl,
+                                const char *target);
+
+/* The ready switch with datapath id 'dpid', or NULL.  With several
+ * connections to one switch (the bridge's own to the listener, one to its
+ * management socket), the one that has been ready longest, so callers keep
+ * using a connection for as long as it lasts. */
 struct ofp_switch *ofp_controller_find(struct ofp_controller *ctl,
                                        uint64_t dpid);
 
@@ -72,6 +86,12 @@ void ofp_controller_get_stats(const struct ofp_controller *ctl,
 /* -- Per switch -------------------------------------------------------- */
 
 uint64_t ofp_switch_dpid(const struct ofp_switch *sw);
+
+/* A number given to each connection when it became ready, never given
+ * twice in a controller's life: a caller that holds a switch's flows'
+ * state per connection compares it to know whether it still talks to the
+ * same one (a pointer could be reused). */
+uint64_t ofp_switch_session(const struct ofp_switch *sw);
 
 /* Checks that 'text' is a flow modification in ovs-ofctl's syntax that
  * OpenFlow 1.3 can express, e.g.

@@ -4,6 +4,7 @@
 
 #include "ovs/ovsx.h"
 
+#include "dirs.h"
 #include "fatal-signal.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -68,4 +69,10 @@ long long
 ovsx_time_msec(void)
 {
     return time_msec();
+}
+
+const char *
+ovsx_rundir(void)
+{
+    return ovs_rundir();
 }

@@ -66,4 +66,8 @@ void ovsx_poll_block(void);
  * loop iteration, refreshed by ovsx_poll_block()). */
 long long ovsx_time_msec(void);
 
+/* OVS's run directory, where ovs-vswitchd keeps its sockets: $OVS_RUNDIR,
+ * else the one OVS was configured with (/var/run/openvswitch). */
+const char *ovsx_rundir(void);
+
 #endif /* ovs/ovsx.h */

@@ -1,7 +1,8 @@
 /* Unit tests for the OVS island (src/ovs/): that it links beside src/core
  * without a clash, flow-mod text checking, vsw without a server, and an
  * OpenFlow controller facing a fake switch over TCP (a well-behaved one and
- * one that sends garbage). */
+ * one that sends garbage) and over a Unix socket it connects to (a bridge's
+ * management socket). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -636,6 +638,115 @@ test_controller_random_input(void **state)
     close(p.fd);
 }
 
+/* A fake bridge's management socket at 'path', listening. */
+static int
+mgmt_listen(const char *path)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+    assert_true(fd >= 0);
+    assert_true(strlen(path) < sizeof sun.sun_path);
+    strcpy(sun.sun_path, path);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sun, sizeof sun), 0);
+    assert_int_equal(listen(fd, 4), 0);
+    return fd;
+}
+
+/* Runs the controller until it connected to 'listener'; the switch's side
+ * then says hello and answers the features request with 'dpid'. */
+static void
+mgmt_accept(struct fixture *f, int listener, struct peer *p, uint64_t dpid)
+{
+    long long deadline = ovsx_time_msec() + 5000;
+
+    memset(p, 0, sizeof *p);
+    p->fd = -1;
+    while (p->fd < 0 && ovsx_time_msec() < deadline) {
+        ofp_controller_run(f->ctl);
+        p->fd = accept(listener, NULL, NULL);
+        if (p->fd < 0) {
+            ofp_controller_wait(f->ctl);
+            ovsx_poll_fd_wait(listener, POLLIN);
+            ovsx_poll_timer_wait_until(deadline);
+            ovsx_poll_block();
+        }
+    }
+    assert_true(p->fd >= 0);
+    peer_send(p, OFPT_HELLO, 1, NULL, 0);
+    int64_t xid = pump(f, p, OFPT_FEATURES_REQUEST);
+    assert_true(xid >= 0);
+    peer_send_features(p, xid, dpid);
+}
+
+/* A switch reached through its management socket: reached again when the
+ * connection drops, and of two connections to one switch the older is the
+ * one found, so a caller keeps using a connection while it lasts. */
+static void
+test_controller_service(void **state)
+{
+    struct fixture *f = *state;
+    const uint64_t dpid = 0xabcdef;
+    char dir[] = "/tmp/test-ovs-island-XXXXXX";
+    struct peer svc, tcp;
+
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/br-int.mgmt", dir);
+    char *target = xasprintf("unix:%s", path);
+    ofp_controller_add_service(f->ctl, target);
+    for (int i = 0; i < 3; i++) { /* No socket yet: nothing happens. */
+        ofp_controller_run(f->ctl);
+    }
+    assert_null(ofp_controller_find(f->ctl, dpid));
+
+    int listener = mgmt_listen(path);
+    mgmt_accept(f, listener, &svc, dpid);
+    struct ofp_switch *sw = pump_switch(f, dpid, true);
+    uint64_t first = ofp_switch_session(sw);
+
+    /* The bridge's own connection to the listener comes second. */
+    int64_t xid = peer_handshake(f, &tcp);
+    peer_send_features(&tcp, xid, dpid);
+    for (int i = 0; i < 20; i++) {
+        ofp_controller_run(f->ctl);
+    }
+    assert_true(ofp_switch_session(ofp_controller_find(f->ctl, dpid))
+                == first);
+
+    /* The management connection drops: the other one serves, and the
+     * controller connects again on its own. */
+    close(svc.fd);
+    long long deadline = ovsx_time_msec() + 5000;
+    while (ofp_switch_session(pump_switch(f, dpid, true)) == first) {
+        assert_true(ovsx_time_msec() < deadline);
+        ofp_controller_run(f->ctl);
+    }
+    uint64_t second = ofp_switch_session(ofp_controller_find(f->ctl, dpid));
+    assert_true(second > first);
+    mgmt_accept(f, listener, &svc, dpid);
+    for (int i = 0; i < 20; i++) {
+        ofp_controller_run(f->ctl);
+    }
+    assert_true(ofp_switch_session(ofp_controller_find(f->ctl, dpid))
+                == second);
+
+    close(tcp.fd);
+    deadline = ovsx_time_msec() + 5000;
+    while (ofp_switch_session(pump_switch(f, dpid, true)) == second) {
+        assert_true(ovsx_time_msec() < deadline);
+        ofp_controller_run(f->ctl);
+    }
+    assert_true(ofp_switch_session(ofp_controller_find(f->ctl, dpid))
+                > second);
+
+    close(svc.fd);
+    close(listener);
+    unlink(path);
+    rmdir(dir);
+    free(target);
+    free(path);
+}
+
 int
 main(void)
 {
@@ -649,6 +760,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_controller_random_input,
                                         setup_controller, teardown_controller),
         cmocka_unit_test_setup_teardown(test_controller_switch,
+                                        setup_controller, teardown_controller),
+        cmocka_unit_test_setup_teardown(test_controller_service,
                                         setup_controller, teardown_controller),
     };
 
