@@ -8,10 +8,13 @@
 
 #include "core/config.h"
 #include "core/ds.h"
+#include "core/yaml-doc.h"
 
 /* Deepest chain of "rule:" references followed; deeper counts as a cycle
  * (a policy file could make one) and fails the check. */
 #define POLICY_MAX_DEPTH 32
+/* Neutron's own policy.yaml, every rule written out, is ~60 KB. */
+#define POLICY_FILE_MAX (4u << 20)
 
 enum check_kind {
     CHECK_TRUE,
@@ -376,14 +379,14 @@ policy_free(struct policy *policy)
 int
 policy_load_file(struct policy *policy, const char *path, char **ret_error)
 {
-    json_error_t err;
-    json_t *json = json_load_file(path, JSON_REJECT_DUPLICATES, &err), *v;
+    char *why = NULL;
+    json_t *json = yamldoc_load_file(path, POLICY_FILE_MAX, &why), *v;
     const char *name;
     int r = 0;
 
     if (!json || !json_is_object(json)) {
-        *ret_error = json ? xasprintf("%s: not a JSON object", path)
-                          : xasprintf("%s:%d: %s", path, err.line, err.text);
+        *ret_error =
+            json ? xasprintf("%s: not a mapping of rules", path) : why;
         json_decref(json);
         return -EINVAL;
     }

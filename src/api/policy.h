@@ -51,8 +51,10 @@ void policy_free(struct policy *);
 int policy_set_rule(struct policy *, const char *name, const char *check,
                     char **ret_error) WARN_UNUSED;
 
-/* Applies a JSON policy file ({"rule name": "check string", ...}) over the
- * current rules.  Returns 0, or a negative errno with '*ret_error'. */
+/* Applies a policy file over the current rules: YAML ("rule name": "check
+ * string" per line, as oslo.policy's policy.yaml) or JSON (policy.json),
+ * read as oslo.policy reads both.  Returns 0, or a negative errno with
+ * '*ret_error'. */
 int policy_load_file(struct policy *, const char *path,
                      char **ret_error) WARN_UNUSED;
 

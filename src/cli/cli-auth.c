@@ -1,13 +1,14 @@
 #include "cli/cli-auth.h"
 
 #include <curl/curl.h>
-#include <yaml.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/ds.h"
+#include "core/yaml-doc.h"
 
 /* Keystone's answers (a token with its catalog) are small. */
 #define CLI_AUTH_MAX_ANSWER (4u << 20)
@@ -349,81 +350,6 @@ cli_auth_connect(const struct cli_auth *a, struct cli_api **ret_api,
 
 /* ---- clouds.yaml. ---- */
 
-/* Builds the node whose first event is 'ev' (taken) from 'p'. */
-static json_t *
-yaml_node(yaml_parser_t *p, yaml_event_t *ev, int depth)
-{
-    json_t *node = NULL;
-    yaml_event_t next;
-
-    if (depth > 64) {
-        yaml_event_delete(ev);
-        return NULL;
-    }
-    if (ev->type == YAML_SCALAR_EVENT) {
-        node = json_stringn((const char *) ev->data.scalar.value,
-                            ev->data.scalar.length);
-    } else if (ev->type == YAML_SEQUENCE_START_EVENT
-               || ev->type == YAML_MAPPING_START_EVENT) {
-        bool map = ev->type == YAML_MAPPING_START_EVENT;
-        node = map ? json_object() : json_array();
-        while (node && yaml_parser_parse(p, &next)) {
-            if (next.type == YAML_SEQUENCE_END_EVENT
-                || next.type == YAML_MAPPING_END_EVENT) {
-                yaml_event_delete(&next);
-                break;
-            }
-            json_t *key = yaml_node(p, &next, depth + 1);
-            json_t *value = NULL;
-            if (key && map && yaml_parser_parse(p, &next)) {
-                value = yaml_node(p, &next, depth + 1);
-            }
-            if (!key || (map && (!value || !json_is_string(key)))) {
-                json_decref(key);
-                json_decref(value);
-                json_decref(node);
-                node = NULL;
-            } else if (map) {
-                json_object_set_new(node, json_string_value(key), value);
-                json_decref(key);
-            } else {
-                json_array_append_new(node, key);
-            }
-        }
-    }
-    yaml_event_delete(ev);
-    return node;
-}
-
-json_t *
-cli_auth_parse_yaml(const char *text, size_t len)
-{
-    yaml_parser_t p;
-    yaml_event_t ev;
-    json_t *doc = NULL;
-
-    yaml_parser_initialize(&p);
-    yaml_parser_set_input_string(&p, (const unsigned char *) text, len);
-    /* Stream start, document start, then the root node. */
-    while (yaml_parser_parse(&p, &ev)) {
-        yaml_event_type_t type = ev.type;
-
-        if (type == YAML_STREAM_START_EVENT
-            || type == YAML_DOCUMENT_START_EVENT) {
-            yaml_event_delete(&ev);
-            continue;
-        }
-        if (type != YAML_STREAM_END_EVENT) {
-            doc = yaml_node(&p, &ev, 0);
-        } else {
-            yaml_event_delete(&ev);
-        }
-        break;
-    }
-    yaml_parser_delete(&p);
-    return doc;
-}
-
 json_t *
 cli_auth_load_clouds(void)
 {
@@ -437,21 +363,10 @@ cli_auth_load_clouds(void)
     json_t *doc = NULL;
 
     for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
-        FILE *f = paths[i] && !doc ? fopen(paths[i], "re") : NULL;
-        struct ds text = DS_EMPTY_INITIALIZER;
-        char buf[4096];
-        size_t n;
-
-        while (f && (n = fread(buf, 1, sizeof buf, f)) > 0
-               && text.len < CLI_AUTH_MAX_ANSWER) {
-            ds_put_buf(&text, buf, n);
-        }
-        if (f) {
-            fclose(f);
-            doc = cli_auth_parse_yaml(ds_cstr(&text), text.len);
+        if (paths[i] && !doc && !access(paths[i], F_OK)) {
+            doc = yamldoc_load_file(paths[i], CLI_AUTH_MAX_ANSWER, NULL);
             doc = doc ? doc : json_object(); /* Found, but unreadable. */
         }
-        ds_destroy(&text);
         free(paths[i]);
     }
     return doc;

@@ -56,9 +56,6 @@ void cli_auth_destroy(struct cli_auth *a);
  * (scalars as strings), or NULL when there is none or it is not YAML. */
 json_t *cli_auth_load_clouds(void);
 
-/* YAML text as JSON (mappings, sequences, scalars as strings), or NULL. */
-json_t *cli_auth_parse_yaml(const char *text, size_t len);
-
 /* Fills the fields of 'a' still NULL from cloud 'name' of 'clouds' (its
  * "auth" keys, region_name, interface, auth_type).  Returns 0 or -ENOENT
  * if there is no such cloud. */

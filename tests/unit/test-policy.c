@@ -295,6 +295,25 @@ test_policy_file(void **state)
     assert_false(policy_check(policy, "create_network", member, net));
     assert_true(policy_check(policy, "get_network", member, net));
 
+    /* policy.yaml, as oslo-policy-sample-generator writes it. */
+    f = fopen(path, "w");
+    fputs("# Create a network\n"
+          "#\"create_network\": \"rule:admin_or_owner\"\n"
+          "\"create_network\": \"rule:admin_or_owner\"\n"
+          "get_network: rule:admin_only\n",
+          f);
+    fclose(f);
+    assert_int_equal(policy_load_file(policy, path, &error), 0);
+    assert_true(policy_check(policy, "create_network", member, net));
+    assert_false(policy_check(policy, "get_network", member, net));
+
+    f = fopen(path, "w");
+    fputs("- a list of rules\n", f);
+    fclose(f);
+    assert_int_equal(policy_load_file(policy, path, &error), -EINVAL);
+    assert_non_null(strstr(error, "not a mapping"));
+    free(error);
+
     f = fopen(path, "w");
     fputs("{\"create_network\": \"role:admin or\"}", f);
     fclose(f);
