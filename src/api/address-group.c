@@ -160,6 +160,7 @@ const struct resource_ops address_group_ops = {
 
 struct action_args {
     const char *id;
+    const char *action; /* Also its policy rule's name. */
     bool add;
     json_t *addresses; /* Requested, normalized. */
     json_t *row;       /* Result. */
@@ -215,8 +216,8 @@ static struct api_error *
 do_action(struct call *c, void *aux)
 {
     struct action_args *a = aux;
-    struct api_error *e =
-        resource_get(&c->req, &address_group_def, a->id, &a->row);
+    struct api_error *e = api_get_for_action(&c->req, &address_group_def,
+                                             a->id, a->action, &a->row);
     json_t *have, *wrong, *next;
     size_t i;
     json_t *v;
@@ -293,7 +294,8 @@ void
 address_group_action(struct call *c, const char *id, const char *action,
                      struct http_response *resp)
 {
-    struct action_args a = {id, !strcmp(action, "add_addresses"), NULL, NULL};
+    struct action_args a = {id, action, !strcmp(action, "add_addresses"), NULL,
+                            NULL};
     struct api_error *e = NULL;
     json_t *body;
 

@@ -895,3 +895,45 @@ def test_members_and_subnet_pools(ks_server, keystone):
                  400, "SubnetPoolDeleteError")
     assert delete(server, "/v2.0/subnetpools/" + own["id"], m1).status_code \
         == 204
+
+
+def test_members_and_address_groups(keystone, make_server, tmp_path):
+    """Another project's address group is not found, also by its member
+    actions; the actions follow their own policy rules (here a policy.yaml
+    makes add_addresses admin-only)."""
+    policy = tmp_path / "policy.yaml"  # oslo.policy's format since Wallaby
+    policy.write_text('# admins only\n"add_addresses": "rule:admin_only"\n')
+    opts = {"www_authenticate_uri": keystone.url,
+            "auth_url": keystone.url + "/v3", "auth_type": "password",
+            "username": "neutron", "password": "secret",
+            "project_name": "service", "user_domain_name": "Default",
+            "project_domain_name": "Default"}
+    server = make_server({"DEFAULT": {"auth_strategy": "keystone",
+                                      "bind_port": str(keystone.net_port)},
+                          "keystone_authtoken": opts,
+                          "oslo_policy": {"policy_file": str(policy)}})
+    admin, _ = keystone.token("admin", "admin", "admin-secret")
+    m1, _ = keystone.token("member1", "demo1")
+    m2, _ = keystone.token("member2", "demo2")
+    ag = created(post(server, "/v2.0/address-groups", {"address_group": {
+        "name": "ag", "addresses": ["10.0.0.1/32"]}}, m1), "address_group")
+    url = "/v2.0/address-groups/" + ag["id"]
+    missing = "Address group %s could not be found." % ag["id"]
+
+    assert_error(get(server, url, token=m2), 404, "AddressGroupNotFound",
+                 missing)
+    for action in ("add_addresses", "remove_addresses"):
+        assert_error(put(server, "%s/%s" % (url, action),
+                         {"addresses": ["10.0.0.1/32"]}, m2),
+                     404, "AddressGroupNotFound", missing)
+    assert_forbidden(put(server, url + "/add_addresses",
+                         {"addresses": ["10.0.0.2/32"]}, m1),
+                     "rule:add_addresses")
+    r = put(server, url + "/add_addresses", {"addresses": ["10.0.0.2/32"]},
+            admin)
+    assert r.status_code == 200, r.text
+    r = put(server, url + "/remove_addresses", {"addresses": ["10.0.0.1/32"]},
+            m1)
+    assert r.status_code == 200, r.text
+    assert get(server, url, token=m1).json()["address_group"]["addresses"] \
+        == ["10.0.0.2/32"]
