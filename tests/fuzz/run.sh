@@ -5,7 +5,7 @@
 #     tests/fuzz/run.sh [--merge] [--jobs N] [SECONDS] [TARGET...]
 #
 #   SECONDS   per target (default 60)
-#   TARGET    body, query, ip, config, nlreply, http (default: all)
+#   TARGET    body, query, ip, config, nlreply, http, yaml (default: all)
 #   --merge   afterwards, merge new inputs that add coverage back into
 #             tests/fuzz/corpus/TARGET (libFuzzer -merge=1); without it the
 #             committed corpus is left alone
@@ -36,12 +36,12 @@ while [ $# -gt 0 ]; do
         --jobs=*) jobs=${1#--jobs=} ;;
         -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         [0-9]*) seconds=$1 ;;
-        body|query|ip|config|nlreply|http) targets+=("$1") ;;
+        body|query|ip|config|nlreply|http|yaml) targets+=("$1") ;;
         *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
     shift
 done
-[ ${#targets[@]} -gt 0 ] || targets=(body query ip config nlreply http)
+[ ${#targets[@]} -gt 0 ] || targets=(body query ip config nlreply http yaml)
 
 if [ ! -d "$build" ]; then
     CC=clang meson setup "$build" "$src" --werror -Db_lundef=false || exit 1
