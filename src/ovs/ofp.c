@@ -71,7 +71,8 @@ struct ofp_service {
 struct ofp_controller {
     struct pvconn *pvconn;
     struct ovs_list switches; /* All "struct ofp_switch"es, ready or not. */
-    struct ofp_service *services;
+    struct ofp_service **services; /* Each its own block: switches point
+                                    * to theirs. */
     size_t n_services;
     unsigned int seqno;
     uint64_t sessions; /* The last ofp_switch_session() given out. */
@@ -413,7 +414,7 @@ services_run(struct ofp_controller *ctl)
 {
     long long now = time_msec();
     for (size_t i = 0; i < ctl->n_services; i++) {
-        struct ofp_service *svc = &ctl->services[i];
+        struct ofp_service *svc = ctl->services[i];
         struct vconn *vconn;
 
         if (svc->sw || now < svc->next_try) {
@@ -476,7 +477,8 @@ ofp_controller_destroy(struct ofp_controller *ctl)
         switch_destroy(sw);
     }
     for (size_t i = 0; i < ctl->n_services; i++) {
-        free(ctl->services[i].target);
+        free(ctl->services[i]->target);
+        free(ctl->services[i]);
     }
     free(ctl->services);
     pvconn_close(ctl->pvconn);
@@ -513,8 +515,8 @@ ofp_controller_wait(struct ofp_controller *ctl)
 {
     pvconn_wait(ctl->pvconn);
     for (size_t i = 0; i < ctl->n_services; i++) {
-        if (!ctl->services[i].sw) {
-            poll_timer_wait_until(ctl->services[i].next_try);
+        if (!ctl->services[i]->sw) {
+            poll_timer_wait_until(ctl->services[i]->next_try);
         }
     }
 
@@ -537,13 +539,16 @@ ofp_controller_seqno(const struct ofp_controller *ctl)
 void
 ofp_controller_add_service(struct ofp_controller *ctl, const char *target)
 {
-    ctl->services =
-        xrealloc(ctl->services, (ctl->n_services + 1) * sizeof *ctl->services);
-    ctl->services[ctl->n_services++] = (struct ofp_service){
+    struct ofp_service *svc = xmalloc(sizeof *svc);
+
+    *svc = (struct ofp_service){
         .target = xstrdup(target),
         .next_try = LLONG_MIN,
         .retry_ms = OFP_SERVICE_RETRY_MIN,
     };
+    ctl->services =
+        xrealloc(ctl->services, (ctl->n_services + 1) * sizeof *ctl->services);
+    ctl->services[ctl->n_services++] = svc;
 }
 
 struct ofp_switch *
