@@ -546,10 +546,6 @@ sync_flows(struct ovs_agent *a, struct bridge *b)
         b->installed = NULL;
         return 0;
     }
-    if (b->installed && ofp_switch_session(e.sw) != b->session) {
-        json_decref(b->installed); /* A connection this pass has not seen. */
-        b->installed = NULL;
-    }
     if (!b->installed) {
         /* A new connection: everything again with this run's cookie,
          * then the hunt for what older runs left.  The hunt's dump waits

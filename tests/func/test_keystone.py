@@ -109,22 +109,30 @@ def keystone(tmp_path_factory):
         ks.stop()
 
 
+def authtoken_opts(keystone, **more):
+    """[keystone_authtoken] of a server that checks tokens with 'keystone',
+    as the service user neutron."""
+    return dict({"www_authenticate_uri": keystone.url,
+                 "auth_url": keystone.url + "/v3", "auth_type": "password",
+                 "username": "neutron", "password": "secret",
+                 "project_name": "service", "user_domain_name": "Default",
+                 "project_domain_name": "Default"}, **more)
+
+
 @pytest.fixture
 def ks_server(make_server, keystone):
     """Factory: a neutrino-server on the catalog's port, authenticating with
     Keystone; keyword arguments override [keystone_authtoken] options."""
 
-    def make(**authtoken):
-        opts = {"www_authenticate_uri": keystone.url,
-                "auth_url": keystone.url + "/v3", "auth_type": "password",
-                "username": "neutron", "password": "secret",
-                "project_name": "service", "user_domain_name": "Default",
-                "project_domain_name": "Default", "region_name": "RegionOne",
-                "memcached_servers": "127.0.0.1:11211"}
+    def make(sections=None, **authtoken):
+        """'sections': more of the server's configuration, by section."""
+        opts = authtoken_opts(keystone, region_name="RegionOne",
+                              memcached_servers="127.0.0.1:11211")
         opts.update({k: str(v) for k, v in authtoken.items()})
-        return make_server({"DEFAULT": {"auth_strategy": "keystone",
-                                        "bind_port": str(keystone.net_port)},
-                            "keystone_authtoken": opts})
+        return make_server(dict({"DEFAULT": {
+            "auth_strategy": "keystone",
+            "bind_port": str(keystone.net_port)},
+            "keystone_authtoken": opts}, **(sections or {})))
 
     return make
 
@@ -709,14 +717,9 @@ def test_reader_is_read_only(ks_server, keystone, make_server):
     assert r.status_code == 201, r.text
     legacy.stop()
 
-    opts = {"www_authenticate_uri": keystone.url,
-            "auth_url": keystone.url + "/v3", "auth_type": "password",
-            "username": "neutron", "password": "secret",
-            "project_name": "service", "user_domain_name": "Default",
-            "project_domain_name": "Default"}
     server = make_server({"DEFAULT": {"auth_strategy": "keystone",
                                       "bind_port": str(keystone.net_port)},
-                          "keystone_authtoken": opts,
+                          "keystone_authtoken": authtoken_opts(keystone),
                           "oslo_policy": {"enforce_new_defaults": "true"}})
     net = created(post(server, "/v2.0/networks", {"network": {
         "name": "demo1-net"}}, m1), "network")
@@ -897,21 +900,13 @@ def test_members_and_subnet_pools(ks_server, keystone):
         == 204
 
 
-def test_members_and_address_groups(keystone, make_server, tmp_path):
+def test_members_and_address_groups(ks_server, keystone, tmp_path):
     """Another project's address group is not found, also by its member
     actions; the actions follow their own policy rules (here a policy.yaml
     makes add_addresses admin-only)."""
     policy = tmp_path / "policy.yaml"  # oslo.policy's format since Wallaby
     policy.write_text('# admins only\n"add_addresses": "rule:admin_only"\n')
-    opts = {"www_authenticate_uri": keystone.url,
-            "auth_url": keystone.url + "/v3", "auth_type": "password",
-            "username": "neutron", "password": "secret",
-            "project_name": "service", "user_domain_name": "Default",
-            "project_domain_name": "Default"}
-    server = make_server({"DEFAULT": {"auth_strategy": "keystone",
-                                      "bind_port": str(keystone.net_port)},
-                          "keystone_authtoken": opts,
-                          "oslo_policy": {"policy_file": str(policy)}})
+    server = ks_server(sections={"oslo_policy": {"policy_file": str(policy)}})
     admin, _ = keystone.token("admin", "admin", "admin-secret")
     m1, _ = keystone.token("member1", "demo1")
     m2, _ = keystone.token("member2", "demo2")

@@ -273,6 +273,27 @@ test_bad_check_strings(void **state)
     policy_free(policy);
 }
 
+/* Replaces the contents of file 'path' with 'text'. */
+static void
+write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Loads 'text' as the policy file at 'path' into 'policy'; returns what
+ * policy_load_file() does, its error (if any) in '*error'. */
+static int
+load_text(struct policy *policy, const char *path, const char *text,
+          char **error)
+{
+    write_text(path, text);
+    return policy_load_file(policy, path, error);
+}
+
 static void
 test_policy_file(void **state)
 {
@@ -282,42 +303,38 @@ test_policy_file(void **state)
     struct request_context *member = make_context("A", "member,reader");
     json_t *net = network("A", false, false);
     char *error = NULL;
-    FILE *f;
 
     assert_true(fd >= 0);
-    f = fdopen(fd, "w");
-    fputs("{\"create_network\": \"rule:admin_only\", "
-          "\"get_network\": \"rule:admin_or_owner\"}",
-          f);
-    fclose(f);
+    close(fd);
     assert_true(policy_check(policy, "create_network", member, net));
-    assert_int_equal(policy_load_file(policy, path, &error), 0);
+    assert_int_equal(load_text(policy, path,
+                               "{\"create_network\": \"rule:admin_only\", "
+                               "\"get_network\": \"rule:admin_or_owner\"}",
+                               &error),
+                     0);
     assert_false(policy_check(policy, "create_network", member, net));
     assert_true(policy_check(policy, "get_network", member, net));
 
     /* policy.yaml, as oslo-policy-sample-generator writes it. */
-    f = fopen(path, "w");
-    fputs("# Create a network\n"
-          "#\"create_network\": \"rule:admin_or_owner\"\n"
-          "\"create_network\": \"rule:admin_or_owner\"\n"
-          "get_network: rule:admin_only\n",
-          f);
-    fclose(f);
-    assert_int_equal(policy_load_file(policy, path, &error), 0);
+    assert_int_equal(load_text(policy, path,
+                               "# Create a network\n"
+                               "#\"create_network\": \"rule:admin_or_owner\"\n"
+                               "\"create_network\": \"rule:admin_or_owner\"\n"
+                               "get_network: rule:admin_only\n",
+                               &error),
+                     0);
     assert_true(policy_check(policy, "create_network", member, net));
     assert_false(policy_check(policy, "get_network", member, net));
 
-    f = fopen(path, "w");
-    fputs("- a list of rules\n", f);
-    fclose(f);
-    assert_int_equal(policy_load_file(policy, path, &error), -EINVAL);
+    assert_int_equal(load_text(policy, path, "- a list of rules\n", &error),
+                     -EINVAL);
     assert_non_null(strstr(error, "not a mapping"));
     free(error);
 
-    f = fopen(path, "w");
-    fputs("{\"create_network\": \"role:admin or\"}", f);
-    fclose(f);
-    assert_int_equal(policy_load_file(policy, path, &error), -EINVAL);
+    assert_int_equal(load_text(policy, path,
+                               "{\"create_network\": \"role:admin or\"}",
+                               &error),
+                     -EINVAL);
     assert_non_null(strstr(error, "create_network"));
     free(error);
     unlink(path);
