@@ -20,9 +20,10 @@ stamp=$top/stamp
     exit 1
 }
 # What the build depends on: the tarball and the configure flags below.
-flags="--enable-static --disable-shared --disable-libcapng --prefix=/usr \
---localstatedir=/var --sysconfdir=/etc"
-want="$(sha256sum "$tarball" | cut -d' ' -f1) $flags"
+flags="--enable-static --disable-shared --disable-libcapng --disable-ssl \
+--prefix=/usr --localstatedir=/var --sysconfdir=/etc"
+cflags="-O2 -ffunction-sections -fdata-sections"
+want="$(sha256sum "$tarball" | cut -d' ' -f1) $flags CFLAGS=$cflags"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
         && [ -f "$src/lib/.libs/libopenvswitch.a" ]; then
     exit 0
@@ -35,9 +36,13 @@ tar -xzf "$tarball" -C "$top"
 cd "$src"
 # Debian's paths, so compiled-in defaults (rundir, dbdir) match the
 # packaged ovs-vswitchd.  libcap-ng only serves OVS's daemons (--user), so
-# it stays out.  -O2 without -g keeps the archive at ~5 MB.
+# it stays out, and so does OpenSSL: the agent reaches OVSDB and its
+# bridges over unix: and tcp: only, and OVS linked with OpenSSL maps it into
+# the agent at start (src/agent/ssl-lib.h).  -O2 without -g keeps the
+# archive at ~5 MB; a section per function lets the agent's link drop
+# what it never calls (--gc-sections), which keeps its code pages few.
 # shellcheck disable=SC2086
-./configure -q $flags CFLAGS=-O2 >/dev/null
+./configure -q $flags CFLAGS="$cflags" >/dev/null
 jobs=$(nproc)
 make -s -j"$jobs" include/odp-netlink.h include/odp-netlink-macros.h \
     ofproto/ipfix-entities.def lib/vswitch-idl.c lib/vswitch-idl.h \

@@ -13,11 +13,7 @@ shift 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# OVS's sha1_*() would reach OpenSSL's EVP (src/ovs/sha1-wrap.c says why
-# not): every call from outside sha1.o goes to the glue's __wrap_sha1_*().
-ld -r -o "$tmp/island.o" --wrap=sha1_init --wrap=sha1_update \
-    --wrap=sha1_final --wrap=sha1_bytes \
-    --whole-archive "$glue" --no-whole-archive "$@"
+ld -r -o "$tmp/island.o" --whole-archive "$glue" --no-whole-archive "$@"
 
 # The API: what the glue objects define globally under the three prefixes.
 # Everything else becomes local, including the glue's own vlog modules

@@ -6,8 +6,9 @@
  * any byte of its answer came is sent once more on a new one (the server
  * may have closed it while idle).  Host names are resolved with
  * getaddrinfo_a() (glibc's resolver thread), so the loop never waits for
- * DNS; https goes through OpenSSL, verifying the server's certificate and
- * name against the system's trust store (or $SSL_CERT_FILE).
+ * DNS; https goes through OpenSSL (loaded only if a base URL is https:
+ * agent/ssl-lib.h says why), verifying the server's certificate and name
+ * against the system's trust store (or $SSL_CERT_FILE).
  *
  * A client may have several base URLs (several servers on one database):
  * it uses one until a request cannot reach it (or it answers 502-504),
@@ -23,14 +24,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent/http-parse.h"
+#include "agent/ssl-lib.h"
 #include "core/config.h"
 #include "core/ds.h"
 #include "core/log.h"
@@ -69,8 +68,9 @@ struct hbase {
 
 struct hconn {
     int fd;
-    struct hbase *base; /* The server it goes to. */
-    SSL *ssl;           /* NULL for http. */
+    struct hbase *base;        /* The server it goes to. */
+    SSL *ssl;                  /* NULL for http. */
+    const struct ssl_lib *tls; /* The client's, with 'ssl'. */
     enum conn_state state;
     short want;           /* What SSL or the socket waits for. */
     bool reused;          /* Carried an answer before. */
@@ -106,6 +106,7 @@ struct hclient {
     struct hbase *bases;
     size_t n_bases, cur; /* bases[cur] takes new connections. */
     bool valid;          /* Every base URL could be parsed. */
+    struct ssl_lib *tls; /* Loaded if a base URL is https. */
     SSL_CTX *ssl_ctx;    /* Made with the first https connection. */
     struct hconn *idle;  /* Idle pool. */
     size_t n_idle, n_conns;
@@ -169,6 +170,8 @@ hclient_create(const char *base_urls)
         if (!parse_base_url(b, *u)) {
             log_error("'%s' is not a usable http(s):// URL", *u);
             c->valid = false;
+        } else if (b->tls && !c->tls && ssl_lib_open(&c->tls)) {
+            c->valid = false;
         }
     }
     strv_free(urls);
@@ -179,7 +182,7 @@ static void
 conn_close(struct hclient *c, struct hconn *conn)
 {
     if (conn->ssl) {
-        SSL_free(conn->ssl);
+        conn->tls->SSL_free(conn->ssl);
     }
     close(conn->fd);
     c->n_conns--;
@@ -270,7 +273,10 @@ hclient_destroy(struct hclient *c)
         hbase_destroy(&c->bases[i]);
     }
     free(c->bases);
-    SSL_CTX_free(c->ssl_ctx);
+    if (c->ssl_ctx) {
+        c->tls->SSL_CTX_free(c->ssl_ctx);
+    }
+    ssl_lib_close(c->tls);
     free(c);
 }
 
@@ -525,17 +531,23 @@ resolve(struct hbase *b)
 static SSL_CTX *
 ssl_context(struct hclient *c)
 {
+    const struct ssl_lib *tls = c->tls;
+
     if (!c->ssl_ctx) {
-        c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+        /* SSL_CTX_set_min_proto_version() and SSL_CTX_set_mode(), which
+         * are macros over SSL_CTX_ctrl(). */
+        c->ssl_ctx = tls->SSL_CTX_new(tls->TLS_client_method());
         core_assert(c->ssl_ctx);
-        SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION);
-        SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
-        if (SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1) {
+        tls->SSL_CTX_ctrl(c->ssl_ctx, SSL_CTRL_SET_MIN_PROTO_VERSION,
+                          TLS1_2_VERSION, NULL);
+        tls->SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
+        if (tls->SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1) {
             log_warn("no trust store for https ($SSL_CERT_FILE)");
         }
-        SSL_CTX_set_mode(c->ssl_ctx,
-                         SSL_MODE_ENABLE_PARTIAL_WRITE
-                             | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        tls->SSL_CTX_ctrl(c->ssl_ctx, SSL_CTRL_MODE,
+                          SSL_MODE_ENABLE_PARTIAL_WRITE
+                              | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+                          NULL);
     }
     return c->ssl_ctx;
 }
@@ -548,16 +560,21 @@ conn_start_tls(struct hclient *c, struct hconn *conn)
     bool is_ip = inet_pton(AF_INET, conn->base->host, &ip) == 1
                  || inet_pton(AF_INET6, conn->base->host, &ip) == 1;
 
-    conn->ssl = SSL_new(ssl_context(c));
-    if (!conn->ssl || !SSL_set_fd(conn->ssl, conn->fd)) {
+    const struct ssl_lib *tls = c->tls;
+
+    conn->tls = tls;
+    conn->ssl = tls->SSL_new(ssl_context(c));
+    if (!conn->ssl || !tls->SSL_set_fd(conn->ssl, conn->fd)) {
         return -ENOMEM;
     }
     if (is_ip) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(conn->ssl),
-                                      conn->base->host);
+        tls->X509_VERIFY_PARAM_set1_ip_asc(tls->SSL_get0_param(conn->ssl),
+                                           conn->base->host);
     } else {
-        SSL_set_tlsext_host_name(conn->ssl, conn->base->host);
-        SSL_set1_host(conn->ssl, conn->base->host);
+        /* SSL_set_tlsext_host_name(), a macro over SSL_ctrl(). */
+        tls->SSL_ctrl(conn->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                      TLSEXT_NAMETYPE_host_name, conn->base->host);
+        tls->SSL_set1_host(conn->ssl, conn->base->host);
     }
     conn->state = CONN_HANDSHAKE;
     return 0;
@@ -666,7 +683,9 @@ dispatch(struct hrequest *r)
 static int
 ssl_result(struct hconn *conn, int ret)
 {
-    switch (SSL_get_error(conn->ssl, ret)) {
+    const struct ssl_lib *tls = conn->tls;
+
+    switch (tls->SSL_get_error(conn->ssl, ret)) {
     case SSL_ERROR_WANT_READ:
         conn->want = POLLIN;
         return -EAGAIN;
@@ -676,8 +695,9 @@ ssl_result(struct hconn *conn, int ret)
     case SSL_ERROR_ZERO_RETURN:
         return 0;
     default:
-        log_debug("TLS: %s", ERR_reason_error_string(ERR_get_error()));
-        ERR_clear_error();
+        log_debug("TLS: %s",
+                  tls->ERR_reason_error_string(tls->ERR_get_error()));
+        tls->ERR_clear_error();
         return -ECONNRESET;
     }
 }
@@ -686,7 +706,7 @@ static ssize_t
 conn_write(struct hconn *conn, const char *buf, size_t n)
 {
     if (conn->ssl) {
-        int w = SSL_write(conn->ssl, buf, MIN(n, INT_MAX));
+        int w = conn->tls->SSL_write(conn->ssl, buf, MIN(n, INT_MAX));
         return w > 0 ? w : ssl_result(conn, w);
     }
     ssize_t w = send(conn->fd, buf, n, MSG_NOSIGNAL);
@@ -703,7 +723,7 @@ static ssize_t
 conn_read(struct hconn *conn, char *buf, size_t n)
 {
     if (conn->ssl) {
-        int got = SSL_read(conn->ssl, buf, MIN(n, INT_MAX));
+        int got = conn->tls->SSL_read(conn->ssl, buf, MIN(n, INT_MAX));
         return got > 0 ? got : ssl_result(conn, got);
     }
     ssize_t got = recv(conn->fd, buf, n, 0);
@@ -736,7 +756,7 @@ conn_setup(struct hclient *c, struct hconn *conn)
         }
     }
     if (conn->state == CONN_HANDSHAKE) {
-        int ret = SSL_connect(conn->ssl);
+        int ret = conn->tls->SSL_connect(conn->ssl);
         if (ret != 1) {
             return ssl_result(conn, ret);
         }

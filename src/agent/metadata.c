@@ -1,8 +1,6 @@
 #include "agent/metadata.h"
 
 #include <arpa/inet.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -12,6 +10,7 @@
 #include "agent/http-client.h"
 #include "agent/mhd-lib.h"
 #include "agent/replica.h"
+#include "agent/ssl-lib.h"
 #include "core/ds.h"
 #include "core/ip.h"
 #include "core/util.h"
@@ -42,10 +41,11 @@ struct metadata_server {
     int epoll_fd;
     char *net_id;
     struct replica *replica;
-    struct hclient *nova;  /* Proxy mode: Nova's metadata API; or NULL. */
-    char *secret;          /* metadata_proxy_shared_secret. */
-    struct md_call *calls; /* Connections waiting for Nova. */
-    bool wake;             /* A call ended: MHD must run again. */
+    struct hclient *nova;   /* Proxy mode: Nova's metadata API; or NULL. */
+    char *secret;           /* metadata_proxy_shared_secret. */
+    struct ssl_lib *crypto; /* With 'nova': HMAC for the signatures. */
+    struct md_call *calls;  /* Connections waiting for Nova. */
+    bool wake;              /* A call ended: MHD must run again. */
 };
 
 /* One request forwarded to Nova, attached to its connection. */
@@ -321,13 +321,15 @@ respond(const struct mhd_lib *mhd, struct MHD_Connection *conn, int status,
 /* Neutron's X-Instance-ID-Signature: hex HMAC-SHA256 of the instance id
  * keyed with the shared secret.  'hex' holds 65 bytes. */
 static void
-sign(const char *secret, const char *instance_id, char *hex)
+sign(const struct ssl_lib *crypto, const char *secret, const char *instance_id,
+     char *hex)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
 
-    HMAC(EVP_sha256(), secret, (int) strlen(secret),
-         (const unsigned char *) instance_id, strlen(instance_id), md, &len);
+    crypto->HMAC(crypto->EVP_sha256(), secret, (int) strlen(secret),
+                 (const unsigned char *) instance_id, strlen(instance_id), md,
+                 &len);
     for (unsigned int i = 0; i < len && i < 32; i++) {
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     }
@@ -409,7 +411,7 @@ forward(struct metadata_server *s, struct MHD_Connection *conn,
     char *headers[4], *path;
 
     instance = instance ? instance : "";
-    sign(s->secret, instance, sig);
+    sign(s->crypto, s->secret, instance, sig);
     headers[0] = xasprintf("X-Forwarded-For: %s", ip);
     headers[1] = xasprintf("X-Instance-ID: %s", instance);
     headers[2] = xasprintf("X-Tenant-ID: %s", project ? project : "");
@@ -513,8 +515,9 @@ metadata_server_create(int fd, const char *net_id, struct replica *replica,
     struct metadata_server *s = xcalloc(1, sizeof *s);
     const union MHD_DaemonInfo *info;
 
-    if (mhd_lib_open(&s->mhd)) {
+    if (mhd_lib_open(&s->mhd) || (nova_url && ssl_lib_open(&s->crypto))) {
         close(fd);
+        mhd_lib_close(s->mhd);
         free(s);
         return NULL;
     }
@@ -531,6 +534,7 @@ metadata_server_create(int fd, const char *net_id, struct replica *replica,
     if (!s->daemon) {
         close(fd);
         mhd_lib_close(s->mhd);
+        ssl_lib_close(s->crypto);
         free(s->net_id);
         free(s);
         return NULL;
@@ -558,6 +562,7 @@ metadata_server_destroy(struct metadata_server *s)
         }
         s->mhd->stop_daemon(s->daemon);
         mhd_lib_close(s->mhd);
+        ssl_lib_close(s->crypto);
         free(s->net_id);
         free(s->secret);
         free(s);

@@ -1,25 +1,15 @@
 #include "agent/mhd-lib.h"
 
-#include <dlfcn.h>
 #include <errno.h>
-#include <stddef.h>
 
-#include "core/log.h"
-
-LOG_DEFINE_THIS_MODULE(mhd_lib);
+#include "core/dlib.h"
 
 /* The soname of Debian 12's libmicrohttpd12, whose API microhttpd.h
  * describes. */
 #define MHD_SONAME "libmicrohttpd.so.12"
 
-static const struct {
-    const char *name;
-    size_t offset;
-} mhd_symbols[] = {
-#define SYM(NAME)                                                             \
-    {                                                                         \
-        "MHD_" #NAME, offsetof(struct mhd_lib, NAME)                          \
-    }
+static const struct dlib_symbol mhd_symbols[] = {
+#define SYM(NAME) DLIB_SYMBOL(struct mhd_lib, "MHD_", NAME)
     SYM(start_daemon),
     SYM(stop_daemon),
     SYM(run),
@@ -41,21 +31,10 @@ mhd_lib_open(struct mhd_lib **ret)
 {
     struct mhd_lib *m = xcalloc(1, sizeof *m);
 
-    m->handle = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+    m->handle = dlib_open(MHD_SONAME, mhd_symbols, ARRAY_SIZE(mhd_symbols), m);
     if (!m->handle) {
-        log_error("cannot load %s: %s", MHD_SONAME, dlerror());
         free(m);
         return -ENOENT;
-    }
-    for (size_t i = 0; i < ARRAY_SIZE(mhd_symbols); i++) {
-        void *f = dlsym(m->handle, mhd_symbols[i].name);
-
-        if (!f) {
-            log_error("%s has no %s", MHD_SONAME, mhd_symbols[i].name);
-            mhd_lib_close(m);
-            return -ENOENT;
-        }
-        memcpy((char *) m + mhd_symbols[i].offset, &f, sizeof f);
     }
     *ret = m;
     return 0;
@@ -65,7 +44,7 @@ void
 mhd_lib_close(struct mhd_lib *m)
 {
     if (m) {
-        dlclose(m->handle);
+        dlib_close(m->handle);
         free(m);
     }
 }

@@ -47,9 +47,8 @@ struct ovsfw {
      * text, "version": bumped when they change, "classes", "stateful"}
      * (group_entry()). */
     json_t *groups;
-    /* Port id -> {"port", "flows": the recipe of its flows, "fp": what
-     * that was made from, "sgset": its group set's key, "ofport", "lvid",
-     * "pass": the last pass that saw it} (ovsfw_port()). */
+    /* Port id -> [its recipe, its group set's key, the last pass that
+     * saw it] (ENTRY_*, ovsfw_port()). */
     json_t *ports;
     /* Conjunction key -> id, and id (text) -> key, for every key in use;
      * "used": keys of this pass.  The same for group sets (reg7). */
@@ -945,19 +944,65 @@ ovsfw_begin(struct ovsfw *fw, json_t *security_groups, json_t *address_groups)
     json_object_clear(fw->set_used);
 }
 
+/* A port's recipe and its entry in fw->ports are arrays, not objects: a
+ * jansson object costs a hash table and a block per key, ~1 KB for these,
+ * and there is one of each per port wired on the host. */
+enum {
+    RECIPE_KIND,     /* "port" */
+    RECIPE_PORT,     /* The port object. */
+    RECIPE_OFPORT,   /* Integer. */
+    RECIPE_LVID,     /* Integer. */
+    RECIPE_STATEFUL, /* Boolean. */
+    RECIPE_SGSET,    /* Integer: the group set's id (reg7). */
+};
+enum {
+    ENTRY_RECIPE, /* The port's recipe. */
+    ENTRY_SGSET,  /* String: its group set's key ("" for none). */
+    ENTRY_PASS,   /* Integer: the last pass that saw it. */
+};
+
+static json_int_t
+recipe_int(json_t *recipe, size_t field)
+{
+    return json_integer_value(json_array_get(recipe, field));
+}
+
+static json_t *
+entry_port(json_t *entry)
+{
+    return json_array_get(json_array_get(entry, ENTRY_RECIPE), RECIPE_PORT);
+}
+
+static int
+entry_int(json_t *entry, size_t field)
+{
+    return (int) recipe_int(json_array_get(entry, ENTRY_RECIPE), field);
+}
+
+/* True if 'recipe' (may be NULL) was made from these. */
+static bool
+recipe_is(json_t *recipe, json_t *port, int ofport, int lvid, bool stateful,
+          json_int_t sgset)
+{
+    return recipe && json_array_get(recipe, RECIPE_PORT) == port
+           && recipe_int(recipe, RECIPE_OFPORT) == ofport
+           && recipe_int(recipe, RECIPE_LVID) == lvid
+           && json_is_true(json_array_get(recipe, RECIPE_STATEFUL)) == stateful
+           && recipe_int(recipe, RECIPE_SGSET) == sgset;
+}
+
 /* The flows of a port recipe. */
 static json_t *
 port_set(struct ovsfw *fw, json_t *recipe)
 {
-    json_t *port = json_object_get(recipe, "port");
     struct pctx p = {
         fw,
-        port,
+        json_array_get(recipe, RECIPE_PORT),
         json_object(),
-        json_integer_value(json_object_get(recipe, "ofport")),
-        json_integer_value(json_object_get(recipe, "lvid")),
-        json_is_true(json_object_get(recipe, "stateful")),
-        json_integer_value(json_object_get(recipe, "sgset")),
+        recipe_int(recipe, RECIPE_OFPORT),
+        recipe_int(recipe, RECIPE_LVID),
+        json_is_true(json_array_get(recipe, RECIPE_STATEFUL)),
+        recipe_int(recipe, RECIPE_SGSET),
     };
 
     compute_base(&p);
@@ -967,11 +1012,11 @@ port_set(struct ovsfw *fw, json_t *recipe)
 json_t *
 ovsfw_expand(struct ovsfw *fw, json_t *part)
 {
-    const char *kind = str(part, "ovsfw");
-
-    return !kind                   ? json_incref(part)
-           : !strcmp(kind, "port") ? port_set(fw, part)
-                                   : json_object();
+    if (!json_is_array(part)) {
+        return json_incref(part);
+    }
+    const char *kind = json_string_value(json_array_get(part, RECIPE_KIND));
+    return kind && !strcmp(kind, "port") ? port_set(fw, part) : json_object();
 }
 
 json_t *
@@ -983,30 +1028,20 @@ ovsfw_port(struct ovsfw *fw, json_t *port, int ofport, int lvid)
     char *key = ovsfw_port_filtered(port) ? set_key(port) : xstrdup("");
     json_int_t sgset =
         *key ? hashed_id(fw->set_ids, fw->set_keys, fw->set_used, key, 1) : 0;
-    char *fp =
-        xasprintf("%d/%d/%d/%lld", ofport, lvid, stateful, (long long) sgset);
+    json_t *recipe = json_array_get(entry, ENTRY_RECIPE);
 
-    if (!entry) {
-        entry = json_object();
+    /* The same set id stands for the same key within a pass, so an entry
+     * whose recipe stands keeps its key too. */
+    if (recipe_is(recipe, port, ofport, lvid, stateful, sgset)) {
+        json_integer_set(json_array_get(entry, ENTRY_PASS), fw->pass);
+    } else {
+        recipe = json_pack("[s, O, i, i, b, I]", "port", port, ofport, lvid,
+                           stateful, sgset);
+        entry = json_pack("[o, s, I]", recipe, key, fw->pass);
         json_object_set_new(fw->ports, id ? id : "", entry);
     }
-    if (json_object_get(entry, "port") != port
-        || strcmp(str(entry, "fp") ?: "", fp)) {
-        json_object_set_new(entry, "flows",
-                            json_pack("{s:s, s:O, s:i, s:i, s:b, s:I}",
-                                      "ovsfw", "port", "port", port, "ofport",
-                                      ofport, "lvid", lvid, "stateful",
-                                      stateful, "sgset", sgset));
-        json_object_set_new(entry, "fp", json_string(fp));
-    }
-    json_object_set(entry, "port", port);
-    json_object_set_new(entry, "sgset", json_string(key));
-    json_object_set_new(entry, "ofport", json_integer(ofport));
-    json_object_set_new(entry, "lvid", json_integer(lvid));
-    json_object_set_new(entry, "pass", json_integer(fw->pass));
-    free(fp);
     free(key);
-    return json_object_get(entry, "flows");
+    return recipe;
 }
 
 /* The raw address list a need reads (a group's members of its IP
@@ -1203,12 +1238,14 @@ gather(struct ovsfw *fw)
     fw->set_lvids = json_object();
     fw->by_group = NULL; /* Made when a change of groups alone needs it. */
     json_object_foreach_safe (fw->ports, tmp, key, entry) {
-        const char *sgset = str(entry, "sgset");
+        const char *sgset =
+            json_string_value(json_array_get(entry, ENTRY_SGSET));
         json_t *id, *lvids;
         char lvid[16];
         size_t i;
 
-        if (json_integer_value(json_object_get(entry, "pass")) != fw->pass) {
+        if (json_integer_value(json_array_get(entry, ENTRY_PASS))
+            != fw->pass) {
             json_object_del(fw->ports, key);
             continue;
         }
@@ -1216,8 +1253,7 @@ gather(struct ovsfw *fw)
             continue; /* Not filtered, or no group: no rules. */
         }
         json_array_foreach (
-            json_object_get(json_object_get(entry, "port"), "security_groups"),
-            i, id) {
+            json_object_get(entry_port(entry), "security_groups"), i, id) {
             json_object_set_new(fw->group_ids, json_string_value(id),
                                 json_true());
         }
@@ -1225,9 +1261,7 @@ gather(struct ovsfw *fw)
             lvids = json_object();
             json_object_set_new(fw->set_lvids, sgset, lvids);
         }
-        snprintf(
-            lvid, sizeof lvid, "%lld",
-            (long long) json_integer_value(json_object_get(entry, "lvid")));
+        snprintf(lvid, sizeof lvid, "%d", entry_int(entry, RECIPE_LVID));
         json_object_set_new(lvids, lvid, json_true());
     }
 }
@@ -1346,8 +1380,7 @@ ports_by_group(struct ovsfw *fw)
     fw->by_group = json_object();
     json_object_foreach (fw->ports, key, entry) {
         json_array_foreach (
-            json_object_get(json_object_get(entry, "port"), "security_groups"),
-            i, id) {
+            json_object_get(entry_port(entry), "security_groups"), i, id) {
             const char *gid = json_string_value(id);
             json_t *members = json_object_get(fw->by_group, gid);
 
@@ -1434,11 +1467,10 @@ ovsfw_update_groups(struct ovsfw *fw, json_t *security_groups,
     }
     json_object_foreach (redo, pid, v) {
         json_t *entry = json_object_get(fw->ports, pid);
-        json_t *old = json_incref(json_object_get(entry, "flows"));
-        json_t *flows = ovsfw_port(
-            fw, json_object_get(entry, "port"),
-            (int) json_integer_value(json_object_get(entry, "ofport")),
-            (int) json_integer_value(json_object_get(entry, "lvid")));
+        json_t *old = json_incref(json_array_get(entry, ENTRY_RECIPE));
+        json_t *flows =
+            ovsfw_port(fw, entry_port(entry), entry_int(entry, RECIPE_OFPORT),
+                       entry_int(entry, RECIPE_LVID));
 
         if (flows != old) {
             port_fn(aux, pid, flows);

@@ -11,11 +11,18 @@ keeps every other column; rows the agent inserts get their defaults.
 
     vswitch-lean.py OVS_TREE OUT.h OUT.c
 
+The IDL also copies each string-to-string map column into a struct smap
+of its row, a second copy of every key and value (~130 bytes a pair: a
+Port's other_config and an Interface's external_ids are ~1 KB a port).
+The generated parsers are cut to leave those smaps empty (drop_smap_copies
+below); vswitch.c reads such columns from the IDL's datum, the one copy.
+
 Prefix vrec_ (OVS's own ovsrec_ stays in libopenvswitch.a unused).
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,6 +51,36 @@ def lean_schema(full):
     return out
 
 
+def string_maps(schema):
+    """The (table, column) pairs whose type is a map of string to string."""
+    out = []
+    for table, t in schema["tables"].items():
+        for column, c in t["columns"].items():
+            ty = c["type"]
+            if (isinstance(ty, dict) and "value" in ty
+                    and ty["key"] in ("string", {"type": "string"})
+                    and ty["value"] in ("string", {"type": "string"})):
+                out.append((table, column))
+    return out
+
+
+def drop_smap_copies(source, maps):
+    """'source' with the smap-filling loop of each column in 'maps' taken
+    out of its parser.  Fails if a parser is not as ovsdb-idlc writes it,
+    rather than leave a copy in silently."""
+    for table, column in maps:
+        fn = "vrec_%s_parse_%s" % (table.lower(), column)
+        loop = re.compile(
+            r"(\n%s\(.*?\n    smap_init\(&row->%s\);\n)"
+            r"    for \(size_t i = 0; i < datum->n; i\+\+\) \{\n"
+            r"        smap_add\(&row->%s,\n.*?\n    \}\n"
+            % (fn, column, column), re.S)
+        source, n = loop.subn(r"\1", source, count=1)
+        if n != 1:
+            sys.exit("vswitch-lean.py: no smap loop in %s()" % fn)
+    return source
+
+
 def main(tree, out_h, out_c):
     with open(os.path.join(tree, "vswitchd", "vswitch.ovsschema")) as f:
         full = json.load(f)
@@ -63,6 +100,11 @@ def main(tree, out_h, out_c):
                           (["c-idl-source", idl], out_c)):
             with open(out, "w") as f:
                 subprocess.run(idlc + args, stdout=f, env=env, check=True)
+    with open(out_c) as f:
+        source = f.read()
+    source = drop_smap_copies(source, string_maps(lean_schema(full)))
+    with open(out_c, "w") as f:
+        f.write(source)
 
 
 if __name__ == "__main__":

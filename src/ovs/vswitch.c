@@ -217,29 +217,61 @@ vsw_get_bridge(const struct vsw *vsw, const char *name, struct vsw_bridge *ret)
     return 0;
 }
 
+/* The value of 'key' in string map column 'col' of 'row', or NULL.  The
+ * lean class leaves its rows' smaps empty (vswitch-lean.py says why), so
+ * maps are read from the IDL's datum, valid as long as the row is. */
+static const char *
+map_get(const struct ovsdb_idl_row *row, const struct ovsdb_idl_column *col,
+        const char *key)
+{
+    const struct ovsdb_datum *d = ovsdb_idl_read(row, col);
+
+    for (size_t i = 0; i < d->n; i++) {
+        if (!strcmp(json_string(d->keys[i].s), key)) {
+            return json_string(d->values[i].s);
+        }
+    }
+    return NULL;
+}
+
+static const char *
+iface_id_get(const struct vrec_interface *iface, const char *key)
+{
+    return map_get(&iface->header_, &vrec_interface_col_external_ids, key);
+}
+
+static const char *
+iface_option_get(const struct vrec_interface *iface, const char *key)
+{
+    return map_get(&iface->header_, &vrec_interface_col_options, key);
+}
+
+static const char *
+port_config_get(const struct vrec_port *port, const char *key)
+{
+    return map_get(&port->header_, &vrec_port_col_other_config, key);
+}
+
 static void
 fill_iface(struct vsw_iface *out, const struct vrec_port *port,
            const struct vrec_interface *iface)
 {
-    const struct smap *ids = &iface->external_ids;
-    const struct smap *oc = &port->other_config;
-
     *out = (struct vsw_iface){
         .name = iface->name,
         .type = iface->type,
         .ofport = iface->n_ofport ? *iface->ofport : -1,
         .port_name = port->name,
         .tag = port->n_tag ? (int) *port->tag : -1,
-        .iface_id = smap_get(ids, "iface-id"),
-        .attached_mac = smap_get(ids, "attached-mac"),
-        .iface_status = smap_get(ids, "iface-status"),
-        .vm_uuid = smap_get(ids, "vm-uuid"),
-        .net_uuid = smap_get(oc, "net_uuid"),
-        .oc_tag = smap_get(oc, "tag"),
-        .network_type = smap_get(oc, "network_type"),
-        .physical_network = smap_get(oc, "physical_network"),
-        .segmentation_id = smap_get(oc, "segmentation_id"),
-        .peer = smap_get(&iface->options, "peer"),
+        .iface_id = iface_id_get(iface, "iface-id"),
+        .attached_mac = iface_id_get(iface, "attached-mac"),
+        .iface_status = iface_id_get(iface, "iface-status"),
+        .vm_uuid = iface_id_get(iface, "vm-uuid"),
+        .net_uuid = port_config_get(port, "net_uuid"),
+        .oc_tag = port_config_get(port, "tag"),
+        .network_type = port_config_get(port, "network_type"),
+        .physical_network = port_config_get(port, "physical_network"),
+        .segmentation_id = port_config_get(port, "segmentation_id"),
+        .peer = iface_option_get(iface, "peer"),
     };
 }
 
@@ -485,7 +517,9 @@ vsw_ensure_bridge(struct vsw *vsw, const char *name,
     if (cfg->mac_table_size) {
         char size[16];
         snprintf(size, sizeof size, "%u", cfg->mac_table_size);
-        if (!streq_null(smap_get(&br->other_config, "mac-table-size"), size)) {
+        if (!streq_null(map_get(&br->header_, &vrec_bridge_col_other_config,
+                                "mac-table-size"),
+                        size)) {
             vrec_bridge_update_other_config_setkey(br, "mac-table-size", size);
         }
     }
@@ -528,7 +562,7 @@ ensure_patch(struct vsw *vsw, struct ovsdb_idl_txn *txn,
     if (!iface || !on_br) {
         return -EEXIST;
     }
-    if (peered && !streq_null(smap_get(&iface->options, "peer"), peer)) {
+    if (peered && !streq_null(iface_option_get(iface, "peer"), peer)) {
         vrec_interface_update_options_setkey(iface, "peer", peer);
     }
     return 0;
@@ -589,7 +623,7 @@ vsw_set_port_vlan(struct vsw *vsw, const char *port_name, int tag,
         vrec_port_set_trunks(port, NULL, 0);
     }
     for (size_t i = 0; i < n_kv; i++) {
-        const char *old = smap_get(&port->other_config, kv[i].key);
+        const char *old = port_config_get(port, kv[i].key);
         if (!streq_null(old, kv[i].value)) {
             vrec_port_update_other_config_setkey(port, kv[i].key, kv[i].value);
         }
@@ -603,7 +637,7 @@ merge_external_ids(const struct vrec_interface *iface, const struct vsw_kv *kv,
                    size_t n_kv)
 {
     for (size_t i = 0; i < n_kv; i++) {
-        const char *old = smap_get(&iface->external_ids, kv[i].key);
+        const char *old = iface_id_get(iface, kv[i].key);
         if (!streq_null(old, kv[i].value)) {
             vrec_interface_update_external_ids_setkey(iface, kv[i].key,
                                                       kv[i].value);

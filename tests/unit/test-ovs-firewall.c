@@ -443,7 +443,7 @@ flatten(struct ovsfw *fw, json_t *parts)
     const char *name;
 
     json_object_foreach (parts, name, part) {
-        if (json_is_object(part)) {
+        if (json_is_object(part) || json_is_array(part)) {
             json_t *set = ovsfw_expand(fw, part);
             json_object_update(all, set);
             json_decref(set);
@@ -607,8 +607,8 @@ test_recipes_diff(void **state)
 
     ovsfw_begin(fw, sgs, ags);
     set = ovsfw_port(fw, port, 9, 3);
-    assert_string_equal(json_string_value(json_object_get(set, "ovsfw")),
-                        "port");
+    /* A recipe (["port", port, ...]), not flows. */
+    assert_string_equal(json_string_value(json_array_get(set, 0)), "port");
     json_object_set(after, "port", set);
     ovsfw_end(fw, after);
     assert_true(
