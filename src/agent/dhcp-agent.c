@@ -265,7 +265,6 @@ read_file(const char *dir, const char *name)
 {
     char *path = xasprintf("%s/%s", dir, name), *buf = NULL;
     FILE *f = fopen(path, "re");
-    size_t size = 0;
 
     if (f) {
         struct ds ds;
@@ -275,7 +274,6 @@ read_file(const char *dir, const char *name)
         ds_init(&ds);
         while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
             ds_put_buf(&ds, chunk, n);
-            size += n;
         }
         fclose(f);
         buf = ds_steal(&ds);

@@ -12,9 +12,9 @@
 #include "util.h"
 
 void
-ovsx_init(const char *program_name)
+ovsx_init(const char *name)
 {
-    set_program_name(program_name);
+    set_program_name(name);
     fatal_ignore_sigpipe();
     fatal_signal_init();
     /* Syslog is the daemon's business, not the library's. */

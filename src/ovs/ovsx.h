@@ -31,12 +31,12 @@ enum ovsx_log_level {
     OVSX_LOG_N
 };
 
-/* Does what OVS's library needs once per process: records 'program_name'
- * for its log messages, installs OVS's fatal-signal handling (SIGTERM,
- * SIGINT, SIGHUP and SIGALRM end the process from ovsx_poll_block() after
- * OVS's cleanup hooks ran; SIGPIPE is ignored) and sends vlog to stderr at
- * OVSX_LOG_WARN.  Call it before any other island function. */
-void ovsx_init(const char *program_name);
+/* Does what OVS's library needs once per process: records 'name' as OVS's
+ * program name for its log messages, installs its fatal-signal handling
+ * (SIGTERM, SIGINT, SIGHUP and SIGALRM end the process from ovsx_poll_block()
+ * after OVS's cleanup hooks ran; SIGPIPE is ignored) and sends vlog to stderr
+ * at OVSX_LOG_WARN.  Call it before any other island function. */
+void ovsx_init(const char *name);
 
 /* Sets the level at which the island's modules log to stderr. */
 void ovsx_set_log_level(enum ovsx_log_level level);

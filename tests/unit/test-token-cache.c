@@ -205,8 +205,8 @@ test_parse_rejects(void **state)
         "{\"token\": {\"expires_at\": \"2026-11-29T03:48:38Z\"}}",
         "{\"token\": {\"user\": {\"id\": \"u\"}}}",
         "{\"token\": {\"user\": {\"id\": \"u\"}, \"expires_at\": \"soon\"}}",
-        "{\"token\": {\"user\": {\"id\": \"u\"}, "
-        "\"expires_at\": \"2026-11-29T03:48:38Zjunk\"}}",
+        ("{\"token\": {\"user\": {\"id\": \"u\"}, "
+         "\"expires_at\": \"2026-11-29T03:48:38Zjunk\"}}"),
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(bodies); i++) {
