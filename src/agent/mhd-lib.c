@@ -29,22 +29,13 @@ static const struct dlib_symbol mhd_symbols[] = {
 int
 mhd_lib_open(struct mhd_lib **ret)
 {
-    struct mhd_lib *m = xcalloc(1, sizeof *m);
-
-    m->handle = dlib_open(MHD_SONAME, mhd_symbols, ARRAY_SIZE(mhd_symbols), m);
-    if (!m->handle) {
-        free(m);
-        return -ENOENT;
-    }
-    *ret = m;
-    return 0;
+    *ret = dlib_load(MHD_SONAME, mhd_symbols, ARRAY_SIZE(mhd_symbols),
+                     sizeof **ret);
+    return *ret ? 0 : -ENOENT;
 }
 
 void
 mhd_lib_close(struct mhd_lib *m)
 {
-    if (m) {
-        dlib_close(m->handle);
-        free(m);
-    }
+    dlib_unload(m);
 }

@@ -14,7 +14,7 @@
 
 /* The functions the metadata role calls, with libmicrohttpd's own types. */
 struct mhd_lib {
-    void *handle;
+    void *handle; /* First: dlib.h's. */
     __typeof__(MHD_start_daemon) *start_daemon;
     __typeof__(MHD_stop_daemon) *stop_daemon;
     __typeof__(MHD_run) *run;

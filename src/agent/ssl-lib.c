@@ -40,22 +40,13 @@ static const struct dlib_symbol ssl_symbols[] = {
 int
 ssl_lib_open(struct ssl_lib **ret)
 {
-    struct ssl_lib *s = xcalloc(1, sizeof *s);
-
-    s->handle = dlib_open(SSL_SONAME, ssl_symbols, ARRAY_SIZE(ssl_symbols), s);
-    if (!s->handle) {
-        free(s);
-        return -ENOENT;
-    }
-    *ret = s;
-    return 0;
+    *ret = dlib_load(SSL_SONAME, ssl_symbols, ARRAY_SIZE(ssl_symbols),
+                     sizeof **ret);
+    return *ret ? 0 : -ENOENT;
 }
 
 void
 ssl_lib_close(struct ssl_lib *s)
 {
-    if (s) {
-        dlib_close(s->handle);
-        free(s);
-    }
+    dlib_unload(s);
 }

@@ -20,7 +20,7 @@
  * OpenSSL's own types.  OpenSSL's macros over SSL_ctrl() and
  * SSL_CTX_ctrl() (SSL_CTX_set_mode(), ...) are spelled out by callers. */
 struct ssl_lib {
-    void *handle;
+    void *handle; /* First: dlib.h's. */
     __typeof__(TLS_client_method) *TLS_client_method;
     __typeof__(SSL_CTX_new) *SSL_CTX_new;
     __typeof__(SSL_CTX_free) *SSL_CTX_free;

@@ -8,8 +8,8 @@
 LOG_DEFINE_THIS_MODULE(dlib);
 
 void *
-dlib_open(const char *soname, const struct dlib_symbol *symbols, size_t n,
-          void *table)
+dlib_load(const char *soname, const struct dlib_symbol *symbols, size_t n,
+          size_t size)
 {
     void *handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 
@@ -17,28 +17,29 @@ dlib_open(const char *soname, const struct dlib_symbol *symbols, size_t n,
         log_error("cannot load %s: %s", soname, dlerror());
         return NULL;
     }
-    /* All or nothing: look every symbol up before writing any. */
-    void **found = xcalloc(n ? n : 1, sizeof *found);
+    void *table = xcalloc(1, size);
+    memcpy(table, &handle, sizeof handle);
     for (size_t i = 0; i < n; i++) {
-        found[i] = dlsym(handle, symbols[i].name);
-        if (!found[i]) {
+        void *f = dlsym(handle, symbols[i].name);
+
+        if (!f) {
             log_error("%s has no %s", soname, symbols[i].name);
-            free(found);
-            dlclose(handle);
+            dlib_unload(table);
             return NULL;
         }
+        memcpy((char *) table + symbols[i].offset, &f, sizeof f);
     }
-    for (size_t i = 0; i < n; i++) {
-        memcpy((char *) table + symbols[i].offset, &found[i], sizeof found[i]);
-    }
-    free(found);
-    return handle;
+    return table;
 }
 
 void
-dlib_close(void *handle)
+dlib_unload(void *table)
 {
-    if (handle) {
+    if (table) {
+        void *handle;
+
+        memcpy(&handle, table, sizeof handle);
         dlclose(handle);
+        free(table);
     }
 }

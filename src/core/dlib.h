@@ -5,8 +5,9 @@
  * OpenSSL) on every host that serves no metadata or talks plain http.
  *
  * A caller describes its table of function pointers with DLIB_SYMBOL()
- * entries and gets it filled from one library and its dependencies.  The
- * dynamic loader counts references, so each user opens its own handle. */
+ * entries and gets a table filled from one library and its dependencies.
+ * A table's first member is "void *handle", the library's.  The dynamic
+ * loader counts references, so each user loads its own table. */
 #ifndef CORE_DLIB_H
 #define CORE_DLIB_H 1
 
@@ -28,12 +29,13 @@ struct dlib_symbol {
         PREFIX #MEMBER, offsetof(TABLE, MEMBER)                               \
     }
 
-/* Loads 'soname' and stores each of the 'n' symbols' addresses into
- * 'table' at its offset.  Returns the library's handle for dlib_close(), or
- * NULL (logged, 'table' untouched) if the library or a symbol is missing. */
-void *dlib_open(const char *soname, const struct dlib_symbol *symbols,
-                size_t n, void *table) WARN_UNUSED;
-/* Drops a handle from dlib_open() (NULL is fine). */
-void dlib_close(void *handle);
+/* Loads 'soname' into a new table of 'size' bytes: its handle first, each
+ * of the 'n' symbols' addresses at its offset.  Returns the table (free it
+ * with dlib_unload()), or NULL (logged) if the library or a symbol is
+ * missing. */
+void *dlib_load(const char *soname, const struct dlib_symbol *symbols,
+                size_t n, size_t size) WARN_UNUSED;
+/* Frees a table of dlib_load() and drops its handle (NULL is fine). */
+void dlib_unload(void *table);
 
 #endif /* core/dlib.h */

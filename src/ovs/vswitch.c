@@ -235,7 +235,7 @@ map_get(const struct ovsdb_idl_row *row, const struct ovsdb_idl_column *col,
 }
 
 static const char *
-iface_id_get(const struct vrec_interface *iface, const char *key)
+external_id_get(const struct vrec_interface *iface, const char *key)
 {
     return map_get(&iface->header_, &vrec_interface_col_external_ids, key);
 }
@@ -262,10 +262,10 @@ fill_iface(struct vsw_iface *out, const struct vrec_port *port,
         .ofport = iface->n_ofport ? *iface->ofport : -1,
         .port_name = port->name,
         .tag = port->n_tag ? (int) *port->tag : -1,
-        .iface_id = iface_id_get(iface, "iface-id"),
-        .attached_mac = iface_id_get(iface, "attached-mac"),
-        .iface_status = iface_id_get(iface, "iface-status"),
-        .vm_uuid = iface_id_get(iface, "vm-uuid"),
+        .iface_id = external_id_get(iface, "iface-id"),
+        .attached_mac = external_id_get(iface, "attached-mac"),
+        .iface_status = external_id_get(iface, "iface-status"),
+        .vm_uuid = external_id_get(iface, "vm-uuid"),
         .net_uuid = port_config_get(port, "net_uuid"),
         .oc_tag = port_config_get(port, "tag"),
         .network_type = port_config_get(port, "network_type"),
@@ -637,7 +637,7 @@ merge_external_ids(const struct vrec_interface *iface, const struct vsw_kv *kv,
                    size_t n_kv)
 {
     for (size_t i = 0; i < n_kv; i++) {
-        const char *old = iface_id_get(iface, kv[i].key);
+        const char *old = external_id_get(iface, kv[i].key);
         if (!streq_null(old, kv[i].value)) {
             vrec_interface_update_external_ids_setkey(iface, kv[i].key,
                                                       kv[i].value);
